@@ -1,0 +1,101 @@
+/**
+ * The public face of Quarry's actor runtime. `actors/hunt` (and any game) codes against these types only;
+ * the local host (`host.ts`) and, later, the cluster router implement `ActorSystem`.
+ *
+ * Model (nact users will recognise it): an actor is addressed by `(kind, key)`, always exists logically,
+ * is activated on its first message and passivated (snapshotted, dropped from memory) when idle.
+ * Messages to one actor are handled one at a time, in order per sender.
+ *
+ * State has three parts with separate lifetimes (seed 000: one TTL for everything broke the game):
+ * - `state`: permanent, event-sourced: the handler calls `ctx.persist(event)`, `apply` folds the event in,
+ *   the event is journaled in LMDB, and an `ask` is answered only after that commit. Snapshots every
+ *   `snapshotEveryMessages` events and on passivation; replay = latest snapshot + journal tail.
+ * - `session`: volatile, with its own idle TTL (`session.ttlMs`); kept in a separate LMDB database and
+ *   swept when expired. Losing it costs the player a smoothing window, never points.
+ * - `audit`: append-only entries (`ctx.audit`) kept `store.auditRetentionDays`, queryable per actor.
+ */
+
+/** Typed address of an actor. `M` is the message type it accepts, `R` its reply type (phantom types). */
+export interface ActorRef<M = unknown, R = unknown> {
+  readonly kind: string;
+  readonly key: string;
+  /** Never set; carries the message and reply types so a wrong message is a compile error. */
+  readonly __types?: { msg: M; reply: R };
+}
+
+export interface Codec<T> {
+  encode(value: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+export interface SessionDef<X> {
+  /** The session part expires this long after the actor's last message that touched it. */
+  readonly ttlMs: number;
+  initial(key: string): X;
+}
+
+export interface KindDef<S, M, R, E = never, X = undefined> {
+  readonly name: string;
+  /** Overrides `runtime.passivationIdleMs` for this kind. */
+  readonly passivationIdleMs?: number;
+  /** Overrides `runtime.snapshotEveryMessages` for this kind. */
+  readonly snapshotEveryMessages?: number;
+  /** Bumped when the state's shape changes; a snapshot of another version goes through `migrate`. */
+  readonly schemaVersion?: number;
+  migrate?(state: unknown, fromVersion: number): S;
+  initialState(key: string): S;
+  /** Pure fold of a persisted event into the state (may mutate and return `state`). */
+  apply?(state: S, event: E): S;
+  readonly session?: SessionDef<X>;
+  /** Handles one message; the returned value (or promise) answers an `ask`. */
+  handle(msg: M, ctx: ActorContext<S, E, X>): R | Promise<R>;
+  /** Wire codecs, needed only when messages cross nodes. */
+  readonly messageCodec?: Codec<M>;
+  readonly replyCodec?: Codec<R>;
+}
+
+export interface AskOptions {
+  timeoutMs?: number;
+}
+
+/** What a handler sees. `state` and `session` are current: `persist` applies the event before returning. */
+export interface ActorContext<S, E, X> {
+  readonly self: ActorRef;
+  readonly state: S;
+  session: X;
+  /** Journals the event (committed before the ask reply is sent) and applies it to `state`. */
+  persist(event: E): void;
+  /** Appends an audit entry (kept `store.auditRetentionDays`). */
+  audit(entry: Record<string, unknown>): void;
+  tell<M2>(ref: ActorRef<M2, any>, msg: M2): void;
+  ask<M2, R2>(ref: ActorRef<M2, R2>, msg: M2, options?: AskOptions): Promise<R2>;
+  now(): number;
+}
+
+/** Sends to actors wherever they live. Implemented by the local host and by the cluster router. */
+export interface ActorSystem {
+  ref<M, R>(kind: KindDef<any, M, R, any, any>, key: string): ActorRef<M, R>;
+  tell<M>(ref: ActorRef<M, any>, msg: M): void;
+  ask<M, R>(ref: ActorRef<M, R>, msg: M, options?: AskOptions): Promise<R>;
+}
+
+/** Injectable time source; tests use @sinonjs/fake-timers through it. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+/** The subset of pino's API the lower layers use, so they need not import pino or ops/. */
+export interface Logger {
+  error(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export function defineKind<S, M, R, E = never, X = undefined>(def: KindDef<S, M, R, E, X>): KindDef<S, M, R, E, X> {
+  return def;
+}

@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+
+/** Suites live in scripts/bench/<suite>.ts and export `run(options): Promise<BenchResult>`. */
+export const SUITES = ['runtime', 'membership', 'cluster', 'hunt', 'gateway', 'notify', 'ops', 'load'] as const;
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('run a benchmark suite; with --json the last stdout line is one JSON object (see BENCHMARKS.md)')
+    .argument('<suite>', `one of: ${SUITES.join(', ')}, all`)
+    .option('--json', 'print the result as one JSON line')
+    .option('--players <n>', 'load suite: simulated players', Number)
+    .option('--nodes <n>', 'load suite: cluster size', Number)
+    .option('--duration-s <n>', 'load suite: seconds of load', Number)
+    .addHelpText('after', '\nExamples:\n  quarry bench runtime\n  quarry bench runtime --json\n  quarry bench load --players 2000 --duration-s 20 --json')
+    .action(async (suite: string, opts) => {
+      const { runSuites } = await import('../bench/harness.js');
+      const ok = await runSuites(suite === 'all' ? [...SUITES] : [suite], opts);
+      process.exitCode = ok ? 0 : 1;
+    });
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// The `quarry` command: one entry point for operators, developers and benchmarks.
+// Each command group lives in scripts/commands/<name>.ts and registers itself on the program.
+import { Command } from 'commander';
+import { registerConfig } from './commands/config.js';
+import { registerBench } from './commands/bench.js';
+
+const program = new Command('quarry')
+  .description('Quarry: an actor runtime for real-time location games')
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    process.exit(err.exitCode);
+  });
+
+registerConfig(program);
+registerBench(program);
+
+await program.parseAsync(process.argv);
