@@ -65,6 +65,12 @@ export interface ActorContext<S, E, X> {
   session: X;
   /** Journals the event (committed before the ask reply is sent) and applies it to `state`. */
   persist(event: E): void;
+  /**
+   * Queues a notification for `channel` (e.g. `user.alice`, `building.hq`, `all`) in the outbox, committed in
+   * the same LMDB transaction as this message's persisted events, so a notifier outage delays it but never
+   * loses it. Not called during replay.
+   */
+  emit(channel: string, body: unknown): void;
   /** Appends an audit entry (kept `store.auditRetentionDays`). */
   audit(entry: Record<string, unknown>): void;
   tell<M2>(ref: ActorRef<M2, any>, msg: M2): void;
@@ -98,4 +104,24 @@ export interface Logger {
 
 export function defineKind<S, M, R, E = never, X = undefined>(def: KindDef<S, M, R, E, X>): KindDef<S, M, R, E, X> {
   return def;
+}
+
+/** One committed notification waiting to be published. `id` is unique per node and increases with commit order. */
+export interface OutboxEntry {
+  readonly id: number;
+  readonly channel: string;
+  readonly body: unknown;
+  /** Stable across retries and restarts (`kind/key/actorSeq/n`): the notifier's dedup key. */
+  readonly dedupId: string;
+  readonly committedAtMs: number;
+}
+
+/** The runtime's outbox as the notifier's relay sees it. */
+export interface OutboxSource {
+  /** Entries with id > afterId, oldest first. */
+  readPending(afterId: number, limit: number): OutboxEntry[];
+  /** Deletes entries with id <= uptoId once they are published. */
+  ack(uptoId: number): Promise<void>;
+  /** Resolves when something new is committed (so the relay need not poll tightly). */
+  onCommit(listener: () => void): () => void;
 }
