@@ -18,7 +18,7 @@ export function registerConfig(program: Command): void {
     try {
       const rows = describeConfig(loadFromOptions(opts).loaded);
       if (opts.json) console.log(JSON.stringify(rows, null, 2));
-      else console.table(Object.fromEntries(rows.map((r) => [r.key, { value: r.value, source: r.source }])));
+      else printTable(rows);
     } catch (err) {
       if (err instanceof ConfigError) {
         console.error(err.message);
@@ -27,4 +27,11 @@ export function registerConfig(program: Command): void {
       throw err;
     }
   });
+}
+
+function printTable(rows: Array<{ key: string; value: string; source: string }>): void {
+  const keyWidth = Math.max(...rows.map((r) => r.key.length));
+  const valueWidth = Math.max(...rows.map((r) => r.value.length));
+  console.log(`${'key'.padEnd(keyWidth)}  ${'value'.padEnd(valueWidth)}  source`);
+  for (const r of rows) console.log(`${r.key.padEnd(keyWidth)}  ${r.value.padEnd(valueWidth)}  ${r.source}`);
 }
