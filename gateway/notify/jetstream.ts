@@ -1,0 +1,229 @@
+/**
+ * NATS JetStream notifier. One stream (`streamName`) over `<prefix>.>`: channel `user.alice` is subject
+ * `<prefix>.user.alice` (the prefix lets several deployments or tests share a server). The stream keeps
+ * `replayRetainEvents` messages per subject, drops a re-published `Nats-Msg-Id` (= outbox `dedupId`) within
+ * `dedupWindowMs`, and republishes every stored message to `<prefix>live.>` with `Nats-Sequence` and
+ * `Nats-Last-Sequence` (the previous seq on the same subject) headers: that is where `seq`/`prevSeq` come from.
+ *
+ * No JetStream consumer per player: each node has ONE core subscription on `<prefix>live.>` and fans out in
+ * process (`fanout.ts`), so a broadcast to 20k players is one publish and one message per node. Replay reads
+ * only the gap: a direct get for the subject's last seq, then a direct get (one missed event) or a short-lived
+ * ephemeral consumer filtered to that subject (more), deleted afterwards. After a reconnect every channel with
+ * local streams is re-read once, since live messages may have been missed while the connection was down.
+ *
+ * Durability: the server acks once stored; Debian's nats-server 2.9 fsyncs its file store on a timer, so a
+ * machine crash can lose acked messages. Quarry's outbox is the durable record (see the notify README).
+ */
+import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { nanos, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import type { Logger, OutboxEntry } from '../../actors/runtime/types.js';
+import { LocalFanout, type ChannelReader } from './fanout.js';
+import {
+  DEFAULT_DEDUP_WINDOW_MS,
+  DEFAULT_REPLAY_RETAIN_EVENTS,
+  isChannel,
+  NotifyConfigError,
+  NotifyPublishError,
+  requirePositiveInt,
+  type EventListener,
+  type Notifier,
+  type NotifyCursor,
+  type NotifyEvent,
+  type PlayerStream,
+  type SubscribeOptions,
+} from './notifier.js';
+
+/** JetStream stream holding all notification channels. @default 'QUARRY_NOTIFY' */
+export const DEFAULT_STREAM_NAME = 'QUARRY_NOTIFY';
+/** First subject token of every channel (stream `<prefix>.>`, live copies `<prefix>live.>`). @default 'qn' */
+export const DEFAULT_SUBJECT_PREFIX = 'qn';
+/** How long one publish waits for its JetStream ack, in milliseconds. @default 5000 */
+export const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
+/** First delay before retrying a failed replay read, in milliseconds. @default 100 */
+export const DEFAULT_READ_RETRY_BASE_MS = 100;
+/** Longest delay between replay read retries, in milliseconds. @default 5000 */
+export const DEFAULT_READ_RETRY_MAX_MS = 5_000;
+/** Messages asked for per fetch when replaying a gap through an ephemeral consumer. @default 256 */
+export const DEFAULT_REPLAY_FETCH_MESSAGES = 256;
+
+export interface JetStreamNotifierOptions {
+  /** NATS server URL(s) (setting `notify.natsUrl`). */
+  servers: string | string[];
+  /** See {@link DEFAULT_DEDUP_WINDOW_MS}. */
+  dedupWindowMs?: number;
+  /** See {@link DEFAULT_REPLAY_RETAIN_EVENTS}. */
+  replayRetainEvents?: number;
+  /** See {@link DEFAULT_STREAM_NAME}. */
+  streamName?: string;
+  /** See {@link DEFAULT_SUBJECT_PREFIX}. */
+  subjectPrefix?: string;
+  /** See {@link DEFAULT_PUBLISH_TIMEOUT_MS}. */
+  publishTimeoutMs?: number;
+  /** Connection name shown by the server's monitoring (e.g. the node id). */
+  name?: string;
+  logger?: Logger;
+}
+
+interface Payload {
+  at: number;
+  body: unknown;
+}
+
+export class JetStreamNotifier implements Notifier, ChannelReader {
+  private readonly fanout: LocalFanout;
+  private readonly sub: Subscription;
+  private closed = false;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly stream: string,
+    private readonly prefix: string,
+    private readonly publishTimeoutMs: number,
+    private readonly logger: Logger | undefined,
+  ) {
+    this.fanout = new LocalFanout(this, {
+      retryBaseMs: DEFAULT_READ_RETRY_BASE_MS,
+      retryMaxMs: DEFAULT_READ_RETRY_MAX_MS,
+      catchUpBufferEvents: DEFAULT_REPLAY_RETAIN_EVENTS,
+    });
+    this.sub = nc.subscribe(`${prefix}live.>`, { callback: (err, msg) => (err ? this.logger?.warn({ err }, 'notify: live subscription error') : this.onLive(msg)) });
+    void this.watchStatus();
+  }
+
+  /** Connects, creates or updates the stream, and starts the node's live subscription. NATS must be up now. */
+  static async connect(options: JetStreamNotifierOptions): Promise<JetStreamNotifier> {
+    const dedupWindowMs = requirePositiveInt('notify.dedupWindowMs', options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS);
+    const retain = requirePositiveInt('notify.replayRetainEvents', options.replayRetainEvents ?? DEFAULT_REPLAY_RETAIN_EVENTS);
+    const prefix = options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
+    if (!/^[A-Za-z0-9_-]+$/.test(prefix)) throw new NotifyConfigError(`subjectPrefix must be one subject token (letters, digits, _ -), got "${prefix}"`);
+    const stream = options.streamName ?? DEFAULT_STREAM_NAME;
+    const nc = await connect({
+      servers: options.servers,
+      name: options.name,
+      reconnect: true,
+      // A NATS outage delays notifications; the connection keeps trying for as long as it lasts.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const config = {
+        subjects: [`${prefix}.>`],
+        duplicate_window: nanos(dedupWindowMs),
+        max_msgs_per_subject: retain,
+        allow_direct: true,
+        republish: { src: `${prefix}.>`, dest: `${prefix}live.>` },
+      };
+      const exists = await jsm.streams.info(stream).then(() => true, () => false);
+      if (exists) await jsm.streams.update(stream, config);
+      else await jsm.streams.add({ name: stream, ...config });
+      return new JetStreamNotifier(nc, jetstream(nc), jsm, stream, prefix, options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS, options.logger);
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
+  }
+
+  async publish(entries: readonly OutboxEntry[]): Promise<void> {
+    const valid = entries.filter((entry) => {
+      if (isChannel(entry.channel)) return true;
+      this.logger?.error({ channel: entry.channel, dedupId: entry.dedupId }, 'notify: dropping entry with an invalid channel');
+      return false;
+    });
+    // Pipelined on one connection, so the stream stores them in this (commit) order.
+    const acks = valid.map((entry) =>
+      this.js.publish(`${this.prefix}.${entry.channel}`, JSON.stringify({ at: entry.committedAtMs, body: entry.body } satisfies Payload), {
+        msgID: entry.dedupId,
+        timeout: this.publishTimeoutMs,
+      }),
+    );
+    const results = await Promise.allSettled(acks);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw new NotifyPublishError(`publish to stream ${this.stream} failed for ${results.filter((r) => r.status === 'rejected').length} of ${valid.length} entries`, { cause: failed.reason });
+  }
+
+  subscribe(playerId: string, cursor: NotifyCursor, onEvent: EventListener, options?: SubscribeOptions): PlayerStream {
+    return this.fanout.subscribe(playerId, cursor, onEvent, options);
+  }
+
+  async readAfter(channel: string, afterSeq: number): Promise<NotifyEvent[]> {
+    const subject = `${this.prefix}.${channel}`;
+    const last = await this.jsm.direct.getMessage(this.stream, { last_by_subj: subject });
+    if (!last || last.seq <= afterSeq) return [];
+    const first = await this.jsm.direct.getMessage(this.stream, { seq: afterSeq + 1, next_by_subj: subject });
+    if (!first) return [];
+    const out = [this.event(channel, first.seq, afterSeq, first.data)];
+    if (first.seq < last.seq) await this.readRange(subject, channel, first.seq, last.seq, out);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.fanout.close();
+    this.sub.unsubscribe();
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  /** Appends events on `subject` with afterSeq < seq <= lastSeq through an ephemeral consumer. */
+  private async readRange(subject: string, channel: string, afterSeq: number, lastSeq: number, out: NotifyEvent[]): Promise<void> {
+    const info = await this.jsm.consumers.add(this.stream, {
+      filter_subject: subject,
+      deliver_policy: 'by_start_sequence' as never,
+      opt_start_seq: afterSeq + 1,
+      ack_policy: 'none' as never,
+      mem_storage: true,
+      num_replicas: 1,
+      // Removed by the server if this process dies before deleting it.
+      inactive_threshold: nanos(30_000),
+    });
+    try {
+      const consumer = this.js.consumers.getConsumerFromInfo(info);
+      let prev = out.at(-1)!.seq;
+      while (prev < lastSeq) {
+        const batch = await consumer.fetch({ max_messages: DEFAULT_REPLAY_FETCH_MESSAGES, expires: this.publishTimeoutMs });
+        let got = 0;
+        for await (const msg of batch) {
+          got++;
+          if (msg.seq <= prev) continue;
+          out.push(this.event(channel, msg.seq, prev, msg.data));
+          prev = msg.seq;
+          if (prev >= lastSeq) break;
+        }
+        // Retention may have dropped the tail we were told about: what is stored is all there is.
+        if (got === 0) break;
+      }
+    } finally {
+      await this.jsm.consumers.delete(this.stream, info.name).catch(() => {});
+    }
+  }
+
+  private onLive(msg: Msg): void {
+    const h = msg.headers;
+    const subject = h?.get('Nats-Subject');
+    const seq = Number(h?.get('Nats-Sequence'));
+    const prevSeq = Number(h?.get('Nats-Last-Sequence') || '0');
+    if (!subject || !Number.isFinite(seq)) return;
+    try {
+      this.fanout.dispatch(this.event(subject.slice(this.prefix.length + 1), seq, prevSeq, msg.data));
+    } catch (err) {
+      this.logger?.warn({ err, subject, seq }, 'notify: undecodable live message dropped');
+    }
+  }
+
+  private event(channel: string, seq: number, prevSeq: number, data: Uint8Array): NotifyEvent {
+    const payload = JSON.parse(new TextDecoder().decode(data)) as Payload;
+    return { channel, seq, prevSeq, atMs: payload.at, body: payload.body };
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'reconnect' && !this.closed) {
+        this.fanout.resyncAll().catch((err) => this.logger?.warn({ err }, 'notify: resync after reconnect failed'));
+      }
+    }
+  }
+}
