@@ -1,0 +1,129 @@
+/**
+ * Simulated players for the demo and the load generator: each walks from beacon to beacon across the hunt and
+ * "hears" the beacons around it, with RSSI from the same log-distance path-loss model the player actor inverts
+ * (rssi = txPower − 10·n·log10(d)), plus Gaussian noise. Pure and seeded, so a run is reproducible.
+ */
+
+export interface SimBeacon {
+  id: string;
+  position: { xM: number; yM: number };
+  txPowerDbm: number;
+  pathLossExponent: number;
+}
+
+export interface WalkOptions {
+  /** Walking speed. @default 1.4 m/s */
+  speedMps: number;
+  /** Beacons farther than this are not heard. @default 40 m */
+  hearingRangeM: number;
+  /** Standard deviation of RSSI noise. @default 2 dB */
+  rssiNoiseDb: number;
+  /** Most readings in one fix (strongest first), as a phone's scan window reports. @default 6 */
+  maxReadingsPerFix: number;
+  /** Time spent standing at each beacon before walking on. @default 20 s */
+  dwellMs: number;
+}
+
+export const DEFAULT_WALK_OPTIONS: WalkOptions = { speedMps: 1.4, hearingRangeM: 40, rssiNoiseDb: 2, maxReadingsPerFix: 6, dwellMs: 20_000 };
+
+/** mulberry32: a small, fast, seedable PRNG; returns floats in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Expected RSSI at distance `dM`, clamped to ≥ 1 m: beacons hang on walls, a phone is never closer than its reference distance. */
+export function rssiAt(beacon: SimBeacon, dM: number): number {
+  return beacon.txPowerDbm - 10 * beacon.pathLossExponent * Math.log10(Math.max(dM, 1));
+}
+
+function gaussian(rand: () => number): number {
+  // Box–Muller; 1 - rand() avoids log(0).
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+export class Walker {
+  private readonly rand: () => number;
+  private from: SimBeacon;
+  private to: SimBeacon;
+  private legStartMs: number;
+  x: number;
+  y: number;
+
+  constructor(
+    private readonly beacons: readonly SimBeacon[],
+    seed: number,
+    startMs: number,
+    private readonly options: WalkOptions = DEFAULT_WALK_OPTIONS,
+  ) {
+    if (beacons.length < 2) throw new RangeError('Walker needs at least 2 beacons');
+    this.rand = seededRandom(seed);
+    this.from = this.pick();
+    this.to = this.pickOther(this.from);
+    this.legStartMs = startMs;
+    this.x = this.from.position.xM;
+    this.y = this.from.position.yM;
+  }
+
+  /** Moves to where the walker is at `nowMs`: dwell at `from`, then walk straight to `to`, then pick the next. */
+  advance(nowMs: number): void {
+    for (;;) {
+      const dx = this.to.position.xM - this.from.position.xM;
+      const dy = this.to.position.yM - this.from.position.yM;
+      const walkMs = (Math.hypot(dx, dy) / this.options.speedMps) * 1000;
+      const elapsed = nowMs - this.legStartMs;
+      if (elapsed < this.options.dwellMs) {
+        this.x = this.from.position.xM;
+        this.y = this.from.position.yM;
+        return;
+      }
+      if (elapsed < this.options.dwellMs + walkMs) {
+        const f = (elapsed - this.options.dwellMs) / walkMs;
+        this.x = this.from.position.xM + dx * f;
+        this.y = this.from.position.yM + dy * f;
+        return;
+      }
+      this.legStartMs += this.options.dwellMs + walkMs;
+      this.from = this.to;
+      this.to = this.pickOther(this.from);
+    }
+  }
+
+  /** What the phone hears now: the strongest readings within range, noisy. */
+  readings(): Array<{ beaconId: string; rssiDbm: number }> {
+    const heard: Array<{ beaconId: string; rssiDbm: number }> = [];
+    for (const b of this.beacons) {
+      const d = Math.hypot(b.position.xM - this.x, b.position.yM - this.y);
+      if (d > this.options.hearingRangeM) continue;
+      heard.push({ beaconId: b.id, rssiDbm: Math.round((rssiAt(b, d) + gaussian(this.rand) * this.options.rssiNoiseDb) * 10) / 10 });
+    }
+    heard.sort((a, b) => b.rssiDbm - a.rssiDbm);
+    return heard.slice(0, this.options.maxReadingsPerFix);
+  }
+
+  private pick(): SimBeacon {
+    return this.beacons[Math.floor(this.rand() * this.beacons.length)]!;
+  }
+
+  /** Prefers a nearby beacon (players walk to the next room, not across town), so legs stay short. */
+  private pickOther(from: SimBeacon): SimBeacon {
+    let best: SimBeacon | undefined;
+    let bestD = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const c = this.pick();
+      if (c === from) continue;
+      const d = Math.hypot(c.position.xM - from.position.xM, c.position.yM - from.position.yM);
+      if (d < bestD) {
+        best = c;
+        bestD = d;
+      }
+    }
+    return best ?? this.beacons.find((b) => b !== from)!;
+  }
+}
