@@ -1,0 +1,105 @@
+/**
+ * Player tokens: compact JWS (JWT) with `sub` = player id and `exp`, signed with HS256 from
+ * `gateway.tokenSecret`, or with an Ed25519 key whose public half the verifier knows by `kid`.
+ */
+import { SignJWT, errors as joseErrors, jwtVerify, type CryptoKey, type JWTHeaderParameters, type KeyObject } from 'jose';
+import { TokenConfigError, UnauthenticatedError } from './errors.js';
+
+/** Shortest HS256 secret accepted, in characters (as `gateway.tokenSecret` validates). @default 32 */
+export const MIN_HS256_SECRET_CHARS = 32;
+/** Clock skew tolerated when checking `exp`, in seconds. @default 30 */
+export const DEFAULT_CLOCK_TOLERANCE_S = 30;
+/** Longest player id a token may name, in characters. @default 128 */
+export const MAX_PLAYER_ID_CHARS = 128;
+
+export type SigningKey =
+  | { alg: 'HS256'; secret: string }
+  | { alg: 'EdDSA'; privateKey: CryptoKey | KeyObject; kid: string };
+
+export interface PlayerClaims {
+  playerId: string;
+  expiresAtMs: number;
+}
+
+export interface IssueOptions {
+  playerId: string;
+  ttlMinutes: number;
+  /** Defaults to Date.now(); tests pass a fixed time. */
+  nowMs?: number;
+}
+
+function hsKey(secret: string): Uint8Array {
+  if (secret.length < MIN_HS256_SECRET_CHARS) throw new TokenConfigError(`gateway.tokenSecret: must be at least ${MIN_HS256_SECRET_CHARS} characters`);
+  return new TextEncoder().encode(secret);
+}
+
+export async function issuePlayerToken(key: SigningKey, options: IssueOptions): Promise<string> {
+  if (!Number.isInteger(options.ttlMinutes) || options.ttlMinutes < 1) throw new TokenConfigError(`ttlMinutes: must be a positive integer, got ${options.ttlMinutes}`);
+  if (options.playerId.length === 0 || options.playerId.length > MAX_PLAYER_ID_CHARS) throw new TokenConfigError(`playerId: must be 1..${MAX_PLAYER_ID_CHARS} characters`);
+  const nowS = Math.floor((options.nowMs ?? Date.now()) / 1000);
+  const jwt = new SignJWT({}).setSubject(options.playerId).setIssuedAt(nowS).setExpirationTime(nowS + options.ttlMinutes * 60);
+  if (key.alg === 'HS256') return jwt.setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(hsKey(key.secret));
+  return jwt.setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: key.kid }).sign(key.privateKey);
+}
+
+export interface VerifierOptions {
+  /** HS256 secret (`gateway.tokenSecret`); HS256 tokens are refused when absent. */
+  hs256Secret?: string;
+  /** Ed25519 public keys by `kid`; EdDSA tokens are refused when empty. */
+  eddsaPublicKeys?: Readonly<Record<string, CryptoKey | KeyObject>>;
+  clockToleranceS?: number;
+  /** Defaults to Date.now(); tests pass a fake clock. */
+  now?: () => number;
+}
+
+/** Checks player tokens. Holds only keys, so one per node (no module-global state). */
+export class TokenVerifier {
+  private readonly hs: Uint8Array | undefined;
+  private readonly ed: Readonly<Record<string, CryptoKey | KeyObject>>;
+
+  constructor(private readonly options: VerifierOptions) {
+    this.hs = options.hs256Secret === undefined ? undefined : hsKey(options.hs256Secret);
+    this.ed = options.eddsaPublicKeys ?? {};
+    if (!this.hs && Object.keys(this.ed).length === 0) throw new TokenConfigError('token verifier: needs gateway.tokenSecret or at least one EdDSA public key');
+  }
+
+  async verify(token: string): Promise<PlayerClaims> {
+    const algorithms = [...(this.hs ? ['HS256'] : []), ...(Object.keys(this.ed).length ? ['EdDSA'] : [])];
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => this.keyFor(header), {
+        algorithms,
+        requiredClaims: ['sub', 'exp'],
+        clockTolerance: this.options.clockToleranceS ?? DEFAULT_CLOCK_TOLERANCE_S,
+        currentDate: new Date((this.options.now ?? Date.now)()),
+      }));
+    } catch (cause) {
+      throw new UnauthenticatedError(reasonOf(cause), { cause: scrub(cause) });
+    }
+    const sub = payload.sub!;
+    if (sub.length === 0 || sub.length > MAX_PLAYER_ID_CHARS) throw new UnauthenticatedError('token subject is not a valid player id');
+    return { playerId: sub, expiresAtMs: payload.exp! * 1000 };
+  }
+
+  private keyFor(header: JWTHeaderParameters): Uint8Array | CryptoKey | KeyObject {
+    if (header.alg === 'HS256' && this.hs) return this.hs;
+    const key = header.alg === 'EdDSA' && header.kid !== undefined ? this.ed[header.kid] : undefined;
+    if (!key) throw new UnauthenticatedError(`no key for token algorithm ${JSON.stringify(header.alg)} kid ${JSON.stringify(header.kid ?? null)}`);
+    return key;
+  }
+}
+
+/** A reason fit for the client and the log: never the token or its payload. */
+function reasonOf(err: unknown): string {
+  if (err instanceof UnauthenticatedError) return err.reason;
+  if (err instanceof joseErrors.JWTExpired) return 'token expired';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not accepted';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `token claim ${err.claim} is invalid`;
+  return 'token is malformed';
+}
+
+/** jose's claim errors carry the payload; keep only name and message in the cause chain. */
+function scrub(err: unknown): unknown {
+  return err instanceof Error ? { name: err.name, message: err.message } : undefined;
+}

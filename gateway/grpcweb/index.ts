@@ -1,0 +1,2 @@
+export { GrpcWebAdapter, GrpcWebOptionsError, type GrpcWebOptions } from './adapter.js';
+export { type ServiceBinding, MissingHandlerError } from './routes.js';

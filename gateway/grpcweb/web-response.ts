@@ -1,0 +1,62 @@
+import type { ServerResponse, OutgoingHttpHeaders } from 'node:http';
+import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
+import { encodeFrame, encodeTrailers } from './frames.js';
+import { metadataToPairs, pairsToHeaders, percentEncodeGrpcMessage } from './metadata.js';
+import type { ResponseSink } from './fake-call.js';
+
+/**
+ * One gRPC-web response on an HTTP/1.1 ServerResponse. Every message is written (and so flushed as a
+ * chunk) as soon as the handler writes it; the status always travels in a trailers frame at the end.
+ */
+export class WebResponse implements ResponseSink {
+  private headersSent = false;
+  finished = false;
+
+  constructor(private readonly res: ServerResponse, private readonly text: boolean, private readonly extraHeaders: OutgoingHttpHeaders) {}
+
+  sendHeaders(md?: Metadata): void {
+    if (!this.finished) this.writeHeaders(md);
+  }
+
+  private writeHeaders(md?: Metadata): void {
+    if (this.headersSent) return;
+    this.headersSent = true;
+    const headers = pairsToHeaders(metadataToPairs(md), {
+      ...this.extraHeaders,
+      'content-type': this.text ? 'application/grpc-web-text+proto' : 'application/grpc-web+proto',
+      'cache-control': 'no-cache',
+    });
+    this.res.writeHead(200, headers);
+    this.res.flushHeaders();
+  }
+
+  sendMessage(payload: Buffer, done: () => void): void {
+    if (this.finished || this.res.destroyed) return done();
+    this.sendHeaders();
+    if (this.write(encodeFrame(0, payload))) return done();
+    const settle = (): void => {
+      this.res.off('drain', settle);
+      this.res.off('close', settle);
+      done();
+    };
+    this.res.on('drain', settle);
+    this.res.on('close', settle);
+  }
+
+  finish(result: Partial<StatusObject>): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.res.destroyed) return;
+    const code = result.code ?? status.UNKNOWN;
+    this.writeHeaders();
+    const trailers: Array<[string, string]> = [['grpc-status', String(code)]];
+    if (result.details && code !== status.OK) trailers.push(['grpc-message', percentEncodeGrpcMessage(result.details)]);
+    trailers.push(...metadataToPairs(result.metadata));
+    this.write(encodeTrailers(trailers));
+    this.res.end();
+  }
+
+  private write(frame: Buffer): boolean {
+    return this.res.write(this.text ? frame.toString('base64') : frame);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Starts the player edge's listeners around ONE grpc-js Server: its port speaks native gRPC (HTTP/2),
+ * the HTTP port speaks gRPC-web to the same handlers and serves static files. With `singlePort` the
+ * gRPC port also answers gRPC-web and HTTP: the first bytes of each connection pick the protocol, and
+ * HTTP/2 connections are handed to grpc-js through `Server.createConnectionInjector()`.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createReadStream, statSync } from 'node:fs';
+import { extname, join, normalize, sep } from 'node:path';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { GrpcWebAdapter } from './grpcweb/adapter.js';
+import type { ServiceBinding } from './grpcweb/routes.js';
+import { DEFAULT_SNIFF_TIMEOUT_MS, sniffConnection } from './grpcweb/sniff.js';
+
+export interface GatewayServerOptions {
+  host: string;
+  /** Native gRPC port (0 = any free port); in single-port mode it serves everything. */
+  grpcPort: number;
+  /** gRPC-web and static files (0 = any free port); unused in single-port mode. */
+  httpPort: number;
+  singlePort?: boolean;
+  services: readonly ServiceBinding[];
+  maxMessageBytes: number;
+  corsOrigins: readonly string[];
+  /** Folder served for GET requests that are not gRPC-web (the player page); none when absent. */
+  staticDir?: string;
+  /** Called for HTTP requests that are neither gRPC-web nor a static file (e.g. the inspector). */
+  httpFallback?: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+export interface GatewayServer {
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly grpc: Server;
+  readonly grpcWeb: GrpcWebAdapter;
+  /** Stops accepting, ends open calls and connections; resolves when every listener is closed. */
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
+};
+
+export async function startGatewayServer(options: GatewayServerOptions): Promise<GatewayServer> {
+  const grpc = new Server({
+    'grpc.max_receive_message_length': options.maxMessageBytes,
+  });
+  for (const { definition, implementation } of options.services) grpc.addService(definition, implementation);
+  const grpcWeb = new GrpcWebAdapter({ services: options.services, maxMessageBytes: options.maxMessageBytes, corsOrigins: options.corsOrigins });
+
+  const http = createHttpServer((req, res) => {
+    if (grpcWeb.handles(req)) return grpcWeb.handle(req, res);
+    if (options.staticDir && (req.method === 'GET' || req.method === 'HEAD') && serveStatic(options.staticDir, req, res)) return;
+    if (options.httpFallback) return options.httpFallback(req, res);
+    res.writeHead(404, { 'content-type': 'text/plain', 'content-length': '9' }).end('not found');
+  });
+
+  let grpcPort: number;
+  let httpPort: number;
+  let sniffer: NetServer | undefined;
+  if (options.singlePort) {
+    const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
+    sniffer = createNetServer((socket: Socket) => {
+      sniffConnection(socket, DEFAULT_SNIFF_TIMEOUT_MS, (kind, s) => (kind === 'h2' ? injector.injectConnection(s) : http.emit('connection', s)));
+    });
+    grpcPort = httpPort = await listen(sniffer, options.host, options.grpcPort);
+  } else {
+    grpcPort = await new Promise<number>((resolve, reject) =>
+      grpc.bindAsync(`${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.grpcPort}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    );
+    httpPort = await listen(http, options.host, options.httpPort);
+  }
+
+  return {
+    grpcPort,
+    httpPort,
+    grpc,
+    grpcWeb,
+    async close() {
+      const closing: Promise<void>[] = [];
+      if (sniffer) closing.push(new Promise((r) => sniffer!.close(() => r())));
+      else closing.push(new Promise((r) => http.close(() => r())));
+      http.closeAllConnections();
+      closing.push(new Promise((r) => grpc.tryShutdown(() => r())));
+      // Open server streams would hold tryShutdown forever; the edge holds no state, so cut them.
+      grpc.forceShutdown();
+      await Promise.all(closing);
+    },
+  };
+}
+
+function listen(server: HttpServer | NetServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Serves one file under `root`; false when there is none (paths escaping `root` never match). */
+function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): boolean {
+  let path: string;
+  try {
+    path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+  } catch {
+    return false;
+  }
+  if (path.endsWith('/')) path += 'index.html';
+  const file = normalize(join(root, path));
+  if (!file.startsWith(normalize(root) + sep)) return false;
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) return false;
+    size = st.size;
+  } catch {
+    return false;
+  }
+  res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': String(size) });
+  if (req.method === 'HEAD') res.end();
+  else createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  return true;
+}
