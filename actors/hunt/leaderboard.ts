@@ -1,0 +1,74 @@
+import { defineKind, type KindDef } from '../runtime/types.js';
+import type { AggregateView, AggregatorMsg, ShardEvent, ShardMsg, ShardReply, ShardSummary } from './messages.js';
+import { compareEntries, mergeDesc, type ScoreEntry } from './ranking.js';
+import { refTo } from './refs.js';
+
+/**
+ * The leaderboard, eventually consistent and sharded so no single actor takes every score update:
+ * - lb-shard/<n>: players hashed over `leaderboardShards` shards; each keeps its players' latest scores
+ *   (journaled, so a restart keeps the board).
+ * - leaderboard/global: builds the merged view from every shard's summary at most once per `maxAgeMs` and
+ *   serves it; readers (the facade on each node) poll it and rank from their copy, so reads never queue on it.
+ * Staleness: a reader's copy is at most one poll interval old, built from shard answers at most `maxAgeMs` old,
+ * so polling every `leaderboardStalenessMs / 2` with `maxAgeMs = leaderboardStalenessMs / 2` bounds it.
+ */
+export interface ShardState {
+  scores: Record<string, number>;
+}
+
+export type ShardKind = KindDef<ShardState, ShardMsg, ShardReply, ShardEvent>;
+export type AggregatorKind = KindDef<Record<string, never>, AggregatorMsg, AggregateView>;
+
+export function shardKind(topMax: number): ShardKind {
+  return defineKind<ShardState, ShardMsg, ShardReply, ShardEvent>({
+    name: 'lb-shard',
+    initialState: () => ({ scores: {} }),
+    apply(state, e) {
+      state.scores[e.playerId] = e.score;
+      return state;
+    },
+    handle(msg, ctx): ShardReply {
+      switch (msg.type) {
+        case 'score':
+          if (ctx.state.scores[msg.playerId] !== msg.score) ctx.persist({ type: 'score', playerId: msg.playerId, score: msg.score });
+          return;
+        case 'get':
+          return ctx.state.scores[msg.playerId] ?? null;
+        case 'summary': {
+          const entries: ScoreEntry[] = Object.entries(ctx.state.scores).map(([playerId, score]) => ({ playerId, score }));
+          entries.sort(compareEntries);
+          const summary: ShardSummary = {
+            top: entries.slice(0, Math.min(msg.topN, topMax)),
+            scoresDesc: entries.map((e) => e.score),
+            asOfMs: ctx.now(),
+          };
+          return summary;
+        }
+      }
+    },
+  });
+}
+
+export function aggregatorKind(shard: ShardKind, shards: number, topMax: number): AggregatorKind {
+  // The last view is a cache, not state: losing it on passivation or a move only costs one rebuild.
+  const cache = new Map<string, AggregateView>();
+  return defineKind<Record<string, never>, AggregatorMsg, AggregateView>({
+    name: 'leaderboard',
+    initialState: () => ({}),
+    async handle(msg, ctx): Promise<AggregateView> {
+      const cached = cache.get(ctx.self.key);
+      if (cached && ctx.now() - cached.asOfMs <= msg.maxAgeMs) return cached;
+      const requests: Promise<ShardReply>[] = [];
+      for (let i = 0; i < shards; i++) requests.push(ctx.ask(refTo(shard, String(i)), { type: 'summary', topN: topMax }));
+      const summaries = (await Promise.all(requests)) as ShardSummary[];
+      const top = summaries.flatMap((s) => s.top).sort(compareEntries).slice(0, topMax);
+      const view: AggregateView = {
+        top,
+        scoresDesc: mergeDesc(summaries.map((s) => s.scoresDesc)),
+        asOfMs: Math.min(...summaries.map((s) => s.asOfMs)),
+      };
+      cache.set(ctx.self.key, view);
+      return view;
+    },
+  });
+}
