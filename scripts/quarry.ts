@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerBench } from './commands/bench.js';
+import { registerToken } from './commands/token.js';
 
 const program = new Command('quarry')
   .description('Quarry: an actor runtime for real-time location games')
@@ -14,5 +15,6 @@ const program = new Command('quarry')
 
 registerConfig(program);
 registerBench(program);
+registerToken(program);
 
 await program.parseAsync(process.argv);
