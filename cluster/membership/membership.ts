@@ -1,0 +1,404 @@
+import { Awareness } from './awareness.js';
+import { BroadcastQueue } from './broadcast_queue.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { retransmitLimit, suspicionTimeoutMs, validateMembershipConfig, type MembershipConfig } from './config.js';
+import { MemberEvents, type MemberEvent } from './events.js';
+import { byteLength, type MemberState, type MemberWire, type Message, type Packet } from './messages.js';
+import { PACKET_OVERHEAD_BYTES, PacketAuth } from './packet_auth.js';
+import { Prober } from './prober.js';
+import { Suspicion } from './suspicion.js';
+import type { Transport } from './transport.js';
+import { emptyMetrics, type MembershipMetrics } from './metrics.js';
+
+export interface Member {
+  readonly id: string;
+  readonly addr: string;
+  readonly incarnation: number;
+  readonly state: MemberState;
+  readonly changedAtMs: number;
+}
+
+interface Record {
+  id: string;
+  addr: string;
+  incarnation: number;
+  state: MemberState;
+  changedAtMs: number;
+  suspicion?: Suspicion;
+}
+
+export interface MembershipOptions {
+  id: string;
+  clusterKey: string;
+  config: MembershipConfig;
+  transport: Transport;
+  clock: Clock;
+  /** Uniform [0, 1); seeded in simulations. @default Math.random */
+  random?: () => number;
+}
+
+/**
+ * SWIM with the Lifeguard refinements, after hashicorp/memberlist (state.go). This file owns the member table
+ * and the rules that change it; `Prober` runs the failure detector; `BroadcastQueue` the dissemination.
+ */
+export class Membership {
+  readonly id: string;
+  readonly config: MembershipConfig;
+  readonly awareness: Awareness;
+  readonly events = new MemberEvents();
+  private readonly table = new Map<string, Record>();
+  private readonly broadcasts: BroadcastQueue;
+  private readonly auth: PacketAuth;
+  private readonly prober: Prober;
+  private readonly transport: Transport;
+  private readonly clock: Clock;
+  readonly random: () => number;
+  private readonly counters: MembershipMetrics = emptyMetrics();
+  private readonly timers = new Set<TimerHandle>();
+  private readonly bootId: string;
+  private nonce = 0;
+  private running = false;
+  private leaving = false;
+  private seeds: string[] = [];
+  private readonly pushPullReplies = new Set<string>();
+  private readonly strangerSyncAtMs = new Map<string, number>();
+
+  constructor(options: MembershipOptions) {
+    this.id = options.id;
+    this.config = validateMembershipConfig({ ...options.config });
+    this.transport = options.transport;
+    this.clock = options.clock;
+    this.random = options.random ?? Math.random;
+    this.bootId = Math.floor(this.random() * 2 ** 32).toString(36);
+    this.awareness = new Awareness(this.config.awarenessMaxMultiplier);
+    this.auth = new PacketAuth(options.clusterKey, this.config.replayWindowMs);
+    this.broadcasts = new BroadcastQueue(() => retransmitLimit(this.config.retransmitMult, this.liveCount()));
+    this.prober = new Prober(this, this.clock, this.counters);
+    const now = this.clock.now();
+    this.table.set(this.id, { id: this.id, addr: this.transport.address, incarnation: 0, state: 'alive', changedAtMs: now });
+  }
+
+  get address(): string {
+    return this.transport.address;
+  }
+
+  members(): Member[] {
+    return [...this.table.values()].map(({ id, addr, incarnation, state, changedAtMs }) => ({ id, addr, incarnation, state, changedAtMs }));
+  }
+
+  /** Members currently alive or suspect (a suspect still owns its actors until declared dead). */
+  liveMembers(): Member[] {
+    return this.members().filter((m) => m.state === 'alive' || m.state === 'suspect');
+  }
+
+  metrics(): MembershipMetrics {
+    return { ...this.counters, localHealthScore: this.awareness.healthScore };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.transport.onPacket((raw, from) => this.receive(raw, from));
+    this.prober.start();
+    this.every(this.config.gossipIntervalMs, () => this.gossip());
+    this.every(this.config.pushPullIntervalMs, () => this.periodicPushPull());
+    this.events.emit({ type: 'alive', id: this.id, addr: this.address, incarnation: 0, atMs: this.clock.now() });
+  }
+
+  /** Exchanges full state with each seed; resolves with how many answered (0 after `joinTimeoutMs`). */
+  async join(seeds: string[]): Promise<number> {
+    this.seeds = seeds.filter((s) => s !== this.address);
+    if (this.seeds.length === 0) return 0;
+    this.pushPullReplies.clear();
+    const deadline = this.clock.now() + this.config.joinTimeoutMs;
+    while (this.running && this.clock.now() < deadline) {
+      for (const seed of this.seeds) if (!this.pushPullReplies.has(seed)) this.sendPushPull(seed, false);
+      await new Promise<void>((resolve) => this.after(this.config.probeIntervalMs, resolve));
+      const answered = this.seeds.filter((s) => this.pushPullReplies.has(s)).length;
+      if (answered > 0) return answered;
+    }
+    return 0;
+  }
+
+  /** Announces `left` directly to every live member and by gossip, then stops. */
+  async leave(): Promise<void> {
+    if (!this.running || this.leaving) return;
+    this.leaving = true;
+    const self = this.table.get(this.id)!;
+    const msg: Message = { t: 'dead', id: this.id, inc: self.incarnation, from: this.id };
+    this.setState(self, 'left', self.incarnation);
+    this.broadcasts.queue(this.id, msg);
+    for (const m of this.liveMembers()) if (m.id !== this.id) this.send(m.addr, [msg], false);
+    await new Promise<void>((resolve) => this.after(this.config.gossipIntervalMs * 2, resolve));
+    await this.stop();
+  }
+
+  /** Stops timers and closes the transport without telling anyone (what a crash looks like to peers). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const t of this.timers) this.clock.clearTimeout(t);
+    this.timers.clear();
+    this.prober.stop();
+    for (const r of this.table.values()) r.suspicion?.cancel();
+    await this.transport.close();
+  }
+
+  // ---- timers owned by this instance (all cleared by stop) ----
+
+  after(ms: number, fn: () => void): TimerHandle {
+    const handle = this.clock.setTimeout(() => {
+      this.timers.delete(handle);
+      if (this.running) fn();
+    }, ms);
+    this.timers.add(handle);
+    return handle;
+  }
+
+  cancel(handle: TimerHandle | undefined): void {
+    if (handle === undefined) return;
+    this.clock.clearTimeout(handle);
+    this.timers.delete(handle);
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const tick = (): void => {
+      fn();
+      this.after(ms, tick);
+    };
+    this.after(ms, tick);
+  }
+
+  // ---- sending ----
+
+  /** Sends `msgs` and fills the rest of the datagram with queued broadcasts (piggybacking). */
+  send(to: string, msgs: Message[], piggyback = true): void {
+    if (!this.running) return;
+    const packet: Packet = { f: this.id, a: this.address, ts: this.clock.now(), n: `${this.bootId}.${this.nonce++}`, m: msgs };
+    if (piggyback) {
+      const budget = this.config.maxPacketBytes - PACKET_OVERHEAD_BYTES - byteLength(packet);
+      packet.m = msgs.concat(this.broadcasts.take(budget));
+    }
+    if (packet.m.length === 0) return;
+    const sealed = this.auth.seal(packet);
+    this.counters.packetsSent++;
+    this.counters.bytesSent += sealed.length;
+    this.transport.send(to, sealed);
+  }
+
+  /** Live members other than us (and `except`), in random order. */
+  randomPeers(count: number, except?: string, includeRecentlyDead = false): Record[] {
+    const now = this.clock.now();
+    const pool = [...this.table.values()].filter(
+      (r) =>
+        r.id !== this.id &&
+        r.id !== except &&
+        (r.state === 'alive' || r.state === 'suspect' || (includeRecentlyDead && now - r.changedAtMs < this.config.gossipToTheDeadMs)),
+    );
+    for (let i = pool.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+    }
+    return pool.slice(0, count);
+  }
+
+  probeCandidates(): Array<{ id: string; addr: string; incarnation: number }> {
+    return [...this.table.values()].filter((r) => r.id !== this.id && (r.state === 'alive' || r.state === 'suspect'));
+  }
+
+  memberById(id: string): { id: string; addr: string; incarnation: number; state: MemberState } | undefined {
+    return this.table.get(id);
+  }
+
+  suspectAfterProbe(id: string, incarnation: number): void {
+    if (this.running) this.suspectNode(id, incarnation, this.id);
+  }
+
+  private gossip(): void {
+    if (this.broadcasts.size === 0) return;
+    for (const peer of this.randomPeers(this.config.gossipNodes, undefined, true)) this.send(peer.addr, []);
+  }
+
+  private periodicPushPull(): void {
+    const [peer] = this.randomPeers(1);
+    if (peer) this.sendPushPull(peer.addr, false);
+    else if (this.seeds.length > 0) this.sendPushPull(this.seeds[Math.floor(this.random() * this.seeds.length)]!, false);
+  }
+
+  /** Full state in as many datagrams as it takes: each member entry merges on its own, so no reassembly. */
+  private sendPushPull(to: string, reply: boolean): void {
+    const budget = this.config.maxPacketBytes - PACKET_OVERHEAD_BYTES - 200;
+    let chunk: MemberWire[] = [];
+    let size = 0;
+    for (const r of this.table.values()) {
+      const wire: MemberWire = { id: r.id, addr: r.addr, inc: r.incarnation, st: r.state };
+      const bytes = byteLength(wire) + 1;
+      if (size + bytes > budget && chunk.length > 0) {
+        this.send(to, [{ t: 'pushPull', reply, members: chunk }], false);
+        chunk = [];
+        size = 0;
+      }
+      chunk.push(wire);
+      size += bytes;
+    }
+    this.send(to, [{ t: 'pushPull', reply, members: chunk }], false);
+  }
+
+  // ---- receiving ----
+
+  private receive(raw: Buffer, from: string): void {
+    if (!this.running) return;
+    const opened = this.auth.open(raw, this.clock.now());
+    if (opened === 'unauthenticated') return void this.counters.packetsUnauthenticated++;
+    if (opened === 'malformed') return void this.counters.packetsMalformed++;
+    if (opened === 'replayed') return void this.counters.packetsReplayed++;
+    if (opened.f === this.id) return void this.counters.packetsImpersonating++;
+    this.counters.packetsReceived++;
+    if (!this.table.has(opened.f)) this.syncWithStranger(opened.f, from);
+    for (const msg of opened.m) this.handle(msg, opened, from);
+  }
+
+  private handle(msg: Message, packet: Packet, from: string): void {
+    switch (msg.t) {
+      case 'ping':
+        if (msg.target === this.id) this.send(from, [{ t: 'ack', seq: msg.seq }]);
+        return;
+      case 'ack':
+        return this.prober.onAck(msg.seq);
+      case 'nack':
+        return this.prober.onNack(msg.seq);
+      case 'pingReq':
+        return this.prober.relay(msg.seq, msg.target, msg.addr, from);
+      case 'alive':
+        return this.aliveNode(msg.id, msg.addr, msg.inc);
+      case 'suspect':
+        return this.suspectNode(msg.id, msg.inc, msg.from);
+      case 'dead':
+        return this.deadNode(msg.id, msg.inc, msg.from);
+      case 'pushPull':
+        if (msg.reply) this.pushPullReplies.add(from);
+        else this.sendPushPull(from, true);
+        for (const m of msg.members) this.mergeRemote(m, packet.f);
+        return;
+    }
+  }
+
+  /** memberlist mergeRemoteState: a remote "dead" becomes a suspicion here, so a live node can still refute. */
+  private mergeRemote(m: MemberWire, sender: string): void {
+    if (m.st === 'alive') this.aliveNode(m.id, m.addr, m.inc);
+    else if (m.st === 'left') this.deadNode(m.id, m.inc, m.id);
+    else {
+      if (!this.table.has(m.id) && m.id !== this.id) this.aliveNode(m.id, m.addr, m.inc);
+      this.suspectNode(m.id, m.inc, sender);
+    }
+  }
+
+  /**
+   * An authenticated packet from a member we don't know means a dissemination gap (its "alive" ran out of
+   * retransmits before reaching us): pull its state right away instead of waiting for the periodic push-pull.
+   */
+  private syncWithStranger(id: string, from: string): void {
+    const now = this.clock.now();
+    if ((this.strangerSyncAtMs.get(id) ?? -Infinity) > now - this.config.pushPullIntervalMs) return;
+    this.strangerSyncAtMs.set(id, now);
+    this.sendPushPull(from, false);
+  }
+
+  // ---- state rules (memberlist state.go aliveNode / suspectNode / deadNode) ----
+
+  private aliveNode(id: string, addr: string, inc: number): void {
+    if (id === this.id) {
+      if (this.leaving) return;
+      const self = this.table.get(this.id)!;
+      if (addr !== self.addr) {
+        this.counters.impersonationsRefuted++;
+        return this.refute(Math.max(inc, self.incarnation));
+      }
+      if (inc > self.incarnation) return this.refute(inc);
+      return;
+    }
+    const r = this.table.get(id);
+    if (!r) {
+      this.strangerSyncAtMs.delete(id);
+      this.table.set(id, { id, addr, incarnation: inc, state: 'alive', changedAtMs: this.clock.now() });
+      this.prober.added(id);
+      this.broadcasts.queue(id, { t: 'alive', id, addr, inc });
+      this.events.emit({ type: 'alive', id, addr, incarnation: inc, atMs: this.clock.now() });
+      return;
+    }
+    if (inc <= r.incarnation) {
+      if (inc < r.incarnation) this.counters.staleMessages++;
+      return;
+    }
+    r.addr = addr;
+    this.broadcasts.queue(id, { t: 'alive', id, addr, inc });
+    this.setState(r, 'alive', inc);
+  }
+
+  private suspectNode(id: string, inc: number, from: string): void {
+    const r = this.table.get(id);
+    if (!r) return;
+    if (inc < r.incarnation) return void this.counters.staleMessages++;
+    if (id === this.id) {
+      if (this.leaving) return;
+      this.counters.suspicionsRefuted++;
+      this.awareness.applyDelta(1);
+      return this.refute(inc);
+    }
+    if (r.state === 'suspect' && inc === r.incarnation) {
+      if (r.suspicion?.confirm(from)) this.broadcasts.queue(id, { t: 'suspect', id, inc, from });
+      return;
+    }
+    if (r.state === 'dead' || r.state === 'left') return;
+    if (from === this.id) this.counters.suspicionsRaised++;
+    const n = this.liveCount();
+    // Expect suspicionMult - 2 confirmations; fewer members than that (minus us and the suspect) can't give them.
+    let k = this.config.suspicionMult - 2;
+    if (n - 2 < k) k = 0;
+    const minMs = suspicionTimeoutMs(this.config.suspicionMult, n, this.config.probeIntervalMs);
+    const maxMs = this.config.suspicionMaxTimeoutMult * minMs;
+    this.broadcasts.queue(id, { t: 'suspect', id, inc, from });
+    this.setState(r, 'suspect', inc);
+    r.suspicion = new Suspicion(from, k, minMs, maxMs, this.clock, () => {
+      if (this.running && r.state === 'suspect' && r.incarnation === inc) this.deadNode(id, inc, this.id);
+    });
+  }
+
+  private deadNode(id: string, inc: number, from: string): void {
+    const r = this.table.get(id);
+    if (!r) return;
+    if (inc < r.incarnation) return void this.counters.staleMessages++;
+    if (r.state === 'dead' || r.state === 'left') return;
+    if (id === this.id) {
+      if (this.leaving) return;
+      this.counters.deathsRefuted++;
+      return this.refute(inc);
+    }
+    if (from === this.id) this.counters.deathsDeclared++;
+    this.broadcasts.queue(id, { t: 'dead', id, inc, from });
+    this.setState(r, from === id ? 'left' : 'dead', inc);
+  }
+
+  private refute(accusedInc: number): void {
+    const self = this.table.get(this.id)!;
+    self.incarnation = Math.max(self.incarnation, accusedInc) + 1;
+    this.broadcasts.queue(this.id, { t: 'alive', id: this.id, addr: self.addr, inc: self.incarnation });
+  }
+
+  private setState(r: Record, state: MemberState, inc: number): void {
+    r.suspicion?.cancel();
+    r.suspicion = undefined;
+    const changed = r.state !== state;
+    r.incarnation = inc;
+    r.state = state;
+    if (!changed) return;
+    r.changedAtMs = this.clock.now();
+    this.events.emit({ type: state, id: r.id, addr: r.addr, incarnation: inc, atMs: r.changedAtMs } satisfies MemberEvent);
+  }
+
+  private liveCount(): number {
+    let n = 0;
+    for (const r of this.table.values()) if (r.state === 'alive' || r.state === 'suspect') n++;
+    return n;
+  }
+}
