@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
+import { LinkClosedError } from '../../../cluster/transport/errors.js';
+import { RAW_CLUSTER_LINK_SERVICE } from '../../../cluster/transport/grpc.js';
+import { envelope, startNode, waitFor, type TestNode } from './support.js';
+
+const echo = async (env: { payload: Buffer }) => ({ correlationId: 0, payload: env.payload, errorCode: '', errorMessage: '' });
+
+describe('cluster/transport grpc: link life cycle', function () {
+  this.timeout(30_000);
+  const nodes: TestNode[] = [];
+  const servers: grpc.Server[] = [];
+  afterEach(async () => {
+    await Promise.all(nodes.splice(0).map((n) => n.stop()));
+    for (const s of servers.splice(0)) s.forceShutdown();
+  });
+
+  it('refuses a peer with the wrong key: nothing delivered, counted on the acceptor', async () => {
+    const b = await startNode('b');
+    const rogue = await startNode('c', { clusterKey: 'not-the-cluster-key-at-all' });
+    nodes.push(b, rogue);
+    let delivered = 0;
+    b.transport.onEnvelope(async () => {
+      delivered++;
+    });
+    const failed = waitFor('auth refusal', 'authFailures ≥ 1 at b', () => b.transport.metrics().authFailures, (n) => n >= 1);
+    const connecting = rogue.transport.connect('b', b.address);
+    connecting.catch(() => {});
+    const ask = rogue.transport.ask('b', envelope('steal'), Date.now() + 10_000).then(() => 'resolved', (err: unknown) => err);
+    await failed;
+    assert.ok((await ask) instanceof LinkClosedError);
+    assert.equal(delivered, 0);
+    assert.notEqual(rogue.transport.linkState('b'), 'up');
+  });
+
+  it('the dialler writes nothing to a server that cannot prove the key', async () => {
+    const a = await startNode('a');
+    nodes.push(a);
+    let messagesAtRogue = 0;
+    const rogue = new grpc.Server();
+    servers.push(rogue);
+    rogue.addService(RAW_CLUSTER_LINK_SERVICE as unknown as grpc.ServiceDefinition, {
+      link: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+        const md = new grpc.Metadata();
+        md.set('quarry-node-id', 'b');
+        md.set('quarry-auth', 'forged');
+        call.sendMetadata(md);
+        call.on('data', () => messagesAtRogue++);
+        call.on('error', () => {});
+      },
+    });
+    const port = await new Promise<number>((res, rej) => rogue.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+    const failed = waitFor('reverse auth', 'authFailures ≥ 1 at a', () => a.transport.metrics().authFailures, (n) => n >= 1);
+    a.transport.connect('b', `127.0.0.1:${port}`).catch(() => {});
+    const ask = a.transport.ask('b', envelope('secret'), Date.now() + 10_000).then(() => 'resolved', (err: unknown) => err);
+    await failed;
+    assert.ok((await ask) instanceof LinkClosedError);
+    assert.equal(messagesAtRogue, 0);
+  });
+
+  it('fails pending asks with LinkClosedError when the link drops mid-flight, then reconnects', async () => {
+    const a = await startNode('a');
+    const b = await startNode('b');
+    nodes.push(a, b);
+    let hold = true;
+    let arrived = 0;
+    b.transport.onEnvelope((env) => {
+      arrived++;
+      return hold ? new Promise(() => {}) : echo(env);
+    });
+    await a.transport.connect('b', b.address);
+    const asks = Array.from({ length: 20 }, (_, i) => a.transport.ask('b', envelope(`p${i}`), Date.now() + 20_000));
+    await waitFor('mid-flight', '20 asks held at b', () => arrived, (n) => n === 20);
+    const down = waitFor('link down', 'link a→b not up', () => a.transport.linkState('b'), (s) => s !== 'up');
+    b.killServer();
+    const results = await Promise.allSettled(asks);
+    for (const r of results) assert.ok(r.status === 'rejected' && r.reason instanceof LinkClosedError, `expected LinkClosedError, got ${JSON.stringify(r)}`);
+    await down;
+    hold = false;
+    await b.restartServer();
+    await waitFor('reconnect', 'link a→b up again', () => a.transport.linkState('b'), (s) => s === 'up');
+    const reply = await a.transport.ask('b', envelope('after'), Date.now() + 10_000);
+    assert.equal(reply.payload.toString(), 'after');
+    assert.equal(a.transport.metrics().links[0]!.connects, 2);
+  });
+
+  it('settles both nodes dialling each other at once on one link (5 rounds)', async () => {
+    for (let round = 0; round < 5; round++) {
+      const a = await startNode('a');
+      const b = await startNode('b');
+      nodes.push(a, b);
+      a.transport.onEnvelope(echo);
+      b.transport.onEnvelope(echo);
+      await Promise.all([a.transport.connect('b', b.address), b.transport.connect('a', a.address)]);
+      const [ra, rb] = await Promise.all([
+        a.transport.ask('b', envelope(`a${round}`), Date.now() + 10_000),
+        b.transport.ask('a', envelope(`b${round}`), Date.now() + 10_000),
+      ]);
+      assert.equal(ra.payload.toString(), `a${round}`);
+      assert.equal(rb.payload.toString(), `b${round}`);
+      const settled = (i: ReturnType<typeof a.transport.linkInfo>) => !!i && !i.dialing && !i.redialScheduled;
+      await waitFor(`race round ${round}`, 'no dial or redial left on a', () => a.transport.linkInfo('b'), settled);
+      await waitFor(`race round ${round}`, 'no dial or redial left on b', () => b.transport.linkInfo('a'), settled);
+      assert.equal(a.transport.linkInfo('b')!.direction, 'outbound', 'the lower node id keeps its outbound stream');
+      assert.equal(b.transport.linkInfo('a')!.direction, 'inbound');
+      const ma = a.transport.metrics().links.find((l) => l.nodeId === 'b')!;
+      const mb = b.transport.metrics().links.find((l) => l.nodeId === 'a')!;
+      assert.equal(ma.connects, 1, `round ${round}: a's link came up ${ma.connects} times`);
+      assert.equal(mb.connects, 1, `round ${round}: b's link came up ${mb.connects} times`);
+      assert.equal(ma.state, 'up');
+      assert.equal(mb.state, 'up');
+      await Promise.all(nodes.splice(0).map((n) => n.stop()));
+    }
+  });
+
+  it('fault hook blocks a peer (asks fail fast) and heals back to a working link', async () => {
+    const a = await startNode('a');
+    const b = await startNode('b');
+    nodes.push(a, b);
+    let arrived = 0;
+    b.transport.onEnvelope((env) => {
+      arrived++;
+      return arrived === 1 ? new Promise(() => {}) : echo(env);
+    });
+    await a.transport.connect('b', b.address);
+    const pending = a.transport.ask('b', envelope('held'), Date.now() + 20_000);
+    await waitFor('before block', 'first ask at b', () => arrived, (n) => n === 1);
+    a.transport.faults.block(['b']);
+    await assert.rejects(pending, (err: unknown) => err instanceof LinkClosedError);
+    assert.throws(() => a.transport.send('b', envelope('lost')), LinkClosedError);
+    // b's own redial attempts are refused by a while blocked.
+    await waitFor('partitioned', 'b sees link down', () => b.transport.linkState('a'), (s) => s !== 'up');
+    a.transport.faults.heal();
+    await waitFor('heal', 'link a→b up', () => a.transport.linkState('b'), (s) => s === 'up');
+    const reply = await a.transport.ask('b', envelope('healed'), Date.now() + 10_000);
+    assert.equal(reply.payload.toString(), 'healed');
+    assert.equal(arrived, 2);
+  });
+});
