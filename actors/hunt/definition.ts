@@ -204,7 +204,7 @@ export function crossReferenceProblems(hunt: HuntDefinition): DefinitionProblem[
       if (r.type !== 'treasure') return;
       const owner = treasureBuilding.get(r.treasureId);
       if (owner === undefined) problems.push({ path: `beacons[${i}].rules[${ri}].treasureId`, message: `unknown treasure "${r.treasureId}"` });
-      else if (owner !== b.buildingId) problems.push({ path: `beacons[${i}].rules[${ri}].treasureId`, message: `treasure "${r.treasureId}" belongs to building "${owner}", not "${b.buildingId}"` });
+      else if (owner !== b.buildingId && buildingIds.has(b.buildingId)) problems.push({ path: `beacons[${i}].rules[${ri}].treasureId`, message: `treasure "${r.treasureId}" belongs to building "${owner}", not "${b.buildingId}"` });
     });
   });
 
