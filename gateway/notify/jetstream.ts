@@ -120,7 +120,10 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
       const exists = await jsm.streams.info(stream).then(() => true, () => false);
       if (exists) await jsm.streams.update(stream, config);
       else await jsm.streams.add({ name: stream, ...config });
-      return new JetStreamNotifier(nc, jetstream(nc), jsm, stream, prefix, options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS, options.logger);
+      const notifier = new JetStreamNotifier(nc, jetstream(nc), jsm, stream, prefix, options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS, options.logger);
+      // The server has the live subscription once the flush returns: nothing published after connect() is missed.
+      await nc.flush();
+      return notifier;
     } catch (err) {
       await nc.close();
       throw err;

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { LocalFanout, type ChannelReader } from '../../../gateway/notify/fanout.js';
+import type { NotifyEvent } from '../../../gateway/notify/notifier.js';
+import { waitFor } from './support/wait.js';
+
+/** A backend log the test controls: `hold()` makes the next reads wait until `release()`. */
+class FakeReader implements ChannelReader {
+  readonly log: NotifyEvent[] = [];
+  reads: Array<[string, number]> = [];
+  failNext = 0;
+  private gate: Promise<void> | undefined;
+  private open: (() => void) | undefined;
+
+  add(channel: string, seq: number, body: unknown = seq): NotifyEvent {
+    const prev = this.log.filter((e) => e.channel === channel).at(-1)?.seq ?? 0;
+    const event = { channel, seq, prevSeq: prev, atMs: 0, body };
+    this.log.push(event);
+    return event;
+  }
+  hold(): void {
+    this.gate = new Promise((resolve) => (this.open = resolve));
+  }
+  release(): void {
+    this.open?.();
+    this.gate = undefined;
+  }
+  async readAfter(channel: string, afterSeq: number): Promise<NotifyEvent[]> {
+    this.reads.push([channel, afterSeq]);
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('backend down');
+    }
+    const snapshot = this.log.filter((e) => e.channel === channel && e.seq > afterSeq);
+    await this.gate;
+    return snapshot;
+  }
+}
+
+const options = { retryBaseMs: 1, retryMaxMs: 5, catchUpBufferEvents: 100 };
+const seqs = (events: NotifyEvent[]): number[] => events.map((e) => e.seq);
+
+describe('gateway/notify LocalFanout', () => {
+  it('catches up a live gap from the reader, then delivers the buffered live events once, in order', async () => {
+    const reader = new FakeReader();
+    const fanout = new LocalFanout(reader, options);
+    const got: NotifyEvent[] = [];
+    fanout.subscribe('a', {}, (e) => got.push(e));
+    await waitFor(() => reader.reads.length === 1, { phase: 'initial read', expected: '1 read', seen: () => String(reader.reads.length) });
+    fanout.dispatch(reader.add('user.a', 1));
+    reader.add('user.a', 3); // never arrives live: lost
+    reader.hold();
+    fanout.dispatch(reader.add('user.a', 5)); // prevSeq 3 > 1: gap
+    fanout.dispatch(reader.add('user.a', 8)); // arrives while catching up
+    reader.release();
+    await waitFor(() => got.length === 4, { phase: 'gap', expected: 'seqs 1,3,5,8', seen: () => JSON.stringify(seqs(got)) });
+    assert.deepEqual(seqs(got), [1, 3, 5, 8]);
+    assert.deepEqual(reader.reads.at(-1), ['user.a', 1]);
+    fanout.close();
+  });
+
+  it('retries a failed catch-up, reports the error, and still delivers everything', async () => {
+    const reader = new FakeReader();
+    reader.add('user.b', 2);
+    reader.failNext = 2;
+    const fanout = new LocalFanout(reader, options);
+    const got: NotifyEvent[] = [];
+    const errors: Error[] = [];
+    fanout.subscribe('b', {}, (e) => got.push(e), { onError: (err) => errors.push(err) });
+    await waitFor(() => got.length === 1, { phase: 'retry', expected: 'seq 2', seen: () => JSON.stringify(seqs(got)) });
+    assert.equal(errors.length, 2);
+    fanout.close();
+  });
+
+  it('resyncAll reads each channel once and delivers events missed while disconnected', async () => {
+    const reader = new FakeReader();
+    const fanout = new LocalFanout(reader, options);
+    const got = new Map<string, NotifyEvent[]>([['a', []], ['b', []]]);
+    for (const id of ['a', 'b']) fanout.subscribe(id, { all: 0 }, (e) => got.get(id)!.push(e));
+    await waitFor(() => reader.reads.length === 4, { phase: 'initial reads', expected: '4 reads', seen: () => JSON.stringify(reader.reads) });
+    reader.add('all', 4);
+    reader.add('user.b', 6);
+    reader.reads = [];
+    await fanout.resyncAll();
+    assert.deepEqual(reader.reads.map(([c]) => c).sort(), ['all', 'user.a', 'user.b']);
+    assert.deepEqual(seqs(got.get('a')!), [4]);
+    assert.deepEqual(seqs(got.get('b')!).sort(), [4, 6]);
+    fanout.close();
+  });
+
+  it('takes the first live event of an unlisted channel as its start and drops older or repeated seqs', async () => {
+    const reader = new FakeReader();
+    const fanout = new LocalFanout(reader, options);
+    const got: NotifyEvent[] = [];
+    const stream = fanout.subscribe('c', {}, (e) => got.push(e));
+    stream.follow('hq');
+    fanout.dispatch({ channel: 'building.hq', seq: 10, prevSeq: 7, atMs: 0, body: 'x' });
+    fanout.dispatch({ channel: 'building.hq', seq: 10, prevSeq: 7, atMs: 0, body: 'x' });
+    fanout.dispatch({ channel: 'building.hq', seq: 9, prevSeq: 7, atMs: 0, body: 'old' });
+    fanout.dispatch({ channel: 'building.hq', seq: 12, prevSeq: 10, atMs: 0, body: 'y' });
+    assert.deepEqual(got.map((e) => e.body), ['x', 'y']);
+    assert.deepEqual(stream.cursor(), { 'user.c': 0, 'building.hq': 12 });
+    stream.unsubscribe();
+    assert.equal(fanout.streamCount, 0);
+    fanout.close();
+  });
+});

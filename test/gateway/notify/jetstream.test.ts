@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JetStreamNotifier, type JetStreamNotifierOptions } from '../../../gateway/notify/jetstream.js';
+import type { NotifyEvent } from '../../../gateway/notify/notifier.js';
+import { OutboxRelay } from '../../../gateway/notify/relay.js';
+import { startNatsServer, type NatsServer } from '../../support/nats.js';
+import { CONTRACT_RETAIN_EVENTS, notifierContract } from './support/contract.js';
+import { LmdbTestOutbox } from './support/lmdb-outbox.js';
+import { waitFor } from './support/wait.js';
+
+describe('gateway/notify JetStream (real nats-server)', function () {
+  let nats: NatsServer;
+  let streamNo = 0;
+  /** A fresh stream per test, so tests sharing the server cannot see each other's events. */
+  function streamOptions(): JetStreamNotifierOptions {
+    streamNo++;
+    return { servers: nats.url, streamName: `QN_T${streamNo}`, subjectPrefix: `qn${streamNo}`, replayRetainEvents: CONTRACT_RETAIN_EVENTS, publishTimeoutMs: 1_000 };
+  }
+
+  before(async () => {
+    nats = await startNatsServer();
+  });
+  after(async () => {
+    await nats?.close();
+  });
+
+  notifierContract('JetStream, publisher and subscriber on two connections (two nodes)', async () => {
+    const options = streamOptions();
+    const pub = await JetStreamNotifier.connect({ ...options, name: 'pub' });
+    const sub = await JetStreamNotifier.connect({ ...options, name: 'sub' });
+    return { pub, sub, close: async () => void (await Promise.all([pub.close(), sub.close()])) };
+  });
+
+  it('stores a re-published dedupId once (server-side duplicate window)', async () => {
+    const notifier = await JetStreamNotifier.connect(streamOptions());
+    const entry = { id: 1, channel: 'user.ann', body: 'once', dedupId: 'player/ann/7/0', committedAtMs: 1 };
+    await notifier.publish([entry]);
+    await notifier.publish([entry, entry]);
+    const stored = await notifier.readAfter('user.ann', 0);
+    assert.deepEqual(stored.map((e) => e.body), ['once']);
+    await notifier.close();
+  });
+
+  it('NATS stopped for 10 s while events are committed: after restart every event is delivered exactly once, in order', async function () {
+    this.timeout(45_000);
+    const dir = mkdtempSync(join(tmpdir(), 'quarry-notify-outbox-'));
+    const outbox = LmdbTestOutbox.open(dir);
+    const options = streamOptions();
+    const pub = await JetStreamNotifier.connect({ ...options, name: 'relay-node' });
+    const sub = await JetStreamNotifier.connect({ ...options, name: 'edge-node' });
+    const relay = new OutboxRelay({ source: outbox, notifier: pub, flushIntervalMs: 20, maxBackoffMs: 500 });
+    const got: NotifyEvent[] = [];
+    const seenBodies = (): string => JSON.stringify(got.map((e) => e.body));
+    try {
+      relay.start();
+      const stream = sub.subscribe('zoe', {}, (e) => got.push(e));
+      let n = 0;
+      const commit = (): Promise<unknown> => {
+        n++;
+        return outbox.commit(n % 3 === 0 ? 'all' : 'user.zoe', n, `test/zoe/${n}`);
+      };
+      for (let i = 0; i < 6; i++) await commit();
+      await waitFor(() => got.length === 6, { phase: 'before outage', expected: '6 events', seen: seenBodies });
+
+      await nats.stop();
+      const outageEnd = Date.now() + 10_000;
+      while (Date.now() < outageEnd) {
+        await commit();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      assert.equal(got.length, 6, 'nothing can be delivered while NATS is down');
+      assert.ok(outbox.pendingCount() >= n - 6, 'committed events wait in the outbox');
+      await nats.start();
+
+      await waitFor(() => got.length >= n, { phase: 'after restart', expected: `${n} events`, seen: seenBodies }, 30_000);
+      await commit();
+      await waitFor(() => got.length >= n, { phase: 'marker after restart', expected: `${n} events`, seen: seenBodies }, 10_000);
+      const perChannel = (channel: string): unknown[] => got.filter((e) => e.channel === channel).map((e) => e.body);
+      const all = Array.from({ length: n }, (_, i) => i + 1);
+      assert.deepEqual(perChannel('user.zoe'), all.filter((i) => i % 3 !== 0));
+      assert.deepEqual(perChannel('all'), all.filter((i) => i % 3 === 0));
+      assert.equal(got.length, n, 'each event exactly once');
+      await waitFor(() => outbox.pendingCount() === 0, { phase: 'outbox drained', expected: '0 pending', seen: () => String(outbox.pendingCount()) });
+      stream.unsubscribe();
+    } finally {
+      await relay.stop();
+      await Promise.all([pub.close(), sub.close()]);
+      await outbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('one broadcast to all reaches 5,000 subscribed players on another node', async function () {
+    this.timeout(30_000);
+    const options = streamOptions();
+    const pub = await JetStreamNotifier.connect({ ...options, name: 'winner-node' });
+    const sub = await JetStreamNotifier.connect({ ...options, name: 'edge-node' });
+    try {
+      const players = 5_000;
+      const got = new Array<number>(players).fill(0);
+      const streams = Array.from({ length: players }, (_, i) => sub.subscribe(`p${i}`, {}, (e) => e.channel === 'all' && got[i]!++));
+      await pub.publish([{ id: 1, channel: 'all', body: { winner: 'p42' }, dedupId: 'hunt/winner', committedAtMs: 1 }]);
+      const reached = (): number => got.filter((c) => c > 0).length;
+      await waitFor(() => reached() === players, { phase: 'broadcast', expected: `${players} players`, seen: () => `${reached()}` }, 20_000);
+      assert.ok(got.every((c) => c === 1), 'each player exactly once');
+      for (const s of streams) s.unsubscribe();
+    } finally {
+      await Promise.all([pub.close(), sub.close()]);
+    }
+  });
+});
