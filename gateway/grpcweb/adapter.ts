@@ -169,10 +169,13 @@ export class GrpcWebAdapter {
       cb(err);
     };
     const onData = (chunk: Buffer): void => {
+      const before = received;
       received += chunk.length;
+      // The header check comes first: its reason names the message size, not just the body size.
+      if (before < (text ? 8 : FRAME_HEADER_BYTES)) this.checkEarly(Buffer.concat([...chunks, chunk]), text, fail);
+      if (settled) return;
       if (received > capBytes) return fail(new FrameError('too-large', `request body exceeds ${capBytes} bytes (maxMessageBytes ${this.options.maxMessageBytes})`));
       chunks.push(chunk);
-      if (chunks.length === 1 || received - chunk.length < (text ? 8 : FRAME_HEADER_BYTES)) this.checkEarly(Buffer.concat(chunks), text, fail);
     };
     req.on('data', onData);
     req.once('end', () => {
