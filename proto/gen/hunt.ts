@@ -99,7 +99,12 @@ export interface Winner {
   decidedAtMs: number;
 }
 
-/** One event on a player's stream. `seq` is per player and gap-free, so a client can detect loss. */
+/**
+ * One event on a player's stream, which merges the channels `user.<player_id>`, `building.<id>` (the
+ * building the player is in) and `all`. `seq` increases along each channel but is not dense (channels share
+ * the notifier's counter); `prev_seq` is the seq of the previous event on the same channel, so a client that
+ * keeps its last seq per channel detects loss exactly (see gateway/notify/notifier.ts).
+ */
 export interface Event {
   seq: number;
   atMs: number;
@@ -111,12 +116,24 @@ export interface Event {
     | { $case: "winner"; value: Winner }
     | { $case: "buildingEntered"; value: string }
     | undefined;
+  /** The channel the event came on: `user.<player_id>`, `building.<id>` or `all`. */
+  channel: string;
+  /** Seq of the previous event on `channel` (0 = none retained before it). */
+  prevSeq: number;
+}
+
+/** Resume point of one channel: the `seq` of the last event the client received on it. */
+export interface ChannelCursor {
+  channel: string;
+  afterSeq: number;
 }
 
 export interface SubscribeRequest {
   playerId: string;
-  /** Resume after this sequence number (0 = from the first retained event). */
+  /** Personal channel (`user.<player_id>`): resume after this seq (0 = from the first retained event). */
   afterSeq: number;
+  /** Other channels (`all`, `building.<id>`) to resume after their seq; a channel not listed starts live. */
+  cursors: ChannelCursor[];
 }
 
 export interface TreasureListRequest {
@@ -1271,7 +1288,7 @@ export const Winner: MessageFns<Winner> = {
 };
 
 function createBaseEvent(): Event {
-  return { seq: 0, atMs: 0, body: undefined };
+  return { seq: 0, atMs: 0, body: undefined, channel: "", prevSeq: 0 };
 }
 
 export const Event: MessageFns<Event> = {
@@ -1301,6 +1318,12 @@ export const Event: MessageFns<Event> = {
       case "buildingEntered":
         writer.uint32(66).string(message.body.value);
         break;
+    }
+    if (message.channel !== "") {
+      writer.uint32(74).string(message.channel);
+    }
+    if (message.prevSeq !== 0) {
+      writer.uint32(80).uint64(message.prevSeq);
     }
     return writer;
   },
@@ -1382,6 +1405,22 @@ export const Event: MessageFns<Event> = {
             message.body = { $case: "buildingEntered", value: reader.string() };
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.channel = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.prevSeq = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1419,6 +1458,12 @@ export const Event: MessageFns<Event> = {
         : isSet(object.building_entered)
         ? { $case: "buildingEntered", value: globalThis.String(object.building_entered) }
         : undefined,
+      channel: isSet(object.channel) ? globalThis.String(object.channel) : "",
+      prevSeq: isSet(object.prevSeq)
+        ? globalThis.Number(object.prevSeq)
+        : isSet(object.prev_seq)
+        ? globalThis.Number(object.prev_seq)
+        : 0,
     };
   },
 
@@ -1442,6 +1487,12 @@ export const Event: MessageFns<Event> = {
       obj.winner = Winner.toJSON(message.body.value);
     } else if (message.body?.$case === "buildingEntered") {
       obj.buildingEntered = message.body.value;
+    }
+    if (message.channel !== "") {
+      obj.channel = message.channel;
+    }
+    if (message.prevSeq !== 0) {
+      obj.prevSeq = Math.round(message.prevSeq);
     }
     return obj;
   },
@@ -1491,12 +1542,103 @@ export const Event: MessageFns<Event> = {
         break;
       }
     }
+    message.channel = object.channel ?? "";
+    message.prevSeq = object.prevSeq ?? 0;
+    return message;
+  },
+};
+
+function createBaseChannelCursor(): ChannelCursor {
+  return { channel: "", afterSeq: 0 };
+}
+
+export const ChannelCursor: MessageFns<ChannelCursor> = {
+  encode(message: ChannelCursor, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.channel !== "") {
+      writer.uint32(10).string(message.channel);
+    }
+    if (message.afterSeq !== 0) {
+      writer.uint32(16).uint64(message.afterSeq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChannelCursor {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChannelCursor();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.channel = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.afterSeq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChannelCursor {
+    return {
+      channel: isSet(object.channel) ? globalThis.String(object.channel) : "",
+      afterSeq: isSet(object.afterSeq)
+        ? globalThis.Number(object.afterSeq)
+        : isSet(object.after_seq)
+        ? globalThis.Number(object.after_seq)
+        : 0,
+    };
+  },
+
+  toJSON(message: ChannelCursor): unknown {
+    const obj: any = {};
+    if (message.channel !== "") {
+      obj.channel = message.channel;
+    }
+    if (message.afterSeq !== 0) {
+      obj.afterSeq = Math.round(message.afterSeq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ChannelCursor>): ChannelCursor {
+    return ChannelCursor.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ChannelCursor>): ChannelCursor {
+    const message = createBaseChannelCursor();
+    message.channel = object.channel ?? "";
+    message.afterSeq = object.afterSeq ?? 0;
     return message;
   },
 };
 
 function createBaseSubscribeRequest(): SubscribeRequest {
-  return { playerId: "", afterSeq: 0 };
+  return { playerId: "", afterSeq: 0, cursors: [] };
 }
 
 export const SubscribeRequest: MessageFns<SubscribeRequest> = {
@@ -1506,6 +1648,9 @@ export const SubscribeRequest: MessageFns<SubscribeRequest> = {
     }
     if (message.afterSeq !== 0) {
       writer.uint32(16).uint64(message.afterSeq);
+    }
+    for (const v of message.cursors) {
+      ChannelCursor.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1539,6 +1684,14 @@ export const SubscribeRequest: MessageFns<SubscribeRequest> = {
             message.afterSeq = longToNumber(reader.uint64());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cursors.push(ChannelCursor.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1563,6 +1716,9 @@ export const SubscribeRequest: MessageFns<SubscribeRequest> = {
         : isSet(object.after_seq)
         ? globalThis.Number(object.after_seq)
         : 0,
+      cursors: globalThis.Array.isArray(object?.cursors)
+        ? object.cursors.map((e: any) => ChannelCursor.fromJSON(e))
+        : [],
     };
   },
 
@@ -1574,6 +1730,9 @@ export const SubscribeRequest: MessageFns<SubscribeRequest> = {
     if (message.afterSeq !== 0) {
       obj.afterSeq = Math.round(message.afterSeq);
     }
+    if (message.cursors?.length) {
+      obj.cursors = message.cursors.map((e) => ChannelCursor.toJSON(e));
+    }
     return obj;
   },
 
@@ -1584,6 +1743,7 @@ export const SubscribeRequest: MessageFns<SubscribeRequest> = {
     const message = createBaseSubscribeRequest();
     message.playerId = object.playerId ?? "";
     message.afterSeq = object.afterSeq ?? 0;
+    message.cursors = object.cursors?.map((e) => ChannelCursor.fromPartial(e)) || [];
     return message;
   },
 };

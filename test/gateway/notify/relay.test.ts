@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OutboxEntry } from '../../../actors/runtime/types.js';
+import { InProcessNotifier } from '../../../gateway/notify/in-process.js';
+import { NotifyPublishError, type Notifier, type NotifyEvent } from '../../../gateway/notify/notifier.js';
+import { OutboxRelay } from '../../../gateway/notify/relay.js';
+import { LmdbTestOutbox } from './support/lmdb-outbox.js';
+import { waitFor } from './support/wait.js';
+
+/** Fails the first `failures` publishes, as a notifier whose backend is down would. */
+function flaky(inner: Notifier, failures: number): Notifier & { attempts: number } {
+  const wrapper = {
+    attempts: 0,
+    async publish(entries: readonly OutboxEntry[]) {
+      wrapper.attempts++;
+      if (wrapper.attempts <= failures) throw new NotifyPublishError('backend down (test)');
+      await inner.publish(entries);
+    },
+    subscribe: inner.subscribe.bind(inner),
+    close: () => inner.close(),
+  };
+  return wrapper;
+}
+
+describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
+  let dir: string;
+  let outbox: LmdbTestOutbox;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'quarry-relay-'));
+    outbox = LmdbTestOutbox.open(dir);
+  });
+  afterEach(async () => {
+    await outbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('retries with backoff while publishing fails, then delivers every committed event once and drains the outbox', async () => {
+    const notifier = new InProcessNotifier();
+    const backend = flaky(notifier, 3);
+    const got: NotifyEvent[] = [];
+    const stream = notifier.subscribe('amy', {}, (e) => got.push(e));
+    const relay = new OutboxRelay({ source: outbox, notifier: backend, flushIntervalMs: 5, maxBackoffMs: 20 });
+    relay.start();
+    for (let i = 1; i <= 10; i++) await outbox.commit('user.amy', i, `amy/${i}`);
+    await waitFor(() => got.length === 10 && outbox.pendingCount() === 0, { phase: 'relay', expected: '10 delivered, outbox empty', seen: () => `${got.length} delivered, ${outbox.pendingCount()} pending` });
+    await relay.stop();
+    assert.deepEqual(got.map((e) => e.body), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.equal(relay.stats.failedAttempts, 3);
+    assert.equal(relay.stats.published, 10);
+    stream.unsubscribe();
+    await notifier.close();
+  });
+
+  it('re-publishes entries whose ack failed (crash between publish and ack) and the notifier drops the repeats', async () => {
+    const notifier = new InProcessNotifier();
+    const got: NotifyEvent[] = [];
+    const stream = notifier.subscribe('ben', {}, (e) => got.push(e));
+    let ackFailures = 1;
+    const source = {
+      readPending: (afterId: number, limit: number) => outbox.readPending(afterId, limit),
+      onCommit: (listener: () => void) => outbox.onCommit(listener),
+      async ack(uptoId: number) {
+        if (ackFailures-- > 0) throw new Error('ack lost (test)');
+        await outbox.ack(uptoId);
+      },
+    };
+    const relay = new OutboxRelay({ source, notifier, flushIntervalMs: 5, maxBackoffMs: 20 });
+    for (let i = 1; i <= 3; i++) await outbox.commit('user.ben', i, `ben/${i}`);
+    relay.start();
+    await waitFor(() => outbox.pendingCount() === 0, { phase: 'ack retry', expected: 'outbox empty', seen: () => `${outbox.pendingCount()} pending` });
+    await relay.stop();
+    assert.deepEqual(got.map((e) => e.body), [1, 2, 3]);
+    stream.unsubscribe();
+    await notifier.close();
+  });
+
+  it('stops promptly while idle and resumes from the outbox on the next start', async () => {
+    const notifier = new InProcessNotifier();
+    const relay = new OutboxRelay({ source: outbox, notifier, flushIntervalMs: 60_000 });
+    relay.start();
+    await relay.stop();
+    await outbox.commit('user.cy', 'later', 'cy/1');
+    const next = new OutboxRelay({ source: outbox, notifier, flushIntervalMs: 60_000 });
+    next.start();
+    await waitFor(() => outbox.pendingCount() === 0, { phase: 'restart', expected: 'outbox empty', seen: () => `${outbox.pendingCount()} pending` });
+    await next.stop();
+    assert.deepEqual((await notifier.readAfter('user.cy', 0)).map((e) => e.body), ['later']);
+    await notifier.close();
+  });
+});
