@@ -73,14 +73,14 @@ describe('gateway/grpcweb adapter (raw protocol over HTTP/1.1)', () => {
     const res = await fetch(gw.webUrl + SUBSCRIBE, {
       method: 'POST',
       headers: { 'content-type': 'application/grpc-web+proto', authorization: `Bearer ${alice}` },
-      body: frame(SubscribeRequest.encode({ playerId: 'alice', afterSeq: 41 }).finish()),
+      body: frame(SubscribeRequest.encode(SubscribeRequest.fromPartial({ playerId: 'alice', afterSeq: 41 })).finish()),
     });
     const reader = res.body!.getReader();
     const pending = { buf: Buffer.alloc(0) };
     const [first] = await readFrames(reader, pending, 1);
     assert.equal(Event.decode(first!.subarray(5)).seq, 42);
     assert.ok(gw.hunt.isStreaming('alice'), 'the handler has not ended the stream yet');
-    gw.hunt.push('alice', { seq: 43, atMs: 2, body: { $case: 'achievement', value: 'first-steps' } });
+    gw.hunt.push('alice', Event.fromPartial({ seq: 43, atMs: 2, body: { $case: 'achievement', value: 'first-steps' } }));
     const [second] = await readFrames(reader, pending, 1);
     assert.deepEqual(Event.decode(second!.subarray(5)).body, { $case: 'achievement', value: 'first-steps' });
     gw.hunt.end('alice');
@@ -102,7 +102,7 @@ describe('gateway/grpcweb adapter (raw protocol over HTTP/1.1)', () => {
     const res = await fetch(gw.webUrl + SUBSCRIBE, {
       method: 'POST',
       headers: { 'content-type': 'application/grpc-web+proto', authorization: `Bearer ${bob}` },
-      body: frame(SubscribeRequest.encode({ playerId: 'bob', afterSeq: 0 }).finish()),
+      body: frame(SubscribeRequest.encode(SubscribeRequest.fromPartial({ playerId: 'bob', afterSeq: 0 })).finish()),
       signal: ctrl.signal,
     });
     await readFrames(res.body!.getReader(), { buf: Buffer.alloc(0) }, 1);

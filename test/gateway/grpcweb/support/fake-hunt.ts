@@ -3,7 +3,7 @@
  * drive a server stream message by message and to see cancellation arrive.
  */
 import { Metadata, status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
-import { HuntService, type Event, type Fix, type FixAck, type HuntServer, type Leaderboard, type LeaderboardRequest, type SubscribeRequest, type TreasureList, type TreasureListRequest } from '../../../../proto/gen/hunt.js';
+import { Event, HuntService, type Fix, type FixAck, type HuntServer, type Leaderboard, type LeaderboardRequest, type SubscribeRequest, type TreasureList, type TreasureListRequest } from '../../../../proto/gen/hunt.js';
 import { authErrorToGrpc, authorizePlayer, type TokenVerifier } from '../../../../gateway/auth/index.js';
 import type { ServiceBinding } from '../../../../gateway/grpcweb/index.js';
 
@@ -109,7 +109,7 @@ export class FakeHunt {
       this.changed();
     });
     this.streams.set(playerId, call);
-    call.write({ seq: call.request.afterSeq + 1, atMs: 1_000, body: { $case: 'buildingEntered', value: 'hq' } });
+    call.write(Event.fromPartial({ seq: call.request.afterSeq + 1, atMs: 1_000, body: { $case: 'buildingEntered', value: 'hq' } }));
     this.changed();
   }
 
