@@ -45,6 +45,7 @@ interface Tap {
 export class LocalFanout {
   private readonly taps = new Map<string, Set<Tap>>();
   private readonly abort = new AbortController();
+  private syncingTaps = 0;
 
   constructor(
     private readonly reader: ChannelReader,
@@ -54,6 +55,16 @@ export class LocalFanout {
   /** Number of open streams on this node. */
   get streamCount(): number {
     return this.taps.get('all')?.size ?? 0;
+  }
+
+  /** Channels of local streams currently catching up a gap or a resume (a gauge for the inspector and benchmarks). */
+  get catchingUp(): number {
+    return this.syncingTaps;
+  }
+
+  /** True when some local stream taps `channel` (so a backend can skip decoding what nobody here wants). */
+  listens(channel: string): boolean {
+    return this.taps.has(channel);
   }
 
   /** Hands one live event to every local stream on its channel. */
@@ -143,6 +154,15 @@ export class LocalFanout {
 
   private async catchUp(tap: Tap): Promise<void> {
     tap.syncing = true;
+    this.syncingTaps++;
+    try {
+      await this.readGap(tap);
+    } finally {
+      this.syncingTaps--;
+    }
+  }
+
+  private async readGap(tap: Tap): Promise<void> {
     for (;;) {
       const events = await this.readWithRetry(tap.channel, tap.lastSeq, (err) => tap.stream.options.onError?.(err), () => tap.closed);
       if (tap.closed || !events) return;

@@ -74,6 +74,11 @@ export class InProcessNotifier implements Notifier, ChannelReader {
     }
   }
 
+  /** Local stream channels catching up (see `LocalFanout.catchingUp`). */
+  get catchingUp(): number {
+    return this.fanout.catchingUp;
+  }
+
   subscribe(playerId: string, cursor: NotifyCursor, onEvent: EventListener, options?: SubscribeOptions): PlayerStream {
     return this.fanout.subscribe(playerId, cursor, onEvent, options);
   }

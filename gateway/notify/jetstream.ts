@@ -148,6 +148,11 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
     if (failed) throw new NotifyPublishError(`publish to stream ${this.stream} failed for ${results.filter((r) => r.status === 'rejected').length} of ${valid.length} entries`, { cause: failed.reason });
   }
 
+  /** Local stream channels catching up (see `LocalFanout.catchingUp`). */
+  get catchingUp(): number {
+    return this.fanout.catchingUp;
+  }
+
   subscribe(playerId: string, cursor: NotifyCursor, onEvent: EventListener, options?: SubscribeOptions): PlayerStream {
     return this.fanout.subscribe(playerId, cursor, onEvent, options);
   }
@@ -210,8 +215,11 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
     const seq = Number(h?.get('Nats-Sequence'));
     const prevSeq = Number(h?.get('Nats-Last-Sequence') || '0');
     if (!subject || !Number.isFinite(seq)) return;
+    const channel = subject.slice(this.prefix.length + 1);
+    // Every node receives every event; most are for players connected elsewhere.
+    if (!this.fanout.listens(channel)) return;
     try {
-      this.fanout.dispatch(this.event(subject.slice(this.prefix.length + 1), seq, prevSeq, msg.data));
+      this.fanout.dispatch(this.event(channel, seq, prevSeq, msg.data));
     } catch (err) {
       this.logger?.warn({ err, subject, seq }, 'notify: undecodable live message dropped');
     }
