@@ -219,10 +219,17 @@ export class Membership {
     for (const peer of this.randomPeers(this.config.gossipNodes, undefined, true)) this.send(peer.addr, []);
   }
 
+  /**
+   * One full exchange with a random live member (or a seed while we know nobody), and one with a random member
+   * we hold dead: after a partition heals that is how both sides find out the other is alive (Serf's reconnect;
+   * memberlist alone never looks at dead members again).
+   */
   private periodicPushPull(): void {
     const [peer] = this.randomPeers(1);
     if (peer) this.sendPushPull(peer.addr, false);
     else if (this.seeds.length > 0) this.sendPushPull(this.seeds[Math.floor(this.random() * this.seeds.length)]!, false);
+    const dead = [...this.table.values()].filter((r) => r.state === 'dead');
+    if (dead.length > 0) this.sendPushPull(dead[Math.floor(this.random() * dead.length)]!.addr, false);
   }
 
   /** Full state in as many datagrams as it takes: each member entry merges on its own, so no reassembly. */
@@ -276,9 +283,10 @@ export class Membership {
       case 'dead':
         return this.deadNode(msg.id, msg.inc, msg.from);
       case 'pushPull':
+        // Merge first: if the sender holds us suspect or dead, the reply already carries our refutation.
+        for (const m of msg.members) this.mergeRemote(m, packet.f);
         if (msg.reply) this.pushPullReplies.add(from);
         else this.sendPushPull(from, true);
-        for (const m of msg.members) this.mergeRemote(m, packet.f);
         return;
     }
   }

@@ -19,6 +19,8 @@ export class MemoryNetwork {
   private readonly blocked = new Set<string>();
   private groups: Array<Set<string>> | undefined;
   readonly bytesSent = new Map<string, number>();
+  /** Called for every packet sent, before loss is applied (tests use it to stall a node right after it pings). */
+  onSend: ((from: string, to: string, packet: Uint8Array) => void) | undefined;
   delayMs: number;
   jitterMs: number;
   dropRate: number;
@@ -61,6 +63,7 @@ export class MemoryNetwork {
 
   deliver(from: string, to: string, packet: Uint8Array): void {
     this.bytesSent.set(from, (this.bytesSent.get(from) ?? 0) + packet.length);
+    this.onSend?.(from, to, packet);
     if (this.blocked.has(`${from}>${to}`) || !this.sameGroup(from, to)) return;
     if (this.dropRate > 0 && this.scheduler.random() < this.dropRate) return;
     const target = this.transports.get(to);

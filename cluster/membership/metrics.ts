@@ -20,6 +20,8 @@ export interface MembershipMetrics {
   deathsRefuted: number;
   probes: number;
   probesFailed: number;
+  /** Direct ping timed out but an ack came once ping-reqs were out (one-way loss, slow link). */
+  probesAckedAfterIndirect: number;
   /** Probes not judged because our own timers fired late (event-loop stall). */
   probesInconclusive: number;
   lagStalls: number;
@@ -44,6 +46,7 @@ export function emptyMetrics(): MembershipMetrics {
     deathsRefuted: 0,
     probes: 0,
     probesFailed: 0,
+    probesAckedAfterIndirect: 0,
     probesInconclusive: 0,
     lagStalls: 0,
     maxLagMs: 0,

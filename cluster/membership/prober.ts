@@ -126,7 +126,10 @@ export class Prober {
       finished = true;
       this.pending.delete(seq);
       for (const t of timers) this.host.cancel(t);
-      if (acked) return awareness.applyDelta(-1);
+      if (acked) {
+        if (expectedNacks > 0) this.metrics.probesAckedAfterIndirect++;
+        return awareness.applyDelta(-1);
+      }
       if (lateMs > config.lagToleranceMs) {
         this.metrics.probesInconclusive++;
         return awareness.applyDelta(1);
