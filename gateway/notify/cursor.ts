@@ -11,7 +11,8 @@ export class InvalidCursorError extends Error {
 
 /**
  * `after_seq` is the personal channel's resume point; `cursors` list the others. Rejects a cursor for another
- * player's personal channel or a malformed channel (the edge turns that into INVALID_ARGUMENT).
+ * player's personal channel or a malformed channel, and a player id that cannot be a channel
+ * (`InvalidChannelError`); the edge turns both into INVALID_ARGUMENT.
  */
 export function cursorFromSubscribeRequest(request: Pick<SubscribeRequest, 'playerId' | 'afterSeq' | 'cursors'>): NotifyCursor {
   const personal = userChannel(request.playerId);

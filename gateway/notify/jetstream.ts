@@ -173,7 +173,8 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
     this.closed = true;
     this.fanout.close();
     this.sub.unsubscribe();
-    await this.nc.drain().catch(() => this.nc.close());
+    // close, not drain: every publish is awaited by its caller, and drain can wait on a server that is down.
+    await this.nc.close();
   }
 
   /** Appends events on `subject` with afterSeq < seq <= lastSeq through an ephemeral consumer. */

@@ -84,6 +84,11 @@ export class NotifyPublishError extends Error {
   override readonly name = 'NotifyPublishError';
 }
 
+/** A player or building id that cannot be a channel (dots, wildcards, whitespace, empty). */
+export class InvalidChannelError extends Error {
+  override readonly name = 'InvalidChannelError';
+}
+
 export class NotifyConfigError extends Error {
   override readonly name = 'NotifyConfigError';
 }
@@ -96,12 +101,19 @@ export function isChannel(channel: string): boolean {
   return CHANNEL.test(channel);
 }
 
+/** `user.<playerId>`; throws {@link InvalidChannelError} for an id that cannot be one subject token. */
 export function userChannel(playerId: string): string {
-  return `user.${playerId}`;
+  return checked(`user.${playerId}`);
 }
 
+/** `building.<buildingId>`; throws {@link InvalidChannelError} for an id that cannot be one subject token. */
 export function buildingChannel(buildingId: string): string {
-  return `building.${buildingId}`;
+  return checked(`building.${buildingId}`);
+}
+
+function checked(channel: string): string {
+  if (!isChannel(channel)) throw new InvalidChannelError(`"${channel}" is not a valid channel (ids may not contain dots, *, > or whitespace)`);
+  return channel;
 }
 
 export function requirePositiveInt(key: string, value: number): number {

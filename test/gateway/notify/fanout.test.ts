@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { LocalFanout, type ChannelReader } from '../../../gateway/notify/fanout.js';
-import type { NotifyEvent } from '../../../gateway/notify/notifier.js';
+import { InvalidChannelError, type NotifyEvent } from '../../../gateway/notify/notifier.js';
 import { waitFor } from './support/wait.js';
 
 /** A backend log the test controls: `hold()` makes the next reads wait until `release()`. */
@@ -84,6 +84,16 @@ describe('gateway/notify LocalFanout', () => {
     assert.deepEqual(reader.reads.map(([c]) => c).sort(), ['all', 'user.a', 'user.b']);
     assert.deepEqual(seqs(got.get('a')!), [4]);
     assert.deepEqual(seqs(got.get('b')!).sort(), [4, 6]);
+    fanout.close();
+  });
+
+  it('rejects player and building ids that cannot be one subject token', () => {
+    const fanout = new LocalFanout(new FakeReader(), options);
+    assert.throws(() => fanout.subscribe('a.b', {}, () => {}), InvalidChannelError);
+    const stream = fanout.subscribe('ok', {}, () => {});
+    assert.throws(() => stream.follow('hq>'), /not a valid channel/);
+    assert.throws(() => stream.follow(''), InvalidChannelError);
+    stream.unsubscribe();
     fanout.close();
   });
 
