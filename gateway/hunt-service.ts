@@ -1,0 +1,114 @@
+import type { ServerUnaryCall, ServerWritableStream, sendUnaryData, Metadata } from '@grpc/grpc-js';
+import type { HuntGame } from '../actors/hunt/index.js';
+import type { Logger } from '../actors/runtime/types.js';
+import type { Event, Fix, FixAck, Leaderboard, LeaderboardRequest, SubscribeRequest, TreasureList, TreasureListRequest } from '../proto/gen/hunt.js';
+import { HuntService, type HuntServer } from '../proto/gen/hunt.js';
+import { authorizePlayer, type TokenVerifier } from './auth/index.js';
+import { cursorFromSubscribeRequest, eventEnvelope } from './notify/cursor.js';
+import type { Notifier, NotifyEvent, PlayerStream } from './notify/notifier.js';
+import type { ServiceBinding } from './grpcweb/index.js';
+import { isInternal, toGrpcError } from './errors.js';
+
+export interface HuntServiceDeps {
+  game: HuntGame;
+  notifier: Notifier;
+  verifier: TokenVerifier;
+  logger: Logger;
+  /**
+   * A stream whose client reads slower than events arrive is ended (RESOURCE_EXHAUSTED) once this many bytes
+   * wait in its buffer; the client resumes from its cursor, so nothing is lost and a slow phone cannot grow
+   * the node's memory. @default 262144
+   */
+  maxStreamBufferBytes?: number;
+}
+
+/** Bytes of unsent events a slow stream may hold before it is cut (resumable). @default 256 KiB */
+export const DEFAULT_MAX_STREAM_BUFFER_BYTES = 256 * 1024;
+
+/** Default top-N of GetLeaderboard when the request leaves it 0. @default 10 */
+export const DEFAULT_LEADERBOARD_TOP_N = 10;
+
+/**
+ * The player API (proto `Hunt`), one implementation for native gRPC and gRPC-web. It holds no game state:
+ * it checks the token, hands the request to the game's actors and streams the notifier's events.
+ */
+export function huntService(deps: HuntServiceDeps): ServiceBinding {
+  const maxBuffer = deps.maxStreamBufferBytes ?? DEFAULT_MAX_STREAM_BUFFER_BYTES;
+
+  const fail = (method: string, err: unknown, metadata: Metadata | undefined) => {
+    if (isInternal(err)) deps.logger.error({ err, method }, 'hunt call failed');
+    else deps.logger.debug({ method, reason: (err as Error).message, hasMetadata: metadata !== undefined }, 'hunt call rejected');
+    return toGrpcError(err);
+  };
+
+  const unary =
+    <Req, Res>(method: string, body: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+      body(call).then(
+        (res) => callback(null, res),
+        (err) => callback(fail(method, err, call.metadata)),
+      );
+    };
+
+  const implementation: HuntServer = {
+    reportFix: unary<Fix, FixAck>('ReportFix', async (call) => {
+      const req = call.request;
+      await authorizePlayer(call.metadata, deps.verifier, req.playerId);
+      const ack = await deps.game.reportFix(req.playerId, {
+        clientSeq: req.clientSeq,
+        clientTimeMs: req.clientTimeMs,
+        readings: req.readings,
+        ...(req.gps ? { gps: req.gps } : {}),
+      });
+      return { ...ack, closestBeaconId: ack.closestBeaconId ?? '' };
+    }),
+
+    getTreasureList: unary<TreasureListRequest, TreasureList>('GetTreasureList', async (call) => {
+      await authorizePlayer(call.metadata, deps.verifier);
+      return deps.game.treasureList(call.request.buildingId);
+    }),
+
+    getLeaderboard: unary<LeaderboardRequest, Leaderboard>('GetLeaderboard', async (call) => {
+      const claims = await authorizePlayer(call.metadata, deps.verifier, call.request.playerId || undefined);
+      const board = await deps.game.leaderboard(claims.playerId, call.request.topN || DEFAULT_LEADERBOARD_TOP_N);
+      return { top: board.top, own: board.own ?? undefined, asOfMs: board.asOfMs };
+    }),
+
+    subscribe: (call: ServerWritableStream<SubscribeRequest, Event>) => {
+      subscribe(call, deps, maxBuffer).catch((err) => {
+        if (!call.cancelled) call.destroy(fail('Subscribe', err, call.metadata) as Error);
+      });
+    },
+  };
+  return { definition: HuntService, implementation };
+}
+
+async function subscribe(call: ServerWritableStream<SubscribeRequest, Event>, deps: HuntServiceDeps, maxBuffer: number): Promise<void> {
+  const req = call.request;
+  await authorizePlayer(call.metadata, deps.verifier, req.playerId);
+  const cursor = cursorFromSubscribeRequest(req);
+  if (call.cancelled) return;
+  let stream: PlayerStream | undefined;
+  const onEvent = (event: NotifyEvent) => {
+    if (!stream || call.cancelled) return;
+    const body = event.body as Event['body'];
+    // The building stream follows the player: entering a building switches the channel this stream merges in.
+    if (body?.$case === 'buildingEntered' && event.channel.startsWith('user.')) stream.follow(body.value, cursor[`building.${body.value}`]);
+    call.write({ ...eventEnvelope(event), body } as Event);
+    if (call.writableLength > maxBuffer) {
+      stream.unsubscribe();
+      call.destroy(Object.assign(new Error('client reads too slowly; resume from your last seq'), { code: 8 /* RESOURCE_EXHAUSTED */ }));
+    }
+  };
+  stream = deps.notifier.subscribe(req.playerId, cursor, onEvent, {
+    onError: (err) => deps.logger.warn({ err, playerId: req.playerId }, 'event replay failed; retrying'),
+  });
+  const close = () => stream?.unsubscribe();
+  call.on('cancelled', close);
+  call.on('close', close);
+  call.on('error', close);
+  // A player already inside a building gets that building's list changes from the start.
+  const profile = await deps.game.profile(req.playerId);
+  const building = profile.session.buildingId;
+  if (building && !call.cancelled) stream.follow(building, cursor[`building.${building}`]);
+}
