@@ -9,6 +9,7 @@ import type { OutboxEntry, Logger } from '../../actors/runtime/types.js';
 import { LocalFanout, type ChannelReader } from './fanout.js';
 import {
   DEFAULT_DEDUP_WINDOW_MS,
+  DEFAULT_REPLAY_MAX_AGE_MS,
   DEFAULT_REPLAY_RETAIN_EVENTS,
   isChannel,
   requirePositiveInt,
@@ -25,6 +26,8 @@ export interface InProcessNotifierOptions {
   dedupWindowMs?: number;
   /** See {@link DEFAULT_REPLAY_RETAIN_EVENTS}. */
   replayRetainEvents?: number;
+  /** See {@link DEFAULT_REPLAY_MAX_AGE_MS}; ages are measured from publish time on `now`. */
+  replayMaxAgeMs?: number;
   /** Injected time (tests use fake timers through it). @default Date.now */
   now?: () => number;
   logger?: Logger;
@@ -35,7 +38,11 @@ export class InProcessNotifier implements Notifier, ChannelReader {
   private readonly retain: number;
   private readonly now: () => number;
   private readonly logger: Logger | undefined;
+  private readonly maxAgeMs: number;
   private readonly channels = new Map<string, NotifyEvent[]>();
+  /** Publish time (on `now`) per seq, for age-based expiry; separate from `atMs`, the commit time. */
+  private readonly publishedAt = new Map<number, number>();
+  private lastSweepMs: number;
   /** dedupId -> when it was first seen; Map iteration order is insertion order, so expiry pops from the front. */
   private readonly seen = new Map<string, number>();
   private readonly fanout: LocalFanout;
@@ -44,7 +51,9 @@ export class InProcessNotifier implements Notifier, ChannelReader {
   constructor(options: InProcessNotifierOptions = {}) {
     this.dedupWindowMs = requirePositiveInt('notify.dedupWindowMs', options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS);
     this.retain = requirePositiveInt('notify.replayRetainEvents', options.replayRetainEvents ?? DEFAULT_REPLAY_RETAIN_EVENTS);
+    this.maxAgeMs = requirePositiveInt('replayMaxAgeMs', options.replayMaxAgeMs ?? DEFAULT_REPLAY_MAX_AGE_MS);
     this.now = options.now ?? Date.now;
+    this.lastSweepMs = this.now();
     this.logger = options.logger;
     // Reads never fail in-process, so the retry settings only matter for the JetStream notifier.
     this.fanout = new LocalFanout(this, { retryBaseMs: 10, retryMaxMs: 1_000, catchUpBufferEvents: this.retain });
@@ -52,6 +61,7 @@ export class InProcessNotifier implements Notifier, ChannelReader {
 
   async publish(entries: readonly OutboxEntry[]): Promise<void> {
     this.expireDedup();
+    this.sweepAged();
     for (const entry of entries) {
       if (!isChannel(entry.channel)) {
         this.logger?.error({ channel: entry.channel, dedupId: entry.dedupId }, 'notify: dropping entry with an invalid channel');
@@ -69,7 +79,8 @@ export class InProcessNotifier implements Notifier, ChannelReader {
         body: entry.body,
       };
       log.push(event);
-      if (log.length > this.retain) log.splice(0, log.length - this.retain);
+      this.publishedAt.set(event.seq, this.now());
+      if (log.length > this.retain) for (const dropped of log.splice(0, log.length - this.retain)) this.publishedAt.delete(dropped.seq);
       this.fanout.dispatch(event);
     }
   }
@@ -97,6 +108,20 @@ export class InProcessNotifier implements Notifier, ChannelReader {
 
   async close(): Promise<void> {
     this.fanout.close();
+  }
+
+  /** Drops events older than `replayMaxAgeMs` and empty channels; runs at most every tenth of that age. */
+  private sweepAged(): void {
+    const nowMs = this.now();
+    if (nowMs - this.lastSweepMs < this.maxAgeMs / 10) return;
+    this.lastSweepMs = nowMs;
+    const cutoff = nowMs - this.maxAgeMs;
+    for (const [channel, log] of this.channels) {
+      let keep = 0;
+      while (keep < log.length && this.publishedAt.get(log[keep]!.seq)! <= cutoff) this.publishedAt.delete(log[keep++]!.seq);
+      if (keep === log.length) this.channels.delete(channel);
+      else if (keep > 0) log.splice(0, keep);
+    }
   }
 
   private expireDedup(): void {

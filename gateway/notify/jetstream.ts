@@ -21,6 +21,7 @@ import type { Logger, OutboxEntry } from '../../actors/runtime/types.js';
 import { LocalFanout, type ChannelReader } from './fanout.js';
 import {
   DEFAULT_DEDUP_WINDOW_MS,
+  DEFAULT_REPLAY_MAX_AGE_MS,
   DEFAULT_REPLAY_RETAIN_EVENTS,
   isChannel,
   NotifyConfigError,
@@ -54,6 +55,8 @@ export interface JetStreamNotifierOptions {
   dedupWindowMs?: number;
   /** See {@link DEFAULT_REPLAY_RETAIN_EVENTS}. */
   replayRetainEvents?: number;
+  /** See {@link DEFAULT_REPLAY_MAX_AGE_MS}. */
+  replayMaxAgeMs?: number;
   /** See {@link DEFAULT_STREAM_NAME}. */
   streamName?: string;
   /** See {@link DEFAULT_SUBJECT_PREFIX}. */
@@ -97,6 +100,7 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
   static async connect(options: JetStreamNotifierOptions): Promise<JetStreamNotifier> {
     const dedupWindowMs = requirePositiveInt('notify.dedupWindowMs', options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS);
     const retain = requirePositiveInt('notify.replayRetainEvents', options.replayRetainEvents ?? DEFAULT_REPLAY_RETAIN_EVENTS);
+    const maxAgeMs = requirePositiveInt('replayMaxAgeMs', options.replayMaxAgeMs ?? DEFAULT_REPLAY_MAX_AGE_MS);
     const prefix = options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
     if (!/^[A-Za-z0-9_-]+$/.test(prefix)) throw new NotifyConfigError(`subjectPrefix must be one subject token (letters, digits, _ -), got "${prefix}"`);
     const stream = options.streamName ?? DEFAULT_STREAM_NAME;
@@ -114,6 +118,7 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
         subjects: [`${prefix}.>`],
         duplicate_window: nanos(dedupWindowMs),
         max_msgs_per_subject: retain,
+        max_age: nanos(maxAgeMs),
         allow_direct: true,
         republish: { src: `${prefix}.>`, dest: `${prefix}live.>` },
       };

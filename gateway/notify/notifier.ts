@@ -31,6 +31,13 @@ export const DEFAULT_DEDUP_WINDOW_MS = 300_000;
 /** Events retained per channel for replay (setting `notify.replayRetainEvents`). @default 1000 */
 export const DEFAULT_REPLAY_RETAIN_EVENTS = 1_000;
 
+/**
+ * Events older than this are not replayed (JetStream `max_age`; swept in process), so retention is bounded by
+ * time as well as by count per channel: without it, every player ever seen would keep `replayRetainEvents`
+ * events forever. In milliseconds. @default 86400000 (24 h)
+ */
+export const DEFAULT_REPLAY_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
 /** One event as delivered to a subscriber. */
 export interface NotifyEvent {
   readonly channel: string;

@@ -23,6 +23,19 @@ describe('gateway/notify in-process specifics', () => {
     await notifier.close();
   });
 
+  it('stops replaying events older than replayMaxAgeMs (injected clock)', async () => {
+    let nowMs = 0;
+    const notifier = new InProcessNotifier({ replayMaxAgeMs: 1_000, now: () => nowMs });
+    await notifier.publish([{ id: 1, channel: 'user.old', body: 'old', dedupId: 'o1', committedAtMs: 0 }]);
+    nowMs = 900;
+    await notifier.publish([{ id: 2, channel: 'user.new', body: 'a', dedupId: 'n1', committedAtMs: 0 }]);
+    nowMs = 1_000;
+    await notifier.publish([{ id: 3, channel: 'user.new', body: 'b', dedupId: 'n2', committedAtMs: 0 }]);
+    assert.deepEqual((await notifier.readAfter('user.old', 0)).map((e) => e.body), []);
+    assert.deepEqual((await notifier.readAfter('user.new', 0)).map((e) => e.body), ['a', 'b']);
+    await notifier.close();
+  });
+
   it('drops entries whose channel is not all, user.<id> or building.<id>, keeping the rest', async () => {
     const notifier = new InProcessNotifier();
     await notifier.publish([
