@@ -299,7 +299,10 @@ export class GrpcTransport implements Transport {
   private ended(peer: Peer, call: Stream, reason: string, cause?: unknown): void {
     if (peer.dialing === call) {
       peer.dialing = undefined;
-      if ((cause as grpc.ServiceError | undefined)?.code === grpc.status.ALREADY_EXISTS) {
+      const code = (cause as grpc.ServiceError | undefined)?.code;
+      if (code === grpc.status.UNAUTHENTICATED) this.logger.warn({ peer: peer.id, address: peer.address }, 'link refused by peer: it did not accept our cluster key proof');
+      else this.logger.debug({ peer: peer.id, address: peer.address, reason }, 'link dial failed');
+      if (code === grpc.status.ALREADY_EXISTS) {
         // The peer's own dial wins the race; keep the queue and look again later in case it never arrives.
         return peer.current ? undefined : this.scheduleRedial(peer);
       }
