@@ -16,6 +16,8 @@ import type { Notifier } from '../gateway/notify/notifier.js';
 import { OutboxRelay } from '../gateway/notify/relay.js';
 import { startGatewayServer, type GatewayServer } from '../gateway/server.js';
 import { createWebHandler } from '../gateway/web/serve.js';
+import { ProcessSampler } from '../ops/process-metrics.js';
+import { isOperator } from '../ops/operator-auth.js';
 
 export interface QuarryNode {
   readonly config: NodeConfig;
@@ -42,6 +44,8 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, clock:
   relay.start();
 
   const web = createWebHandler({ hunt });
+  const sampler = new ProcessSampler();
+  const metrics = () => ({ nodeId: config.node.id, ...sampler.sample(), activeActors: host.activeActors().length });
   const edge = await startGatewayServer({
     host: config.node.host,
     grpcPort: config.node.grpcPort,
@@ -50,7 +54,15 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, clock:
     maxMessageBytes: config.gateway.maxMessageBytes,
     corsOrigins: config.gateway.corsOrigins,
     httpFallback: (req, res) => {
-      if (!web(req, res)) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      if (web(req, res)) return;
+      if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      if (req.url === '/metrics') {
+        if (!isOperator(req.headers.authorization, config.ops.operatorToken)) {
+          return void res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('operator credential required');
+        }
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metrics()));
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     },
   });
 
@@ -60,6 +72,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, clock:
     game,
     edge,
     async stop() {
+      sampler.stop();
       await edge.close();
       game.close();
       await host.close();

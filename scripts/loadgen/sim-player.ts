@@ -1,0 +1,121 @@
+import { Metadata, status, type ClientReadableStream } from '@grpc/grpc-js';
+import type { Event, FixAck, HuntClient } from '../../proto/gen/hunt.js';
+import { Walker } from '../sim/walker.js';
+import type { LoadStats } from './stats.js';
+
+/**
+ * One simulated phone: walks the hunt, sends a fix every `fixIntervalMs` over unary gRPC, keeps an event
+ * stream open, and records what a player would notice: failed fixes, fix-to-event latency, sequence gaps.
+ */
+export class SimPlayer {
+  private stream: ClientReadableStream<Event> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private seq = 0;
+  /** Per channel, the seq of the last event received: the resume cursor and the gap detector. */
+  readonly lastSeq = new Map<string, number>();
+  /** Award beacon -> when the fix that earned it was sent; matched by the award event on the stream. */
+  private readonly awaitingEvent = new Map<string, number>();
+  /** Award beacon -> arrival time, for events that beat their fix's acknowledgement. */
+  private readonly earlyEvents = new Map<string, number>();
+  maxAckedScore = 0;
+  private stopped = false;
+
+  constructor(
+    readonly playerId: string,
+    private readonly client: HuntClient,
+    private readonly token: string,
+    private readonly walker: Walker,
+    private readonly stats: LoadStats,
+    private readonly fixIntervalMs: number,
+    private readonly fixDeadlineMs: number,
+  ) {}
+
+  private metadata(): Metadata {
+    const md = new Metadata();
+    md.set('authorization', `Bearer ${this.token}`);
+    return md;
+  }
+
+  /** Opens the event stream and starts the fix loop after `delayMs` (ramp-up). */
+  start(delayMs: number): void {
+    this.subscribe();
+    this.timer = setTimeout(() => {
+      this.sendFix();
+      this.timer = setInterval(() => this.sendFix(), this.fixIntervalMs);
+    }, delayMs);
+  }
+
+  private subscribe(): void {
+    const personal = this.lastSeq.get(`user.${this.playerId}`) ?? 0;
+    const cursors = [...this.lastSeq].filter(([c]) => !c.startsWith('user.')).map(([channel, afterSeq]) => ({ channel, afterSeq }));
+    const stream = this.client.subscribe({ playerId: this.playerId, afterSeq: personal, cursors }, this.metadata());
+    this.stream = stream;
+    stream.on('data', (e: Event) => this.onEvent(e));
+    stream.on('error', (err: { code?: number }) => {
+      if (this.stopped || err.code === status.CANCELLED) return;
+      this.stats.streamErrors++;
+      // A phone reconnects and resumes from its cursor; so does the simulated one.
+      setTimeout(() => !this.stopped && this.subscribe(), 500).unref();
+    });
+  }
+
+  private onEvent(e: Event): void {
+    const now = performance.now();
+    this.stats.eventsReceived++;
+    const last = this.lastSeq.get(e.channel);
+    if (last !== undefined && e.prevSeq !== last && e.seq > last) this.stats.eventGaps++;
+    if (last === undefined || e.seq > last) this.lastSeq.set(e.channel, e.seq);
+    if (e.body?.$case === 'award') {
+      const sentAt = this.awaitingEvent.get(e.body.value.beaconId);
+      if (sentAt !== undefined) {
+        this.awaitingEvent.delete(e.body.value.beaconId);
+        this.stats.recordFixToEvent(now - sentAt);
+      } else {
+        this.earlyEvents.set(e.body.value.beaconId, now);
+      }
+    }
+  }
+
+  private sendFix(): void {
+    const now = Date.now();
+    this.walker.advance(now);
+    const readings = this.walker.readings();
+    if (readings.length === 0) return;
+    const clientSeq = ++this.seq;
+    const sentAt = performance.now();
+    this.stats.fixesSent++;
+    const deadline = new Date(now + this.fixDeadlineMs);
+    this.client.reportFix({ playerId: this.playerId, clientSeq, clientTimeMs: now, readings, gps: undefined }, this.metadata(), { deadline }, (err, ack?: FixAck) => {
+      if (err) {
+        this.stats.countFailure(err.code ?? status.UNKNOWN);
+        return;
+      }
+      this.stats.fixesAcked++;
+      this.stats.recordAck(performance.now() - sentAt);
+      this.maxAckedScore = Math.max(this.maxAckedScore, ack!.score);
+      for (const award of ack!.awards) {
+        const early = this.earlyEvents.get(award.beaconId);
+        if (early !== undefined) {
+          this.earlyEvents.delete(award.beaconId);
+          this.stats.recordFixToEvent(early - sentAt);
+        } else {
+          this.awaitingEvent.set(award.beaconId, sentAt);
+        }
+      }
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.timer);
+    this.stream?.cancel();
+  }
+
+  /** The player's score as the server now reports it (own leaderboard entry). */
+  finalScore(): Promise<number> {
+    return new Promise((resolve, reject) =>
+      this.client.getLeaderboard({ playerId: this.playerId, topN: 1 }, this.metadata(), (err, board) => (err ? reject(err) : resolve(board!.own?.score ?? 0))),
+    );
+  }
+}
