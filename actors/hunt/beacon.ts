@@ -1,42 +1,24 @@
 import { defineKind, type KindDef } from '../runtime/types.js';
-import type { BuildingKind } from './building.js';
 import type { HuntIndex } from './hunt-index.js';
-import type { ClaimReply, VisitMsg, VisitReply } from './messages.js';
-import { refTo } from './refs.js';
-import { evaluateVisit, type Award } from './rules.js';
+import type { VisitMsg, VisitReply } from './messages.js';
+import { evaluateVisit } from './rules.js';
 
 /**
- * beacon/<id>: evaluates its rules for a visit and answers with awards. It holds no state of its own: what a
- * player did before comes with the visit (from the player's profile), and treasure claims are decided by the
- * building. Serialising visits per beacon keeps "first K players to reach this beacon" in arrival order.
+ * beacon/<id>: evaluates its rules for a visit and answers with awards and the treasures the visitor may try to
+ * claim. It holds no state of its own: what the player did before comes with the visit (from the player's
+ * profile). Claims are decided by the building, not here, so the beacon's handler stays synchronous and a burst of
+ * visits is answered in one turn instead of one LMDB commit after another.
  */
 export type BeaconKind = KindDef<Record<string, never>, VisitMsg, VisitReply>;
 
-export function beaconKind(index: HuntIndex, building: BuildingKind): BeaconKind {
+export function beaconKind(index: HuntIndex): BeaconKind {
   return defineKind<Record<string, never>, VisitMsg, VisitReply>({
     name: 'beacon',
     initialState: () => ({}),
-    async handle(msg, ctx): Promise<VisitReply> {
+    handle(msg, ctx): VisitReply {
       const beacon = index.beacons.get(ctx.self.key);
-      if (!beacon) return { inHunt: false, awards: [], claims: [], visitPoints: false };
-      const outcome = evaluateVisit(index, beacon, { atMs: msg.atMs, firstVisit: msg.firstVisit, lastPointsAtMs: msg.lastPointsAtMs });
-      const awards: Award[] = [...outcome.awards];
-      const claims: string[] = [];
-      for (const treasureId of outcome.treasureIds) {
-        const reply = (await ctx.ask(refTo(building, beacon.buildingId), {
-          type: 'claim',
-          playerId: msg.playerId,
-          treasureId,
-          beaconId: beacon.id,
-          fixSeq: msg.fixSeq,
-          atMs: msg.atMs,
-        })) as ClaimReply;
-        if (reply.result !== 'granted') continue;
-        claims.push(treasureId);
-        const points = index.treasures.get(treasureId)?.points ?? 0;
-        if (points !== 0) awards.push({ beaconId: beacon.id, points, reason: `treasure:${treasureId}` });
-      }
-      return { inHunt: outcome.inHunt, awards, claims, visitPoints: outcome.awards.length > 0 };
+      if (!beacon) return { inHunt: false, awards: [], treasureIds: [] };
+      return evaluateVisit(index, beacon, { atMs: msg.atMs, firstVisit: msg.firstVisit, lastPointsAtMs: msg.lastPointsAtMs });
     },
   });
 }

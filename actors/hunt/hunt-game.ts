@@ -65,23 +65,23 @@ export class HuntGame {
   }
 
   /** Throws InvalidFixError (with `reason`) for a fix that is malformed or names an unknown beacon. */
-  reportFix(playerId: string, fix: Fix): Promise<FixAck> {
+  async reportFix(playerId: string, fix: Fix): Promise<FixAck> {
     checkPlayerId(playerId);
     validateFix(fix, (id) => this.kinds.index.beacons.has(id), this.deps.clock.now(), this.kinds.options.fixLimits);
     const { system } = this.deps;
-    return system.ask(system.ref(this.kinds.player, playerId), { type: 'fix', fix }) as Promise<FixAck>;
+    return (await system.ask(system.ref(this.kinds.player, playerId), { type: 'fix', fix })) as FixAck;
   }
 
-  profile(playerId: string): Promise<PlayerView> {
+  async profile(playerId: string): Promise<PlayerView> {
     checkPlayerId(playerId);
     const { system } = this.deps;
-    return system.ask(system.ref(this.kinds.player, playerId), { type: 'profile' }) as Promise<PlayerView>;
+    return (await system.ask(system.ref(this.kinds.player, playerId), { type: 'profile' })) as PlayerView;
   }
 
-  treasureList(buildingId: string): Promise<TreasureList> {
+  async treasureList(buildingId: string): Promise<TreasureList> {
     if (!this.kinds.index.buildings.has(buildingId)) throw new InvalidHuntRequestError('unknownBuilding', `buildingId: unknown building "${buildingId.slice(0, 64)}"`);
     const { system } = this.deps;
-    return system.ask(system.ref(this.kinds.building, buildingId), { type: 'list' }) as Promise<TreasureList>;
+    return (await system.ask(system.ref(this.kinds.building, buildingId), { type: 'list' })) as TreasureList;
   }
 
   winner(): Promise<Winner | null> {

@@ -48,7 +48,8 @@ export function chooseClosest(state: ClosestState, distances: ReadonlyArray<Beac
   if (!best) return state.challengerBeaconId === null ? state : { ...state, challengerBeaconId: null, challengerFixes: 0 };
   if (state.currentBeaconId === null) return { currentBeaconId: best.beaconId, challengerBeaconId: null, challengerFixes: 0 };
   if (best.beaconId === state.currentBeaconId || best.distanceM + config.marginM > currentM) {
-    return { currentBeaconId: state.currentBeaconId, challengerBeaconId: null, challengerFixes: 0 };
+    // Unchanged state is returned as is: this is the common case on every fix, so it allocates nothing.
+    return state.challengerBeaconId === null ? state : { currentBeaconId: state.currentBeaconId, challengerBeaconId: null, challengerFixes: 0 };
   }
   const fixes = state.challengerBeaconId === best.beaconId ? state.challengerFixes + 1 : 1;
   if (fixes >= config.confirmFixes) return { currentBeaconId: best.beaconId, challengerBeaconId: null, challengerFixes: 0 };

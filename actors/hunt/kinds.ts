@@ -26,10 +26,10 @@ export function huntKinds(hunt: HuntDefinition, input: HuntOptionsInput = {}): H
   const options = resolveHuntOptions(input);
   const index = indexHunt(hunt);
   const building = buildingKind(index);
-  const beacon = beaconKind(index, building);
+  const beacon = beaconKind(index);
   const shard = shardKind(options.leaderboardMaxTopN);
   const aggregator = aggregatorKind(shard, options.leaderboardShards, options.leaderboardMaxTopN);
   const game = gameKind();
-  const player = playerKind({ index, options, beacon, shard, game });
+  const player = playerKind({ index, options, beacon, building, shard, game });
   return { index, options, player, beacon, building, shard, aggregator, game, all: [player, beacon, building, shard, aggregator, game] };
 }

@@ -54,14 +54,11 @@ export interface VisitMsg {
   lastPointsAtMs: number | null;
 }
 
+/** The rules engine's outcome (rules.ts `VisitOutcome`): visit points, and treasures to claim at the building. */
 export interface VisitReply {
   inHunt: boolean;
-  /** Visit points and points of treasures granted. */
   awards: Award[];
-  /** Treasures the building granted to this player on this visit. */
-  claims: string[];
-  /** Whether `awards` includes visit points (starts the repeat cooldown). */
-  visitPoints: boolean;
+  treasureIds: string[];
 }
 
 // --- building/<id> -------------------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 import { defineKind, type ActorContext, type KindDef } from '../runtime/types.js';
 import { meetsWinCondition, newAchievements, pruneRecent, type RecentVisit } from './achievements.js';
 import type { BeaconKind } from './beacon.js';
+import type { BuildingKind } from './building.js';
 import { distanceFromRssiM } from './distance.js';
 import { isFreshSeq, validateFix, type Fix } from './fix.js';
 import type { GameKind } from './game.js';
 import type { HuntIndex } from './hunt-index.js';
 import { chooseClosest, NO_CLOSEST, type BeaconDistance, type ClosestState } from './hysteresis.js';
 import type { ShardKind } from './leaderboard.js';
-import { userChannel, type Award, type FixAck, type GameReply, type PlayerEvent, type PlayerMsg, type PlayerReply, type PlayerView } from './messages.js';
+import { userChannel, type Award, type ClaimReply, type FixAck, type GameReply, type PlayerEvent, type PlayerMsg, type PlayerReply, type PlayerView } from './messages.js';
 import type { HuntOptions } from './options.js';
 import { refTo, shardOf } from './refs.js';
 import { updateSmoothing, type SmoothedBeacon } from './smoothing.js';
@@ -45,6 +46,7 @@ export interface PlayerDeps {
   readonly index: HuntIndex;
   readonly options: HuntOptions;
   readonly beacon: BeaconKind;
+  readonly building: BuildingKind;
   readonly shard: ShardKind;
   readonly game: GameKind;
 }
@@ -152,13 +154,25 @@ async function visit(deps: PlayerDeps, ctx: Ctx, beaconId: string, fix: Fix, atM
     lastPointsAtMs: prior?.lastPointsAtMs ?? null,
   });
   if (!reply.inHunt) return ack(ctx, true);
-  const scoreBefore = ctx.state.score;
-  ctx.persist({ type: 'visited', beaconId, atMs, fixSeq: fix.clientSeq, awards: reply.awards, claims: reply.claims, visitPoints: reply.visitPoints });
-  const awards = [...reply.awards];
-  for (const a of reply.awards) {
-    ctx.audit({ type: 'award', playerId, beaconId, points: a.points, reason: a.reason, fixSeq: fix.clientSeq, clientTimeMs: fix.clientTimeMs, atMs, scoreAfter: ctx.state.score });
+  const visitAwards = reply.awards;
+  const claims: string[] = [];
+  const awards = [...visitAwards];
+  // The building decides, in the order claims reach it: exactly `capacity` succeed however many race.
+  for (const treasureId of reply.treasureIds) {
+    const claim = (await ctx.ask(refTo(deps.building, buildingId), { type: 'claim', playerId, treasureId, beaconId, fixSeq: fix.clientSeq, atMs })) as ClaimReply;
+    if (claim.result !== 'granted') continue;
+    claims.push(treasureId);
+    const points = index.treasures.get(treasureId)?.points ?? 0;
+    if (points !== 0) awards.push({ beaconId, points, reason: `treasure:${treasureId}` });
   }
-  for (const treasureId of reply.claims) {
+  const scoreBefore = ctx.state.score;
+  ctx.persist({ type: 'visited', beaconId, atMs, fixSeq: fix.clientSeq, awards, claims, visitPoints: visitAwards.length > 0 });
+  let running = scoreBefore;
+  for (const a of awards) {
+    running += a.points;
+    ctx.audit({ type: 'award', playerId, beaconId, points: a.points, reason: a.reason, fixSeq: fix.clientSeq, clientTimeMs: fix.clientTimeMs, atMs, scoreAfter: running });
+  }
+  for (const treasureId of claims) {
     ctx.audit({ type: 'claim', playerId, beaconId, treasureId, fixSeq: fix.clientSeq, clientTimeMs: fix.clientTimeMs, atMs });
   }
   const earned = new Set(ctx.state.achievements);
@@ -182,5 +196,5 @@ async function visit(deps: PlayerDeps, ctx: Ctx, beaconId: string, fix: Fix, atM
     const decided = (await ctx.ask(refTo(deps.game, index.hunt.id), { type: 'complete', playerId, fixSeq: fix.clientSeq })) as Extract<GameReply, { youWon: boolean }>;
     ctx.persist({ type: 'completed', atMs, fixSeq: fix.clientSeq, won: decided.youWon });
   }
-  return ack(ctx, true, awards, achieved.map((a) => a.id), reply.claims);
+  return ack(ctx, true, awards, achieved.map((a) => a.id), claims);
 }

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { startHunt, type HuntHarness } from './support.js';
+
+describe('hunt: sharded leaderboard (real LMDB, fake clock)', function () {
+  let h: HuntHarness;
+  beforeEach(async () => {
+    h = await startHunt({ options: { leaderboardStalenessMs: 1_000, leaderboardShards: 4 } });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('top N and own rank over players spread across shards; changes show within the staleness bound', async () => {
+    // h1 = 100, then vault: 50 + 300 (treasure, first 3 only).
+    const players = Array.from({ length: 12 }, (_, i) => `r${String(i).padStart(2, '0')}`);
+    for (const p of players) await h.game.reportFix(p, h.fixAt('h1', 1));
+    await h.advance(11_000);
+    for (const p of players.slice(0, 4)) await h.game.reportFix(p, h.fixAt('vault', 2));
+    await h.advance(1_000);
+    const board = await h.game.leaderboard('r11', 5);
+    assert.deepEqual(board.top, [
+      { playerId: 'r00', score: 450, rank: 1 },
+      { playerId: 'r01', score: 450, rank: 1 },
+      { playerId: 'r02', score: 450, rank: 1 },
+      { playerId: 'r03', score: 150, rank: 4 },
+      { playerId: 'r04', score: 100, rank: 5 },
+    ]);
+    assert.deepEqual(board.own, { playerId: 'r11', score: 100, rank: 5 });
+    assert.ok(board.asOfMs >= h.fake.now - 1_000, `asOfMs ${board.asOfMs} within 1000 ms of now ${h.fake.now}`);
+    const nobody = await h.game.leaderboard('stranger', 1);
+    assert.deepEqual(nobody.own, { playerId: 'stranger', score: 0, rank: 13 });
+
+    await h.game.reportFix('r11', h.fixAt('h2', 2));
+    await h.advance(1_000);
+    const after = await h.game.leaderboard('r11', 5);
+    assert.deepEqual(after.top.slice(3), [{ playerId: 'r03', score: 150, rank: 4 }, { playerId: 'r11', score: 200, rank: 4 }].sort((a, b) => b.score - a.score));
+    assert.deepEqual(after.own, { playerId: 'r11', score: 200, rank: 4 });
+  });
+
+  it('refuses a topN outside [1, leaderboardMaxTopN]', async () => {
+    await assert.rejects(h.game.leaderboard('x', 0), { name: 'InvalidHuntRequestError', reason: 'badTopN' });
+    await assert.rejects(h.game.leaderboard('x', 101), { name: 'InvalidHuntRequestError', reason: 'badTopN' });
+  });
+});
