@@ -3,7 +3,7 @@
  * `?player=ID&token=JWT`, loads /hunt.json, draws the map and hands the conversation to PlayerSession.
  */
 import { HuntWebClient } from './hunt-client.js';
-import { mapBounds, parseHuntMap, type HuntMap, type MapPoint } from './hunt-map.js';
+import { parseHuntMap, startPosition, type HuntMap, type MapPoint } from './hunt-map.js';
 import type { PageState } from './page-state.js';
 import { PlayerSession } from './player-session.js';
 import { MapView } from './view/map-view.js';
@@ -46,8 +46,7 @@ async function main(): Promise<void> {
   }
 
   const beaconsById = new Map(map.beacons.map((b) => [b.id, b]));
-  const bounds = mapBounds(map, 0);
-  let position: MapPoint = { xM: bounds.minXM, yM: bounds.minYM };
+  let position: MapPoint = startPosition(map);
   let estimate: MapPoint | undefined;
 
   const panels = new Panels(map, playerId);

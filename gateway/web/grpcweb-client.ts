@@ -78,6 +78,11 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   /** Sent as `grpc-timeout`; the server cancels the handler when it passes. */
   readonly timeoutMs?: number;
+  /**
+   * Called when the server's response headers arrive with HTTP 200: for a stream, the server has accepted the
+   * call (a handler that calls `sendMetadata` right away signals this before its first message).
+   */
+  readonly onHeaders?: (headers: Headers) => void;
 }
 
 export class GrpcWebClient {
@@ -121,6 +126,7 @@ export class GrpcWebClient {
         );
       }
       if (response.body === null) throw new GrpcWebError(Status.INTERNAL, `${path}: response has no body`);
+      if (headerStatus === null) call.onHeaders?.(response.headers);
       reader = response.body.getReader();
       const parser = new FrameParser(this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
       let trailers: Map<string, string> | undefined;

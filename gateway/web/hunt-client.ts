@@ -1,6 +1,6 @@
 /** The Hunt service over gRPC-web, typed with the ts-proto messages (encoders only; no grpc-js at runtime). */
 import { HuntDefinition as HuntMethods, type MessageFns } from '../../proto/gen/hunt.js';
-import type { Event, Fix, FixAck, Leaderboard, TreasureList } from '../../proto/gen/hunt.js';
+import type { Event, Fix, FixAck, Leaderboard, SubscribeRequest, TreasureList } from '../../proto/gen/hunt.js';
 import { GrpcWebClient, type CallOptions, type GrpcWebClientOptions } from './grpcweb-client.js';
 
 function methodPath(name: string): string {
@@ -26,11 +26,11 @@ export class HuntWebClient {
     return this.unary(HuntMethods.methods.getLeaderboard, { playerId, topN }, call);
   }
 
-  /** The player's event stream after `afterSeq`; iterate it, break (or abort `call.signal`) to cancel. */
-  async *subscribe(playerId: string, afterSeq: number, call?: CallOptions): AsyncGenerator<Event, void, undefined> {
+  /** The player's event stream from the request's cursors; iterate it, break (or abort `call.signal`) to cancel. */
+  async *subscribe(request: SubscribeRequest, call?: CallOptions): AsyncGenerator<Event, void, undefined> {
     const method = HuntMethods.methods.subscribe;
-    const request = method.requestType.encode({ playerId, afterSeq }).finish();
-    for await (const bytes of this.rpc.serverStream(methodPath(method.name), request, call)) {
+    const encoded = method.requestType.encode(request).finish();
+    for await (const bytes of this.rpc.serverStream(methodPath(method.name), encoded, call)) {
       yield method.responseType.decode(bytes);
     }
   }

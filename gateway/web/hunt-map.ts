@@ -138,6 +138,19 @@ export function viewBoxFor(bounds: Bounds): string {
   return `${bounds.minXM} ${-bounds.maxYM} ${bounds.maxXM - bounds.minXM} ${bounds.maxYM - bounds.minYM}`;
 }
 
+/**
+ * How far south-west of the map's corner the player starts, in metres (57 m diagonally): out of earshot of
+ * typical beacons (-65 dBm at 1 m with exponent 2.3 falls below -95 dBm beyond 20 m), so nothing is awarded
+ * until the player walks somewhere.
+ * @default 40
+ */
+export const START_OFFSET_M = 40;
+
+export function startPosition(map: HuntMap): MapPoint {
+  const b = mapBounds(map, START_OFFSET_M);
+  return { xM: b.minXM, yM: b.minYM };
+}
+
 export function buildingOfBeacon(map: HuntMap): (beaconId: string) => string | undefined {
   const byBeacon = new Map(map.beacons.map((b) => [b.id, b.buildingId]));
   return (beaconId) => byBeacon.get(beaconId);

@@ -2,7 +2,9 @@
  * Everything the page shows, folded from the event stream and call results by pure functions, so ordering
  * rules (drop duplicate events, notice gaps, ignore stale treasure lists) are tested without a browser.
  */
-import type { Award, Event, FixAck, Leaderboard, TreasureList, Winner } from '../../proto/gen/hunt.js';
+import type { Award, Event, FixAck, Leaderboard, SubscribeRequest, TreasureList, Winner } from '../../proto/gen/hunt.js';
+import { subscribeCursorFields } from '../notify/cursor.js';
+import { userChannel } from '../notify/notifier.js';
 
 /**
  * How many recent awards the feed keeps.
@@ -10,10 +12,11 @@ import type { Award, Event, FixAck, Leaderboard, TreasureList, Winner } from '..
  */
 export const DEFAULT_FEED_LENGTH = 8;
 
+/** Events lost on `channel` between the last one we saw (`afterSeq`) and the one that arrived (`beforeSeq`). */
 export interface SeqGap {
-  /** First and last missing sequence numbers, inclusive. */
-  readonly fromSeq: number;
-  readonly toSeq: number;
+  readonly channel: string;
+  readonly afterSeq: number;
+  readonly beforeSeq: number;
 }
 
 export interface FeedItem {
@@ -22,8 +25,11 @@ export interface FeedItem {
 }
 
 export interface PageState {
-  /** Highest event seq applied; resume point after a reconnect (0 before the first event). */
-  readonly lastSeq: number;
+  /**
+   * Per channel (`user.<id>`, `building.<id>`, `all`), the seq of the last event applied: the resume point
+   * after a reconnect. Seqs are per channel and not dense; `Event.prevSeq` is what reveals a gap.
+   */
+  readonly cursor: Readonly<Record<string, number>>;
   readonly gaps: readonly SeqGap[];
   /** Authoritative score from the last fix acknowledgement (or the leaderboard before the first fix). */
   readonly score: number;
@@ -40,7 +46,7 @@ export interface PageState {
 }
 
 export const initialPageState: PageState = {
-  lastSeq: 0,
+  cursor: {},
   gaps: [],
   score: 0,
   achievements: [],
@@ -95,14 +101,18 @@ export function countFailedFix(state: PageState): PageState {
 }
 
 /**
- * Folds one stream event. An event at or below `lastSeq` is a replay after a reconnect and is dropped; one
- * beyond `lastSeq + 1` is applied and the skipped range recorded as a gap.
+ * Folds one stream event. An event at or below its channel's cursor is a replay after a reconnect and is
+ * dropped. One whose `prevSeq` is beyond the cursor means events in between were lost (retention ran out):
+ * it is applied and the gap recorded. A channel's first event (no cursor yet) cannot reveal a gap.
+ * `channel` empty (a server before channels) counts as the player's own channel.
  */
-export function applyEvent(state: PageState, event: Event): PageState {
-  if (event.seq <= state.lastSeq) return state;
-  let next: PageState = { ...state, lastSeq: event.seq };
-  if (state.lastSeq > 0 && event.seq > state.lastSeq + 1) {
-    next = { ...next, gaps: [...state.gaps, { fromSeq: state.lastSeq + 1, toSeq: event.seq - 1 }] };
+export function applyEvent(state: PageState, event: Event, playerId: string): PageState {
+  const channel = event.channel === '' ? userChannel(playerId) : event.channel;
+  const seen = state.cursor[channel];
+  if (seen !== undefined && event.seq <= seen) return state;
+  let next: PageState = { ...state, cursor: { ...state.cursor, [channel]: event.seq } };
+  if (seen !== undefined && seen > 0 && event.prevSeq > seen) {
+    next = { ...next, gaps: [...state.gaps, { channel, afterSeq: seen, beforeSeq: event.seq }] };
   }
   const body = event.body;
   switch (body?.$case) {
@@ -122,4 +132,9 @@ export function applyEvent(state: PageState, event: Event): PageState {
     case undefined:
       return next;
   }
+}
+
+/** The Subscribe request that resumes every channel after the last event the page applied. */
+export function resumeRequest(playerId: string, state: Pick<PageState, 'cursor'>): SubscribeRequest {
+  return { playerId, ...subscribeCursorFields(playerId, state.cursor) };
 }

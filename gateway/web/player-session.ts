@@ -7,7 +7,7 @@ import type { BleReading } from '../../proto/gen/hunt.js';
 import { GrpcWebError, Status, statusName } from './grpcweb-client.js';
 import type { HuntWebClient } from './hunt-client.js';
 import { buildingOfBeacon, type HuntMap } from './hunt-map.js';
-import { applyEvent, applyFixAck, applyLeaderboard, applyTreasureList, countFailedFix, initialPageState, type PageState } from './page-state.js';
+import { applyEvent, applyFixAck, applyLeaderboard, applyTreasureList, countFailedFix, initialPageState, resumeRequest, type PageState } from './page-state.js';
 import { makeFix, nextClientSeq } from './walk.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'failed';
@@ -114,21 +114,24 @@ export class PlayerSession {
   private async streamLoop(): Promise<void> {
     let delayMs = this.options.minReconnectDelayMs;
     while (!this.stopped) {
-      this.hooks.onConnection(this.state.lastSeq === 0 ? 'connecting' : 'reconnecting', `connecting (after seq ${this.state.lastSeq})…`);
+      const resuming = Object.keys(this.state.cursor).length > 0;
+      this.hooks.onConnection(resuming ? 'reconnecting' : 'connecting', resuming ? 'resuming…' : 'connecting…');
       try {
-        const stream = this.client.subscribe(this.playerId, this.state.lastSeq, { signal: this.abort.signal });
         let announced = false;
+        const live = (): void => {
+          if (announced) return;
+          announced = true;
+          this.hooks.onConnection('live', 'live');
+        };
+        const stream = this.client.subscribe(resumeRequest(this.playerId, this.state), { signal: this.abort.signal, onHeaders: live });
         for await (const event of stream) {
-          if (!announced) {
-            this.hooks.onConnection('live', 'live');
-            announced = true;
-          }
+          live();
           const before = this.state.buildingId;
-          this.update(applyEvent(this.state, event));
+          this.update(applyEvent(this.state, event, this.playerId));
           if (this.state.buildingId !== before && this.state.treasureList === undefined) void this.fetchTreasureList();
           delayMs = this.options.minReconnectDelayMs;
         }
-        // A server may end a stream (drain, handoff); resume right away from where we are.
+        // A server may end a stream (drain, handoff): resume from the cursor after the shortest delay.
         delayMs = this.options.minReconnectDelayMs;
       } catch (err) {
         if (this.handleFailure(err)) return;
@@ -143,7 +146,9 @@ export class PlayerSession {
   private async refreshLeaderboard(): Promise<void> {
     if (this.stopped) return;
     try {
-      this.update(applyLeaderboard(this.state, await this.client.getLeaderboard(this.playerId, this.options.leaderboardTopN, this.call())));
+      // Await first: `this.state` must be read after the reply, or events applied meanwhile would be undone.
+      const board = await this.client.getLeaderboard(this.playerId, this.options.leaderboardTopN, this.call());
+      this.update(applyLeaderboard(this.state, board));
     } catch (err) {
       this.handleFailure(err);
     }
@@ -153,7 +158,8 @@ export class PlayerSession {
     const buildingId = this.state.buildingId;
     if (buildingId === undefined || this.stopped) return;
     try {
-      this.update(applyTreasureList(this.state, await this.client.getTreasureList(buildingId, this.call())));
+      const list = await this.client.getTreasureList(buildingId, this.call());
+      this.update(applyTreasureList(this.state, list));
     } catch (err) {
       this.handleFailure(err);
     }

@@ -1,5 +1,5 @@
 /** The SVG map: buildings, beacons, the walking marker, the position estimate and the closest beacon. */
-import { mapBounds, viewBoxFor, type HuntMap, type MapPoint } from '../hunt-map.js';
+import { START_OFFSET_M, mapBounds, viewBoxFor, type HuntMap, type MapPoint } from '../hunt-map.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -29,29 +29,31 @@ export class MapView {
     private readonly map: HuntMap,
     onWalk: (to: MapPoint) => void,
   ) {
-    const bounds = mapBounds(map, 20);
-    this.unitM = Math.max(bounds.maxXM - bounds.minXM, bounds.maxYM - bounds.minYM) / 100;
-    root.setAttribute('viewBox', viewBoxFor(bounds));
+    const tight = mapBounds(map, 0);
+    this.unitM = Math.max(tight.maxXM - tight.minXM, tight.maxYM - tight.minYM, 1) / 100;
     const u = this.unitM;
+    // Room around the drawing for the labels above the top row and the start position below the bottom one.
+    root.setAttribute('viewBox', viewBoxFor(mapBounds(map, Math.max(5 * u, START_OFFSET_M + 10))));
     for (const b of map.buildings) {
       const shape =
         b.outline !== undefined
           ? svg('polygon', { points: b.outline.map((p) => `${sx(p)},${sy(p)}`).join(' '), 'stroke-width': u * 0.2 })
-          : svg('circle', { cx: sx(b.position), cy: sy(b.position), r: u * 4, 'stroke-width': u * 0.2 });
+          : svg('circle', { cx: sx(b.position), cy: sy(b.position), r: u * 3, 'stroke-width': u * 0.2 });
       shape.classList.add('building');
       shape.dataset.buildingId = b.id;
       root.append(shape);
       this.buildings.set(b.id, shape);
     }
     for (const b of map.buildings) {
-      const label = svg('text', { x: sx(b.position), y: sy(b.position) - u * 4.6, 'font-size': u * 1.8, class: 'building-label' });
+      const top = b.outline !== undefined ? Math.max(...b.outline.map((p) => p.yM)) : b.position.yM + u * 3;
+      const label = svg('text', { x: sx(b.position), y: -top - u * 0.8, 'font-size': u * 1.7, class: 'building-label' });
       label.textContent = b.name;
       root.append(label);
     }
-    this.link = svg('line', { class: 'link', 'stroke-width': u * 0.25, visibility: 'hidden' });
+    this.link = svg('line', { class: 'link', 'stroke-width': u * 0.15, visibility: 'hidden' });
     root.append(this.link);
     for (const b of map.beacons) {
-      const dot = svg('circle', { cx: sx(b.position), cy: sy(b.position), r: u * 0.7, class: 'beacon', 'stroke-width': u * 0.2 });
+      const dot = svg('circle', { cx: sx(b.position), cy: sy(b.position), r: u * 0.32, class: 'beacon', 'stroke-width': u * 0.12 });
       dot.dataset.beaconId = b.id;
       const title = svg('title', {});
       title.textContent = b.id;
@@ -59,8 +61,8 @@ export class MapView {
       root.append(dot);
       this.beacons.set(b.id, dot);
     }
-    this.estimate = svg('circle', { r: u * 2.2, class: 'estimate', 'stroke-width': u * 0.3, visibility: 'hidden' });
-    this.player = svg('circle', { r: u * 1.2, class: 'player', 'stroke-width': u * 0.3 });
+    this.estimate = svg('circle', { r: u * 1.3, class: 'estimate', 'stroke-width': u * 0.2, visibility: 'hidden' });
+    this.player = svg('circle', { r: u * 0.6, class: 'player', 'stroke-width': u * 0.15 });
     this.player.id = 'player-marker';
     root.append(this.estimate, this.player);
 

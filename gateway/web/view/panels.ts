@@ -45,10 +45,12 @@ export class Panels {
     byId('fix-count').textContent = `${state.fixesAccepted} / ${state.fixesSent}`;
 
     const gap = byId('gap-indicator');
-    const missed = state.gaps.reduce((n, g) => n + g.toSeq - g.fromSeq + 1, 0);
     gap.hidden = state.gaps.length === 0;
     const last = state.gaps.at(-1);
-    if (last !== undefined) gap.textContent = `⚠ missed ${missed} event${missed === 1 ? '' : 's'} (last gap: seq ${last.fromSeq}–${last.toSeq})`;
+    if (last !== undefined) {
+      const times = state.gaps.length === 1 ? 'once' : `${state.gaps.length} times`;
+      gap.textContent = `⚠ events were missed (${times}; last on ${last.channel} between seq ${last.afterSeq} and ${last.beforeSeq})`;
+    }
 
     const feed = byId('feed');
     feed.replaceChildren(
@@ -112,7 +114,7 @@ export class Panels {
     }
     list.replaceChildren(
       ...board.top.map((e) => {
-        const item = li(`${e.rank}. ${e.playerId}`, e.playerId === this.playerId ? 'me' : undefined);
+        const item = li(`${e.rank}. ${e.playerId}${e.playerId === this.playerId ? ' (you)' : ''}`, e.playerId === this.playerId ? 'me' : undefined);
         item.append(span(String(e.score), 'pts'));
         return item;
       }),

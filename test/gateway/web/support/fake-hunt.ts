@@ -1,8 +1,10 @@
 /**
  * A small in-memory Hunt service (grpc-js handlers) for the page's tests, until the real game is wired to
  * the edge: the strongest reading's beacon is "visited"; its definition's visitPoints and treasure rules
- * award points and claim treasures; every change becomes a per-player event with a gap-free seq.
- * Auth is the real one (gateway/auth). Test hooks: `endStreams()` and `skipSeq()` for resume and gap tests.
+ * award points and claim treasures. Events follow the notifier's contract (gateway/notify/notifier.ts): personal
+ * events on `user.<id>`, treasure lists on `building.<id>` to the players inside, one seq counter shared by
+ * all channels and `prevSeq` chaining each channel. Auth is the real one (gateway/auth).
+ * Test hooks: `endStreams()` and `loseNextEvent()` for resume and gap tests.
  */
 import { Metadata, status, type ServiceError, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
 import type { HuntDefinition } from '../../../../actors/hunt/index.js';
@@ -14,8 +16,6 @@ interface PlayerRecord {
   lastClientSeq: number;
   visited: Set<string>;
   buildingId: string | undefined;
-  nextSeq: number;
-  events: Event[];
   streams: Set<ServerWritableStream<SubscribeRequest, Event>>;
 }
 
@@ -23,8 +23,10 @@ export interface FakeHunt {
   readonly implementation: HuntServer;
   /** Ends every open Subscribe stream with OK (as a draining node would); clients should resume. */
   endStreams(): void;
-  /** Burns one seq for the player without an event, so the next event shows a gap. */
-  skipSeq(playerId: string): void;
+  /** The next event on the player's personal channel is published but never delivered (lost beyond retention). */
+  loseNextEvent(playerId: string): void;
+  /** Seqs sent on `Subscribe` calls so far (what clients resumed from). */
+  readonly subscribeRequests: SubscribeRequest[];
   player(playerId: string): Readonly<PlayerRecord> | undefined;
   openStreams(): number;
 }
@@ -40,21 +42,36 @@ export function createFakeHunt(hunt: HuntDefinition, verifier: TokenVerifier): F
     hunt.buildings.map((b) => [b.id, { buildingId: b.id, version: 1, treasures: b.treasures.map((t) => ({ id: t.id, name: t.name, capacity: t.capacity, claimedBy: [] })) }]),
   );
 
+  const channels = new Map<string, Event[]>();
+  const chainEnd = new Map<string, number>();
+  const losing = new Set<string>();
+  const subscribeRequests: SubscribeRequest[] = [];
+  let lastSeq = 0;
+
   const playerOf = (id: string): PlayerRecord => {
     let p = players.get(id);
     if (p === undefined) {
-      p = { score: 0, lastClientSeq: 0, visited: new Set(), buildingId: undefined, nextSeq: 1, events: [], streams: new Set() };
+      p = { score: 0, lastClientSeq: 0, visited: new Set(), buildingId: undefined, streams: new Set() };
       players.set(id, p);
     }
     return p;
   };
 
-  const emit = (playerId: string, body: Event['body']): void => {
-    const p = playerOf(playerId);
-    const event: Event = { seq: p.nextSeq++, atMs: Date.now(), body };
-    p.events.push(event);
-    for (const s of p.streams) s.write(event);
+  const publish = (channel: string, body: Event['body'], to: Iterable<PlayerRecord>): void => {
+    const retained = channels.get(channel) ?? [];
+    channels.set(channel, retained);
+    const event: Event = { seq: ++lastSeq, atMs: Date.now(), body, channel, prevSeq: chainEnd.get(channel) ?? 0 };
+    chainEnd.set(channel, event.seq);
+    if (losing.delete(channel)) {
+      // Lost beyond retention: nothing before it is retained any more, and nobody receives it.
+      retained.length = 0;
+      return;
+    }
+    retained.push(event);
+    for (const p of to) for (const s of p.streams) s.write(event);
   };
+
+  const emit = (playerId: string, body: Event['body']): void => publish(`user.${playerId}`, body, [playerOf(playerId)]);
 
   const leaderboard = (playerId: string, topN: number): Leaderboard => {
     const ranked = [...players.entries()].filter(([, p]) => p.score > 0).sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
@@ -108,7 +125,8 @@ export function createFakeHunt(hunt: HuntDefinition, verifier: TokenVerifier): F
         item.claimedBy.push(playerId);
         list.version += 1;
         ack.claimedTreasures.push(item.id);
-        for (const [id, other] of players) if (other.buildingId === beacon.buildingId) emit(id, { $case: 'treasureList', value: structuredClone(list) });
+        const inside = [...players.values()].filter((other) => other.buildingId === beacon.buildingId);
+        publish(`building.${beacon.buildingId}`, { $case: 'treasureList', value: structuredClone(list) }, inside);
       }
     }
     ack.score = p.score;
@@ -121,14 +139,21 @@ export function createFakeHunt(hunt: HuntDefinition, verifier: TokenVerifier): F
       authed(call.metadata, call.request.playerId, cb, () => visit(call.request.playerId, call.request));
     },
     subscribe(call: ServerWritableStream<SubscribeRequest, Event>) {
-      const { playerId, afterSeq } = call.request;
+      const { playerId, afterSeq, cursors } = call.request;
+      subscribeRequests.push(call.request);
       authorizePlayer(call.metadata, verifier, playerId).then(
         () => {
           if (call.cancelled) return;
           const p = playerOf(playerId);
-          for (const e of p.events) if (e.seq > afterSeq) call.write(e);
+          const replay = (channel: string, after: number) => {
+            for (const e of channels.get(channel) ?? []) if (e.seq > after) call.write(e);
+          };
+          replay(`user.${playerId}`, afterSeq);
+          for (const c of cursors) if (c.channel === `building.${p.buildingId}`) replay(c.channel, c.afterSeq);
           p.streams.add(call);
           call.on('cancelled', () => p.streams.delete(call));
+          // Headers now tell the client the subscription is in place, before any event.
+          call.sendMetadata(new Metadata());
         },
         (err: unknown) => call.destroy(authErrorToGrpc(err) as Error),
       );
@@ -153,9 +178,10 @@ export function createFakeHunt(hunt: HuntDefinition, verifier: TokenVerifier): F
         p.streams.clear();
       }
     },
-    skipSeq(playerId) {
-      playerOf(playerId).nextSeq += 1;
+    loseNextEvent(playerId) {
+      losing.add(`user.${playerId}`);
     },
+    subscribeRequests,
     player: (id) => players.get(id),
     openStreams: () => [...players.values()].reduce((n, p) => n + p.streams.size, 0),
   };
