@@ -5,6 +5,7 @@
  * live. So a broadcast costs one publish and one in-process loop per node, and replay touches the backend only
  * for the gap. See `notifier.ts` for the cursor contract.
  */
+import { setMaxListeners } from 'node:events';
 import { backoffDelayMs, pause } from './backoff.js';
 import {
   buildingChannel,
@@ -28,6 +29,11 @@ export interface FanoutOptions {
   retryMaxMs: number;
   /** Live events buffered per channel while it catches up; beyond that the buffer is dropped and re-read. */
   catchUpBufferEvents: number;
+  /**
+   * Backend reads in flight at once; the rest queue. 20k players reconnecting together must not mean 20k
+   * concurrent requests (they time out and retry, making the herd worse).
+   */
+  maxConcurrentReads: number;
 }
 
 interface Tap {
@@ -46,6 +52,8 @@ export class LocalFanout {
   private readonly taps = new Map<string, Set<Tap>>();
   private readonly abort = new AbortController();
   private syncingTaps = 0;
+  private readsInFlight = 0;
+  private readonly readQueue: Array<() => void> = [];
 
   constructor(
     private readonly reader: ChannelReader,
@@ -98,6 +106,7 @@ export class LocalFanout {
 
   close(): void {
     this.abort.abort();
+    for (const next of this.readQueue.splice(0)) next();
     for (const set of this.taps.values()) for (const tap of set) tap.closed = true;
     this.taps.clear();
   }
@@ -192,7 +201,8 @@ export class LocalFanout {
   private async readWithRetry(channel: string, afterSeq: number, onError: (err: Error) => void, stopped: () => boolean): Promise<NotifyEvent[] | undefined> {
     for (let attempt = 0; !stopped(); attempt++) {
       try {
-        return await this.reader.readAfter(channel, afterSeq);
+        // A stream that closed while queued for a slot gives it up without reading.
+        return await this.limited(async () => (stopped() ? undefined : this.reader.readAfter(channel, afterSeq)));
       } catch (err) {
         if (stopped()) return undefined;
         onError(err as Error);
@@ -200,6 +210,19 @@ export class LocalFanout {
       }
     }
     return undefined;
+  }
+
+  private async limited<T>(read: () => Promise<T>): Promise<T> {
+    if (this.readsInFlight >= this.options.maxConcurrentReads) await new Promise<void>((resolve) => this.readQueue.push(resolve));
+    else this.readsInFlight++;
+    try {
+      return await read();
+    } finally {
+      // Hand the slot straight to the next waiter, or free it.
+      const next = this.readQueue.shift();
+      if (next) next();
+      else this.readsInFlight--;
+    }
   }
 }
 

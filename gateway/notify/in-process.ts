@@ -56,7 +56,7 @@ export class InProcessNotifier implements Notifier, ChannelReader {
     this.lastSweepMs = this.now();
     this.logger = options.logger;
     // Reads never fail in-process, so the retry settings only matter for the JetStream notifier.
-    this.fanout = new LocalFanout(this, { retryBaseMs: 10, retryMaxMs: 1_000, catchUpBufferEvents: this.retain });
+    this.fanout = new LocalFanout(this, { retryBaseMs: 10, retryMaxMs: 1_000, catchUpBufferEvents: this.retain, maxConcurrentReads: 64 });
   }
 
   async publish(entries: readonly OutboxEntry[]): Promise<void> {

@@ -45,6 +45,8 @@ export const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
 export const DEFAULT_READ_RETRY_BASE_MS = 100;
 /** Longest delay between replay read retries, in milliseconds. @default 5000 */
 export const DEFAULT_READ_RETRY_MAX_MS = 5_000;
+/** Replay reads (direct gets / ephemeral consumers) one node runs at once; the rest queue. @default 64 */
+export const DEFAULT_MAX_CONCURRENT_READS = 64;
 /** Messages asked for per fetch when replaying a gap through an ephemeral consumer. @default 256 */
 export const DEFAULT_REPLAY_FETCH_MESSAGES = 256;
 
@@ -91,6 +93,7 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
       retryBaseMs: DEFAULT_READ_RETRY_BASE_MS,
       retryMaxMs: DEFAULT_READ_RETRY_MAX_MS,
       catchUpBufferEvents: DEFAULT_REPLAY_RETAIN_EVENTS,
+      maxConcurrentReads: DEFAULT_MAX_CONCURRENT_READS,
     });
     this.sub = nc.subscribe(`${prefix}live.>`, { callback: (err, msg) => (err ? this.logger?.warn({ err }, 'notify: live subscription error') : this.onLive(msg)) });
     void this.watchStatus();

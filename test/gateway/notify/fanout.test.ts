@@ -36,7 +36,7 @@ class FakeReader implements ChannelReader {
   }
 }
 
-const options = { retryBaseMs: 1, retryMaxMs: 5, catchUpBufferEvents: 100 };
+const options = { retryBaseMs: 1, retryMaxMs: 5, catchUpBufferEvents: 100, maxConcurrentReads: 2 };
 const seqs = (events: NotifyEvent[]): number[] => events.map((e) => e.seq);
 
 describe('gateway/notify LocalFanout', () => {
@@ -84,6 +84,27 @@ describe('gateway/notify LocalFanout', () => {
     assert.deepEqual(reader.reads.map(([c]) => c).sort(), ['all', 'user.a', 'user.b']);
     assert.deepEqual(seqs(got.get('a')!), [4]);
     assert.deepEqual(seqs(got.get('b')!).sort(), [4, 6]);
+    fanout.close();
+  });
+
+  it('runs at most maxConcurrentReads backend reads at once and serves every stream', async () => {
+    const reader = new FakeReader();
+    let inFlight = 0;
+    let most = 0;
+    const slow: ChannelReader = {
+      async readAfter(channel, afterSeq) {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight--;
+        return reader.readAfter(channel, afterSeq);
+      },
+    };
+    for (let i = 0; i < 10; i++) reader.add(`user.q${i}`, i + 1);
+    const fanout = new LocalFanout(slow, options);
+    const got: NotifyEvent[] = [];
+    for (let i = 0; i < 10; i++) fanout.subscribe(`q${i}`, {}, (e) => got.push(e));
+    await waitFor(() => got.length === 10 && fanout.catchingUp === 0, { phase: 'limited reads', expected: '10 events', seen: () => `${got.length}` });
+    assert.equal(most, 2);
     fanout.close();
   });
 
