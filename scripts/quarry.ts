@@ -4,7 +4,9 @@
 import { Command } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerBench } from './commands/bench.js';
+import { registerNode } from './commands/node.js';
 import { registerToken } from './commands/token.js';
+import { registerHunt } from './commands/hunt.js';
 
 const program = new Command('quarry')
   .description('Quarry: an actor runtime for real-time location games')
@@ -15,6 +17,8 @@ const program = new Command('quarry')
 
 registerConfig(program);
 registerBench(program);
+registerNode(program);
 registerToken(program);
+registerHunt(program);
 
 await program.parseAsync(process.argv);

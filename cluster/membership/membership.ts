@@ -62,6 +62,7 @@ export class Membership {
   private seeds: string[] = [];
   private readonly pushPullReplies = new Set<string>();
   private readonly strangerSyncAtMs = new Map<string, number>();
+  private onPushPullReply: (() => void) | undefined;
 
   constructor(options: MembershipOptions) {
     this.id = options.id;
@@ -113,7 +114,14 @@ export class Membership {
     const deadline = this.clock.now() + this.config.joinTimeoutMs;
     while (this.running && this.clock.now() < deadline) {
       for (const seed of this.seeds) if (!this.pushPullReplies.has(seed)) this.sendPushPull(seed, false);
-      await new Promise<void>((resolve) => this.after(this.config.probeIntervalMs, resolve));
+      await new Promise<void>((resolve) => {
+        const timer = this.after(this.config.probeIntervalMs, resolve);
+        this.onPushPullReply = () => {
+          this.cancel(timer);
+          resolve();
+        };
+      });
+      this.onPushPullReply = undefined;
       const answered = this.seeds.filter((s) => this.pushPullReplies.has(s)).length;
       if (answered > 0) return answered;
     }
@@ -137,6 +145,7 @@ export class Membership {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.onPushPullReply?.();
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
     this.prober.stop();
@@ -285,7 +294,10 @@ export class Membership {
       case 'pushPull':
         // Merge first: if the sender holds us suspect or dead, the reply already carries our refutation.
         for (const m of msg.members) this.mergeRemote(m, packet.f);
-        if (msg.reply) this.pushPullReplies.add(from);
+        if (msg.reply) {
+          this.pushPullReplies.add(from);
+          this.onPushPullReply?.();
+        }
         else this.sendPushPull(from, true);
         return;
     }

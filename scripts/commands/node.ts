@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { ConfigError } from '../../ops/config/index.js';
+import { createLogger } from '../../ops/log.js';
+import { loadFromOptions, withConfigOptions } from './options.js';
+
+export function registerNode(program: Command): void {
+  const node = program.command('node').description('run a Quarry node');
+  withConfigOptions(
+    node
+      .command('start')
+      .description('start a node; logs structured JSON lines, among them {"event":"listening","gossipAddress":...} and membership changes')
+      .option('--join <host:port>', 'gossip address of a member to join (repeatable; added to node.seeds)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+      .addHelpText('after', '\nExamples:\n  quarry node start --config node.yaml\n  quarry node start --set node.id=n2 --set node.gossipPort=0 --join 127.0.0.1:7946'),
+  ).action(async (opts: { config?: string; set?: Record<string, string>; join: string[] }) => {
+    let config;
+    try {
+      config = loadFromOptions(opts).config;
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        console.error(err.message);
+        process.exit(2);
+      }
+      throw err;
+    }
+    const logger = createLogger({ level: config.ops.logLevel, nodeId: config.node.id });
+    const { startNode } = await import('../../cluster/node.js');
+    const handle = await startNode(config, logger, opts.join);
+    let stopping = false;
+    const shutdown = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ event: 'leaving', signal }, 'leaving the cluster');
+      handle.leave().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ event: 'leave-failed', err }, 'leave failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+}
