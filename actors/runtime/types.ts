@@ -125,3 +125,28 @@ export interface OutboxSource {
   /** Resolves when something new is committed (so the relay need not poll tightly). */
   onCommit(listener: () => void): () => void;
 }
+
+/** One active actor's figures, as the inspector shows them. Times are the host clock's ms. */
+export interface ActorMetrics {
+  readonly kind: string;
+  readonly key: string;
+  readonly mailboxDepth: number;
+  /** Messages handled by this activation. */
+  readonly messagesHandled: number;
+  readonly lastActivityMs: number;
+  /** When the actor passivates if nothing arrives before (resolution: the passivation tick). */
+  readonly passivationDueMs: number;
+  /** Activations of this actor so far, this one included (kept in its snapshot). */
+  readonly activationCount: number;
+  /** Journal sequence number of the latest event, and of the latest snapshot. */
+  readonly seq: number;
+  readonly snapshotSeq: number;
+  /** An async handler is in flight. */
+  readonly busy: boolean;
+}
+
+export interface ActorInspection {
+  readonly metrics: ActorMetrics;
+  readonly state: unknown;
+  readonly session: unknown;
+}

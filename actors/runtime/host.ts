@@ -1,0 +1,421 @@
+import type { SnapshotStore, SweepResult } from '../store/snapshot-store.js';
+import { activate, EMPTY_QUEUE, type Activation, type HostServices, type KindRuntime } from './activation.js';
+import { AskReply } from './ask-reply.js';
+import { systemClock } from './clock.js';
+import { CommitBatch } from './commit-batch.js';
+import { AskTimeoutError, HandlerError, HostClosedError, KindConflictError, MailboxFullError, PersistError, UnknownKindError } from './errors.js';
+import { consoleLogger } from './logger.js';
+import { resolveHostOptions, validateKind, type HostOptions, type ResolvedHostOptions } from './options.js';
+import { PassivationWheel } from './passivation-wheel.js';
+import type { ActorInspection, ActorMetrics, ActorRef, ActorSystem, AskOptions, Clock, KindDef, Logger, OutboxSource } from './types.js';
+
+/**
+ * Quarry's virtual-actor host on one node. Sends append to the actor's mailbox and put the actor on one shared run
+ * queue; one macrotask (setImmediate) drains up to `drainBudgetMessages`, then commits every write of that turn in one
+ * LMDB transaction and only then answers the asks that depended on it. Idle actors are found by one timer wheel.
+ */
+export class ActorHost implements ActorSystem, HostServices {
+  readonly options: ResolvedHostOptions;
+  private readonly store: SnapshotStore;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly kinds = new Map<string, KindRuntime>();
+  private runQueue: Activation[] = [];
+  private runHead = 0;
+  private drainScheduled = false;
+  private draining = false;
+  private turnNowMs = 0;
+  private openBatch: CommitBatch<Activation> | null = null;
+  private readonly commitsInFlight = new Set<Promise<void>>();
+  private readonly wheel: PassivationWheel<Activation>;
+  private readonly tickTimer: unknown;
+  private readonly sweepTimer: unknown;
+  private sweeping: Promise<SweepResult> | null = null;
+  private activeCount = 0;
+  private closed = false;
+  private readonly drainFn = () => this.drain();
+
+  constructor(options: HostOptions) {
+    this.options = resolveHostOptions(options);
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock();
+    this.logger = options.logger ?? consoleLogger();
+    for (const kind of options.kinds ?? []) this.register(kind);
+    this.wheel = new PassivationWheel(this.options.passivationTickMs, this.clock.now());
+    this.tickTimer = this.clock.setInterval(() => this.tick(), this.options.passivationTickMs);
+    this.sweepTimer = this.clock.setInterval(() => void this.sweepNow(), this.options.ttlSweepIntervalMs);
+  }
+
+  register(def: KindDef<any, any, any, any, any>): void {
+    const existing = this.kinds.get(def.name);
+    if (existing !== undefined) {
+      if (existing.def !== def) throw new KindConflictError(def.name);
+      return;
+    }
+    validateKind(def);
+    this.kinds.set(def.name, {
+      def,
+      name: def.name,
+      passivationIdleMs: def.passivationIdleMs ?? this.options.passivationIdleMs,
+      snapshotEveryMessages: def.snapshotEveryMessages ?? this.options.snapshotEveryMessages,
+      schemaVersion: def.schemaVersion ?? 1,
+      actors: new Map(),
+    });
+  }
+
+  ref<M, R>(kind: KindDef<any, M, R, any, any>, key: string): ActorRef<M, R> {
+    this.register(kind);
+    return { kind: kind.name, key };
+  }
+
+  /** Throws MailboxFullError, ActivationError, UnknownKindError or HostClosedError; the message is then not queued. */
+  tell<M>(ref: ActorRef<M, any>, msg: M): void {
+    this.enqueue(this.actorFor(ref), msg, undefined);
+  }
+
+  ask<M, R>(ref: ActorRef<M, R>, msg: M, options?: AskOptions): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const actor = this.actorFor(ref);
+      const reply = new AskReply(resolve, reject, this.clock);
+      this.enqueue(actor, msg, reply);
+      const timeoutMs = options?.timeoutMs ?? this.options.askTimeoutMs;
+      const id = actor.id;
+      reply.timer = this.clock.setTimeout(() => reply.reject(new AskTimeoutError(id, timeoutMs)), timeoutMs);
+    });
+  }
+
+  get outbox(): OutboxSource {
+    return this.store.outbox;
+  }
+
+  /** Active actors (in memory), for the inspector. */
+  activeActors(): ActorRef[] {
+    const out: ActorRef[] = [];
+    for (const rt of this.kinds.values()) for (const key of rt.actors.keys()) out.push({ kind: rt.name, key });
+    return out;
+  }
+
+  get activeActorCount(): number {
+    return this.activeCount;
+  }
+
+  metrics(ref: ActorRef<any, any>): ActorMetrics | undefined {
+    const a = this.kinds.get(ref.kind)?.actors.get(ref.key);
+    if (a === undefined) return undefined;
+    return {
+      kind: a.kind,
+      key: a.key,
+      mailboxDepth: a.mailboxDepth,
+      messagesHandled: a.messagesHandled,
+      lastActivityMs: a.lastActivityMs,
+      passivationDueMs: a.lastActivityMs + a.rt.passivationIdleMs,
+      activationCount: a.activationCount,
+      seq: a.seq,
+      snapshotSeq: a.snapshotSeq,
+      busy: a.busy,
+    };
+  }
+
+  /** Metrics, state and session of an active actor; undefined when it is not in memory (nothing is activated). */
+  inspect(ref: ActorRef<any, any>): ActorInspection | undefined {
+    const metrics = this.metrics(ref);
+    if (metrics === undefined) return undefined;
+    const a = this.kinds.get(ref.kind)!.actors.get(ref.key)!;
+    return { metrics, state: a.state, session: a.session };
+  }
+
+  /** Resolves once every message queued so far is handled and every write committed. */
+  async flush(): Promise<void> {
+    for (;;) {
+      if (this.runHead < this.runQueue.length || this.openBatch !== null || this.anyBusy()) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      } else if (this.commitsInFlight.size > 0) {
+        await Promise.all(this.commitsInFlight);
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** Deletes expired sessions and audit entries now (the sweep timer calls this every `ttlSweepIntervalMs`). */
+  sweepNow(): Promise<SweepResult> {
+    if (this.sweeping !== null) return this.sweeping;
+    const run = this.store.sweepExpired(this.clock.now());
+    this.sweeping = run;
+    const done = () => {
+      this.sweeping = null;
+    };
+    run.then(done, (err: unknown) => {
+      done();
+      this.logger.error({ err }, 'TTL sweep failed');
+    });
+    return run;
+  }
+
+  /** Handles what is queued, snapshots every active actor and waits for the commits. The caller closes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    this.clock.clearInterval(this.tickTimer);
+    this.clock.clearInterval(this.sweepTimer);
+    for (const rt of this.kinds.values()) {
+      for (const a of rt.actors.values()) if (!a.busy && !a.passivating) a.writeSnapshot();
+    }
+    this.flushBatch();
+    await Promise.all(this.commitsInFlight);
+    await this.sweeping?.catch(() => undefined);
+  }
+
+  // ---- HostServices (used by activations) ----
+
+  batchFor(actor: Activation): CommitBatch<Activation> {
+    let b = this.openBatch;
+    if (b === null) {
+      b = this.openBatch = new CommitBatch<Activation>();
+      if (!this.draining) this.scheduleDrain();
+    }
+    if (actor.lastBatch !== b) {
+      actor.lastBatch = b;
+      b.actors.push(actor);
+    }
+    return b;
+  }
+
+  nowMs(): number {
+    return this.draining ? this.turnNowMs : this.clock.now();
+  }
+
+  // ---- mailbox and scheduling ----
+
+  private actorFor(ref: ActorRef<any, any>): Activation {
+    if (this.closed) throw new HostClosedError();
+    const rt = this.kinds.get(ref.kind);
+    if (rt === undefined) throw new UnknownKindError(ref.kind);
+    return rt.actors.get(ref.key) ?? this.activateNew(rt, ref.key);
+  }
+
+  private activateNew(rt: KindRuntime, key: string): Activation {
+    const now = this.clock.now();
+    const actor = activate(rt, this, this.store, key, now);
+    rt.actors.set(key, actor);
+    this.activeCount++;
+    this.wheel.add(actor, now + rt.passivationIdleMs);
+    return actor;
+  }
+
+  private enqueue(actor: Activation, msg: unknown, reply: AskReply | undefined): void {
+    if (actor.q.length - actor.head >= this.options.mailboxCapacity * 2) throw new MailboxFullError(actor.id, this.options.mailboxCapacity);
+    if (actor.q === EMPTY_QUEUE) actor.q = [];
+    actor.q.push(msg, reply);
+    if (!actor.scheduled && !actor.busy && !actor.passivating) this.schedule(actor);
+  }
+
+  private schedule(actor: Activation): void {
+    actor.scheduled = true;
+    this.runQueue.push(actor);
+    if (!this.drainScheduled && !this.draining) this.scheduleDrain();
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(this.drainFn);
+  }
+
+  private drain(): void {
+    this.drainScheduled = false;
+    this.draining = true;
+    this.turnNowMs = this.clock.now();
+    const slice = this.options.actorSliceMessages;
+    let budget = this.options.drainBudgetMessages;
+    const queue = this.runQueue;
+    while (this.runHead < queue.length && budget > 0) {
+      const actor = queue[this.runHead]!;
+      queue[this.runHead++] = undefined as unknown as Activation;
+      actor.scheduled = false;
+      if (actor.dead || actor.passivating) continue;
+      budget -= this.runActor(actor, budget < slice ? budget : slice);
+      if (!actor.busy && !actor.dead && actor.head < actor.q.length) {
+        actor.scheduled = true;
+        queue.push(actor);
+      }
+    }
+    if (this.runHead === queue.length) {
+      queue.length = 0;
+      this.runHead = 0;
+    } else if (this.runHead > 4096) {
+      this.runQueue = queue.slice(this.runHead);
+      this.runHead = 0;
+    }
+    this.draining = false;
+    this.flushBatch();
+    if (this.runHead < this.runQueue.length) this.scheduleDrain();
+  }
+
+  /** Handles up to `limit` messages of one actor; stops early at an async handler. Returns how many it took. */
+  private runActor(actor: Activation, limit: number): number {
+    const q = actor.q;
+    const handle = actor.rt.def.handle;
+    const now = this.turnNowMs;
+    let n = 0;
+    while (n < limit && actor.head < q.length) {
+      const i = actor.head;
+      const msg = q[i];
+      const reply = q[i + 1] as AskReply | undefined;
+      q[i] = undefined;
+      q[i + 1] = undefined;
+      actor.head = i + 2;
+      n++;
+      actor.beginMessage(now);
+      let result: any;
+      try {
+        result = handle(msg, actor);
+      } catch (err) {
+        actor.finishMessage();
+        this.handlerFailed(actor, err, reply);
+        continue;
+      }
+      if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+        this.awaitHandler(actor, result as Promise<unknown>, reply);
+        break;
+      }
+      actor.finishMessage();
+      if (reply !== undefined) this.reply(actor, reply, result);
+    }
+    if (actor.head === q.length) {
+      actor.q = EMPTY_QUEUE;
+      actor.head = 0;
+    } else if (actor.head > 8192) {
+      actor.q = q.slice(actor.head);
+      actor.head = 0;
+    }
+    return n;
+  }
+
+  private awaitHandler(actor: Activation, pending: Promise<unknown>, reply: AskReply | undefined): void {
+    actor.busy = true;
+    pending.then(
+      (value) => {
+        actor.busy = false;
+        actor.lastActivityMs = this.clock.now();
+        actor.finishMessage();
+        if (reply !== undefined) this.reply(actor, reply, value);
+        this.afterAsync(actor);
+      },
+      (err: unknown) => {
+        actor.busy = false;
+        actor.finishMessage();
+        this.handlerFailed(actor, err, reply);
+        this.afterAsync(actor);
+      },
+    );
+  }
+
+  private afterAsync(actor: Activation): void {
+    if (!actor.dead && !actor.scheduled && !actor.passivating && actor.head < actor.q.length) this.schedule(actor);
+  }
+
+  private reply(actor: Activation, reply: AskReply, value: unknown): void {
+    // Also a reply that wrote nothing waits: it may have read this actor's uncommitted state.
+    const b = actor.lastBatch;
+    if (b !== null && !b.committed) b.hold(reply, value, actor.id);
+    else reply.resolve(value);
+  }
+
+  private handlerFailed(actor: Activation, err: unknown, reply: AskReply | undefined): void {
+    this.logger.error({ actor: actor.id, err }, 'actor handler failed');
+    reply?.reject(new HandlerError(actor.id, { cause: err }));
+  }
+
+  private anyBusy(): boolean {
+    for (const rt of this.kinds.values()) for (const a of rt.actors.values()) if (a.busy) return true;
+    return false;
+  }
+
+  // ---- commits ----
+
+  private flushBatch(): void {
+    const b = this.openBatch;
+    if (b === null) return;
+    this.openBatch = null;
+    const release = () => {
+      for (const a of b.actors) if (a.lastBatch === b) a.lastBatch = null;
+    };
+    const done = this.store.commit(b.ops).then(
+      () => {
+        release();
+        b.settle(undefined, () => undefined);
+      },
+      (err: unknown) => {
+        release();
+        this.logger.error({ err, actors: b.actors.length }, 'commit failed; the actors involved reload from the store');
+        b.settle(err, (cause, actorId) => new PersistError(actorId, { cause }));
+        for (const a of b.actors) if (!a.dead && !a.passivating && !a.busy) this.retire(a);
+      },
+    );
+    this.commitsInFlight.add(done);
+    void done.finally(() => this.commitsInFlight.delete(done));
+  }
+
+  // ---- passivation ----
+
+  private tick(): void {
+    const now = this.clock.now();
+    let passivated = false;
+    for (const actor of this.wheel.collect(now)) {
+      if (actor.dead || actor.passivating) continue;
+      const dueMs = actor.lastActivityMs + actor.rt.passivationIdleMs;
+      if (actor.busy || actor.scheduled || actor.head < actor.q.length || dueMs > now) {
+        this.wheel.add(actor, dueMs);
+        continue;
+      }
+      this.passivate(actor);
+      passivated = true;
+    }
+    if (passivated) this.flushBatch();
+  }
+
+  private passivate(actor: Activation): void {
+    actor.passivating = true;
+    actor.writeSnapshot();
+    actor.lastBatch!.hold(
+      {
+        resolve: () => this.retire(actor),
+        reject: (err: unknown) => {
+          this.logger.error({ actor: actor.id, err }, 'passivation snapshot failed; actor stays active');
+          actor.passivating = false;
+          this.wheel.add(actor, this.clock.now() + actor.rt.passivationIdleMs);
+          this.afterAsync(actor);
+        },
+      },
+      undefined,
+      actor.id,
+    );
+  }
+
+  /**
+   * Drops the activation. Messages that arrived meanwhile (during its passivation snapshot) move, in order, to
+   * a new activation loaded from the store, so each is handled exactly once.
+   */
+  private retire(actor: Activation): void {
+    actor.dead = true;
+    actor.rt.actors.delete(actor.key);
+    this.activeCount--;
+    if (actor.head >= actor.q.length) return;
+    const q = actor.q;
+    const head = actor.head;
+    actor.q = EMPTY_QUEUE;
+    actor.head = 0;
+    let next: Activation;
+    try {
+      next = this.activateNew(actor.rt, actor.key);
+    } catch (err) {
+      for (let i = head + 1; i < q.length; i += 2) (q[i] as AskReply | undefined)?.reject(err);
+      return;
+    }
+    next.q = q;
+    next.head = head;
+    this.schedule(next);
+  }
+}

@@ -1,0 +1,6 @@
+export * from './types.js';
+export * from './errors.js';
+export * from './options.js';
+export { ActorHost } from './host.js';
+export { systemClock, fakeClock, type FakeTimerClock } from './clock.js';
+export { consoleLogger, memoryLogger } from './logger.js';

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './options.js';
+export * from './snapshot-codec.js';
+export * from './snapshot-store.js';
+export { openLmdbStore, openLmdbDatabases, LmdbSnapshotStore, DB_NAMES } from './lmdb-store.js';

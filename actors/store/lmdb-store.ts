@@ -1,0 +1,198 @@
+import { mkdirSync } from 'node:fs';
+import { open, type Database, type Key, type RootDatabase } from 'lmdb';
+import { decodeSnapshot, decodeValue } from './snapshot-codec.js';
+import { StoreClosedError, StoreCommitError } from './errors.js';
+import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from './options.js';
+import type {
+  AuditRecord,
+  JournalEntry,
+  SessionEntry,
+  SnapshotRecord,
+  SnapshotStore,
+  StoreOp,
+  StoreOutbox,
+  SweepResult,
+} from './snapshot-store.js';
+import { LmdbOutbox, type OutboxValue } from './outbox.js';
+import { sweepAudit, sweepSessions } from './ttl-sweep.js';
+
+/**
+ * Key layout (lmdb's ordered-binary array keys, so a per-actor prefix is one contiguous range):
+ * - snapshots `[kind, key]` → header + state (see snapshot-codec.ts)
+ * - journal `[kind, key, seq]` → encoded event, or MARKER for a message that only emitted
+ * - sessions `[0, kind, key]` → expiresAtMs f64 + value; TTL index `[1, expiresAtMs, kind, key]` → MARKER
+ * - audit `[0, kind, key, id]` → atMs f64 + entry; retention index `[1, atMs, id, kind, key]` → MARKER
+ * - outbox `id` → { c, b, d, t }; meta: counters that must survive an empty outbox
+ */
+export const MARKER = Buffer.alloc(1);
+export const DB_NAMES = ['snapshots', 'journal', 'sessions', 'audit', 'outbox', 'meta'] as const;
+const OUTBOX_LAST_ID = 'outboxLastId';
+const AUDIT_LAST_ID = 'auditLastId';
+
+export interface LmdbDatabases {
+  readonly root: RootDatabase;
+  readonly snapshots: Database<Buffer, Key[]>;
+  readonly journal: Database<Buffer, Key[]>;
+  readonly sessions: Database<Buffer, Key[]>;
+  readonly audit: Database<Buffer, Key[]>;
+  readonly outbox: Database<OutboxValue, number>;
+  readonly meta: Database<number, string>;
+}
+
+/** Opens the environment and its named databases. Nothing is scanned, so this costs the same for 1 or 10M actors. */
+export function openLmdbDatabases(path: string, mapSizeMb: number): LmdbDatabases {
+  mkdirSync(path, { recursive: true });
+  const root = open({ path, maxDbs: DB_NAMES.length + 2, mapSize: mapSizeMb * 1024 * 1024 });
+  const binary = (name: string) => root.openDB<Buffer, Key[]>({ name, encoding: 'binary' });
+  return {
+    root,
+    snapshots: binary('snapshots'),
+    journal: binary('journal'),
+    sessions: binary('sessions'),
+    audit: binary('audit'),
+    outbox: root.openDB<OutboxValue, number>({ name: 'outbox', encoding: 'msgpack' }),
+    meta: root.openDB<number, string>({ name: 'meta', encoding: 'msgpack' }),
+  };
+}
+
+export function openLmdbStore(options: StoreOptions): LmdbSnapshotStore {
+  return new LmdbSnapshotStore(resolveStoreOptions(options));
+}
+
+export class LmdbSnapshotStore implements SnapshotStore {
+  readonly dbs: LmdbDatabases;
+  readonly outbox: StoreOutbox;
+  private readonly lmdbOutbox: LmdbOutbox;
+  private auditLastId: number;
+  private closed = false;
+
+  constructor(readonly options: ResolvedStoreOptions) {
+    this.dbs = openLmdbDatabases(options.path, options.mapSizeMb);
+    this.auditLastId = this.dbs.meta.get(AUDIT_LAST_ID) ?? 0;
+    this.lmdbOutbox = new LmdbOutbox(this.dbs.outbox, this.dbs.meta.get(OUTBOX_LAST_ID) ?? 0);
+    this.outbox = this.lmdbOutbox;
+  }
+
+  readSnapshot(kind: string, key: string): SnapshotRecord | undefined {
+    this.assertOpen();
+    const bytes = this.dbs.snapshots.getBinary([kind, key]);
+    return bytes === undefined ? undefined : decodeSnapshot(bytes, `${kind}/${key}`);
+  }
+
+  readJournal(kind: string, key: string, afterSeq: number): JournalEntry[] {
+    this.assertOpen();
+    const out: JournalEntry[] = [];
+    for (const { key: k, value } of this.dbs.journal.getRange({ start: [kind, key, afterSeq + 1], end: [kind, key, Infinity] })) {
+      out.push({ seq: k[2] as number, event: value.length === 1 ? null : value });
+    }
+    return out;
+  }
+
+  readSession(kind: string, key: string): SessionEntry | undefined {
+    this.assertOpen();
+    const bytes = this.dbs.sessions.get([0, kind, key]);
+    if (bytes === undefined) return undefined;
+    return { expiresAtMs: bytes.readDoubleBE(0), value: bytes.subarray(8) };
+  }
+
+  readAudit(kind: string, key: string, limit: number): AuditRecord[] {
+    this.assertOpen();
+    const out: AuditRecord[] = [];
+    for (const { key: k, value } of this.dbs.audit.getRange({ start: [0, kind, key, 0], end: [0, kind, key, Infinity], limit })) {
+      out.push({ id: k[3] as number, atMs: value.readDoubleBE(0), entry: decodeValue(value.subarray(8)) });
+    }
+    return out;
+  }
+
+  commit(ops: readonly StoreOp[]): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreClosedError());
+    const { journal, snapshots, sessions, audit, meta } = this.dbs;
+    // Ids and encodings are fixed now, in call order; the transaction callback runs later on this thread.
+    const outboxWrites: Array<[number, OutboxValue]> = [];
+    const writes: Array<() => void> = [];
+    let auditId = this.auditLastId;
+    for (const op of ops) {
+      switch (op.t) {
+        case 'journal':
+          writes.push(() => journal.put([op.kind, op.key, op.seq], op.event === null ? MARKER : asBuffer(op.event)));
+          break;
+        case 'snapshot': {
+          const bytes = asBuffer(op.bytes);
+          writes.push(() => {
+            snapshots.put([op.kind, op.key], bytes);
+            for (let s = op.pruneAfterSeq + 1; s <= op.seq; s++) journal.remove([op.kind, op.key, s]);
+          });
+          break;
+        }
+        case 'session': {
+          const bytes = Buffer.allocUnsafe(8 + op.value.length);
+          bytes.writeDoubleBE(op.expiresAtMs, 0);
+          bytes.set(op.value, 8);
+          writes.push(() => {
+            if (op.previousExpiresAtMs !== undefined) sessions.remove([1, op.previousExpiresAtMs, op.kind, op.key]);
+            sessions.put([0, op.kind, op.key], bytes);
+            sessions.put([1, op.expiresAtMs, op.kind, op.key], MARKER);
+          });
+          break;
+        }
+        case 'audit': {
+          const id = ++auditId;
+          const bytes = Buffer.allocUnsafe(8 + op.entry.length);
+          bytes.writeDoubleBE(op.atMs, 0);
+          bytes.set(op.entry, 8);
+          writes.push(() => {
+            audit.put([0, op.kind, op.key, id], bytes);
+            audit.put([1, op.atMs, id, op.kind, op.key], MARKER);
+          });
+          break;
+        }
+        case 'outbox':
+          outboxWrites.push([this.lmdbOutbox.nextId(), { c: op.channel, b: asBuffer(op.body), d: op.dedupId, t: op.committedAtMs }]);
+          break;
+      }
+    }
+    const auditAdvanced = auditId !== this.auditLastId;
+    this.auditLastId = auditId;
+    const outboxLastId = outboxWrites.length > 0 ? outboxWrites[outboxWrites.length - 1]![0] : undefined;
+    // A child transaction, because a throw inside a plain lmdb-js transaction callback keeps the writes made before it.
+    const done = this.dbs.root.childTransaction(() => {
+      for (const write of writes) write();
+      for (const [id, value] of outboxWrites) this.dbs.outbox.put(id, value);
+      if (outboxLastId !== undefined) meta.put(OUTBOX_LAST_ID, outboxLastId);
+      if (auditAdvanced) meta.put(AUDIT_LAST_ID, auditId);
+    });
+    return done.then(
+      () => {
+        if (outboxWrites.length > 0) this.lmdbOutbox.notifyCommitted();
+      },
+      (cause: unknown) => {
+        throw new StoreCommitError(`LMDB commit of ${ops.length} writes failed`, { cause });
+      },
+    );
+  }
+
+  async sweepExpired(nowMs: number): Promise<SweepResult> {
+    this.assertOpen();
+    const batch = this.options.sweepBatchEntries;
+    const sessionsExpired = await sweepSessions(this.dbs.sessions, nowMs, batch);
+    const cutoffMs = nowMs - this.options.auditRetentionDays * 86_400_000;
+    const auditExpired = await sweepAudit(this.dbs.audit, cutoffMs, batch);
+    return { sessionsExpired, auditExpired };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.dbs.root.committed;
+    await this.dbs.root.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreClosedError();
+  }
+}
+
+/** A view, not a copy: values are encoded once by the caller. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
