@@ -20,6 +20,8 @@ import {
 /** The backend's replay: events on `channel` with seq > afterSeq, oldest first, up to the newest stored now. */
 export interface ChannelReader {
   readAfter(channel: string, afterSeq: number): Promise<NotifyEvent[]>;
+  /** True when `seq` is beyond every seq the backend has assigned: its history was reset (restart, stream recreated). */
+  isAhead(seq: number): Promise<boolean>;
 }
 
 export interface FanoutOptions {
@@ -46,6 +48,8 @@ interface Tap {
   buffer: NotifyEvent[];
   overflowed: boolean;
   closed: boolean;
+  /** The start came from a client cursor, which may predate a reset of the backend's history. */
+  checkAhead: boolean;
 }
 
 export class LocalFanout {
@@ -113,7 +117,7 @@ export class LocalFanout {
 
   /** @internal used by LocalStream */
   open(stream: LocalStream, channel: string, afterSeq: number | undefined): Tap {
-    const tap: Tap = { channel, stream, anchored: afterSeq !== undefined, lastSeq: afterSeq ?? 0, syncing: false, buffer: [], overflowed: false, closed: false };
+    const tap: Tap = { channel, stream, anchored: afterSeq !== undefined, lastSeq: afterSeq ?? 0, syncing: false, buffer: [], overflowed: false, closed: false, checkAhead: (afterSeq ?? 0) > 0 };
     let set = this.taps.get(channel);
     if (!set) this.taps.set(channel, (set = new Set()));
     set.add(tap);
@@ -172,6 +176,12 @@ export class LocalFanout {
   }
 
   private async readGap(tap: Tap): Promise<void> {
+    if (tap.checkAhead) {
+      tap.checkAhead = false;
+      // A cursor from before a reset would silently swallow every new event (seq <= cursor): start over.
+      const ahead = await this.limited(() => this.reader.isAhead(tap.lastSeq)).catch(() => false);
+      if (ahead) tap.lastSeq = 0;
+    }
     for (;;) {
       const events = await this.readWithRetry(tap.channel, tap.lastSeq, (err) => tap.stream.options.onError?.(err), () => tap.closed);
       if (tap.closed || !events) return;

@@ -106,6 +106,10 @@ export class InProcessNotifier implements Notifier, ChannelReader {
     return log.slice(lo);
   }
 
+  async isAhead(seq: number): Promise<boolean> {
+    return seq > this.seq;
+  }
+
   async close(): Promise<void> {
     this.fanout.close();
   }

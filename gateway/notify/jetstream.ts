@@ -79,6 +79,8 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
   private readonly fanout: LocalFanout;
   private readonly sub: Subscription;
   private closed = false;
+  /** Highest stream seq this node has seen (acks, live messages, stream info); a cache for `isAhead`. */
+  private newestSeen = 0;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -152,6 +154,7 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
       }),
     );
     const results = await Promise.allSettled(acks);
+    for (const r of results) if (r.status === 'fulfilled') this.newestSeen = Math.max(this.newestSeen, r.value.seq);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw new NotifyPublishError(`publish to stream ${this.stream} failed for ${results.filter((r) => r.status === 'rejected').length} of ${valid.length} entries`, { cause: failed.reason });
   }
@@ -174,6 +177,13 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
     const out = [this.event(channel, first.seq, afterSeq, first.data)];
     if (first.seq < last.seq) await this.readRange(subject, channel, first.seq, last.seq, out);
     return out;
+  }
+
+  async isAhead(seq: number): Promise<boolean> {
+    if (seq <= this.newestSeen) return false;
+    const info = await this.jsm.streams.info(this.stream);
+    this.newestSeen = Math.max(this.newestSeen, info.state.last_seq);
+    return seq > this.newestSeen;
   }
 
   async close(): Promise<void> {
@@ -224,6 +234,7 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
     const seq = Number(h?.get('Nats-Sequence'));
     const prevSeq = Number(h?.get('Nats-Last-Sequence') || '0');
     if (!subject || !Number.isFinite(seq)) return;
+    if (seq > this.newestSeen) this.newestSeen = seq;
     const channel = subject.slice(this.prefix.length + 1);
     // Every node receives every event; most are for players connected elsewhere.
     if (!this.fanout.listens(channel)) return;

@@ -19,7 +19,9 @@
  * The resume cursor is therefore per channel: `{ 'user.alice': 812, 'all': 790, 'building.hq': 805 }`.
  * On subscribe, a channel present in the cursor resumes after its seq (0 = from the first retained event);
  * a channel absent from it starts live, except the personal channel, which always resumes (absent = 0), so a
- * player never misses a personal event that is still retained. Delivery is in order and without duplicates per
+ * player never misses a personal event that is still retained. A cursor seq beyond every seq the notifier has
+ * assigned means its history was reset (in-process restart, JetStream stream recreated): that channel replays
+ * from the first retained event, whose seqs are then below the client's old cursor (its `prevSeq` 0 tells so). Delivery is in order and without duplicates per
  * channel; across channels it is in arrival order (a channel catching up a gap does not hold back the others).
  * On the wire this is `SubscribeRequest.after_seq` (personal channel) + `SubscribeRequest.cursors` (others), and
  * `Event.seq` / `Event.channel` / `Event.prev_seq`.

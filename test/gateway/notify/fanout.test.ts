@@ -17,6 +17,9 @@ class FakeReader implements ChannelReader {
     this.log.push(event);
     return event;
   }
+  async isAhead(seq: number): Promise<boolean> {
+    return seq > Math.max(0, ...this.log.map((e) => e.seq));
+  }
   hold(): void {
     this.gate = new Promise((resolve) => (this.open = resolve));
   }
@@ -92,6 +95,7 @@ describe('gateway/notify LocalFanout', () => {
     let inFlight = 0;
     let most = 0;
     const slow: ChannelReader = {
+      isAhead: (seq) => reader.isAhead(seq),
       async readAfter(channel, afterSeq) {
         most = Math.max(most, ++inFlight);
         await new Promise((resolve) => setImmediate(resolve));

@@ -129,6 +129,16 @@ export function notifierContract(label: string, make: () => Promise<ContractPair
       stream.unsubscribe();
     });
 
+    it('treats a cursor beyond every assigned seq as a reset history and replays that channel from the start', async () => {
+      await pair.pub.publish([entry('user.gus', 'g1'), entry('user.gus', 'g2')]);
+      const r = recorder();
+      const stream = pair.sub.subscribe('gus', { 'user.gus': 1e12 }, r.on);
+      await waitFor(() => r.events.length >= 2, { phase: 'reset cursor', expected: 'g1, g2', seen: seen(r.events) });
+      assert.deepEqual(r.bodies(), ['g1', 'g2']);
+      assert.equal(r.events[0]!.prevSeq, 0);
+      stream.unsubscribe();
+    });
+
     it('follows one building at a time and stops after unfollow and unsubscribe', async () => {
       const r = recorder();
       const stream = pair.sub.subscribe('fay', {}, r.on);
