@@ -7,7 +7,6 @@ import { registerBench } from './commands/bench.js';
 import { registerNode } from './commands/node.js';
 import { registerToken } from './commands/token.js';
 import { registerHunt } from './commands/hunt.js';
-import { registerHunt } from './commands/hunt.js';
 
 const program = new Command('quarry')
   .description('Quarry: an actor runtime for real-time location games')
@@ -20,7 +19,6 @@ registerConfig(program);
 registerBench(program);
 registerNode(program);
 registerToken(program);
-registerHunt(program);
 registerHunt(program);
 
 await program.parseAsync(process.argv);
