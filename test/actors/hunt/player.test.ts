@@ -99,7 +99,11 @@ describe('hunt: player actor (real LMDB, fake clock)', function () {
     const replay = await game.reportFix('erin', h.fixAt('h2', 1));
     assert.equal(replay.accepted, false, 'seq 1 changed the profile, so it stays a duplicate after the session is gone');
     const back = await game.reportFix('erin', h.fixAt('h1', 3));
-    assert.deepEqual([back.accepted, back.closestBeaconId, back.score, back.awards], [true, 'h1', 100, []], 're-entering h1 awards nothing twice');
+    assert.deepEqual(
+      [back.accepted, back.closestBeaconId, back.score, back.awards],
+      [true, 'h1', 110, [{ beaconId: 'h1', points: 10, reason: 'repeat-visit' }]],
+      're-entering h1 an hour later: repeat points, never first-visit points twice',
+    );
   });
 
   it('an expired session is gone after passivation and restart too; the profile is not', async () => {
