@@ -44,3 +44,11 @@ export class TransportConfigError extends Error {
     super(`transport option ${key}: ${rule}`);
   }
 }
+
+/** A handoff stream was refused or failed on the receiving node; `code` is its handler's error code or the gRPC status name. */
+export class HandoffFailedError extends Error {
+  override readonly name = 'HandoffFailedError';
+  constructor(readonly nodeId: string, readonly code: string, detail: string, options?: { cause?: unknown }) {
+    super(`handoff to ${nodeId} failed: ${code}: ${detail}`, options);
+  }
+}

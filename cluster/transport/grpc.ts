@@ -9,14 +9,16 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Clock, Logger } from '../../actors/runtime/types.js';
-import { ClusterLinkService, type Envelope, type Reply } from '../../proto/gen/cluster.js';
-import { AUTH_HEADERS, NonceCache, checkAccept, checkDial, newNonce, signAccept, signDial, type AcceptProof } from './auth.js';
+import { ClusterLinkService, type Envelope, type HandoffAck, type HandoffChunk, type Reply } from '../../proto/gen/cluster.js';
+import { NonceCache } from './auth.js';
 import { LinkAuthError, LinkClosedError, TransportConfigError } from './errors.js';
 import { LinkFaults } from './faults.js';
+import { acceptHeaders, dialHeaders, verifyAccept, verifyDial, type AuthContext } from './grpc-auth.js';
+import { sendHandoff, serveHandoff } from './grpc-handoff.js';
 import { PeerLink, type Carrier } from './link.js';
 import * as o from './options.js';
 import { linkChannelCredentials, tlsChannelOptions, type LinkTlsOptions } from './tls.js';
-import type { EnvelopeHandler, LinkState, Transport, TransportMetrics } from './transport.js';
+import type { EnvelopeHandler, HandoffHandler, LinkState, Transport, TransportMetrics } from './transport.js';
 
 export interface GrpcTransportOptions extends o.TransportBaseOptions {
   /** The cluster key (`cluster.key`); never logged. */
@@ -58,19 +60,18 @@ export class GrpcTransport implements Transport {
   readonly nodeId: string;
   /** Test hook: block links to and from given node ids (see `faults.ts`). */
   readonly faults = new LinkFaults();
-  private readonly key: string;
+  private readonly auth: AuthContext;
   private readonly linkOptions: o.LinkOptions;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly reconnectBaseMs: number;
   private readonly reconnectMaxMs: number;
-  private readonly authMaxSkewMs: number;
-  private readonly nonces: NonceCache;
   private readonly credentials: grpc.ChannelCredentials;
   private readonly channelOptions: grpc.ChannelOptions;
   private readonly peers = new Map<string, Peer>();
   private readonly stateListeners = new Set<(nodeId: string, state: LinkState) => void>();
   private handler: EnvelopeHandler | undefined;
+  private handoffHandler: HandoffHandler | undefined;
   private authFailures = 0;
   private closed = false;
 
@@ -79,15 +80,22 @@ export class GrpcTransport implements Transport {
     if (typeof options.clusterKey !== 'string' || options.clusterKey.length < 16) {
       throw new TransportConfigError('clusterKey', 'must be a string of at least 16 characters');
     }
-    this.key = options.clusterKey;
     this.linkOptions = o.linkOptions(options);
     this.clock = options.clock ?? o.realClock;
     this.logger = options.logger ?? o.silentLogger;
     this.reconnectBaseMs = o.positiveInt('reconnectBaseMs', options.reconnectBaseMs, o.DEFAULT_RECONNECT_BASE_MS);
     this.reconnectMaxMs = o.positiveInt('reconnectMaxMs', options.reconnectMaxMs, o.DEFAULT_RECONNECT_MAX_MS);
     if (this.reconnectMaxMs < this.reconnectBaseMs) throw new TransportConfigError('reconnectMaxMs', `must be ≥ reconnectBaseMs (${this.reconnectBaseMs})`);
-    this.authMaxSkewMs = o.positiveInt('authMaxSkewMs', options.authMaxSkewMs, o.DEFAULT_AUTH_MAX_SKEW_MS);
-    this.nonces = new NonceCache(this.authMaxSkewMs);
+    const maxSkewMs = o.positiveInt('authMaxSkewMs', options.authMaxSkewMs, o.DEFAULT_AUTH_MAX_SKEW_MS);
+    this.auth = {
+      nodeId: this.nodeId,
+      key: options.clusterKey,
+      clock: this.clock,
+      logger: this.logger,
+      maxSkewMs,
+      nonces: new NonceCache(maxSkewMs),
+      refused: () => this.authFailures++,
+    };
     this.credentials = linkChannelCredentials(options.tls);
     this.channelOptions = {
       ...tlsChannelOptions(options.tls),
@@ -106,6 +114,8 @@ export class GrpcTransport implements Transport {
   addToServer(server: grpc.Server): void {
     server.addService(RAW_CLUSTER_LINK_SERVICE as unknown as grpc.ServiceDefinition, {
       link: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.accept(call),
+      handoff: (call: grpc.ServerReadableStream<HandoffChunk, HandoffAck>, callback: grpc.sendUnaryData<HandoffAck>) =>
+        serveHandoff(this.auth, { handler: () => this.handoffHandler, unavailable: (id) => this.unavailable(id) }, call, callback),
     });
   }
 
@@ -156,6 +166,18 @@ export class GrpcTransport implements Transport {
 
   onEnvelope(handler: EnvelopeHandler): void {
     this.handler = handler;
+  }
+
+  handoff(nodeId: string, chunks: AsyncIterable<HandoffChunk> | Iterable<HandoffChunk>, deadlineMs: number): Promise<HandoffAck> {
+    const peer = this.peers.get(nodeId);
+    const unavailable = this.unavailable(nodeId) ?? (peer?.address === undefined ? 'no address for the peer (connect first)' : undefined);
+    if (unavailable) return Promise.reject(new LinkClosedError(nodeId, unavailable));
+    peer!.client ??= new grpc.Client(peer!.address!, this.credentials, this.channelOptions);
+    return sendHandoff(this.auth, peer!.client, nodeId, chunks, deadlineMs);
+  }
+
+  onHandoff(handler: HandoffHandler): void {
+    this.handoffHandler = handler;
   }
 
   onLinkState(listener: (nodeId: string, state: LinkState) => void): () => void {
@@ -210,22 +232,14 @@ export class GrpcTransport implements Transport {
     if (this.faults.isBlocked(peer.id)) return this.failAttempt(peer, 'blocked by fault injection');
     peer.link.connecting();
     peer.client ??= new grpc.Client(peer.address, this.credentials, this.channelOptions);
-    const proof = signDial(this.key, this.nodeId, peer.id, this.clock.now(), newNonce());
-    const md = new grpc.Metadata();
-    md.set(AUTH_HEADERS.nodeId, proof.from);
-    md.set(AUTH_HEADERS.peerId, proof.to);
-    md.set(AUTH_HEADERS.ts, String(proof.tsMs));
-    md.set(AUTH_HEADERS.nonce, proof.nonce);
-    md.set(AUTH_HEADERS.mac, proof.mac);
-    const call = peer.client.makeBidiStreamRequest(ClusterLinkService.link.path, identity, identity, md);
+    const { metadata, nonce } = dialHeaders(this.auth, peer.id);
+    const call = peer.client.makeBidiStreamRequest(ClusterLinkService.link.path, identity, identity, metadata);
     peer.dialing = call;
     call.on('metadata', (headers: grpc.Metadata) => {
       if (peer.dialing !== call) return;
       peer.dialing = undefined;
-      const reason = checkAccept(this.key, this.nodeId, peer.id, proof.nonce, readAccept(headers), this.clock.now(), this.authMaxSkewMs);
+      const reason = verifyAccept(this.auth, peer.id, nonce, headers);
       if (reason) {
-        this.authFailures++;
-        this.logger.warn({ peer: peer.id, address: peer.address, reason }, 'link refused: peer did not prove the cluster key');
         call.cancel();
         return this.failAttempt(peer, 'peer failed authentication', new LinkAuthError(peer.id, reason));
       }
@@ -236,16 +250,10 @@ export class GrpcTransport implements Transport {
   }
 
   private accept(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
-    const proof = readDial(call.metadata);
-    const nowMs = this.clock.now();
-    const reason = checkDial(this.key, this.nodeId, proof, nowMs, this.authMaxSkewMs) ?? (this.nonces.admit(proof.nonce, nowMs) ? undefined : 'replayed nonce');
-    if (reason) {
-      this.authFailures++;
-      this.logger.warn({ claimed: proof.from, peerAddress: call.getPeer(), reason }, 'link refused: peer did not prove the cluster key');
-      return refuse(call, grpc.status.UNAUTHENTICATED, 'cluster key proof refused');
-    }
-    if (this.closed) return refuse(call, grpc.status.UNAVAILABLE, 'transport closed');
-    if (this.faults.isBlocked(proof.from)) return refuse(call, grpc.status.UNAVAILABLE, 'blocked by fault injection');
+    const proof = verifyDial(this.auth, call.metadata, call.getPeer());
+    if (!proof) return refuse(call, grpc.status.UNAUTHENTICATED, 'cluster key proof refused');
+    const unavailable = this.unavailable(proof.from);
+    if (unavailable) return refuse(call, grpc.status.UNAVAILABLE, unavailable);
     const peer = this.peer(proof.from);
     if (this.nodeId < peer.id && (peer.dialing || (peer.current && peer.outbound))) {
       return refuse(call, grpc.status.ALREADY_EXISTS, 'the lower node id keeps its outbound link');
@@ -259,18 +267,17 @@ export class GrpcTransport implements Transport {
       peer.current = undefined;
       peer.link.fail('replaced by a newer link from the peer', 'connecting');
     }
-    const answer = signAccept(this.key, this.nodeId, peer.id, this.clock.now(), proof.nonce, newNonce());
-    const md = new grpc.Metadata();
-    md.set(AUTH_HEADERS.nodeId, answer.from);
-    md.set(AUTH_HEADERS.peerId, answer.to);
-    md.set(AUTH_HEADERS.ts, String(answer.tsMs));
-    md.set(AUTH_HEADERS.nonce, answer.nonce);
-    md.set(AUTH_HEADERS.mac, answer.mac);
-    call.sendMetadata(md);
+    call.sendMetadata(acceptHeaders(this.auth, proof));
     call.on('error', (err) => this.ended(peer, call, `stream failed: ${err.message}`, err));
     call.on('cancelled', () => this.ended(peer, call, 'peer cancelled the stream'));
     call.on('end', () => this.ended(peer, call, 'peer ended the stream'));
     this.adopt(peer, call, false);
+  }
+
+  private unavailable(peerId: string): string | undefined {
+    if (this.closed) return 'transport closed';
+    if (this.faults.isBlocked(peerId)) return 'blocked by fault injection';
+    return undefined;
   }
 
   private adopt(peer: Peer, call: Stream, outbound: boolean): void {
@@ -352,17 +359,4 @@ export class GrpcTransport implements Transport {
 
 function refuse(call: grpc.ServerDuplexStream<Buffer, Buffer>, code: grpc.status, details: string): void {
   call.emit('error', { code, details });
-}
-
-function header(md: grpc.Metadata, name: string): string {
-  const v = md.get(name)[0];
-  return typeof v === 'string' ? v : '';
-}
-
-function readDial(md: grpc.Metadata) {
-  return { from: header(md, AUTH_HEADERS.nodeId), to: header(md, AUTH_HEADERS.peerId), tsMs: Number(header(md, AUTH_HEADERS.ts) || NaN), nonce: header(md, AUTH_HEADERS.nonce), mac: header(md, AUTH_HEADERS.mac) };
-}
-
-function readAccept(md: grpc.Metadata): AcceptProof {
-  return readDial(md);
 }

@@ -1,154 +1,18 @@
 /**
  * In-process `Transport` for deterministic simulation tests: the same `PeerLink` (queue, batching, asks,
- * backpressure) as the grpc transport, with the stream replaced by pipes inside one `MemoryNetwork`.
- * Fault injection lives on the network: `partition` severs links across groups (and refuses new ones) until
- * `heal`; `drop` loses whole batches with a seeded probability; `delay` holds batches while keeping their order.
- * Time comes from the injected `Clock`, so @sinonjs/fake-timers drives it; zero-delay deliveries use microtasks.
+ * backpressure) as the grpc transport, with the stream replaced by pipes of a `MemoryNetwork`
+ * (`memory-network.ts`, which also holds the fault injection: partition, drop, delay).
  * The address of a memory node is its node id.
  */
 import type { Clock, Logger } from '../../actors/runtime/types.js';
-import type { Envelope, Reply } from '../../proto/gen/cluster.js';
-import { LinkClosedError } from './errors.js';
+import { HandoffChunk, type Envelope, type HandoffAck, type Reply } from '../../proto/gen/cluster.js';
+import { HandoffFailedError, LinkClosedError } from './errors.js';
 import { PeerLink, type Carrier } from './link.js';
+import { MemoryNetwork, Pipe } from './memory-network.js';
 import * as o from './options.js';
-import type { EnvelopeHandler, LinkState, Transport, TransportMetrics } from './transport.js';
+import type { EnvelopeHandler, HandoffHandler, LinkState, Transport, TransportMetrics } from './transport.js';
 
-/** Batches in transit or buffered at a paused receiver before a memory pipe reports backpressure. */
-export const MEMORY_PIPE_WINDOW_BATCHES = 8;
-
-/** One direction of a memory link. */
-class Pipe {
-  private readonly buffered: Buffer[] = [];
-  private inTransit = 0;
-  private senderWaiting = false;
-  paused = false;
-  closed = false;
-
-  constructor(
-    private readonly net: MemoryNetwork,
-    private readonly fromId: string,
-    private readonly toId: string,
-    private readonly sender: PeerLink,
-    private readonly receiver: PeerLink,
-  ) {}
-
-  write(bytes: Buffer): boolean {
-    if (this.closed || this.net.drops(this.fromId, this.toId)) return true;
-    this.inTransit++;
-    this.net.schedule(this.fromId, this.toId, () => {
-      this.inTransit--;
-      if (this.closed) return;
-      this.buffered.push(bytes);
-      this.pump();
-    });
-    const ok = this.inTransit + this.buffered.length < MEMORY_PIPE_WINDOW_BATCHES;
-    if (!ok) this.senderWaiting = true;
-    return ok;
-  }
-
-  pump(): void {
-    while (!this.paused && !this.closed && this.buffered.length > 0) this.receiver.receive(this.buffered.shift()!);
-    if (this.senderWaiting && !this.closed && this.inTransit + this.buffered.length < MEMORY_PIPE_WINDOW_BATCHES) {
-      this.senderWaiting = false;
-      this.sender.drained();
-    }
-  }
-}
-
-export interface MemoryNetworkOptions {
-  clock?: Clock;
-  /** Seed of the drop decisions, so a simulation replays exactly. */
-  seed?: number;
-}
-
-export class MemoryNetwork {
-  readonly clock: Clock;
-  private readonly nodes = new Map<string, MemoryTransport>();
-  private groups: string[][] | undefined;
-  private readonly dropRates = new Map<string, number>();
-  private readonly delays = new Map<string, number>();
-  /** Last scheduled arrival per direction: a shorter delay set later must not overtake earlier batches. */
-  private readonly lastArrival = new Map<string, number>();
-  private rng: number;
-
-  constructor(options: MemoryNetworkOptions = {}) {
-    this.clock = options.clock ?? o.realClock;
-    this.rng = (options.seed ?? 1) >>> 0;
-  }
-
-  transport(options: o.TransportBaseOptions): MemoryTransport {
-    if (this.nodes.has(options.nodeId)) throw new Error(`memory network already has node ${options.nodeId}`);
-    const t = new MemoryTransport(this, { clock: this.clock, ...options });
-    this.nodes.set(options.nodeId, t);
-    return t;
-  }
-
-  /** Nodes in different groups cannot reach each other; nodes in no group reach everyone not partitioned away. */
-  partition(...groups: string[][]): void {
-    this.groups = groups;
-    for (const t of this.nodes.values()) t.severUnreachable();
-  }
-
-  heal(): void {
-    this.groups = undefined;
-    for (const t of this.nodes.values()) t.redialNow();
-  }
-
-  /** Loses each batch from `fromId` to `toId` with probability `rate` (0 turns it off). */
-  drop(fromId: string, toId: string, rate: number): void {
-    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`drop rate must be in [0, 1], got ${rate}`);
-    this.dropRates.set(`${fromId}>${toId}`, rate);
-  }
-
-  /** Holds each batch from `fromId` to `toId` for `delayMs` (0 turns it off); order is kept. */
-  delay(fromId: string, toId: string, delayMs: number): void {
-    if (!(delayMs >= 0)) throw new RangeError(`delayMs must be ≥ 0, got ${delayMs}`);
-    this.delays.set(`${fromId}>${toId}`, delayMs);
-  }
-
-  reachable(a: string, b: string): boolean {
-    if (!this.groups) return true;
-    const ga = this.groups.findIndex((g) => g.includes(a));
-    const gb = this.groups.findIndex((g) => g.includes(b));
-    return ga === gb || ga === -1 || gb === -1;
-  }
-
-  /** @internal */
-  node(id: string): MemoryTransport | undefined {
-    return this.nodes.get(id);
-  }
-
-  /** @internal */
-  forget(id: string): void {
-    this.nodes.delete(id);
-  }
-
-  /** @internal */
-  drops(fromId: string, toId: string): boolean {
-    const rate = this.dropRates.get(`${fromId}>${toId}`) ?? 0;
-    return rate > 0 && this.random() < rate;
-  }
-
-  /** @internal */
-  schedule(fromId: string, toId: string, deliver: () => void): void {
-    const dir = `${fromId}>${toId}`;
-    const delayMs = this.delays.get(dir) ?? 0;
-    const now = this.clock.now();
-    const at = Math.max(now + delayMs, this.lastArrival.get(dir) ?? 0);
-    this.lastArrival.set(dir, at);
-    if (at <= now) queueMicrotask(deliver);
-    else this.clock.setTimeout(deliver, at - now);
-  }
-
-  /** mulberry32: small, seedable, good enough for fault decisions. */
-  private random(): number {
-    this.rng = (this.rng + 0x6d2b79f5) >>> 0;
-    let t = this.rng;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-}
+export { MemoryNetwork, MEMORY_PIPE_WINDOW_BATCHES, type MemoryNetworkOptions } from './memory-network.js';
 
 interface MemoryPeer {
   link: PeerLink;
@@ -167,13 +31,20 @@ export class MemoryTransport implements Transport {
   private readonly peers = new Map<string, MemoryPeer>();
   private readonly stateListeners = new Set<(nodeId: string, state: LinkState) => void>();
   private handler: EnvelopeHandler | undefined;
+  private handoffHandler: HandoffHandler | undefined;
   private closed = false;
 
+  /** Joins `net`; the clock defaults to the network's. */
   constructor(private readonly net: MemoryNetwork, options: o.TransportBaseOptions) {
     this.nodeId = o.nodeIdOf('nodeId', options.nodeId);
     this.linkOptions = o.linkOptions(options);
-    this.clock = options.clock ?? o.realClock;
+    this.clock = options.clock ?? net.clock;
     this.logger = options.logger ?? o.silentLogger;
+    net.register(this);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   connect(nodeId: string, address: string): Promise<void> {
@@ -210,6 +81,38 @@ export class MemoryTransport implements Transport {
 
   onEnvelope(handler: EnvelopeHandler): void {
     this.handler = handler;
+  }
+
+  /** Each chunk is copied through its protobuf encoding, as on the wire; a partition mid-stream fails both sides. */
+  async handoff(nodeId: string, chunks: AsyncIterable<HandoffChunk> | Iterable<HandoffChunk>, deadlineMs: number): Promise<HandoffAck> {
+    const far = this.far(nodeId);
+    if (!this.peers.get(nodeId)?.pipes || !far) throw new LinkClosedError(nodeId, 'no link');
+    const handler = far.handoffHandler;
+    if (!handler) throw new HandoffFailedError(nodeId, 'FAILED_PRECONDITION', 'node has no handoff handler yet');
+    const copies = async function* (self: MemoryTransport): AsyncIterable<HandoffChunk> {
+      for await (const chunk of chunks) {
+        if (!self.net.reachable(self.nodeId, nodeId)) throw new LinkClosedError(nodeId, 'partitioned during handoff');
+        yield HandoffChunk.decode(HandoffChunk.encode(chunk).finish());
+      }
+    };
+    let timer: unknown;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimeout(() => reject(new HandoffFailedError(nodeId, 'DEADLINE_EXCEEDED', 'handoff did not finish by its deadline')), Math.max(0, deadlineMs - this.clock.now()));
+    });
+    try {
+      const accepted = await Promise.race([handler(copies(this), this.nodeId), deadline]);
+      return { accepted };
+    } catch (err) {
+      if (err instanceof LinkClosedError || err instanceof HandoffFailedError) throw err;
+      const code = (err as { code?: unknown })?.code;
+      throw new HandoffFailedError(nodeId, typeof code === 'string' && code ? code : 'HANDLER_FAILED', err instanceof Error ? err.message : String(err), { cause: err });
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
+  }
+
+  onHandoff(handler: HandoffHandler): void {
+    this.handoffHandler = handler;
   }
 
   onLinkState(listener: (nodeId: string, state: LinkState) => void): () => void {
@@ -271,7 +174,7 @@ export class MemoryTransport implements Transport {
   private dial(id: string): void {
     const peer = this.peers.get(id);
     if (!peer || peer.pipes || this.closed || peer.address === undefined) return;
-    const far = this.net.node(peer.address);
+    const far = this.far(peer.address);
     if (!far || far.closed || far.nodeId !== id || !this.net.reachable(this.nodeId, id)) {
       peer.link.fail(far ? 'unreachable' : `no memory node at ${peer.address}`, 'backoff');
       return this.scheduleRedial(id, peer);
@@ -325,9 +228,14 @@ export class MemoryTransport implements Transport {
     peer.pipes = undefined;
     peer.link.fail(reason, next);
     if (!hadPipes) return;
-    const far = this.net.node(id);
+    const far = this.far(id);
     const farPeer = far?.peers.get(this.nodeId);
     if (far && farPeer?.pipes) far.linkDown(this.nodeId, farPeer, `peer: ${reason}`);
+  }
+
+  private far(id: string): MemoryTransport | undefined {
+    const node = this.net.node(id);
+    return node instanceof MemoryTransport ? node : undefined;
   }
 
   private scheduleRedial(id: string, peer: MemoryPeer): void {

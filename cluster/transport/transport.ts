@@ -12,9 +12,9 @@
  *   link (never connected, backing off after a failure, disconnected) and with `LinkOverloadedError` when the
  *   link's bounded queue is full.
  */
-import type { Envelope, Reply } from '../../proto/gen/cluster.js';
+import type { Envelope, HandoffAck, HandoffChunk, Reply } from '../../proto/gen/cluster.js';
 
-export type { Envelope, Reply, ActorRef as WireActorRef } from '../../proto/gen/cluster.js';
+export type { Envelope, HandoffAck, HandoffChunk, Reply, ActorRef as WireActorRef } from '../../proto/gen/cluster.js';
 
 /**
  * Called for every envelope a peer delivers, in arrival order. The router should hand the envelope to the
@@ -24,6 +24,13 @@ export type { Envelope, Reply, ActorRef as WireActorRef } from '../../proto/gen/
  * For a tell the result is ignored and a rejection is logged.
  */
 export type EnvelopeHandler = (envelope: Envelope, fromNodeId: string) => Promise<Reply | void>;
+
+/**
+ * Receives one handoff stream (actors moving to this node), with backpressure: the sender waits while this
+ * iterates slowly. Resolves with the number of actors accepted; a rejection (with an optional string `code`)
+ * fails the sender's `handoff` with `HandoffFailedError`.
+ */
+export type HandoffHandler = (chunks: AsyncIterable<HandoffChunk>, fromNodeId: string) => Promise<number>;
 
 export type LinkState = 'connecting' | 'up' | 'backoff' | 'closed';
 
@@ -78,6 +85,15 @@ export interface Transport {
   ask(nodeId: string, envelope: Envelope, deadlineMs: number): Promise<Reply>;
   /** Sets the one handler for inbound envelopes (a second call replaces it). Nothing is delivered before. */
   onEnvelope(handler: EnvelopeHandler): void;
+  /**
+   * Streams actor snapshots and journal tails to `nodeId` (its `ClusterLink.Handoff`), beside the link, on the same
+   * connection and authenticated the same way. Needs the peer's address (`connect`). Rejects with
+   * `LinkClosedError` (no link, connection lost), `LinkAuthError`, or `HandoffFailedError` (refused by the receiver,
+   * `DEADLINE_EXCEEDED` at `deadlineMs`). Pacing (`cluster.handoffActorsPerSec`) is the caller's.
+   */
+  handoff(nodeId: string, chunks: AsyncIterable<HandoffChunk> | Iterable<HandoffChunk>, deadlineMs: number): Promise<HandoffAck>;
+  /** Sets the one handler for inbound handoff streams; until then they are refused with `FAILED_PRECONDITION`. */
+  onHandoff(handler: HandoffHandler): void;
   /** Listens to link state changes (e.g. the router re-routes on `backoff`); returns an unsubscribe. */
   onLinkState(listener: (nodeId: string, state: LinkState) => void): () => void;
   /** Current state of the link to `nodeId`, or `undefined` when there is none. */

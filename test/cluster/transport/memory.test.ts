@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import FakeTimers from '@sinonjs/fake-timers';
 import { AskTimeoutError, LinkClosedError, LinkOverloadedError } from '../../../cluster/transport/errors.js';
-import { MemoryNetwork, type MemoryTransport } from '../../../cluster/transport/memory.js';
+import { MemoryNetwork, MemoryTransport } from '../../../cluster/transport/memory.js';
 import type { Envelope, Reply } from '../../../cluster/transport/transport.js';
 import { envelope, gate } from './support.js';
 
@@ -22,8 +22,8 @@ describe('cluster/transport memory: deterministic simulation', () => {
     clock.uninstall();
   });
 
-  function node(id: string, options: Partial<Parameters<MemoryNetwork['transport']>[0]> = {}): MemoryTransport {
-    const t = net.transport({ nodeId: id, ...options });
+  function node(id: string, options: Partial<ConstructorParameters<typeof MemoryTransport>[1]> = {}): MemoryTransport {
+    const t = new MemoryTransport(net, { nodeId: id, ...options });
     t.onEnvelope(async (env) => ok(Buffer.from(`${id}:${env.payload.toString()}`)));
     nodes.push(t);
     return t;
@@ -137,6 +137,27 @@ describe('cluster/transport memory: deterministic simulation', () => {
     release.open();
     await clock.runAllAsync();
     assert.deepEqual(got, Array.from({ length: accepted }, (_, i) => i));
+  });
+
+  it('handoff copies chunks in order to the far handler; a partition mid-stream fails it with LinkClosedError', async () => {
+    const [a, b] = await mesh(['a', 'b']);
+    const keys: string[] = [];
+    b!.onHandoff(async (stream, from) => {
+      for await (const c of stream) keys.push(`${from}:${c.ref!.key}:${c.snapshot.toString()}`);
+      return keys.length;
+    });
+    const chunk = (i: number) => ({ ref: { kind: 'k', key: `x${i}` }, snapshot: Buffer.from(`s${i}`), journal: [] });
+    const ack = await settle(a!.handoff('b', [0, 1, 2].map(chunk), Date.now() + 1_000));
+    assert.deepEqual(ack, { accepted: 3 });
+    assert.deepEqual(keys, ['a:x0:s0', 'a:x1:s1', 'a:x2:s2']);
+    async function* cut() {
+      yield chunk(3);
+      net.partition(['a'], ['b']);
+      yield chunk(4);
+    }
+    const failed = a!.handoff('b', cut(), Date.now() + 1_000).then(() => 'resolved', (e: unknown) => e);
+    assert.ok((await settle(failed)) instanceof LinkClosedError);
+    assert.deepEqual(keys.slice(3), ['a:x3:s3']);
   });
 
   it('connect to an unknown address keeps retrying; disconnect rejects the waiter with LinkClosedError', async () => {
