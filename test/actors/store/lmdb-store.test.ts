@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { openLmdbStore, type LmdbSnapshotStore } from '../../../actors/store/lmdb-store.js';
+import { encodeSnapshot, encodeValue } from '../../../actors/store/snapshot-codec.js';
+import { StoreCommitError, InvalidStoreOptionError } from '../../../actors/store/errors.js';
+import type { StoreOp } from '../../../actors/store/snapshot-store.js';
+import { tempDir } from './support.js';
+
+const DAY = 86_400_000;
+
+describe('LMDB snapshot store', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: LmdbSnapshotStore;
+
+  beforeEach(() => {
+    dir = tempDir('store');
+    store = openLmdbStore({ path: dir.path, auditRetentionDays: 2, sweepBatchEntries: 3 });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    dir.remove();
+  });
+
+  const journal = (kind: string, key: string, seq: number): StoreOp => ({ t: 'journal', kind, key, seq, event: encodeValue({ seq }) });
+
+  it('reads one actor\'s journal tail without touching actors whose keys share a prefix', async () => {
+    await store.commit([journal('p', 'a', 1), journal('p', 'a', 2), journal('p', 'a', 3), journal('p', 'ab', 1), journal('pa', 'a', 1)]);
+    assert.deepEqual(store.readJournal('p', 'a', 1).map((e) => e.seq), [2, 3]);
+    assert.deepEqual(store.readJournal('p', 'ab', 0).map((e) => e.seq), [1]);
+    assert.deepEqual(store.readJournal('p', 'b', 0), []);
+  });
+
+  it('prunes journal entries up to a snapshot in the snapshot\'s transaction', async () => {
+    await store.commit([journal('p', 'a', 1), journal('p', 'a', 2), journal('p', 'a', 3)]);
+    const bytes = encodeSnapshot({ state: { n: 2 }, seq: 2, schemaVersion: 1, activationCount: 1 });
+    await store.commit([{ t: 'snapshot', kind: 'p', key: 'a', bytes, seq: 2, pruneAfterSeq: 0 }]);
+    assert.deepEqual(store.readJournal('p', 'a', 0).map((e) => e.seq), [3]);
+    assert.deepEqual(store.readSnapshot('p', 'a'), { state: { n: 2 }, seq: 2, schemaVersion: 1, activationCount: 1 });
+  });
+
+  it('commits all or nothing: a failing write leaves no journal or outbox entry behind', async () => {
+    const tooLong = 'k'.repeat(3_000); // past LMDB's key size limit
+    const err = await store
+      .commit([journal('p', 'a', 1), { t: 'outbox', channel: 'user.a', body: encodeValue(1), dedupId: 'p/a/1/0', committedAtMs: 1 }, journal('p', tooLong, 1)])
+      .catch((e: unknown) => e);
+    assert.ok(err instanceof StoreCommitError, String(err));
+    assert.deepEqual(store.readJournal('p', 'a', 0), []);
+    assert.deepEqual(store.outbox.readPending(0, 10), []);
+    await store.commit([journal('p', 'a', 1)]);
+    assert.equal(store.readJournal('p', 'a', 0).length, 1, 'the store keeps working after a failed commit');
+  });
+
+  it('gives outbox entries increasing ids that survive acks and restarts', async () => {
+    const entry = (n: number): StoreOp => ({ t: 'outbox', channel: 'c', body: encodeValue(n), dedupId: `d${n}`, committedAtMs: n });
+    await store.commit([entry(1), entry(2)]);
+    await store.outbox.ack(2);
+    assert.deepEqual(store.outbox.readPending(0, 10), []);
+    await store.close();
+    store = openLmdbStore({ path: dir.path });
+    await store.commit([entry(3)]);
+    assert.deepEqual(store.outbox.readPending(0, 10).map((e) => [e.id, e.body]), [[3, 3]]);
+    assert.deepEqual(store.outbox.readPending(3, 10), []);
+  });
+
+  it('sweeps expired sessions through the expiry index, in batches, sparing re-written ones', async () => {
+    const session = (key: string, expiresAtMs: number, previousExpiresAtMs?: number): StoreOp => ({
+      t: 'session', kind: 'p', key, value: encodeValue({ key }), expiresAtMs, previousExpiresAtMs,
+    });
+    await store.commit(['a', 'b', 'c', 'd', 'e'].map((k, i) => session(k, 1_000 + i)));
+    await store.commit([session('b', 5_000, 1_001)]); // refreshed: its old index key goes
+    const result = await store.sweepExpired(1_003);
+    assert.deepEqual(result, { sessionsExpired: 3, auditExpired: 0 }); // a, c, d; batches of 3
+    assert.deepEqual(['a', 'b', 'c', 'd', 'e'].map((k) => store.readSession('p', k)?.expiresAtMs), [undefined, 5_000, undefined, undefined, 1_004]);
+  });
+
+  it('keeps audit entries for the retention and deletes older ones', async () => {
+    const audit = (key: string, atMs: number): StoreOp => ({ t: 'audit', kind: 'p', key, atMs, entry: encodeValue({ atMs }) });
+    await store.commit([audit('a', 1 * DAY), audit('b', 1 * DAY), audit('a', 2.5 * DAY), audit('a', 3 * DAY), audit('a', 4 * DAY)]);
+    assert.deepEqual(await store.sweepExpired(5 * DAY), { sessionsExpired: 0, auditExpired: 3 });
+    assert.deepEqual(store.readAudit('p', 'a', 10).map((e) => e.atMs), [3 * DAY, 4 * DAY], 'exactly the retention old is kept');
+    assert.deepEqual(store.readAudit('p', 'b', 10), []);
+  });
+
+  it('validates options naming the key', () => {
+    assert.throws(() => openLmdbStore({ path: dir.path, auditRetentionDays: 0 }), (e: unknown) => e instanceof InvalidStoreOptionError && /store\.auditRetentionDays: must be a positive integer, got 0/.test(e.message));
+    assert.throws(() => openLmdbStore({ path: '' }), /store\.path/);
+  });
+});
