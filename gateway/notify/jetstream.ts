@@ -15,7 +15,7 @@
  * machine crash can lose acked messages. Quarry's outbox is the durable record (see the notify README).
  */
 import { connect } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { nanos, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import type { Logger, OutboxEntry } from '../../actors/runtime/types.js';
 import { LocalFanout, type ChannelReader } from './fanout.js';
@@ -90,11 +90,13 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
     private readonly prefix: string,
     private readonly publishTimeoutMs: number,
     private readonly logger: Logger | undefined,
+    retain: number,
   ) {
     this.fanout = new LocalFanout(this, {
       retryBaseMs: DEFAULT_READ_RETRY_BASE_MS,
       retryMaxMs: DEFAULT_READ_RETRY_MAX_MS,
-      catchUpBufferEvents: DEFAULT_REPLAY_RETAIN_EVENTS,
+      // A channel buffers at most what it could replay anyway.
+      catchUpBufferEvents: retain,
       maxConcurrentReads: DEFAULT_MAX_CONCURRENT_READS,
     });
     this.sub = nc.subscribe(`${prefix}live.>`, { callback: (err, msg) => (err ? this.logger?.warn({ err }, 'notify: live subscription error') : this.onLive(msg)) });
@@ -130,7 +132,7 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
       const exists = await jsm.streams.info(stream).then(() => true, () => false);
       if (exists) await jsm.streams.update(stream, config);
       else await jsm.streams.add({ name: stream, ...config });
-      const notifier = new JetStreamNotifier(nc, jetstream(nc), jsm, stream, prefix, options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS, options.logger);
+      const notifier = new JetStreamNotifier(nc, jetstream(nc), jsm, stream, prefix, options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS, options.logger, retain);
       // The server has the live subscription once the flush returns: nothing published after connect() is missed.
       await nc.flush();
       return notifier;
@@ -199,9 +201,9 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
   private async readRange(subject: string, channel: string, afterSeq: number, lastSeq: number, out: NotifyEvent[]): Promise<void> {
     const info = await this.jsm.consumers.add(this.stream, {
       filter_subject: subject,
-      deliver_policy: 'by_start_sequence' as never,
+      deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: afterSeq + 1,
-      ack_policy: 'none' as never,
+      ack_policy: AckPolicy.None,
       mem_storage: true,
       num_replicas: 1,
       // Removed by the server if this process dies before deleting it.
