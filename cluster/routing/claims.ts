@@ -1,0 +1,134 @@
+import type { ActorRef } from '../../actors/runtime/types.js';
+import { HandoffPendingError } from './errors.js';
+import { exportActor, startTerm, type ExportedActor } from './handoff.js';
+import type { ClusterRouter, PendingAsk } from './router.js';
+import { CLAIM_KIND, decodeClaimAnswer } from './system-messages.js';
+import { MSGPACK } from './wire-codec.js';
+import { systemEnvelope } from './router.js';
+
+/** Pause between claim rounds while a peer still owns the actor by its (older) ring, in ms. */
+const CLAIM_RETRY_MS = 50;
+
+interface Claim {
+  readonly ref: ActorRef;
+  /** (message, reply) pairs in arrival order, delivered to the host once the claim succeeds. */
+  readonly queue: unknown[];
+  aborted: boolean;
+}
+
+/**
+ * Before this node's host may activate an actor it has come to own, it claims it: every other live member is asked
+ * to give it up. A member that still owns it by its ring refuses (we retry until rings agree); the others drain it
+ * (mailbox handled, final snapshot) and send what they hold. The newest state starts our ownership term
+ * (`startTerm`); messages that arrive meanwhile wait here in order, so each is handled once, by one activation.
+ */
+export class Claims {
+  private readonly settled = new Set<string>();
+  private readonly pending = new Map<string, Claim>();
+
+  constructor(private readonly router: ClusterRouter) {}
+
+  /** Delivers to the host when the actor is claimed, else queues behind its claim. */
+  deliver(ref: ActorRef, msg: unknown, reply: PendingAsk | undefined): void {
+    const id = `${ref.kind}/${ref.key}`;
+    if (this.settled.has(id)) return this.toHost(ref, msg, reply);
+    let claim = this.pending.get(id);
+    if (claim === undefined) {
+      claim = { ref: { kind: ref.kind, key: ref.key }, queue: [], aborted: false };
+      this.pending.set(id, claim);
+      void this.run(claim, id);
+    }
+    claim.queue.push(msg, reply);
+  }
+
+  /** Ownership changed: claims and settled actors this node no longer owns are dropped (queued messages re-routed). */
+  reconsider(owns: (kind: string, key: string) => boolean): void {
+    for (const id of this.settled) {
+      const i = id.indexOf('/');
+      if (!owns(id.slice(0, i), id.slice(i + 1))) this.settled.delete(id);
+    }
+    for (const claim of [...this.pending.values()]) if (!owns(claim.ref.kind, claim.ref.key)) this.abort(claim);
+  }
+
+  forget(id: string): void {
+    this.settled.delete(id);
+  }
+
+  abortAll(): void {
+    this.settled.clear();
+    for (const claim of [...this.pending.values()]) this.abort(claim);
+  }
+
+  private toHost(ref: ActorRef, msg: unknown, reply: PendingAsk | undefined): void {
+    const host = this.router.host;
+    if (reply === undefined) return host.deliverTell(ref, msg);
+    host.deliverAsk(ref, msg, { timeoutMs: Math.max(1, reply.deadlineMs - Date.now()) }).then(reply.resolve, reply.reject);
+  }
+
+  private abort(claim: Claim): void {
+    claim.aborted = true;
+    this.pending.delete(`${claim.ref.kind}/${claim.ref.key}`);
+    const q = claim.queue;
+    for (let i = 0; i < q.length; i += 2) {
+      const reply = q[i + 1] as PendingAsk | undefined;
+      try {
+        this.router.route(claim.ref, q[i], reply);
+      } catch (err) {
+        if (reply !== undefined) reply.reject(err);
+        else this.router.logger.warn({ actor: `${claim.ref.kind}/${claim.ref.key}`, err }, 'tell dropped: no owner to re-route to');
+      }
+    }
+  }
+
+  private fail(claim: Claim, id: string, err: Error): void {
+    this.pending.delete(id);
+    const q = claim.queue;
+    for (let i = 1; i < q.length; i += 2) (q[i] as PendingAsk | undefined)?.reject(err);
+    this.router.logger.warn({ actor: id, err }, 'claim failed');
+  }
+
+  private async run(claim: Claim, id: string): Promise<void> {
+    const r = this.router;
+    const { kind, key } = claim.ref;
+    const def = r.kindEntry(kind)!.def;
+    const deadlineMs = Date.now() + r.options.peerRequestTimeoutMs;
+    const request = MSGPACK.encode({ kind, key });
+    try {
+      for (;;) {
+        const peers = [...r.liveIds].filter((p) => p !== r.nodeId);
+        const answers = await Promise.allSettled(peers.map((p) => r.transport.ask(p, systemEnvelope(r.nodeId, CLAIM_KIND, request), deadlineMs)));
+        if (claim.aborted) return;
+        const exports: ExportedActor[] = [exportActor(r.store.inner, def, key)];
+        let holder: string | undefined;
+        answers.forEach((a, i) => {
+          if (a.status === 'rejected' || a.value.errorCode !== '') holder = peers[i];
+          else {
+            const answer = decodeClaimAnswer(a.value.payload);
+            if (answer.owner) holder = peers[i];
+            else exports.push(answer);
+          }
+        });
+        if (holder === undefined) {
+          await startTerm(r.store, def, key, exports);
+          if (claim.aborted) return;
+          this.pending.delete(id);
+          this.settled.add(id);
+          const q = claim.queue;
+          for (let i = 0; i < q.length; i += 2) {
+            try {
+              this.toHost(claim.ref, q[i], q[i + 1] as PendingAsk | undefined);
+            } catch (err) {
+              (q[i + 1] as PendingAsk | undefined)?.reject(err);
+            }
+          }
+          return;
+        }
+        if (Date.now() + CLAIM_RETRY_MS >= deadlineMs) return this.fail(claim, id, new HandoffPendingError(id, `${holder} did not release it in time`));
+        await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
+        if (claim.aborted) return;
+      }
+    } catch (err) {
+      if (!claim.aborted) this.fail(claim, id, err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}

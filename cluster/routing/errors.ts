@@ -1,0 +1,74 @@
+/**
+ * Typed failures of cross-node routing. Each has a stable `code` that crosses the wire as `Reply.errorCode`
+ * and becomes a gRPC status only at the edge.
+ */
+
+/** This node sees fewer than half of the last agreed members (keep-majority) and hosts nothing. Retriable elsewhere. */
+export class UnavailableError extends Error {
+  override readonly name = 'UnavailableError';
+  readonly code = 'UNAVAILABLE';
+  constructor(readonly nodeId: string, reason: string, options?: { cause?: unknown }) {
+    super(`node ${nodeId} is unavailable: ${reason}`, options);
+  }
+}
+
+/** A message was forwarded `cluster.maxForwardHops` times without reaching its owner (rings disagree). Retriable. */
+export class ForwardLimitError extends Error {
+  override readonly name = 'ForwardLimitError';
+  readonly code = 'FORWARD_LIMIT';
+  constructor(readonly actorId: string, readonly hops: number) {
+    super(`message to ${actorId} was forwarded ${hops} times without reaching its owner`);
+  }
+}
+
+/** The owner could not be reached (link down, node leaving); the message was not handled. Retriable. */
+export class OwnerUnreachableError extends Error {
+  override readonly name = 'OwnerUnreachableError';
+  readonly code = 'OWNER_UNREACHABLE';
+  constructor(readonly actorId: string, readonly ownerId: string, options?: { cause?: unknown }) {
+    super(`owner ${ownerId} of ${actorId} is unreachable`, options);
+  }
+}
+
+/** A remote handler or activation failed; `code` and message are the remote error's. Not retriable. */
+export class RemoteActorError extends Error {
+  override readonly name = 'RemoteActorError';
+  constructor(readonly code: string, message: string, readonly nodeId: string) {
+    super(`${message} (on ${nodeId})`);
+  }
+}
+
+/** The kind has no codec for one of its values and msgpack could not carry it. */
+export class WireCodecError extends Error {
+  override readonly name = 'WireCodecError';
+  constructor(readonly kind: string, what: string, options?: { cause?: unknown }) {
+    super(`cannot encode/decode ${what} of kind ${kind}`, options);
+  }
+}
+
+/** A routing option is invalid; names the key and the rule. */
+export class RoutingConfigError extends Error {
+  override readonly name = 'RoutingConfigError';
+  constructor(readonly key: string, rule: string) {
+    super(`${key}: ${rule}`);
+  }
+}
+
+/** Errors the caller may retry (the message was not handled, or the outcome is unknown only for timeouts). */
+export const RETRIABLE_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'FORWARD_LIMIT', 'OWNER_UNREACHABLE', 'HANDOFF_PENDING']);
+
+export function errorCodeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.length > 0) return code;
+  const name = (err as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name.length > 0 ? name : 'HANDLER_FAILED';
+}
+
+/** The new owner could not collect the actor from its previous owners in time; the message was not handled. Retriable. */
+export class HandoffPendingError extends Error {
+  override readonly name = 'HandoffPendingError';
+  readonly code = 'HANDOFF_PENDING';
+  constructor(readonly actorId: string, reason: string) {
+    super(`actor ${actorId} is still being handed over: ${reason}`);
+  }
+}

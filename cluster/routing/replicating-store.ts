@@ -1,0 +1,112 @@
+import type { SnapshotStore, StoreOp, SweepResult } from '../../actors/store/snapshot-store.js';
+import { encodeSnapshot } from '../../actors/store/snapshot-codec.js';
+
+/** What replication needs from the router: the replicas of an actor, and a way to send them writes. */
+export interface ReplicaTargets {
+  /** Replicas of `(kind, key)` other than this node, nearest first; empty when this node is not its owner. */
+  replicasOf(kind: string, key: string): readonly string[];
+  /** Ring epoch; a replica that has not seen an actor's full state in this epoch gets it before any delta. */
+  readonly epoch: number;
+  /** Commits `ops` on `nodeId`; resolves once the replica committed them. */
+  replicate(nodeId: string, ops: ReplicaOp[]): Promise<void>;
+  /** `replicated` durability: a commit resolves only after one replica has it. */
+  readonly waitForReplica: boolean;
+  onReplicationError(nodeId: string, err: unknown): void;
+}
+
+/** The writes a replica applies (outbox and audit stay on the owner). Values are already encoded. */
+export type ReplicaOp = Extract<StoreOp, { t: 'journal' | 'snapshot' | 'session' }>;
+
+/**
+ * A `SnapshotStore` that copies every committed snapshot, journal entry and session to the actor's replicas
+ * (the next `replicationFactor - 1` members on the ring). The host commits through it unchanged.
+ */
+export class ReplicatingStore implements SnapshotStore {
+  private targets: ReplicaTargets | undefined;
+  private baseEpoch = -1;
+  /** `nodeId \0 kind \0 key` already given a full base in `baseEpoch`. */
+  private readonly based = new Set<string>();
+
+  constructor(readonly inner: SnapshotStore) {}
+
+  attach(targets: ReplicaTargets): void {
+    this.targets = targets;
+  }
+
+  get outbox() {
+    return this.inner.outbox;
+  }
+
+  readSnapshot(kind: string, key: string) {
+    return this.inner.readSnapshot(kind, key);
+  }
+
+  readJournal(kind: string, key: string, afterSeq: number) {
+    return this.inner.readJournal(kind, key, afterSeq);
+  }
+
+  readSession(kind: string, key: string) {
+    return this.inner.readSession(kind, key);
+  }
+
+  readAudit(kind: string, key: string, limit: number) {
+    return this.inner.readAudit(kind, key, limit);
+  }
+
+  sweepExpired(nowMs: number): Promise<SweepResult> {
+    return this.inner.sweepExpired(nowMs);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  async commit(ops: readonly StoreOp[]): Promise<void> {
+    await this.inner.commit(ops);
+    const targets = this.targets;
+    if (targets === undefined) return;
+    const perNode = this.split(targets, ops);
+    if (perNode.size === 0) return;
+    const sends = [...perNode].map(([nodeId, nodeOps]) =>
+      targets.replicate(nodeId, nodeOps).catch((err: unknown) => {
+        targets.onReplicationError(nodeId, err);
+        throw err;
+      }),
+    );
+    if (targets.waitForReplica) await Promise.any(sends);
+    else for (const s of sends) s.catch(() => undefined);
+  }
+
+  private split(targets: ReplicaTargets, ops: readonly StoreOp[]): Map<string, ReplicaOp[]> {
+    if (targets.epoch !== this.baseEpoch) {
+      this.based.clear();
+      this.baseEpoch = targets.epoch;
+    }
+    const perNode = new Map<string, ReplicaOp[]>();
+    for (const op of ops) {
+      if (op.t !== 'journal' && op.t !== 'snapshot' && op.t !== 'session') continue;
+      for (const nodeId of targets.replicasOf(op.kind, op.key)) {
+        let list = perNode.get(nodeId);
+        if (list === undefined) perNode.set(nodeId, (list = []));
+        const id = `${nodeId}\u0000${op.kind}\u0000${op.key}`;
+        if (!this.based.has(id)) {
+          this.based.add(id);
+          // The full state as committed now already includes `op`, so the base replaces it.
+          list.push(...this.base(op.kind, op.key));
+          continue;
+        }
+        list.push(op);
+      }
+    }
+    return perNode;
+  }
+
+  /** Snapshot plus journal tail as ops, so a replica that missed earlier deltas (new ring, restart) catches up. */
+  private base(kind: string, key: string): ReplicaOp[] {
+    const out: ReplicaOp[] = [];
+    const snap = this.inner.readSnapshot(kind, key);
+    if (snap !== undefined) out.push({ t: 'snapshot', kind, key, bytes: encodeSnapshot(snap), seq: snap.seq, pruneAfterSeq: snap.seq });
+    for (const e of this.inner.readJournal(kind, key, snap?.seq ?? 0)) out.push({ t: 'journal', kind, key, seq: e.seq, event: e.event });
+    return out;
+  }
+}

@@ -1,0 +1,389 @@
+import type { ActorRef, ActorSystem, AskOptions, Clock, KindDef, Logger } from '../../actors/runtime/types.js';
+import { buildRing, ownerOf, successors, DEFAULT_VNODES_PER_MEMBER, type Ring } from '../placement/ring.js';
+import type { Envelope, Reply, Transport } from '../transport/transport.js';
+import { Claims } from './claims.js';
+import type { ClusterHost } from './cluster-host.js';
+import { ForwardLimitError, HandoffPendingError, OwnerUnreachableError, RemoteActorError, UnavailableError, errorCodeOf } from './errors.js';
+import { exportActor } from './handoff.js';
+import type { MemberSource } from './members.js';
+import { planMoves, type MovePlan, type StoredActor } from './ownership-diff.js';
+import { resolveRoutingOptions, type ResolvedRoutingOptions, type RoutingOptions } from './options.js';
+import { hasQuorum, nextAgreed } from './quorum.js';
+import type { ReplicaOp, ReplicaTargets, ReplicatingStore } from './replicating-store.js';
+import { Releaser } from './releaser.js';
+import { decideRoute } from './route.js';
+import { CLAIM_KIND, REPLICATE_KIND, decodeOps, encodeClaimAnswer, encodeOps, type ClaimAnswer } from './system-messages.js';
+import { codecsOf, decodeWith, encodeWith, MSGPACK, type KindCodecs } from './wire-codec.js';
+
+export interface ClusterRouterOptions extends RoutingOptions {
+  readonly nodeId: string;
+  readonly host: ClusterHost;
+  /** The store the host commits through; replication hangs off it. */
+  readonly store: ReplicatingStore;
+  readonly transport: Transport;
+  readonly members: MemberSource;
+  /** gRPC address of a member's transport, fed by the node from membership metadata. */
+  resolvePeerAddress(nodeId: string): string | undefined;
+  readonly kinds: readonly KindDef<any, any, any, any, any>[];
+  readonly vnodesPerMember?: number;
+}
+
+/** The callbacks of a routed ask; `deadlineMs` is on the wall clock (it crosses nodes). */
+export interface PendingAsk {
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+  readonly deadlineMs: number;
+}
+
+interface KindEntry {
+  readonly def: KindDef<any, any, any, any, any>;
+  readonly codecs: KindCodecs;
+}
+
+/**
+ * Cluster-wide `ActorSystem`: a message for `(kind, key)` is delivered to the local host when this node owns the key
+ * by its ring, else sent over the transport to the owner; a node that receives a message for a key it does not own
+ * forwards it (at most `maxForwardHops` times). The host activates only keys this node has claimed in its current
+ * ownership (see `claims.ts`), so there is one activation per key; a node without quorum hosts nothing.
+ */
+export class ClusterRouter implements ActorSystem, ReplicaTargets {
+  readonly nodeId: string;
+  readonly options: ResolvedRoutingOptions;
+  readonly host: ClusterHost;
+  readonly store: ReplicatingStore;
+  readonly transport: Transport;
+  private readonly members: MemberSource;
+  private readonly resolvePeerAddress: (nodeId: string) => string | undefined;
+  private readonly kinds = new Map<string, KindEntry>();
+  private readonly vnodes: number;
+  private readonly clock: Clock;
+  readonly logger: Logger;
+  private readonly claims: Claims;
+  private readonly releaser: Releaser;
+  ring: Ring;
+  epoch = 0;
+  private live = new Set<string>();
+  private agreed = new Set<string>();
+  private readonly left = new Set<string>();
+  private readonly connected = new Set<string>();
+  private quorum = true;
+  private leaving = false;
+  private started = false;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(o: ClusterRouterOptions) {
+    this.options = resolveRoutingOptions(o);
+    this.nodeId = o.nodeId;
+    this.host = o.host;
+    this.store = o.store;
+    this.transport = o.transport;
+    this.members = o.members;
+    this.resolvePeerAddress = o.resolvePeerAddress;
+    this.vnodes = o.vnodesPerMember ?? DEFAULT_VNODES_PER_MEMBER;
+    this.clock = o.clock ?? wallClock;
+    this.logger = o.logger ?? silent;
+    for (const def of o.kinds) this.addKind(def);
+    this.ring = buildRing([this.nodeId], this.vnodes);
+    this.claims = new Claims(this);
+    this.releaser = new Releaser(this.host, this.options.handoffActorsPerSec, this.clock, this.logger);
+  }
+
+  get waitForReplica(): boolean {
+    return this.options.durability === 'replicated';
+  }
+
+  /** Serving: this node has quorum and is not leaving. */
+  get serving(): boolean {
+    return this.quorum && !this.leaving;
+  }
+
+  get liveIds(): ReadonlySet<string> {
+    return this.live;
+  }
+
+  /** Call once membership has joined: takes the live view as the first agreed member set. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.host.routeVia(this);
+    this.store.attach(this);
+    this.transport.onEnvelope((env, from) => this.onEnvelope(env, from));
+    this.unsubscribe = this.members.onChange((c) => {
+      if (c.state === 'left') this.left.add(c.id);
+      else if (c.state === 'alive') this.left.delete(c.id);
+      this.membersChanged();
+    });
+    this.agreed = new Set(this.members.liveMemberIds());
+    this.membersChanged();
+  }
+
+  /** Graceful leave, before membership announces it: stop serving, drain every actor (final snapshots replicated). */
+  async leave(): Promise<void> {
+    this.leaving = true;
+    this.claims.abortAll();
+    await this.releaser.releaseAll();
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.claims.abortAll();
+    this.releaser.stop();
+  }
+
+  ref<M, R>(kind: KindDef<any, M, R, any, any>, key: string): ActorRef<M, R> {
+    this.addKind(kind);
+    this.host.register(kind);
+    return { kind: kind.name, key };
+  }
+
+  tell<M>(ref: ActorRef<M, any>, msg: M): void {
+    this.route(ref, msg, undefined);
+  }
+
+  ask<M, R>(ref: ActorRef<M, R>, msg: M, options?: AskOptions): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const deadlineMs = Date.now() + (options?.timeoutMs ?? this.options.askTimeoutMs);
+      try {
+        this.route(ref, msg, { resolve: resolve as (v: unknown) => void, reject, deadlineMs });
+      } catch (err) {
+        reject(err);
+      }
+    });
+  }
+
+  /** Where `(kind, key)` lives by this node's ring (for tests and the inspector). */
+  ownerOf(kind: string, key: string): string {
+    return ownerOf(this.ring, kind, key);
+  }
+
+  /** What a join or leave of `change` would move among `actors` (the CLI's dry-run). */
+  dryRun(change: { join?: string; leave?: string }, actors: Iterable<StoredActor>): MovePlan {
+    const ids = new Set(this.ring.members);
+    if (change.join !== undefined) ids.add(change.join);
+    if (change.leave !== undefined) ids.delete(change.leave);
+    return planMoves(this.ring, buildRing(ids, this.vnodes), actors);
+  }
+
+  // ---- ReplicaTargets ----
+
+  replicasOf(kind: string, key: string): readonly string[] {
+    if (this.options.replicationFactor < 2) return [];
+    const owners = successors(this.ring, kind, key, this.options.replicationFactor);
+    if (owners[0] !== this.nodeId) return [];
+    return owners.slice(1);
+  }
+
+  async replicate(nodeId: string, ops: ReplicaOp[]): Promise<void> {
+    const reply = await this.transport.ask(nodeId, systemEnvelope(this.nodeId, REPLICATE_KIND, encodeOps(ops)), Date.now() + this.options.peerRequestTimeoutMs);
+    if (reply.errorCode !== '') throw new RemoteActorError(reply.errorCode, reply.errorMessage, nodeId);
+  }
+
+  onReplicationError(nodeId: string, err: unknown): void {
+    this.logger.warn({ peer: nodeId, err }, 'replication failed');
+  }
+
+  // ---- routing ----
+
+  kindEntry(kind: string): KindEntry | undefined {
+    return this.kinds.get(kind);
+  }
+
+  private addKind(def: KindDef<any, any, any, any, any>): void {
+    if (!this.kinds.has(def.name)) this.kinds.set(def.name, { def, codecs: codecsOf(def) });
+  }
+
+  /** Routes a message again from this node, e.g. one that waited for a claim that was abandoned. */
+  route(ref: ActorRef<any, any>, msg: unknown, reply: PendingAsk | undefined): void {
+    const d = decideRoute(this.ring, this.nodeId, ref.kind, ref.key, undefined, this.options.maxForwardHops, this.started && this.serving);
+    if (d.t === 'local') return this.claims.deliver(ref, msg, reply);
+    if (d.t !== 'remote') throw new UnavailableError(this.nodeId, this.leaving ? 'leaving the cluster' : 'no quorum: fewer than half of the agreed members are live');
+    const entry = this.kinds.get(ref.kind);
+    const codec = entry?.codecs.message ?? MSGPACK;
+    const env: Envelope = { target: { kind: ref.kind, key: ref.key }, sender: this.nodeId, correlationId: 0, trace: {}, payload: encodeWith(codec, ref.kind, 'message', msg) as Buffer, hops: 0, deadlineMs: 0 };
+    this.sendRemote(d.to, env, reply, (bytes) => decodeWith(entry?.codecs.reply ?? MSGPACK, ref.kind, 'reply', bytes));
+  }
+
+  /** Sends a routed message on; an ask settles from the reply (errors mapped back to their typed classes). */
+  sendRemote(to: string, env: Envelope, reply: PendingAsk | undefined, decode: (bytes: Uint8Array) => unknown): void {
+    const id = `${env.target!.kind}/${env.target!.key}`;
+    if (reply === undefined) {
+      try {
+        this.transport.send(to, env);
+      } catch (cause) {
+        throw new OwnerUnreachableError(id, to, { cause });
+      }
+      return;
+    }
+    this.transport.ask(to, env, reply.deadlineMs).then(
+      (r) => {
+        if (r.errorCode === '') {
+          try {
+            reply.resolve(decode(r.payload));
+          } catch (err) {
+            reply.reject(err);
+          }
+        } else reply.reject(errorFromReply(r, to, id));
+      },
+      (cause: unknown) => reply.reject((cause as Error)?.name === 'LinkClosedError' ? new OwnerUnreachableError(id, to, { cause }) : cause),
+    );
+  }
+
+  private onEnvelope(env: Envelope, from: string): Promise<Reply | void> {
+    const target = env.target;
+    if (target === undefined) return Promise.resolve(errorReply('BAD_ENVELOPE', 'envelope without target'));
+    if (target.kind === REPLICATE_KIND) return this.store.inner.commit(decodeOps(env.payload)).then(() => undefined);
+    if (target.kind === CLAIM_KIND) return this.answerClaim(env.payload, from);
+    const entry = this.kinds.get(target.kind);
+    if (entry === undefined) return Promise.resolve(errorReply('UNKNOWN_KIND', `no actor kind named ${JSON.stringify(target.kind)} on ${this.nodeId}`));
+    const d = decideRoute(this.ring, this.nodeId, target.kind, target.key, env.hops, this.options.maxForwardHops, this.started && this.serving);
+    const isAsk = env.correlationId !== 0;
+    const id = `${target.kind}/${target.key}`;
+    switch (d.t) {
+      case 'unavailable':
+        return Promise.resolve(errorToReply(new UnavailableError(this.nodeId, this.leaving ? 'leaving the cluster' : 'no quorum')));
+      case 'hopLimit':
+        return Promise.resolve(errorToReply(new ForwardLimitError(id, d.hops)));
+      case 'remote': {
+        const fwd: Envelope = { ...env, correlationId: 0, hops: d.hops };
+        if (!isAsk) {
+          try {
+            this.transport.send(d.to, fwd);
+          } catch (err) {
+            this.logger.warn({ actor: id, to: d.to, err }, 'forwarded tell dropped');
+          }
+          return Promise.resolve();
+        }
+        // The reply's payload passes through undecoded.
+        return this.transport.ask(d.to, fwd, env.deadlineMs).then(
+          (r) => ({ ...r, correlationId: 0 }),
+          (cause: unknown) => errorToReply(new OwnerUnreachableError(id, d.to, { cause })),
+        );
+      }
+      case 'local': {
+        let msg: unknown;
+        try {
+          msg = decodeWith(entry.codecs.message, target.kind, 'message', env.payload);
+        } catch (err) {
+          return Promise.resolve(errorToReply(err));
+        }
+        const ref = { kind: target.kind, key: target.key };
+        if (!isAsk) {
+          this.claims.deliver(ref, msg, undefined);
+          return Promise.resolve();
+        }
+        return new Promise<Reply>((resolve) => {
+          const pending: PendingAsk = {
+            deadlineMs: env.deadlineMs,
+            resolve: (value) => {
+              try {
+                resolve(okReply(encodeWith(entry.codecs.reply, target.kind, 'reply', value)));
+              } catch (err) {
+                resolve(errorToReply(err));
+              }
+            },
+            reject: (err) => resolve(errorToReply(err)),
+          };
+          try {
+            this.claims.deliver(ref, msg, pending);
+          } catch (err) {
+            pending.reject(err);
+          }
+        });
+      }
+    }
+  }
+
+  /** A peer wants to take `(kind, key)`: refuse while we own it, else drain it here and give it our state. */
+  private async answerClaim(payload: Uint8Array, from: string): Promise<Reply> {
+    const { kind, key } = MSGPACK.decode(payload) as { kind: string; key: string };
+    const entry = this.kinds.get(kind);
+    if (entry === undefined) return errorReply('UNKNOWN_KIND', `no actor kind named ${JSON.stringify(kind)} on ${this.nodeId}`);
+    let answer: ClaimAnswer;
+    if (this.serving && ownerOf(this.ring, kind, key) === this.nodeId) {
+      answer = { owner: true };
+    } else {
+      this.claims.forget(`${kind}/${key}`);
+      await this.host.deactivate({ kind, key });
+      answer = { owner: false, ...exportActor(this.store.inner, entry.def, key) };
+      this.logger.debug({ actor: `${kind}/${key}`, to: from, seq: answer.seq }, 'actor released to claimant');
+    }
+    return okReply(encodeClaimAnswer(answer));
+  }
+
+  // ---- membership ----
+
+  private membersChanged(): void {
+    this.live = new Set(this.members.liveMemberIds());
+    this.live.add(this.nodeId);
+    this.agreed = nextAgreed(this.agreed, this.live, this.left);
+    for (const id of this.left) this.agreed.delete(id);
+    const quorum = hasQuorum(this.agreed, this.live);
+    if (quorum !== this.quorum) this.logger.warn({ node: this.nodeId, quorum, live: [...this.live], agreed: [...this.agreed] }, quorum ? 'quorum regained' : 'quorum lost: hosting nothing');
+    this.quorum = quorum;
+    for (const id of this.live) if (id !== this.nodeId && !this.connected.has(id)) this.connectPeer(id);
+    for (const id of [...this.connected]) {
+      if (!this.live.has(id)) this.connected.delete(id);
+    }
+    const ring = buildRing(this.live, this.vnodes);
+    if (ring.checksum !== this.ring.checksum) {
+      this.ring = ring;
+      this.epoch++;
+    }
+    // Actors this node no longer owns (or none, without quorum) are drained at `handoffActorsPerSec`.
+    const owns = (kind: string, key: string) => this.serving && ownerOf(this.ring, kind, key) === this.nodeId;
+    this.claims.reconsider(owns);
+    this.releaser.release(this.host.activeActors().filter((r) => !owns(r.kind, r.key)));
+  }
+
+  private connectPeer(id: string): void {
+    const address = this.resolvePeerAddress(id);
+    if (address === undefined) return;
+    this.connected.add(id);
+    this.transport.connect(id, address).catch((err: unknown) => {
+      this.connected.delete(id);
+      this.logger.debug({ peer: id, err }, 'link connect abandoned');
+    });
+  }
+}
+
+export function systemEnvelope(sender: string, kind: string, payload: Uint8Array): Envelope {
+  return { target: { kind, key: '' }, sender, correlationId: 0, trace: {}, payload: payload as Buffer, hops: 0, deadlineMs: 0 };
+}
+
+function okReply(payload: Uint8Array): Reply {
+  return { correlationId: 0, payload: payload as Buffer, errorCode: '', errorMessage: '' };
+}
+
+function errorReply(code: string, message: string): Reply {
+  return { correlationId: 0, payload: Buffer.alloc(0), errorCode: code, errorMessage: message };
+}
+
+function errorToReply(err: unknown): Reply {
+  return errorReply(errorCodeOf(err), err instanceof Error ? err.message : String(err));
+}
+
+function errorFromReply(r: Reply, nodeId: string, actorId: string): Error {
+  switch (r.errorCode) {
+    case 'UNAVAILABLE':
+      return new UnavailableError(nodeId, r.errorMessage);
+    case 'FORWARD_LIMIT':
+      return new ForwardLimitError(actorId, -1);
+    case 'OWNER_UNREACHABLE':
+      return new OwnerUnreachableError(actorId, nodeId, { cause: r.errorMessage });
+    case 'HANDOFF_PENDING':
+      return new HandoffPendingError(actorId, r.errorMessage);
+    default:
+      return new RemoteActorError(r.errorCode, r.errorMessage, nodeId);
+  }
+}
+
+const wallClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  setInterval: (fn, ms) => setInterval(fn, ms),
+  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+};
+
+const silent: Logger = { error() {}, warn() {}, info() {}, debug() {} };

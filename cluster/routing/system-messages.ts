@@ -1,0 +1,29 @@
+import { MSGPACK } from './wire-codec.js';
+import type { ReplicaOp } from './replicating-store.js';
+import type { ExportedActor } from './handoff.js';
+
+/**
+ * Router-to-router requests ride the same link as actor envelopes, addressed to reserved kinds (a `$` cannot start
+ * a kind name), so they share its ordering: a replication sent after an actor's writes arrives after them.
+ */
+export const REPLICATE_KIND = '$replicate';
+export const CLAIM_KIND = '$claim';
+
+/** Answer to a claim: the peer still owns the actor by its ring, or gives up what it holds. */
+export type ClaimAnswer = { readonly owner: true } | ({ readonly owner: false } & ExportedActor);
+
+export function encodeOps(ops: ReplicaOp[]): Uint8Array {
+  return MSGPACK.encode(ops);
+}
+
+export function decodeOps(bytes: Uint8Array): ReplicaOp[] {
+  return MSGPACK.decode(bytes) as ReplicaOp[];
+}
+
+export function encodeClaimAnswer(a: ClaimAnswer): Uint8Array {
+  return MSGPACK.encode(a);
+}
+
+export function decodeClaimAnswer(bytes: Uint8Array): ClaimAnswer {
+  return MSGPACK.decode(bytes) as ClaimAnswer;
+}
