@@ -140,7 +140,6 @@ export class PeerLink {
   drained(): void {
     this.waitingDrain = false;
     this.flush();
-    this.updateInboundPause();
   }
 
   receive(bytes: Uint8Array): void {
@@ -217,11 +216,21 @@ export class PeerLink {
   }
 
   private reply(epoch: number, reply: Reply): void {
-    if (epoch !== this.epoch || !this.carrier) {
+    const carrier = this.carrier;
+    if (epoch !== this.epoch || !carrier) {
       this.totals.droppedOnClose++;
       return;
     }
-    this.enqueue(replyFrame(reply), 'reply');
+    const frame = replyFrame(reply);
+    if (this.queuedBytes + frame.length > 2 * this.deps.options.maxQueuedBytes) {
+      // The peer keeps sending but does not read our replies: break the link rather than grow without bound.
+      // Closing the carrier makes the transport see the stream end and fail the link as for any lost stream.
+      this.totals.droppedOnClose++;
+      this.deps.logger.warn({ peer: this.peerId, queuedBytes: this.queuedBytes }, 'closing link: peer is not reading replies');
+      carrier.close();
+      return;
+    }
+    this.enqueue(frame, 'reply');
   }
 
   private requireOpen(): void {
@@ -238,7 +247,7 @@ export class PeerLink {
     }
   }
 
-  /** Asks were checked before their promise was made; replies are not refused: the inbound pause bounds them. */
+  /** Asks were checked before their promise was made; replies may pass the limit up to twice (see `reply`). */
   private enqueue(frame: Uint8Array, kind: ItemKind): void {
     if (kind === 'tell') this.checkRoom(frame.length);
     this.queue.push({ frame, kind });
@@ -273,13 +282,14 @@ export class PeerLink {
       this.totals.envelopesSent += envelopes;
       if (!carrier.write(joinFrames(frames, bytes))) this.waitingDrain = true;
     }
-    this.updateInboundPause();
   }
 
   private updateInboundPause(): void {
     const carrier = this.carrier;
     if (!carrier) return;
-    const full = this.inboundInFlight >= this.deps.options.maxInboundInFlight || this.queuedBytes >= this.deps.options.maxQueuedBytes;
+    // Only our own slow handlers stop reading. Stopping because our writes are blocked would let two nodes that
+    // both wait for the other to read deadlock; the reply backlog is bounded in `reply` instead.
+    const full = this.inboundInFlight >= this.deps.options.maxInboundInFlight;
     if (full && !this.paused) {
       this.paused = true;
       carrier.pause();

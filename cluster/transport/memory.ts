@@ -211,6 +211,8 @@ export class MemoryTransport implements Transport {
       close: () => {
         pipes.out.closed = true;
         pipes.in.closed = true;
+        // Closed by the link itself (not through `sever`): take both ends down as a broken stream would.
+        if (peer.pipes === pipes) this.linkDown(id, peer, 'closed by the link');
       },
     };
     peer.link.attach(carrier);

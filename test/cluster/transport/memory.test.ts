@@ -139,6 +139,30 @@ describe('cluster/transport memory: deterministic simulation', () => {
     assert.deepEqual(got, Array.from({ length: accepted }, (_, i) => i));
   });
 
+  it('two nodes asking each other at full load with tiny queues both finish (liveness under mutual backpressure)', async () => {
+    const small = { maxQueuedEnvelopes: 64, maxQueuedBytes: 4_096, maxBatchBytes: 512, maxInboundInFlight: 4 };
+    const a = node('a', small);
+    const b = node('b', small);
+    await a.connect('b', 'b');
+    const total = 2_000;
+    const run = async (from: MemoryTransport, to: string) => {
+      const asks: Promise<Reply>[] = [];
+      while (asks.length < total) {
+        const m = from.metrics().links[0]!;
+        if (m.queued >= 60 || m.queuedBytes >= 3_500) await clock.tickAsync(1); // nearly full: let the link drain
+        else asks.push(from.ask(to, envelope(`${from.nodeId}${asks.length}`), Date.now() + 600_000));
+      }
+      return Promise.all(asks);
+    };
+    const both = Promise.all([run(a, 'b'), run(b, 'a')]);
+    let done = false;
+    void both.then(() => (done = true));
+    for (let i = 0; i < 10_000 && !done; i++) await clock.tickAsync(1);
+    const [ra, rb] = await both;
+    assert.equal(ra[total - 1]!.payload.toString(), `b:a${total - 1}`);
+    assert.equal(rb[total - 1]!.payload.toString(), `a:b${total - 1}`);
+  });
+
   it('handoff copies chunks in order to the far handler; a partition mid-stream fails it with LinkClosedError', async () => {
     const [a, b] = await mesh(['a', 'b']);
     const keys: string[] = [];
