@@ -34,6 +34,8 @@ export const DEFAULT_LAG_SAMPLE_INTERVAL_MS = 100;
 export const DEFAULT_REPLAY_WINDOW_MS = 10_000;
 /** Largest gossip datagram we send (fits a 1500-byte Ethernet MTU with IP/UDP headers), in bytes. @default 1400 */
 export const DEFAULT_MAX_PACKET_BYTES = 1_400;
+/** Dead or left members are forgotten this long after they changed state (probing/reconnecting stops), in ms. @default 3600000 */
+export const DEFAULT_DEAD_MEMBER_RETENTION_MS = 3_600_000;
 /** How long `join()` keeps retrying its seeds before giving up, in ms. @default 5000 */
 export const DEFAULT_JOIN_TIMEOUT_MS = 5_000;
 
@@ -54,6 +56,7 @@ export interface MembershipConfig {
   replayWindowMs: number;
   maxPacketBytes: number;
   joinTimeoutMs: number;
+  deadMemberRetentionMs: number;
 }
 
 export function lanDefaults(): MembershipConfig {
@@ -74,6 +77,7 @@ export function lanDefaults(): MembershipConfig {
     replayWindowMs: DEFAULT_REPLAY_WINDOW_MS,
     maxPacketBytes: DEFAULT_MAX_PACKET_BYTES,
     joinTimeoutMs: DEFAULT_JOIN_TIMEOUT_MS,
+    deadMemberRetentionMs: DEFAULT_DEAD_MEMBER_RETENTION_MS,
   };
 }
 

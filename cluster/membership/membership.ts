@@ -6,6 +6,7 @@ import { MemberEvents, type MemberEvent } from './events.js';
 import { byteLength, type MemberState, type MemberWire, type Message, type Packet } from './messages.js';
 import { PACKET_OVERHEAD_BYTES, PacketAuth } from './packet_auth.js';
 import { Prober } from './prober.js';
+import { PushPull } from './push_pull.js';
 import { Suspicion } from './suspicion.js';
 import type { Transport } from './transport.js';
 import { emptyMetrics, type MembershipMetrics } from './metrics.js';
@@ -50,6 +51,7 @@ export class Membership {
   private readonly broadcasts: BroadcastQueue;
   private readonly auth: PacketAuth;
   private readonly prober: Prober;
+  private readonly sync: PushPull;
   private readonly transport: Transport;
   private readonly clock: Clock;
   readonly random: () => number;
@@ -59,10 +61,6 @@ export class Membership {
   private nonce = 0;
   private running = false;
   private leaving = false;
-  private seeds: string[] = [];
-  private readonly pushPullReplies = new Set<string>();
-  private readonly strangerSyncAtMs = new Map<string, number>();
-  private onPushPullReply: (() => void) | undefined;
 
   constructor(options: MembershipOptions) {
     this.id = options.id;
@@ -75,6 +73,7 @@ export class Membership {
     this.auth = new PacketAuth(options.clusterKey, this.config.replayWindowMs);
     this.broadcasts = new BroadcastQueue(() => retransmitLimit(this.config.retransmitMult, this.liveCount()));
     this.prober = new Prober(this, this.clock, this.counters);
+    this.sync = new PushPull(this);
     const now = this.clock.now();
     this.table.set(this.id, { id: this.id, addr: this.transport.address, incarnation: 0, state: 'alive', changedAtMs: now });
   }
@@ -102,30 +101,16 @@ export class Membership {
     this.transport.onPacket((raw, from) => this.receive(raw, from));
     this.prober.start();
     this.every(this.config.gossipIntervalMs, () => this.gossip());
-    this.every(this.config.pushPullIntervalMs, () => this.periodicPushPull());
+    this.every(this.config.pushPullIntervalMs, () => {
+      this.reapDead();
+      this.sync.periodic();
+    });
     this.events.emit({ type: 'alive', id: this.id, addr: this.address, incarnation: 0, atMs: this.clock.now() });
   }
 
   /** Exchanges full state with each seed; resolves with how many answered (0 after `joinTimeoutMs`). */
-  async join(seeds: string[]): Promise<number> {
-    this.seeds = seeds.filter((s) => s !== this.address);
-    if (this.seeds.length === 0) return 0;
-    this.pushPullReplies.clear();
-    const deadline = this.clock.now() + this.config.joinTimeoutMs;
-    while (this.running && this.clock.now() < deadline) {
-      for (const seed of this.seeds) if (!this.pushPullReplies.has(seed)) this.sendPushPull(seed, false);
-      await new Promise<void>((resolve) => {
-        const timer = this.after(this.config.probeIntervalMs, resolve);
-        this.onPushPullReply = () => {
-          this.cancel(timer);
-          resolve();
-        };
-      });
-      this.onPushPullReply = undefined;
-      const answered = this.seeds.filter((s) => this.pushPullReplies.has(s)).length;
-      if (answered > 0) return answered;
-    }
-    return 0;
+  join(seeds: string[]): Promise<number> {
+    return this.sync.join(seeds);
   }
 
   /** Announces `left` directly to every live member and by gossip, then stops. */
@@ -145,7 +130,7 @@ export class Membership {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.onPushPullReply?.();
+    this.sync.stop();
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
     this.prober.stop();
@@ -228,38 +213,6 @@ export class Membership {
     for (const peer of this.randomPeers(this.config.gossipNodes, undefined, true)) this.send(peer.addr, []);
   }
 
-  /**
-   * One full exchange with a random live member (or a seed while we know nobody), and one with a random member
-   * we hold dead: after a partition heals that is how both sides find out the other is alive (Serf's reconnect;
-   * memberlist alone never looks at dead members again).
-   */
-  private periodicPushPull(): void {
-    const [peer] = this.randomPeers(1);
-    if (peer) this.sendPushPull(peer.addr, false);
-    else if (this.seeds.length > 0) this.sendPushPull(this.seeds[Math.floor(this.random() * this.seeds.length)]!, false);
-    const dead = [...this.table.values()].filter((r) => r.state === 'dead');
-    if (dead.length > 0) this.sendPushPull(dead[Math.floor(this.random() * dead.length)]!.addr, false);
-  }
-
-  /** Full state in as many datagrams as it takes: each member entry merges on its own, so no reassembly. */
-  private sendPushPull(to: string, reply: boolean): void {
-    const budget = this.config.maxPacketBytes - PACKET_OVERHEAD_BYTES - 200;
-    let chunk: MemberWire[] = [];
-    let size = 0;
-    for (const r of this.table.values()) {
-      const wire: MemberWire = { id: r.id, addr: r.addr, inc: r.incarnation, st: r.state };
-      const bytes = byteLength(wire) + 1;
-      if (size + bytes > budget && chunk.length > 0) {
-        this.send(to, [{ t: 'pushPull', reply, members: chunk }], false);
-        chunk = [];
-        size = 0;
-      }
-      chunk.push(wire);
-      size += bytes;
-    }
-    this.send(to, [{ t: 'pushPull', reply, members: chunk }], false);
-  }
-
   // ---- receiving ----
 
   private receive(raw: Buffer, from: string): void {
@@ -270,7 +223,7 @@ export class Membership {
     if (opened === 'replayed') return void this.counters.packetsReplayed++;
     if (opened.f === this.id) return void this.counters.packetsImpersonating++;
     this.counters.packetsReceived++;
-    if (!this.table.has(opened.f)) this.syncWithStranger(opened.f, from);
+    this.sync.stranger(opened.f, from);
     for (const msg of opened.m) this.handle(msg, opened, from);
   }
 
@@ -292,36 +245,41 @@ export class Membership {
       case 'dead':
         return this.deadNode(msg.id, msg.inc, msg.from);
       case 'pushPull':
-        // Merge first: if the sender holds us suspect or dead, the reply already carries our refutation.
-        for (const m of msg.members) this.mergeRemote(m, packet.f);
-        if (msg.reply) {
-          this.pushPullReplies.add(from);
-          this.onPushPullReply?.();
-        }
-        else this.sendPushPull(from, true);
-        return;
+        return this.sync.received(msg.members, msg.reply, packet.f, from);
     }
   }
 
   /** memberlist mergeRemoteState: a remote "dead" becomes a suspicion here, so a live node can still refute. */
-  private mergeRemote(m: MemberWire, sender: string): void {
+  merge(m: MemberWire, sender: string): void {
     if (m.st === 'alive') this.aliveNode(m.id, m.addr, m.inc);
     else if (m.st === 'left') this.deadNode(m.id, m.inc, m.id);
-    else {
-      if (!this.table.has(m.id) && m.id !== this.id) this.aliveNode(m.id, m.addr, m.inc);
-      this.suspectNode(m.id, m.inc, sender);
-    }
+    else this.suspectNode(m.id, m.inc, sender);
   }
 
-  /**
-   * An authenticated packet from a member we don't know means a dissemination gap (its "alive" ran out of
-   * retransmits before reaching us): pull its state right away instead of waiting for the periodic push-pull.
-   */
-  private syncWithStranger(id: string, from: string): void {
-    const now = this.clock.now();
-    if ((this.strangerSyncAtMs.get(id) ?? -Infinity) > now - this.config.pushPullIntervalMs) return;
-    this.strangerSyncAtMs.set(id, now);
-    this.sendPushPull(from, false);
+  snapshot(): MemberWire[] {
+    return [...this.table.values()].map((r) => ({ id: r.id, addr: r.addr, inc: r.incarnation, st: r.state }));
+  }
+
+  isKnown(id: string): boolean {
+    return this.table.has(id);
+  }
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  deadAddresses(): string[] {
+    return [...this.table.values()].filter((r) => r.state === 'dead').map((r) => r.addr);
+  }
+
+  /** Forgets members dead or left for longer than `deadMemberRetentionMs`, so the table tracks the cluster, not its history. */
+  private reapDead(): void {
+    const cutoff = this.clock.now() - this.config.deadMemberRetentionMs;
+    for (const r of this.table.values()) if ((r.state === 'dead' || r.state === 'left') && r.changedAtMs < cutoff) this.table.delete(r.id);
   }
 
   // ---- state rules (memberlist state.go aliveNode / suspectNode / deadNode) ----
@@ -339,7 +297,6 @@ export class Membership {
     }
     const r = this.table.get(id);
     if (!r) {
-      this.strangerSyncAtMs.delete(id);
       this.table.set(id, { id, addr, incarnation: inc, state: 'alive', changedAtMs: this.clock.now() });
       this.prober.added(id);
       this.broadcasts.queue(id, { t: 'alive', id, addr, inc });
