@@ -117,6 +117,11 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     this.membersChanged();
   }
 
+  /** Peer addresses changed (the node learned a member's grpc address): connect links that were missing. */
+  peersChanged(): void {
+    if (this.started) this.membersChanged();
+  }
+
   /** Graceful leave, before membership announces it: stop serving, drain every actor (final snapshots replicated). */
   async leave(): Promise<void> {
     this.leaving = true;
