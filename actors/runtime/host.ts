@@ -7,7 +7,10 @@ import { AskTimeoutError, HandlerError, HostClosedError, KindConflictError, Mail
 import { consoleLogger } from './logger.js';
 import { resolveHostOptions, validateKind, type HostOptions, type ResolvedHostOptions } from './options.js';
 import { PassivationWheel } from './passivation-wheel.js';
-import type { ActorInspection, ActorMetrics, ActorRef, ActorSystem, AskOptions, Clock, KindDef, Logger, OutboxSource } from './types.js';
+import type { ActorInspection, ActorMetrics, ActorRef, ActorSystem, AskOptions, Clock, HandledObserver, KindDef, Logger, OutboxSource } from './types.js';
+
+/** Marks "no copy taken" (undefined is a legitimate copy of an undefined state). */
+const NOT_OBSERVED: unique symbol = Symbol('not observed');
 
 /**
  * Quarry's virtual-actor host on one node. Sends append to the actor's mailbox and put the actor on one shared run
@@ -34,6 +37,7 @@ export class ActorHost implements ActorSystem, HostServices {
   private activeCount = 0;
   private closed = false;
   private readonly drainFn = () => this.drain();
+  private observer: HandledObserver | null = null;
 
   constructor(options: HostOptions) {
     this.options = resolveHostOptions(options);
@@ -122,6 +126,18 @@ export class ActorHost implements ActorSystem, HostServices {
     if (metrics === undefined) return undefined;
     const a = this.kinds.get(ref.kind)!.actors.get(ref.key)!;
     return { metrics, state: a.state, session: a.session };
+  }
+
+  /**
+   * Installs the one observer of handled messages (the inspector); returns its uninstaller. Throws when one is
+   * installed already, so two inspectors cannot silently steal each other's records.
+   */
+  observeHandled(observer: HandledObserver): () => void {
+    if (this.observer !== null) throw new Error('a HandledObserver is already installed on this host');
+    this.observer = observer;
+    return () => {
+      if (this.observer === observer) this.observer = null;
+    };
   }
 
   /** Resolves once every message queued so far is handled and every write committed. */
@@ -268,23 +284,27 @@ export class ActorHost implements ActorSystem, HostServices {
       actor.head = i + 2;
       n++;
       actor.beginMessage(now);
+      const before = this.observer === null ? NOT_OBSERVED : this.copyIfWanted(actor);
       let result: any;
       try {
         result = handle(msg, actor);
       } catch (err) {
         actor.finishMessage();
+        if (before !== NOT_OBSERVED) this.notifyHandled(actor, msg, before, true);
         this.handlerFailed(actor, err, reply);
         continue;
       }
       if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-        this.awaitHandler(actor, result as Promise<unknown>, reply);
+        this.awaitHandler(actor, result as Promise<unknown>, reply, msg, before);
         break;
       }
       actor.finishMessage();
+      if (before !== NOT_OBSERVED) this.notifyHandled(actor, msg, before, false);
       if (reply !== undefined) this.reply(actor, reply, result);
     }
     if (actor.head === q.length) {
-      actor.q = EMPTY_QUEUE;
+      // Truncated, not replaced: a busy actor reuses its array instead of allocating one per message burst.
+      q.length = 0;
       actor.head = 0;
     } else if (actor.head > 8192) {
       actor.q = q.slice(actor.head);
@@ -293,23 +313,44 @@ export class ActorHost implements ActorSystem, HostServices {
     return n;
   }
 
-  private awaitHandler(actor: Activation, pending: Promise<unknown>, reply: AskReply | undefined): void {
+  private awaitHandler(actor: Activation, pending: Promise<unknown>, reply: AskReply | undefined, msg: unknown, before: unknown): void {
     actor.busy = true;
     pending.then(
       (value) => {
         actor.busy = false;
         actor.lastActivityMs = this.clock.now();
         actor.finishMessage();
+        if (before !== NOT_OBSERVED) this.notifyHandled(actor, msg, before, false);
         if (reply !== undefined) this.reply(actor, reply, value);
         this.afterAsync(actor);
       },
       (err: unknown) => {
         actor.busy = false;
         actor.finishMessage();
+        if (before !== NOT_OBSERVED) this.notifyHandled(actor, msg, before, true);
         this.handlerFailed(actor, err, reply);
         this.afterAsync(actor);
       },
     );
+  }
+
+  private copyIfWanted(actor: Activation): unknown {
+    const o = this.observer!;
+    if (!o.wants(actor.kind, actor.key)) return NOT_OBSERVED;
+    try {
+      return structuredClone(actor.state);
+    } catch {
+      // State holding functions or class instances cannot be cloned; the record then shows no diff.
+      return undefined;
+    }
+  }
+
+  private notifyHandled(actor: Activation, msg: unknown, before: unknown, failed: boolean): void {
+    try {
+      this.observer?.handled({ kind: actor.kind, key: actor.key, msg, before, after: actor.state, atMs: this.clock.now(), failed });
+    } catch (err) {
+      this.logger.warn({ actor: actor.id, err }, 'handled observer failed');
+    }
   }
 
   private afterAsync(actor: Activation): void {

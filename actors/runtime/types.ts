@@ -150,3 +150,25 @@ export interface ActorInspection {
   readonly state: unknown;
   readonly session: unknown;
 }
+
+/** One message an actor handled, as a `HandledObserver` sees it. `before` is a deep copy taken before the handler. */
+export interface HandledRecord {
+  readonly kind: string;
+  readonly key: string;
+  readonly msg: unknown;
+  readonly before: unknown;
+  /** The live state object after the handler (copy it before keeping it). */
+  readonly after: unknown;
+  readonly atMs: number;
+  /** Set when the handler threw or rejected. */
+  readonly failed: boolean;
+}
+
+/**
+ * Opt-in observer of handled messages (the inspector's "recent messages"). While none is installed the host's hot path
+ * only tests one field per message; while one is installed, `wants` picks the actors whose state is copied.
+ */
+export interface HandledObserver {
+  wants(kind: string, key: string): boolean;
+  handled(record: HandledRecord): void;
+}
