@@ -70,6 +70,17 @@ describe('membership/simulation (in-memory network, simulated time, seeded)', ()
     assert.ok(indirect > 0, `expected A or C to need indirect probes, saw ${indirect}`);
   });
 
+  it('10 % random packet loss: suspicions happen and are refuted, nobody is declared dead', () => {
+    cluster = simCluster({ n: 10, seed: 2, config: lanDefaults() });
+    converge(cluster, '10-node start');
+    const events = recordEvents(cluster);
+    cluster.network.dropRate = 0.1;
+    cluster.scheduler.runFor(180_000);
+    assert.deepEqual(events.filter((e) => e.type === 'dead'), [], 'no deaths');
+    const refuted = cluster.nodes.reduce((s, n) => s + n.membership.metrics().suspicionsRefuted, 0);
+    assert.ok(refuted > 0, `the loss should have caused refuted suspicions, saw ${refuted}`);
+  });
+
   it('a node stalled for less than the minimum suspicion time refutes and stays alive, accusing nobody', () => {
     cluster = simCluster({ n: 10, seed: 5, config: lanDefaults() });
     converge(cluster, '10-node start');
