@@ -4,14 +4,23 @@
  * That gives exact byte counts for the queue bounds and metrics, and the caller may reuse its payload buffer
  * as soon as `send` returns.
  */
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { Batch, type Envelope, type Reply } from '../../proto/gen/cluster.js';
 
-export function envelopeFrame(envelope: Envelope): Uint8Array {
-  return Batch.encode({ envelopes: [envelope], replies: [] }).finish();
+/**
+ * A writer kept by its owner (one per link) and reused: a fresh BinaryWriter grows its buffer from 128 bytes
+ * on every message, which measured as a fifth of the CPU of a remote ask. `finish()` copies out and resets.
+ */
+export function frameWriter(): BinaryWriter {
+  return new BinaryWriter();
 }
 
-export function replyFrame(reply: Reply): Uint8Array {
-  return Batch.encode({ envelopes: [], replies: [reply] }).finish();
+export function envelopeFrame(envelope: Envelope, writer: BinaryWriter = new BinaryWriter()): Uint8Array {
+  return Batch.encode({ envelopes: [envelope], replies: [] }, writer).finish();
+}
+
+export function replyFrame(reply: Reply, writer: BinaryWriter = new BinaryWriter()): Uint8Array {
+  return Batch.encode({ envelopes: [], replies: [reply] }, writer).finish();
 }
 
 export function joinFrames(frames: readonly Uint8Array[], totalBytes: number): Buffer {

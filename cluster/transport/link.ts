@@ -6,7 +6,7 @@
 import type { Clock, Logger } from '../../actors/runtime/types.js';
 import type { Envelope, Reply } from '../../proto/gen/cluster.js';
 import { AskTimeoutError, LinkClosedError, LinkOverloadedError } from './errors.js';
-import { Fifo, decodeBatch, envelopeFrame, joinFrames, replyFrame } from './frames.js';
+import { Fifo, decodeBatch, envelopeFrame, frameWriter, joinFrames, replyFrame } from './frames.js';
 import type { LinkOptions } from './options.js';
 import type { EnvelopeHandler, LinkMetrics, LinkState } from './transport.js';
 
@@ -48,6 +48,7 @@ export class PeerLink {
   /** Bumped on every attach/fail, so a reply computed for a dead stream is not sent on a new one. */
   private epoch = 0;
   private readonly queue = new Fifo<Item>();
+  private readonly writer = frameWriter();
   private queuedBytes = 0;
   private flushScheduled = false;
   private waitingDrain = false;
@@ -74,7 +75,7 @@ export class PeerLink {
   send(envelope: Envelope): void {
     if (envelope.correlationId !== 0) throw new TypeError(`send: correlationId must be 0 for a tell, got ${envelope.correlationId}`);
     this.requireOpen();
-    this.enqueue(envelopeFrame(envelope), 'tell');
+    this.enqueue(envelopeFrame(envelope, this.writer), 'tell');
   }
 
   ask(envelope: Envelope, deadlineMs: number): Promise<Reply> {
@@ -90,7 +91,7 @@ export class PeerLink {
     envelope.deadlineMs = deadlineMs;
     let frame: Uint8Array;
     try {
-      frame = envelopeFrame(envelope);
+      frame = envelopeFrame(envelope, this.writer);
       this.checkRoom(frame.length);
     } catch (err) {
       return Promise.reject(err);
@@ -221,7 +222,7 @@ export class PeerLink {
       this.totals.droppedOnClose++;
       return;
     }
-    const frame = replyFrame(reply);
+    const frame = replyFrame(reply, this.writer);
     if (this.queuedBytes + frame.length > 2 * this.deps.options.maxQueuedBytes) {
       // The peer keeps sending but does not read our replies: break the link rather than grow without bound.
       // Closing the carrier makes the transport see the stream end and fail the link as for any lost stream.
