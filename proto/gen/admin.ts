@@ -36,6 +36,10 @@ export interface Member {
   ringShare: number;
   activeActorsByKind: { [key: string]: number };
   eventLoopLagMs: number;
+  /** Set when this member's admin service could not be asked: its figures above are then absent, not zero. */
+  unreachableReason: string;
+  /** Admin (gRPC) address of this member, when known. */
+  adminAddress: string;
 }
 
 export interface Member_ActiveActorsByKindEntry {
@@ -46,6 +50,8 @@ export interface Member_ActiveActorsByKindEntry {
 export interface ClusterStatus {
   members: Member[];
   ringChecksum: string;
+  /** Id of the node that answered. */
+  nodeId: string;
 }
 
 export interface JoinRequest {
@@ -101,6 +107,8 @@ export interface SearchRequest {
 
 export interface SearchResult {
   actors: ActorInfo[];
+  /** Peers that did not answer (`id: reason`): the result may miss their actors. */
+  unreachable: string[];
 }
 
 function createBaseEmpty(): Empty {
@@ -156,7 +164,17 @@ export const Empty: MessageFns<Empty> = {
 };
 
 function createBaseMember(): Member {
-  return { id: "", address: "", state: "", incarnation: 0, ringShare: 0, activeActorsByKind: {}, eventLoopLagMs: 0 };
+  return {
+    id: "",
+    address: "",
+    state: "",
+    incarnation: 0,
+    ringShare: 0,
+    activeActorsByKind: {},
+    eventLoopLagMs: 0,
+    unreachableReason: "",
+    adminAddress: "",
+  };
 }
 
 export const Member: MessageFns<Member> = {
@@ -181,6 +199,12 @@ export const Member: MessageFns<Member> = {
     });
     if (message.eventLoopLagMs !== 0) {
       writer.uint32(57).double(message.eventLoopLagMs);
+    }
+    if (message.unreachableReason !== "") {
+      writer.uint32(66).string(message.unreachableReason);
+    }
+    if (message.adminAddress !== "") {
+      writer.uint32(74).string(message.adminAddress);
     }
     return writer;
   },
@@ -257,6 +281,22 @@ export const Member: MessageFns<Member> = {
             message.eventLoopLagMs = reader.double();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.unreachableReason = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.adminAddress = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -312,6 +352,16 @@ export const Member: MessageFns<Member> = {
         : isSet(object.event_loop_lag_ms)
         ? globalThis.Number(object.event_loop_lag_ms)
         : 0,
+      unreachableReason: isSet(object.unreachableReason)
+        ? globalThis.String(object.unreachableReason)
+        : isSet(object.unreachable_reason)
+        ? globalThis.String(object.unreachable_reason)
+        : "",
+      adminAddress: isSet(object.adminAddress)
+        ? globalThis.String(object.adminAddress)
+        : isSet(object.admin_address)
+        ? globalThis.String(object.admin_address)
+        : "",
     };
   },
 
@@ -344,6 +394,12 @@ export const Member: MessageFns<Member> = {
     if (message.eventLoopLagMs !== 0) {
       obj.eventLoopLagMs = floatToJson(message.eventLoopLagMs);
     }
+    if (message.unreachableReason !== "") {
+      obj.unreachableReason = message.unreachableReason;
+    }
+    if (message.adminAddress !== "") {
+      obj.adminAddress = message.adminAddress;
+    }
     return obj;
   },
 
@@ -365,6 +421,8 @@ export const Member: MessageFns<Member> = {
         return acc;
       }, {});
     message.eventLoopLagMs = object.eventLoopLagMs ?? 0;
+    message.unreachableReason = object.unreachableReason ?? "";
+    message.adminAddress = object.adminAddress ?? "";
     return message;
   },
 };
@@ -455,7 +513,7 @@ export const Member_ActiveActorsByKindEntry: MessageFns<Member_ActiveActorsByKin
 };
 
 function createBaseClusterStatus(): ClusterStatus {
-  return { members: [], ringChecksum: "" };
+  return { members: [], ringChecksum: "", nodeId: "" };
 }
 
 export const ClusterStatus: MessageFns<ClusterStatus> = {
@@ -465,6 +523,9 @@ export const ClusterStatus: MessageFns<ClusterStatus> = {
     }
     if (message.ringChecksum !== "") {
       writer.uint32(18).string(message.ringChecksum);
+    }
+    if (message.nodeId !== "") {
+      writer.uint32(26).string(message.nodeId);
     }
     return writer;
   },
@@ -498,6 +559,14 @@ export const ClusterStatus: MessageFns<ClusterStatus> = {
             message.ringChecksum = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -518,6 +587,11 @@ export const ClusterStatus: MessageFns<ClusterStatus> = {
         : isSet(object.ring_checksum)
         ? globalThis.String(object.ring_checksum)
         : "",
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
     };
   },
 
@@ -529,6 +603,9 @@ export const ClusterStatus: MessageFns<ClusterStatus> = {
     if (message.ringChecksum !== "") {
       obj.ringChecksum = message.ringChecksum;
     }
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
     return obj;
   },
 
@@ -539,6 +616,7 @@ export const ClusterStatus: MessageFns<ClusterStatus> = {
     const message = createBaseClusterStatus();
     message.members = object.members?.map((e) => Member.fromPartial(e)) || [];
     message.ringChecksum = object.ringChecksum ?? "";
+    message.nodeId = object.nodeId ?? "";
     return message;
   },
 };
@@ -1499,13 +1577,16 @@ export const SearchRequest: MessageFns<SearchRequest> = {
 };
 
 function createBaseSearchResult(): SearchResult {
-  return { actors: [] };
+  return { actors: [], unreachable: [] };
 }
 
 export const SearchResult: MessageFns<SearchResult> = {
   encode(message: SearchResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.actors) {
       ActorInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.unreachable) {
+      writer.uint32(18).string(v!);
     }
     return writer;
   },
@@ -1531,6 +1612,14 @@ export const SearchResult: MessageFns<SearchResult> = {
             message.actors.push(ActorInfo.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.unreachable.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1546,6 +1635,9 @@ export const SearchResult: MessageFns<SearchResult> = {
   fromJSON(object: any): SearchResult {
     return {
       actors: globalThis.Array.isArray(object?.actors) ? object.actors.map((e: any) => ActorInfo.fromJSON(e)) : [],
+      unreachable: globalThis.Array.isArray(object?.unreachable)
+        ? object.unreachable.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1553,6 +1645,9 @@ export const SearchResult: MessageFns<SearchResult> = {
     const obj: any = {};
     if (message.actors?.length) {
       obj.actors = message.actors.map((e) => ActorInfo.toJSON(e));
+    }
+    if (message.unreachable?.length) {
+      obj.unreachable = message.unreachable;
     }
     return obj;
   },
@@ -1563,6 +1658,7 @@ export const SearchResult: MessageFns<SearchResult> = {
   fromPartial(object: DeepPartial<SearchResult>): SearchResult {
     const message = createBaseSearchResult();
     message.actors = object.actors?.map((e) => ActorInfo.fromPartial(e)) || [];
+    message.unreachable = object.unreachable?.map((e) => e) || [];
     return message;
   },
 };
