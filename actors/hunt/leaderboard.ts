@@ -22,6 +22,9 @@ export type AggregatorKind = KindDef<Record<string, never>, AggregatorMsg, Aggre
 export function shardKind(topMax: number): ShardKind {
   return defineKind<ShardState, ShardMsg, ShardReply, ShardEvent>({
     name: 'lb-shard',
+    // A shard's snapshot holds all its players' scores; taking one every 100 updates would re-serialise the whole
+    // map every 100 awards. Replaying up to 2000 tiny score events on activation is cheaper.
+    snapshotEveryMessages: 2_000,
     initialState: () => ({ scores: {} }),
     apply(state, e) {
       state.scores[e.playerId] = e.score;

@@ -111,7 +111,10 @@ function view(ctx: Ctx): PlayerView {
   };
 }
 
-function ack(ctx: Ctx, accepted: boolean, awards: Award[] = [], achievements: string[] = [], claimedTreasures: string[] = []): FixAck {
+/** Shared by every ack that has nothing to report (most of them); frozen so no caller can leak into another's. */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
+function ack(ctx: Ctx, accepted: boolean, awards: Award[] = NONE, achievements: string[] = NONE, claimedTreasures: string[] = NONE): FixAck {
   return { accepted, closestBeaconId: ctx.session.closest.currentBeaconId, score: ctx.state.score, awards, achievements, claimedTreasures };
 }
 

@@ -8,9 +8,9 @@
 export interface SmoothedBeacon {
   readonly beaconId: string;
   /** Smoothed RSSI, dBm. */
-  readonly rssiDbm: number;
+  rssiDbm: number;
   /** Server time of the last reading of this beacon, ms since epoch. */
-  readonly heardAtMs: number;
+  heardAtMs: number;
 }
 
 export interface SmoothingConfig {
@@ -38,24 +38,35 @@ export interface RssiReading {
   readonly rssiDbm: number;
 }
 
-/** Folds one fix's readings into the smoothing state; returns the new state (inputs are not mutated). */
-export function updateSmoothing(
-  state: ReadonlyArray<SmoothedBeacon>,
-  readings: ReadonlyArray<RssiReading>,
-  nowMs: number,
-  config: SmoothingConfig,
-): SmoothedBeacon[] {
-  const next: SmoothedBeacon[] = [];
-  for (const s of state) if (nowMs - s.heardAtMs < config.staleAfterMs) next.push(s);
+/**
+ * Folds one fix's readings into the smoothing state, in place (it runs on every fix of every player, so it
+ * allocates only for a newly heard beacon), and returns it.
+ */
+export function updateSmoothing(state: SmoothedBeacon[], readings: ReadonlyArray<RssiReading>, nowMs: number, config: SmoothingConfig): SmoothedBeacon[] {
+  let kept = 0;
+  for (let i = 0; i < state.length; i++) {
+    const s = state[i]!;
+    if (nowMs - s.heardAtMs < config.staleAfterMs) state[kept++] = s;
+  }
+  state.length = kept;
   for (const r of readings) {
-    const i = next.findIndex((s) => s.beaconId === r.beaconId);
-    if (i < 0) next.push({ beaconId: r.beaconId, rssiDbm: r.rssiDbm, heardAtMs: nowMs });
-    else next[i] = { beaconId: r.beaconId, rssiDbm: ewma(next[i]!.rssiDbm, r.rssiDbm, config.alpha), heardAtMs: nowMs };
+    let entry: SmoothedBeacon | undefined;
+    for (const s of state) {
+      if (s.beaconId === r.beaconId) {
+        entry = s;
+        break;
+      }
+    }
+    if (entry === undefined) state.push({ beaconId: r.beaconId, rssiDbm: r.rssiDbm, heardAtMs: nowMs });
+    else {
+      entry.rssiDbm = ewma(entry.rssiDbm, r.rssiDbm, config.alpha);
+      entry.heardAtMs = nowMs;
+    }
   }
-  if (next.length > config.maxBeacons) {
+  if (state.length > config.maxBeacons) {
     // Keep the most recently heard; among equals the strongest (the ones that can become "closest").
-    next.sort((a, b) => b.heardAtMs - a.heardAtMs || b.rssiDbm - a.rssiDbm);
-    next.length = config.maxBeacons;
+    state.sort((a, b) => b.heardAtMs - a.heardAtMs || b.rssiDbm - a.rssiDbm);
+    state.length = config.maxBeacons;
   }
-  return next;
+  return state;
 }

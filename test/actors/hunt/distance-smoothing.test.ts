@@ -42,10 +42,10 @@ describe('hunt: RSSI smoothing (EWMA per beacon)', () => {
   });
 
   it('a beacon not heard for staleAfterMs is dropped and restarts from its next reading', () => {
-    const st0 = [{ beaconId: 'a', rssiDbm: -67, heardAtMs: 0 }];
-    assert.deepEqual(updateSmoothing(st0, [], 9_999, config), st0);
-    assert.deepEqual(updateSmoothing(st0, [], 10_000, config), []);
-    assert.deepEqual(updateSmoothing(st0, [{ beaconId: 'a', rssiDbm: -90 }], 10_000, config), [{ beaconId: 'a', rssiDbm: -90, heardAtMs: 10_000 }]);
+    const st0 = () => [{ beaconId: 'a', rssiDbm: -67, heardAtMs: 0 }];
+    assert.deepEqual(updateSmoothing(st0(), [], 9_999, config), st0());
+    assert.deepEqual(updateSmoothing(st0(), [], 10_000, config), []);
+    assert.deepEqual(updateSmoothing(st0(), [{ beaconId: 'a', rssiDbm: -90 }], 10_000, config), [{ beaconId: 'a', rssiDbm: -90, heardAtMs: 10_000 }]);
   });
 
   it('keeps at most maxBeacons, the most recently heard and then the strongest', () => {
@@ -57,9 +57,12 @@ describe('hunt: RSSI smoothing (EWMA per beacon)', () => {
     assert.deepEqual(st.map((s) => s.beaconId), ['z', 'x', 'y']);
   });
 
-  it('does not mutate its input', () => {
-    const st0 = [{ beaconId: 'a', rssiDbm: -70, heardAtMs: 0 }];
-    updateSmoothing(st0, [{ beaconId: 'a', rssiDbm: -60 }], 1, config);
-    assert.deepEqual(st0, [{ beaconId: 'a', rssiDbm: -70, heardAtMs: 0 }]);
+  it('updates in place and returns the same array (no allocation for known beacons)', () => {
+    const entry = { beaconId: 'a', rssiDbm: -70, heardAtMs: 0 };
+    const st0 = [entry];
+    const st1 = updateSmoothing(st0, [{ beaconId: 'a', rssiDbm: -60 }], 1, config);
+    assert.equal(st1, st0);
+    assert.equal(st1[0], entry);
+    assert.deepEqual(entry, { beaconId: 'a', rssiDbm: -67, heardAtMs: 1 });
   });
 });
