@@ -25,6 +25,11 @@ export interface GatewayServerOptions {
   corsOrigins: readonly string[];
   /** Folder served for GET requests that are not gRPC-web (the player page); none when absent. */
   staticDir?: string;
+  /**
+   * An HTTP/2 connection without an open call for this long is closed (clients reconnect transparently).
+   * It also reclaims connections a broken client left half-open after a protocol error. @default 300000
+   */
+  connectionIdleMs?: number;
   /** Called for HTTP requests that are neither gRPC-web nor a static file (e.g. the inspector). */
   httpFallback?: (req: IncomingMessage, res: ServerResponse) => void;
 }
@@ -43,9 +48,20 @@ const CONTENT_TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
 };
 
+/** Idle time after which an HTTP/2 connection with no open call is closed, in ms. @default 300000 */
+export const DEFAULT_CONNECTION_IDLE_MS = 300_000;
+
+/** Invalid server options; the message names the option and the rule. */
+export class GatewayServerOptionsError extends Error {
+  override readonly name = 'GatewayServerOptionsError';
+}
+
 export async function startGatewayServer(options: GatewayServerOptions): Promise<GatewayServer> {
+  const connectionIdleMs = options.connectionIdleMs ?? DEFAULT_CONNECTION_IDLE_MS;
+  if (!Number.isInteger(connectionIdleMs) || connectionIdleMs < 1) throw new GatewayServerOptionsError(`connectionIdleMs must be a positive integer, got ${connectionIdleMs}`);
   const grpc = new Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
+    'grpc.max_connection_idle_ms': connectionIdleMs,
   });
   for (const { definition, implementation } of options.services) grpc.addService(definition, implementation);
   const grpcWeb = new GrpcWebAdapter({ services: options.services, maxMessageBytes: options.maxMessageBytes, corsOrigins: options.corsOrigins });

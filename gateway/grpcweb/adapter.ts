@@ -26,6 +26,9 @@ export class GrpcWebOptionsError extends Error {
   override readonly name = 'GrpcWebOptionsError';
 }
 
+/** Longest delay setTimeout honours; a later deadline is as good as none for one call. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 const statusOf = (code: status, details: string): Partial<StatusObject> => ({ code, details, metadata: new Metadata() });
 
 export class GrpcWebAdapter {
@@ -96,7 +99,7 @@ export class GrpcWebAdapter {
       sink: web,
     };
     let call: WebUnaryCall | WebWritableStream | undefined;
-    const timer = deadlineMs === undefined ? undefined : setTimeout(() => {
+    const timer = deadlineMs === undefined || deadlineMs > MAX_TIMER_MS ? undefined : setTimeout(() => {
       web.finish(statusOf(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
       call?.cancel();
     }, deadlineMs);

@@ -151,6 +151,11 @@ describe('gateway/grpcweb adapter (raw protocol over HTTP/1.1)', () => {
     });
   }
 
+  it('treats a grpc-timeout beyond timer range as no deadline', async () => {
+    const reply = await webCall(gw.webUrl + TREASURES, frame(TreasureListRequest.encode({ buildingId: 'hq' }).finish()), { headers: { 'grpc-timeout': '99999999H' } });
+    assert.equal(reply.trailers['grpc-status'], '0');
+  });
+
   it('answers unknown methods, bad grpc-timeout and foreign content types', async () => {
     const unknown = await webCall(gw.webUrl + '/quarry.hunt.v1.Hunt/Nope', frame(Buffer.alloc(0)));
     assert.equal(unknown.trailers['grpc-status'], String(status.UNIMPLEMENTED));
