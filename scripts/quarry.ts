@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerBench } from './commands/bench.js';
 import { registerNode } from './commands/node.js';
+import { registerDemo } from './commands/demo.js';
 import { registerToken } from './commands/token.js';
 import { registerHunt } from './commands/hunt.js';
 
@@ -18,6 +19,7 @@ const program = new Command('quarry')
 registerConfig(program);
 registerBench(program);
 registerNode(program);
+registerDemo(program);
 registerToken(program);
 registerHunt(program);
 

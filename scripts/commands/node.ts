@@ -24,13 +24,28 @@ export function registerNode(program: Command): void {
     }
     const logger = createLogger({ level: config.ops.logLevel, nodeId: config.node.id });
     const { startNode } = await import('../../cluster/node.js');
+    const { startQuarryNode } = await import('../node-process.js');
     const handle = await startNode(config, logger, opts.join);
+    const quarry = await startQuarryNode(config, logger);
+    const { host } = config.node;
+    // Written whatever the log level: supervisors (the demo, tests, benchmarks) wait for this one line.
+    const ready = {
+      event: 'ready',
+      nodeId: config.node.id,
+      grpcAddress: `${host}:${quarry.edge.grpcPort}`,
+      httpUrl: `http://${host}:${quarry.edge.httpPort}`,
+      gossipAddress: handle.gossipAddress,
+    };
+    process.stdout.write(JSON.stringify(ready) + '\n');
     let stopping = false;
     const shutdown = (signal: string): void => {
       if (stopping) return;
       stopping = true;
       logger.info({ event: 'leaving', signal }, 'leaving the cluster');
-      handle.leave().then(
+      quarry
+        .stop()
+        .then(() => handle.leave())
+        .then(
         () => process.exit(0),
         (err: unknown) => {
           logger.error({ event: 'leave-failed', err }, 'leave failed');

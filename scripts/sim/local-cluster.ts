@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** What a node prints (as one JSON log line, `event: "ready"`) once it accepts players. */
+export interface NodeReady {
+  nodeId: string;
+  grpcAddress: string;
+  httpUrl: string;
+  gossipAddress: string;
+}
+
+export interface LocalNode {
+  readonly ready: NodeReady;
+  readonly process: ChildProcess;
+  /** Graceful: SIGTERM, then waits for exit (the node leaves the cluster and snapshots its actors). */
+  stop(): Promise<void>;
+  /** SIGKILL: no goodbye, no final snapshot. */
+  kill(): Promise<void>;
+}
+
+export interface SpawnNodeOptions {
+  /** `--set` pairs for the node (id, ports, data dir, ...). */
+  settings: Record<string, string | number | boolean>;
+  /** Extra environment, e.g. secrets. */
+  env?: Record<string, string>;
+  /** Forward the node's log lines to this function (the demo prints a few; benchmarks drop them). */
+  onLog?: (line: string) => void;
+  /** Give up waiting for `ready` after this long. @default 30000 ms */
+  readyTimeoutMs?: number;
+}
+
+const QUARRY_JS = fileURLToPath(new URL('../quarry.js', import.meta.url));
+
+/** Starts `quarry node start` as a child process and resolves when it logs `ready`. */
+export function spawnNode(options: SpawnNodeOptions): Promise<LocalNode> {
+  const args = [QUARRY_JS, 'node', 'start'];
+  for (const [k, v] of Object.entries(options.settings)) args.push('--set', `${k}=${v}`);
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const timeoutMs = options.readyTimeoutMs ?? 30_000;
+  return new Promise<LocalNode>((resolve, reject) => {
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`node ${options.settings['node.id']}: no "ready" line within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`));
+    }, timeoutMs);
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      options.onLog?.(d.toString().trimEnd());
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`node ${options.settings['node.id']} exited with ${code} before ready; stderr: ${stderr.slice(-2000)}`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      options.onLog?.(line);
+      let parsed: { event?: string } & Partial<NodeReady>;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (parsed.event !== 'ready') return;
+      clearTimeout(timer);
+      const ready = { nodeId: parsed.nodeId!, grpcAddress: parsed.grpcAddress!, httpUrl: parsed.httpUrl!, gossipAddress: parsed.gossipAddress! };
+      resolve({
+        ready,
+        process: child,
+        async stop() {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+        async kill() {
+          if (child.exitCode === null) child.kill('SIGKILL');
+          await exited;
+        },
+      });
+    });
+  });
+}
