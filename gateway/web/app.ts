@@ -83,11 +83,23 @@ async function main(): Promise<void> {
     },
   });
 
+  const button = (id: string, action: () => void) => document.getElementById(id)?.addEventListener('click', action);
+  button('zoom-in', () => view.zoomAtPlayer(true));
+  button('zoom-out', () => view.zoomAtPlayer(false));
+  button('zoom-fit', () => view.zoomToFit());
+  const keyActions: Readonly<Record<string, () => void>> = {
+    '+': () => view.zoomAtPlayer(true),
+    '=': () => view.zoomAtPlayer(true),
+    '-': () => view.zoomAtPlayer(false),
+    '0': () => view.zoomToFit(),
+  };
   document.addEventListener('keydown', (e) => {
     const to = stepFor(position, e.key);
-    if (to === undefined) return;
+    const action = keyActions[e.key];
+    if (to === undefined && action === undefined) return;
     e.preventDefault();
-    walkTo(to);
+    if (to !== undefined) walkTo(to);
+    else action?.();
   });
   window.addEventListener('pagehide', () => session?.stop());
   panels.render(session.current);

@@ -133,9 +133,38 @@ export function mapBounds(map: HuntMap, marginM: number): Bounds {
   };
 }
 
+/** An SVG viewBox in map metres (y already flipped). */
+export interface ViewBox {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
 /** SVG viewBox for the bounds; SVG's y axis points down, so the map draws north up at y = -yM. */
-export function viewBoxFor(bounds: Bounds): string {
-  return `${bounds.minXM} ${-bounds.maxYM} ${bounds.maxXM - bounds.minXM} ${bounds.maxYM - bounds.minYM}`;
+export function viewBoxFor(bounds: Bounds): ViewBox {
+  return { x: bounds.minXM, y: -bounds.maxYM, width: bounds.maxXM - bounds.minXM, height: bounds.maxYM - bounds.minYM };
+}
+
+export function formatViewBox(box: ViewBox): string {
+  return `${box.x} ${box.y} ${box.width} ${box.height}`;
+}
+
+/**
+ * Zooms by `factor` (below 1 zooms in) keeping `center` where it is on screen. Never narrower than
+ * `minWidth` nor wider than `full`, and kept inside `full`, so zooming out always ends at the whole map.
+ */
+export function zoomViewBox(box: ViewBox, factor: number, center: { x: number; y: number }, full: ViewBox, minWidth: number): ViewBox {
+  const width = Math.min(full.width, Math.max(minWidth, box.width * factor));
+  const scale = width / box.width;
+  const height = box.height * scale;
+  const clampTo = (v: number, lo: number, span: number, fullSpan: number) => Math.min(Math.max(v, lo), lo + fullSpan - span);
+  return {
+    x: clampTo(center.x - (center.x - box.x) * scale, full.x, width, full.width),
+    y: clampTo(center.y - (center.y - box.y) * scale, full.y, height, full.height),
+    width,
+    height,
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The side panels and header, redrawn from PageState (small lists, so a full redraw per change is cheap). */
 import type { HuntMap } from '../hunt-map.js';
 import type { PageState } from '../page-state.js';
+import type { ConnectionState } from '../player-session.js';
 
 function byId<T extends HTMLElement>(id: string): T {
   const node = document.getElementById(id);
@@ -21,8 +22,6 @@ function span(text: string, className: string): HTMLSpanElement {
   node.className = className;
   return node;
 }
-
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'failed';
 
 export class Panels {
   private readonly buildingNames: ReadonlyMap<string, string>;

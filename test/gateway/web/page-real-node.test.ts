@@ -2,7 +2,7 @@
  * The player page in headless Chromium against a real Quarry node assembled in-process
  * (scripts/node-process.ts: LMDB in a temp dir, actor host with the hunt, in-process notifier, gRPC-web edge
  * serving the page): walk to a treasure beacon, see the points and the claim, see another player's claim
- * arrive live on the building's treasure list, screenshot to /work/team/page.png.
+ * arrive live on the building's treasure list, zoomed in, screenshot to /work/team/page.png.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -80,6 +80,12 @@ describe('gateway/web player page on a real node (Chromium)', function () {
     await waitText(page, '#own-rank', /^You/, 'leaderboard phase (alice, before walking)');
     assert.equal(await page.locator('circle.beacon').count(), hunt.beacons.length);
 
+    // Zoom in around the player (3 steps of 1.5x), then walk by clicking the zoomed map.
+    const viewWidth = async () => Number((await page!.locator('#map').getAttribute('viewBox'))!.split(' ')[2]);
+    const fullWidth = await viewWidth();
+    for (let i = 0; i < 3; i++) await page.locator('#zoom-in').click();
+    const zoomedWidth = await viewWidth();
+    assert.ok(Math.abs(zoomedWidth - fullWidth / 3.375) < 1e-6, `zoomed viewBox width ${zoomedWidth}, whole map ${fullWidth}`);
     await walkTo(page, aliceBeacon.id);
     await waitText(page, '#feed', new RegExp(`at ${aliceBeacon.id} \\(treasure:${treasureOf(aliceBeacon.id)}\\)`), `award phase (alice at ${aliceBeacon.id})`);
     await waitText(page, '#conn-status', /^live$/, 'stream phase');
