@@ -1,4 +1,8 @@
-/** Optional mutual TLS for node links: both sides present a certificate signed by the cluster's CA. */
+/**
+ * Optional TLS for node links: encryption, and the dialler checks the acceptor's certificate against the
+ * cluster's CA. Peer identity is proven by the cluster key either way (`auth.ts`). Client certificates are
+ * required only on request, because the node's one grpc-js server also serves players, who have none.
+ */
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 
@@ -11,6 +15,8 @@ export interface LinkTlsOptions {
   keyPath: string;
   /** Name to expect in peers' certificates instead of the dialled host (e.g. one shared cluster name). */
   serverNameOverride?: string;
+  /** Server side: refuse TLS clients without a certificate from the CA (only for a server that hosts no player service). */
+  requireClientCertificate?: boolean;
 }
 
 export function linkChannelCredentials(tls: LinkTlsOptions | undefined): grpc.ChannelCredentials {
@@ -18,13 +24,13 @@ export function linkChannelCredentials(tls: LinkTlsOptions | undefined): grpc.Ch
   return grpc.credentials.createSsl(readFileSync(tls.caPath), readFileSync(tls.keyPath), readFileSync(tls.certPath));
 }
 
-/** For the node's one grpc-js server (bound by `cluster/node.ts`): requires and checks client certificates. */
+/** For the node's one grpc-js server (bound by `cluster/node.ts`). */
 export function linkServerCredentials(tls: LinkTlsOptions | undefined): grpc.ServerCredentials {
   if (!tls) return grpc.ServerCredentials.createInsecure();
   return grpc.ServerCredentials.createSsl(
     readFileSync(tls.caPath),
     [{ private_key: readFileSync(tls.keyPath), cert_chain: readFileSync(tls.certPath) }],
-    true,
+    tls.requireClientCertificate ?? false,
   );
 }
 

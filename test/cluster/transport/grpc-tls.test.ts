@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LinkClosedError } from '../../../cluster/transport/errors.js';
@@ -25,6 +25,7 @@ describe('cluster/transport grpc: TLS', function () {
   this.timeout(30_000);
   let dir: string;
   let tls: LinkTlsOptions;
+  let otherCa: LinkTlsOptions;
   const nodes: TestNode[] = [];
 
   before(function () {
@@ -35,6 +36,9 @@ describe('cluster/transport grpc: TLS', function () {
     }
     dir = mkdtempSync(join(tmpdir(), 'quarry-tls-'));
     tls = { ...makeCerts(dir), serverNameOverride: 'localhost' };
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    otherCa = { ...makeCerts(other), serverNameOverride: 'localhost' };
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
   afterEach(async () => {
@@ -42,13 +46,30 @@ describe('cluster/transport grpc: TLS', function () {
   });
 
   it('links two nodes over mutual TLS (the key proof runs inside it)', async () => {
-    const a = await startNode('a', { tls });
-    const b = await startNode('b', { tls });
+    const a = await startNode('a', { tls: { ...tls, requireClientCertificate: true } });
+    const b = await startNode('b', { tls: { ...tls, requireClientCertificate: true } });
     nodes.push(a, b);
     b.transport.onEnvelope(async (env) => ({ correlationId: 0, payload: Buffer.from(`tls:${env.payload.toString()}`), errorCode: '', errorMessage: '' }));
     await a.transport.connect('b', b.address);
     const reply = await a.transport.ask('b', envelope('hello'), Date.now() + 10_000);
     assert.equal(reply.payload.toString(), 'tls:hello');
+  });
+
+  it('server-only TLS (the default, for a server shared with players) links nodes; a dialler of another CA reaches nothing', async () => {
+    const b = await startNode('b', { tls });
+    const a = await startNode('a', { tls });
+    const stranger = await startNode('s', { tls: otherCa });
+    nodes.push(a, b, stranger);
+    let delivered = 0;
+    b.transport.onEnvelope(async () => {
+      delivered++;
+    });
+    await a.transport.connect('b', b.address);
+    await a.transport.ask('b', envelope('ok'), Date.now() + 10_000);
+    stranger.transport.connect('b', b.address).catch(() => {});
+    const ask = stranger.transport.ask('b', envelope('x'), Date.now() + 10_000).then(() => 'resolved', (e: unknown) => e);
+    assert.ok((await ask) instanceof LinkClosedError);
+    assert.equal(delivered, 1);
   });
 
   it('a plaintext dialler reaches nothing on a TLS node', async () => {
