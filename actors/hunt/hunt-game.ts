@@ -1,6 +1,6 @@
 import type { ActorSystem, Clock } from '../runtime/types.js';
 import type { HuntDefinition } from './definition.js';
-import { validateFix, type Fix } from './fix.js';
+import { InvalidFixError, validateFix, type Fix } from './fix.js';
 import { huntKinds, type HuntKinds } from './kinds.js';
 import type { AggregateView, FixAck, Leaderboard, PlayerView, TreasureList, Winner } from './messages.js';
 import type { HuntOptionsInput } from './options.js';
@@ -69,7 +69,13 @@ export class HuntGame {
     checkPlayerId(playerId);
     validateFix(fix, (id) => this.kinds.index.beacons.has(id), this.deps.clock.now(), this.kinds.options.fixLimits);
     const { system } = this.deps;
-    return (await system.ask(system.ref(this.kinds.player, playerId), { type: 'fix', fix })) as FixAck;
+    try {
+      return (await system.ask(system.ref(this.kinds.player, playerId), { type: 'fix', fix })) as FixAck;
+    } catch (err) {
+      // The actor validates again with its own clock (it may live on another node); surface its reason as ours.
+      if (err instanceof Error && err.cause instanceof InvalidFixError) throw err.cause;
+      throw err;
+    }
   }
 
   async profile(playerId: string): Promise<PlayerView> {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { InvalidFixError } from '../../../actors/hunt/fix.js';
 import type { PlayerView } from '../../../actors/hunt/messages.js';
-import { HandlerError } from '../../../actors/runtime/index.js';
+import FakeTimers from '@sinonjs/fake-timers';
+import { HuntGame } from '../../../actors/hunt/hunt-game.js';
+import { fakeClock, HandlerError } from '../../../actors/runtime/index.js';
 import { MIN, startHunt, T0, type HuntHarness } from './support.js';
 
 function channelBodies(h: HuntHarness, channel: string): unknown[] {
@@ -63,6 +65,13 @@ describe('hunt: player actor (real LMDB, fake clock)', function () {
     // The actor checks again when a caller bypasses the facade; the runtime wraps the handler's error.
     const ref = h.host.ref(game.kinds.player, 'carol');
     await assert.rejects(h.host.ask(ref, { type: 'fix', fix: { clientSeq: 5, clientTimeMs: T0, readings: [{ beaconId: 'h2', rssiDbm: Infinity }] } }), (err: unknown) => err instanceof HandlerError && err.cause instanceof InvalidFixError && err.cause.reason === 'rssiNotFinite');
+    // A facade whose clock runs a minute ahead (another node) passes the fix; the actor's check still refuses it.
+    const ahead = new HuntGame(game.kinds, { system: h.host, clock: fakeClock(FakeTimers.createClock(T0 + 60_000)) });
+    try {
+      await assert.rejects(ahead.reportFix('carol', { clientSeq: 6, clientTimeMs: T0 + 60_000, readings: [{ beaconId: 'h2', rssiDbm: -60 }] }), (err: unknown) => err instanceof InvalidFixError && err.reason === 'timeInFuture');
+    } finally {
+      ahead.close();
+    }
     assert.deepEqual(await game.profile('carol'), before);
     const ok = await game.reportFix('carol', h.fixAt('h1', 2));
     assert.equal(ok.accepted, true, 'rejected fixes did not consume their sequence numbers');
