@@ -16,6 +16,8 @@ const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ['/', { file: 'index.html', contentType: 'text/html; charset=utf-8' }],
   ['/index.html', { file: 'index.html', contentType: 'text/html; charset=utf-8' }],
   ['/app.js', { file: 'app.js', contentType: 'text/javascript; charset=utf-8' }],
+  // The bundle's source map, so browser devtools show the TypeScript sources.
+  ['/app.js.map', { file: 'app.js.map', contentType: 'application/json; charset=utf-8' }],
   ['/style.css', { file: 'style.css', contentType: 'text/css; charset=utf-8' }],
 ]);
 

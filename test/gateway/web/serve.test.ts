@@ -39,6 +39,7 @@ describe('gateway/web serveWeb', () => {
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
     writeFileSync(join(dir, 'app.js'), 'console.log(1);');
     writeFileSync(join(dir, 'style.css'), 'body{}');
+    writeFileSync(join(dir, 'app.js.map'), '{"version":3}');
     writeFileSync(join(dir, 'secret.txt'), 'not served');
     fellThrough = [];
     const serveWeb = createWebHandler({ hunt: SMALL_HUNT, staticDir: dir });
@@ -63,6 +64,7 @@ describe('gateway/web serveWeb', () => {
       ['/index.html?player=alice&token=x.y.z', 'text/html; charset=utf-8', '<!doctype html><title>t</title>'],
       ['/app.js', 'text/javascript; charset=utf-8', 'console.log(1);'],
       ['/style.css', 'text/css; charset=utf-8', 'body{}'],
+      ['/app.js.map', 'application/json; charset=utf-8', '{"version":3}'],
     ];
     for (const [path, type, body] of table) {
       const r = await send(port, 'GET', path);
