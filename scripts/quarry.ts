@@ -8,6 +8,7 @@ import { registerNode } from './commands/node.js';
 import { registerDemo } from './commands/demo.js';
 import { registerToken } from './commands/token.js';
 import { registerHunt } from './commands/hunt.js';
+import { registerCluster } from './commands/cluster.js';
 
 const program = new Command('quarry')
   .description('Quarry: an actor runtime for real-time location games')
@@ -22,5 +23,6 @@ registerNode(program);
 registerDemo(program);
 registerToken(program);
 registerHunt(program);
+registerCluster(program);
 
 await program.parseAsync(process.argv);
