@@ -224,7 +224,14 @@ export class Membership {
     if (opened.f === this.id) return void this.counters.packetsImpersonating++;
     this.counters.packetsReceived++;
     this.sync.stranger(opened.f, from);
-    for (const msg of opened.m) this.handle(msg, opened, from);
+    for (const msg of opened.m) {
+      try {
+        this.handle(msg, opened, from);
+      } catch {
+        // Authenticated but not understood (a newer or buggy peer): drop the message, never the node.
+        this.counters.packetsMalformed++;
+      }
+    }
   }
 
   private handle(msg: Message, packet: Packet, from: string): void {

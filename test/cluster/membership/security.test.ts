@@ -71,6 +71,15 @@ describe('membership/security (every packet authenticated with the cluster key)'
     for (const n of cluster.nodes) assert.equal(n.membership.members().find((m) => m.id === 'n0')!.incarnation, 1, `${n.id} learned the refutation`);
   });
 
+  it('an authenticated but malformed message is dropped and counted, the node keeps working', () => {
+    const auth = new PacketAuth(KEY, 10_000);
+    const bad = { t: 'pushPull', reply: false, members: 5 } as unknown as Message;
+    send(auth.seal(packet('n1', [bad, { t: 'alive', id: 'n6', addr: ATTACKER, inc: 0 }], 'm1')));
+    cluster.scheduler.runFor(100);
+    assert.equal(target().metrics().packetsMalformed, 1);
+    assert.ok(idsAt0().includes('n6'), 'the well-formed message in the same packet was applied');
+  });
+
   it('someone claiming to be us is refuted (address conflict) and packets sent under our id are dropped', () => {
     const auth = new PacketAuth(KEY, 10_000);
     send(auth.seal(packet('n1', [{ t: 'alive', id: 'n0', addr: ATTACKER, inc: 5 }], 'i1')));
