@@ -1,14 +1,19 @@
 /**
  * Fault injection for the real grpc transport, so routing tests can partition real node processes.
- * A blocked node is cut off as a firewall would: its link is severed (pending asks fail with
- * `LinkClosedError`), its dials are refused and ours to it are not attempted, until `unblock`/`heal`.
+ * - `sever` (default): the peer is cut off as by a firewall that rejects: its link is closed (pending asks fail
+ *   with `LinkClosedError`), its dials are refused and ours to it are not attempted.
+ * - `blackhole`: the link stays up but carries nothing either way (asks time out at their deadlines), as in the
+ *   first seconds of a real partition, before keepalive gives up on the stream.
+ * Both last until `unblock`/`heal`.
  */
-export class LinkFaults {
-  private readonly blocked = new Set<string>();
-  private readonly listeners = new Set<(blocked: ReadonlySet<string>) => void>();
+export type FaultMode = 'sever' | 'blackhole';
 
-  block(nodeIds: Iterable<string>): void {
-    for (const id of nodeIds) this.blocked.add(id);
+export class LinkFaults {
+  private readonly blocked = new Map<string, FaultMode>();
+  private readonly listeners = new Set<(severed: ReadonlySet<string>) => void>();
+
+  block(nodeIds: Iterable<string>, mode: FaultMode = 'sever'): void {
+    for (const id of nodeIds) this.blocked.set(id, mode);
     this.changed();
   }
 
@@ -22,20 +27,28 @@ export class LinkFaults {
     this.changed();
   }
 
+  /** Severed: no link may exist with this node. */
   isBlocked(nodeId: string): boolean {
-    return this.blocked.has(nodeId);
+    return this.blocked.get(nodeId) === 'sever';
+  }
+
+  /** Blackholed: the link may exist, but every batch to or from this node is discarded. */
+  isBlackholed(nodeId: string): boolean {
+    return this.blocked.get(nodeId) === 'blackhole';
   }
 
   get blockedIds(): readonly string[] {
-    return [...this.blocked];
+    return [...this.blocked.keys()];
   }
 
-  onChange(listener: (blocked: ReadonlySet<string>) => void): () => void {
+  /** Called with the set of severed node ids after every change. */
+  onChange(listener: (severed: ReadonlySet<string>) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   private changed(): void {
-    for (const l of this.listeners) l(this.blocked);
+    const severed = new Set([...this.blocked].filter(([, mode]) => mode === 'sever').map(([id]) => id));
+    for (const l of this.listeners) l(severed);
   }
 }

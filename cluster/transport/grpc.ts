@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Clock, Logger } from '../../actors/runtime/types.js';
 import { ClusterLinkService, type Envelope, type HandoffAck, type HandoffChunk, type Reply } from '../../proto/gen/cluster.js';
 import { NonceCache } from './auth.js';
-import { LinkAuthError, LinkClosedError, TransportConfigError } from './errors.js';
+import { HandoffFailedError, LinkAuthError, LinkClosedError, TransportConfigError } from './errors.js';
 import { LinkFaults } from './faults.js';
 import { acceptHeaders, dialHeaders, verifyAccept, verifyDial, type AuthContext } from './grpc-auth.js';
 import { sendHandoff, serveHandoff } from './grpc-handoff.js';
@@ -172,6 +172,11 @@ export class GrpcTransport implements Transport {
     const peer = this.peers.get(nodeId);
     const unavailable = this.unavailable(nodeId) ?? (peer?.address === undefined ? 'no address for the peer (connect first)' : undefined);
     if (unavailable) return Promise.reject(new LinkClosedError(nodeId, unavailable));
+    if (this.faults.isBlackholed(nodeId)) {
+      return new Promise((_, reject) => {
+        this.clock.setTimeout(() => reject(new HandoffFailedError(nodeId, 'DEADLINE_EXCEEDED', 'blackholed by fault injection')), Math.max(0, deadlineMs - this.clock.now()));
+      });
+    }
     peer!.client ??= new grpc.Client(peer!.address!, this.credentials, this.channelOptions);
     return sendHandoff(this.auth, peer!.client, nodeId, chunks, deadlineMs);
   }
@@ -285,13 +290,13 @@ export class GrpcTransport implements Transport {
     peer.outbound = outbound;
     peer.attempt = 0;
     call.on('data', (bytes: Buffer) => {
-      if (peer.current === call) peer.link.receive(bytes);
+      if (peer.current === call && !this.faults.isBlackholed(peer.id)) peer.link.receive(bytes);
     });
     call.on('drain', () => {
       if (peer.current === call) peer.link.drained();
     });
     const carrier: Carrier = {
-      write: (bytes) => call.write(bytes),
+      write: (bytes) => (this.faults.isBlackholed(peer.id) ? true : call.write(bytes)),
       pause: () => call.pause(),
       resume: () => call.resume(),
       close: () => {

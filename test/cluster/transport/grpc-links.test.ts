@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { LinkClosedError } from '../../../cluster/transport/errors.js';
+import { AskTimeoutError, LinkClosedError } from '../../../cluster/transport/errors.js';
 import { RAW_CLUSTER_LINK_SERVICE } from '../../../cluster/transport/grpc.js';
 import { envelope, startNode, waitFor, type TestNode } from './support.js';
 
@@ -135,5 +135,25 @@ describe('cluster/transport grpc: link life cycle', function () {
     const reply = await a.transport.ask('b', envelope('healed'), Date.now() + 10_000);
     assert.equal(reply.payload.toString(), 'healed');
     assert.equal(arrived, 2);
+  });
+
+  it('blackhole mode keeps the link up but carries nothing: asks time out, then flow resumes after heal', async () => {
+    const a = await startNode('a');
+    const b = await startNode('b');
+    nodes.push(a, b);
+    let arrived = 0;
+    b.transport.onEnvelope((env) => {
+      arrived++;
+      return echo(env);
+    });
+    await a.transport.connect('b', b.address);
+    a.transport.faults.block(['b'], 'blackhole');
+    const lost = await a.transport.ask('b', envelope('void'), Date.now() + 200).then(() => 'resolved', (e: unknown) => e);
+    assert.ok(lost instanceof AskTimeoutError, `expected AskTimeoutError, got ${String(lost)}`);
+    assert.equal(arrived, 0);
+    assert.equal(a.transport.linkState('b'), 'up');
+    a.transport.faults.heal();
+    assert.equal((await a.transport.ask('b', envelope('back'), Date.now() + 10_000)).payload.toString(), 'back');
+    assert.equal(arrived, 1);
   });
 });
