@@ -16,7 +16,7 @@ export interface TestGateway {
 }
 
 /** A gateway on free loopback ports serving a FakeHunt; `singlePort` serves both protocols on one port. */
-export async function startTestGateway(opts: { singlePort?: boolean; staticDir?: string; connectionIdleMs?: number } = {}): Promise<TestGateway> {
+export async function startTestGateway(opts: { singlePort?: boolean; staticDir?: string; connectionIdleMs?: number; corsOrigins?: string[] } = {}): Promise<TestGateway> {
   const verifier = new TokenVerifier({ hs256Secret: TEST_SECRET });
   const hunt = new FakeHunt(verifier);
   const server = await startGatewayServer({
@@ -26,7 +26,7 @@ export async function startTestGateway(opts: { singlePort?: boolean; staticDir?:
     singlePort: opts.singlePort ?? false,
     services: [hunt.binding()],
     maxMessageBytes: TEST_MAX_MESSAGE_BYTES,
-    corsOrigins: [TEST_ORIGIN],
+    corsOrigins: opts.corsOrigins ?? [TEST_ORIGIN],
     ...(opts.staticDir ? { staticDir: opts.staticDir } : {}),
     ...(opts.connectionIdleMs ? { connectionIdleMs: opts.connectionIdleMs } : {}),
   });
