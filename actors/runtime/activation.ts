@@ -27,7 +27,8 @@ export const EMPTY_QUEUE: unknown[] = Object.freeze([]) as unknown as unknown[];
 
 /**
  * One actor in memory. It is its own handler context and its own ref, so a message costs no allocation here;
- * the mailbox is an array of (message, reply) pairs read from `head`.
+ * the mailbox is an array of (message, reply) pairs in [head, tail), kept (not freed) when drained so a busy
+ * actor does not allocate per message burst.
  */
 export class Activation implements ActorContext<any, any, any>, ActorRef<any, any>, WheelItem {
   readonly kind: string;
@@ -42,6 +43,7 @@ export class Activation implements ActorContext<any, any, any>, ActorRef<any, an
   sessionStoredExpiresAtMs: number | undefined = undefined;
   q: unknown[] = EMPTY_QUEUE;
   head = 0;
+  tail = 0;
   scheduled = false;
   busy = false;
   passivating = false;
@@ -66,7 +68,7 @@ export class Activation implements ActorContext<any, any, any>, ActorRef<any, an
   }
 
   get mailboxDepth(): number {
-    return (this.q.length - this.head) >> 1;
+    return (this.tail - this.head) >> 1;
   }
 
   persist(event: unknown): void {
@@ -98,6 +100,26 @@ export class Activation implements ActorContext<any, any, any>, ActorRef<any, an
 
   now(): number {
     return this.host.nowMs();
+  }
+
+  enqueue(msg: unknown, reply: unknown): void {
+    let q = this.q;
+    if (this.tail === q.length) {
+      const live = this.tail - this.head;
+      if (this.head > 0 && live <= q.length >> 1) {
+        for (let i = 0; i < live; i++) q[i] = q[this.head + i];
+        for (let i = live; i < this.tail; i++) q[i] = undefined;
+      } else {
+        const next = new Array<unknown>(Math.max(4, q.length * 2));
+        for (let i = 0; i < live; i++) next[i] = q[this.head + i];
+        q = this.q = next;
+      }
+      this.head = 0;
+      this.tail = live;
+    }
+    q[this.tail] = msg;
+    q[this.tail + 1] = reply;
+    this.tail += 2;
   }
 
   /** Called before each message: a session idle past its TTL starts over. */

@@ -221,9 +221,8 @@ export class ActorHost implements ActorSystem, HostServices {
   }
 
   private enqueue(actor: Activation, msg: unknown, reply: AskReply | undefined): void {
-    if (actor.q.length - actor.head >= this.options.mailboxCapacity * 2) throw new MailboxFullError(actor.id, this.options.mailboxCapacity);
-    if (actor.q === EMPTY_QUEUE) actor.q = [];
-    actor.q.push(msg, reply);
+    if (actor.tail - actor.head >= this.options.mailboxCapacity * 2) throw new MailboxFullError(actor.id, this.options.mailboxCapacity);
+    actor.enqueue(msg, reply);
     if (!actor.scheduled && !actor.busy && !actor.passivating) this.schedule(actor);
   }
 
@@ -252,7 +251,7 @@ export class ActorHost implements ActorSystem, HostServices {
       actor.scheduled = false;
       if (actor.dead || actor.passivating) continue;
       budget -= this.runActor(actor, budget < slice ? budget : slice);
-      if (!actor.busy && !actor.dead && actor.head < actor.q.length) {
+      if (!actor.busy && !actor.dead && actor.head < actor.tail) {
         actor.scheduled = true;
         queue.push(actor);
       }
@@ -275,7 +274,7 @@ export class ActorHost implements ActorSystem, HostServices {
     const handle = actor.rt.def.handle;
     const now = this.turnNowMs;
     let n = 0;
-    while (n < limit && actor.head < q.length) {
+    while (n < limit && actor.head < actor.tail) {
       const i = actor.head;
       const msg = q[i];
       const reply = q[i + 1] as AskReply | undefined;
@@ -302,13 +301,9 @@ export class ActorHost implements ActorSystem, HostServices {
       if (before !== NOT_OBSERVED) this.notifyHandled(actor, msg, before, false);
       if (reply !== undefined) this.reply(actor, reply, result);
     }
-    if (actor.head === q.length) {
-      // Truncated, not replaced: a busy actor reuses its array instead of allocating one per message burst.
-      q.length = 0;
+    if (actor.head === actor.tail) {
       actor.head = 0;
-    } else if (actor.head > 8192) {
-      actor.q = q.slice(actor.head);
-      actor.head = 0;
+      actor.tail = 0;
     }
     return n;
   }
@@ -354,7 +349,7 @@ export class ActorHost implements ActorSystem, HostServices {
   }
 
   private afterAsync(actor: Activation): void {
-    if (!actor.dead && !actor.scheduled && !actor.passivating && actor.head < actor.q.length) this.schedule(actor);
+    if (!actor.dead && !actor.scheduled && !actor.passivating && actor.head < actor.tail) this.schedule(actor);
   }
 
   private reply(actor: Activation, reply: AskReply, value: unknown): void {
@@ -407,7 +402,7 @@ export class ActorHost implements ActorSystem, HostServices {
     for (const actor of this.wheel.collect(now)) {
       if (actor.dead || actor.passivating) continue;
       const dueMs = actor.lastActivityMs + actor.rt.passivationIdleMs;
-      if (actor.busy || actor.scheduled || actor.head < actor.q.length || dueMs > now) {
+      if (actor.busy || actor.scheduled || actor.head < actor.tail || dueMs > now) {
         this.wheel.add(actor, dueMs);
         continue;
       }
@@ -443,20 +438,20 @@ export class ActorHost implements ActorSystem, HostServices {
     actor.dead = true;
     actor.rt.actors.delete(actor.key);
     this.activeCount--;
-    if (actor.head >= actor.q.length) return;
-    const q = actor.q;
-    const head = actor.head;
+    if (actor.head >= actor.tail) return;
+    const { q, head, tail } = actor;
     actor.q = EMPTY_QUEUE;
-    actor.head = 0;
+    actor.head = actor.tail = 0;
     let next: Activation;
     try {
       next = this.activateNew(actor.rt, actor.key);
     } catch (err) {
-      for (let i = head + 1; i < q.length; i += 2) (q[i] as AskReply | undefined)?.reject(err);
+      for (let i = head + 1; i < tail; i += 2) (q[i] as AskReply | undefined)?.reject(err);
       return;
     }
     next.q = q;
     next.head = head;
+    next.tail = tail;
     this.schedule(next);
   }
 }
