@@ -1,4 +1,4 @@
-import type { ServerUnaryCall, ServerWritableStream, sendUnaryData, Metadata } from '@grpc/grpc-js';
+import { Metadata, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
 import type { HuntGame } from '../actors/hunt/index.js';
 import type { Logger } from '../actors/runtime/types.js';
 import type { Event, Fix, FixAck, Leaderboard, LeaderboardRequest, SubscribeRequest, TreasureList, TreasureListRequest } from '../proto/gen/hunt.js';
@@ -103,6 +103,8 @@ async function subscribe(call: ServerWritableStream<SubscribeRequest, Event>, de
   stream = deps.notifier.subscribe(req.playerId, cursor, onEvent, {
     onError: (err) => deps.logger.warn({ err, playerId: req.playerId }, 'event replay failed; retrying'),
   });
+  // Headers now, not with the first event: the client learns at once that its stream is live.
+  call.sendMetadata(new Metadata());
   const close = () => stream?.unsubscribe();
   call.on('cancelled', close);
   call.on('close', close);

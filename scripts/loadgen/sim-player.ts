@@ -87,7 +87,7 @@ export class SimPlayer {
     const deadline = new Date(now + this.fixDeadlineMs);
     this.client.reportFix({ playerId: this.playerId, clientSeq, clientTimeMs: now, readings, gps: undefined }, this.metadata(), { deadline }, (err, ack?: FixAck) => {
       if (err) {
-        this.stats.countFailure(err.code ?? status.UNKNOWN);
+        this.stats.countFailure(err.code ?? status.UNKNOWN, err.details);
         return;
       }
       this.stats.fixesAcked++;

@@ -12,9 +12,13 @@ export class LoadStats {
   private readonly fixToEventUs: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   private readonly ackUs: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
 
-  countFailure(code: number): void {
+  /** The first message seen per status, so a report says why fixes failed, not only how many. */
+  readonly firstFailureDetails: Record<string, string> = {};
+
+  countFailure(code: number, details?: string): void {
     const name = status[code] ?? String(code);
     this.failuresByStatus[name] = (this.failuresByStatus[name] ?? 0) + 1;
+    if (details !== undefined) this.firstFailureDetails[name] ??= details;
   }
 
   recordFixToEvent(ms: number): void {

@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { loadHuntFile } from '../../actors/hunt/index.js';
+import { ConfigError } from '../../ops/config/index.js';
+import { runLoad } from '../loadgen/run.js';
+import { loadFromOptions, withConfigOptions } from './options.js';
+
+export function registerLoadgen(program: Command): void {
+  withConfigOptions(
+    program
+      .command('loadgen')
+      .description('simulated players walking the hunt over real gRPC, each with its own token and event stream; prints a JSON report')
+      .requiredOption('--target <host:port>', 'a node\'s gRPC address (repeatable; players are spread over them)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+      .option('--metrics <url>', 'a node\'s HTTP base URL to sample RSS and event-loop lag from (repeatable, same order as --target)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+      .option('--players <n>', 'simulated players', Number, 1_000)
+      .option('--fix-interval-ms <ms>', 'time between one player\'s fixes', Number, 10_000)
+      .option('--duration-s <s>', 'seconds of steady load after ramp-up', Number, 60)
+      .option('--ramp-up-s <s>', 'seconds over which players start', Number, 10)
+      .option('--player-prefix <p>', 'player ids are <prefix><n>', 'load-')
+      .option('--seed <n>', 'walk seed (same seed, same walks)', Number, 1)
+      .addHelpText('after', '\nThe token secret and operator token come from the config (gateway.tokenSecret, ops.operatorToken).\n\nExamples:\n  quarry loadgen --target 127.0.0.1:7100 --players 2000 --duration-s 30\n  quarry loadgen --target 127.0.0.1:7100 --target 127.0.0.1:7101 --metrics http://127.0.0.1:8080 --metrics http://127.0.0.1:8081'),
+  ).action(async (opts) => {
+    let config;
+    try {
+      config = loadFromOptions(opts).config;
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        console.error(err.message);
+        process.exit(2);
+      }
+      throw err;
+    }
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort());
+    const report = await runLoad({
+      targets: (opts.target as string[]).map((grpc, i) => ({ grpc, http: (opts.metrics as string[])[i] })),
+      beacons: loadHuntFile(config.hunt.file).beacons,
+      players: opts.players,
+      fixIntervalMs: opts.fixIntervalMs,
+      durationS: opts.durationS,
+      rampUpS: opts.rampUpS,
+      tokenSecret: config.gateway.tokenSecret,
+      operatorToken: config.ops.operatorToken,
+      playerPrefix: opts.playerPrefix,
+      seed: opts.seed,
+      progress: process.stderr.isTTY === true,
+      signal: abort.signal,
+    });
+    console.log(JSON.stringify(report));
+  });
+}
