@@ -1,0 +1,79 @@
+/**
+ * A real single Quarry node for the admin and inspector tests: LMDB in a temp dir, the ActorHost with the hunt's
+ * kinds, the HuntGame, and one gateway server whose gRPC port hosts Admin and whose HTTP port serves the inspector.
+ * It mirrors scripts/node-process.ts (which the lead wires to nodeTarget); the notifier is left out (not inspected).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ActorHost, memoryLogger, systemClock } from '../../../../actors/runtime/index.js';
+import { openLmdbStore } from '../../../../actors/store/index.js';
+import { HuntGame, huntKinds, loadHuntFile } from '../../../../actors/hunt/index.js';
+import { startGatewayServer, type GatewayServer } from '../../../../gateway/server.js';
+import { nodeTarget } from '../../../../ops/admin/node-target.js';
+import { adminService } from '../../../../ops/admin/service.js';
+import type { AdminTarget } from '../../../../ops/admin/target.js';
+import { createInspectorHandler } from '../../../../ops/inspector/handler.js';
+import { RecentMessages } from '../../../../ops/inspector/recent-messages.js';
+import { ProcessSampler } from '../../../../ops/process-metrics.js';
+
+export const OPERATOR_TOKEN = 'admin-test-operator-token-0123456789';
+export const SAMPLE_HUNT_FILE = fileURLToPath(new URL('../../../../actors/hunt/samples/city-hunt.json', import.meta.url));
+
+export interface AdminNode {
+  readonly nodeId: string;
+  readonly grpcAddress: string;
+  readonly httpUrl: string;
+  readonly host: ActorHost;
+  readonly game: HuntGame;
+  readonly target: AdminTarget;
+  readonly edge: GatewayServer;
+  /** Sends one fix for `playerId` next to the first beacon; resolves when it is handled and committed. */
+  fix(playerId: string, seq: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export async function startAdminNode(nodeId = 'n1'): Promise<AdminNode> {
+  const dir = mkdtempSync(join(tmpdir(), 'quarry-admin-'));
+  const hunt = loadHuntFile(SAMPLE_HUNT_FILE);
+  const kinds = huntKinds(hunt, { sessionTtlMinutes: 30, leaderboardStalenessMs: 5000 });
+  const store = openLmdbStore({ path: dir, mapSizeMb: 64, auditRetentionDays: 7 });
+  const clock = systemClock();
+  const host = new ActorHost({ store, clock, logger: memoryLogger(), kinds: kinds.all });
+  const game = new HuntGame(kinds, { system: host, clock, audit: store });
+  const recent = new RecentMessages();
+  const unobserve = host.observeHandled(recent);
+  const sampler = new ProcessSampler();
+  let target!: AdminTarget;
+  let admin!: ReturnType<typeof adminService>;
+  let inspector!: ReturnType<typeof createInspectorHandler>;
+  // The gRPC port is known only after listening; the service reads the target lazily through this holder.
+  const lazy = new Proxy({} as AdminTarget, { get: (_o, p) => (target as never)[p] });
+  admin = adminService({ target: lazy, operatorToken: OPERATOR_TOKEN });
+  const edge = await startGatewayServer({
+    host: '127.0.0.1', grpcPort: 0, httpPort: 0, services: [admin], maxMessageBytes: 4 * 1024 * 1024, corsOrigins: [],
+    httpFallback: (req, res) => {
+      if (!inspector(req, res)) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    },
+  });
+  const grpcAddress = `127.0.0.1:${edge.grpcPort}`;
+  target = nodeTarget({ nodeId, adminAddress: grpcAddress, host, store, sampler, recent });
+  inspector = createInspectorHandler(target, OPERATOR_TOKEN);
+  const beacon = hunt.beacons[0]!;
+  return {
+    nodeId, grpcAddress, httpUrl: `http://127.0.0.1:${edge.httpPort}`, host, game, target, edge,
+    fix: (playerId, seq) => game.reportFix(playerId, { clientSeq: seq, clientTimeMs: Date.now(), readings: [{ beaconId: beacon.id, rssiDbm: -55 }] }),
+    async close() {
+      inspector.close();
+      admin.close();
+      await edge.close();
+      unobserve();
+      game.close();
+      await host.close();
+      sampler.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
