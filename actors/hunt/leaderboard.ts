@@ -1,6 +1,6 @@
 import { defineKind, type KindDef } from '../runtime/types.js';
 import type { AggregateView, AggregatorMsg, ShardEvent, ShardMsg, ShardReply, ShardSummary } from './messages.js';
-import { compareEntries, mergeDesc, type ScoreEntry } from './ranking.js';
+import { compareEntries, mergeDesc, sortDesc, topEntries, type ScoreEntry } from './ranking.js';
 import { refTo } from './refs.js';
 
 /**
@@ -39,12 +39,8 @@ export function shardKind(topMax: number): ShardKind {
           return ctx.state.scores[msg.playerId] ?? null;
         case 'summary': {
           const entries: ScoreEntry[] = Object.entries(ctx.state.scores).map(([playerId, score]) => ({ playerId, score }));
-          entries.sort(compareEntries);
-          const summary: ShardSummary = {
-            top: entries.slice(0, Math.min(msg.topN, topMax)),
-            scoresDesc: entries.map((e) => e.score),
-            asOfMs: ctx.now(),
-          };
+          const scoresDesc = sortDesc(entries.map((e) => e.score));
+          const summary: ShardSummary = { top: topEntries(entries, scoresDesc, Math.min(msg.topN, topMax)), scoresDesc, asOfMs: ctx.now() };
           return summary;
         }
       }
@@ -64,9 +60,8 @@ export function aggregatorKind(shard: ShardKind, shards: number, topMax: number)
       const requests: Promise<ShardReply>[] = [];
       for (let i = 0; i < shards; i++) requests.push(ctx.ask(refTo(shard, String(i)), { type: 'summary', topN: topMax }));
       const summaries = (await Promise.all(requests)) as ShardSummary[];
-      const top = summaries.flatMap((s) => s.top).sort(compareEntries).slice(0, topMax);
       const view: AggregateView = {
-        top,
+        top: summaries.flatMap((s) => s.top).sort(compareEntries).slice(0, topMax),
         scoresDesc: mergeDesc(summaries.map((s) => s.scoresDesc)),
         asOfMs: Math.min(...summaries.map((s) => s.asOfMs)),
       };

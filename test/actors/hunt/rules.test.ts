@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { isAchieved, meetsWinCondition, newAchievements, pruneRecent, type AchievementFacts } from '../../../actors/hunt/achievements.js';
 import { validateHunt, type HuntDefinition } from '../../../actors/hunt/definition.js';
 import { indexHunt } from '../../../actors/hunt/hunt-index.js';
-import { mergeDesc, rankOf, rankTop } from '../../../actors/hunt/ranking.js';
+import { mergeDesc, rankOf, rankTop, sortDesc, topEntries } from '../../../actors/hunt/ranking.js';
 import { evaluateVisit, windowMultiplier } from '../../../actors/hunt/rules.js';
 
 const T0 = Date.parse('2026-06-13T12:00:00Z');
@@ -130,5 +130,13 @@ describe('hunt: ranking', () => {
     const scores = mergeDesc([[9, 5], [5, 1], []]);
     assert.deepEqual(scores, [9, 5, 5, 1]);
     assert.deepEqual([10, 9, 5, 4, 1, 0].map((s) => rankOf(scores, s)), [1, 1, 2, 4, 4, 5]);
+  });
+
+  it('sortDesc handles negatives and ties; topEntries keeps every tie at the cut, then cuts by id', () => {
+    assert.deepEqual(sortDesc([3, -450, 10, 3, 0]), [10, 3, 3, 0, -450]);
+    const entries = [{ playerId: 'd', score: 3 }, { playerId: 'a', score: 10 }, { playerId: 'c', score: 3 }, { playerId: 'b', score: -450 }];
+    assert.deepEqual(topEntries(entries, sortDesc(entries.map((e) => e.score)), 2), [{ playerId: 'a', score: 10 }, { playerId: 'c', score: 3 }]);
+    assert.deepEqual(topEntries(entries, sortDesc(entries.map((e) => e.score)), 9).map((e) => e.playerId), ['a', 'c', 'd', 'b']);
+    assert.deepEqual(topEntries([], [], 3), []);
   });
 });
