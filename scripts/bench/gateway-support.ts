@@ -1,0 +1,166 @@
+/**
+ * Building blocks for `quarry bench gateway`: the server's CPU time per call, measured with
+ * process.cpuUsage() inside a separate server process (so the load generator's CPU is not counted),
+ * for a bare grpc-js unary echo and for the same echo through the gateway (native gRPC and gRPC-web).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { Client, Server, ServerCredentials, credentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { startGatewayServer } from '../../gateway/server.js';
+
+const identity = (b: Buffer): Buffer => b;
+
+/** A unary echo with no protobuf at all: what is measured is transport and dispatch. */
+export const ECHO_SERVICE: ServiceDefinition = {
+  echo: { path: '/quarry.bench.Echo/Echo', requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity },
+};
+export const echoImplementation: UntypedServiceImplementation = {
+  echo: (call: { request: Buffer }, cb: (err: null, value: Buffer) => void) => cb(null, call.request),
+};
+
+export type EchoServerMode = 'bare' | 'gateway';
+
+export interface EchoServerProcess {
+  grpcPort: number;
+  /** The gRPC-web port (gateway mode only). */
+  httpPort?: number;
+  /** CPU time (user + system) the server process has used so far, in µs. */
+  cpuUs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const CHILD_FLAG = '--quarry-bench-echo-server';
+
+/** Starts the echo server in a child process and waits until it listens. */
+export async function startEchoServerProcess(mode: EchoServerMode): Promise<EchoServerProcess> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ports = await new Promise<{ grpcPort: number; httpPort?: number }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { grpcPort: number; httpPort?: number }));
+    child.once('exit', (code) => reject(new Error(`echo server (${mode}) exited with ${code} before listening`)));
+  });
+  const ask = <T>(msg: string): Promise<T> =>
+    new Promise((resolve) => {
+      child.once('message', (m) => resolve(m as T));
+      child.send(msg);
+    });
+  return {
+    ...ports,
+    cpuUs: async () => (await ask<{ cpuUs: number }>('cpu')).cpuUs,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.send('stop');
+      }),
+  };
+}
+
+async function runChild(mode: EchoServerMode): Promise<void> {
+  let ports: { grpcPort: number; httpPort?: number };
+  let stop: () => Promise<void>;
+  if (mode === 'bare') {
+    const server = new Server();
+    server.addService(ECHO_SERVICE, echoImplementation);
+    const grpcPort = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    ports = { grpcPort };
+    stop = () => new Promise((r) => server.tryShutdown(() => r()));
+  } else {
+    const gw = await startGatewayServer({ host: '127.0.0.1', grpcPort: 0, httpPort: 0, services: [{ definition: ECHO_SERVICE, implementation: echoImplementation }], maxMessageBytes: 64 * 1024, corsOrigins: [] });
+    ports = { grpcPort: gw.grpcPort, httpPort: gw.httpPort };
+    stop = () => gw.close();
+  }
+  process.on('message', (m) => {
+    if (m === 'cpu') {
+      const u = process.cpuUsage();
+      process.send!({ cpuUs: u.user + u.system });
+    } else if (m === 'stop') void stop().then(() => process.exit(0));
+  });
+  process.send!(ports);
+}
+
+/** Runs `calls` unary echoes over native gRPC with `concurrency` in flight. */
+export async function loadGrpc(port: number, calls: number, concurrency: number, payload: Buffer): Promise<void> {
+  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+  const one = (): Promise<void> =>
+    new Promise((resolve, reject) => client.makeUnaryRequest('/quarry.bench.Echo/Echo', identity, identity, payload, (err) => (err ? reject(err) : resolve())));
+  try {
+    await inParallel(calls, concurrency, one);
+  } finally {
+    client.close();
+  }
+}
+
+/** Runs `calls` unary echoes over gRPC-web (binary, HTTP/1.1 keep-alive) with `concurrency` in flight. */
+export async function loadGrpcWeb(port: number, calls: number, concurrency: number, payload: Buffer): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const body = Buffer.alloc(5 + payload.length);
+  body.writeUInt32BE(payload.length, 1);
+  payload.copy(body, 5);
+  const one = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/quarry.bench.Echo/Echo', method: 'POST', agent, headers: { 'content-type': 'application/grpc-web+proto', 'content-length': body.length } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const all = Buffer.concat(chunks);
+          // The trailers frame is last; a successful echo carries grpc-status: 0.
+          if (!all.includes('grpc-status: 0\r\n')) return reject(new Error(`gRPC-web echo failed: ${all.subarray(-80).toString('latin1')}`));
+          resolve();
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  try {
+    await inParallel(calls, concurrency, one);
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function inParallel(total: number, concurrency: number, one: () => Promise<void>): Promise<void> {
+  let started = 0;
+  const worker = async (): Promise<void> => {
+    while (started < total) {
+      started += 1;
+      await one();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+}
+
+export interface CpuPerCallOptions {
+  calls: number;
+  concurrency: number;
+  warmupCalls: number;
+  payloadBytes: number;
+}
+
+/** Server CPU µs per unary echo call: bare grpc-js, the gateway's native port, the gateway's gRPC-web port. */
+export async function measureServerCpuPerCall(o: CpuPerCallOptions): Promise<{ bareGrpcCpuUsPerCall: number; gatewayGrpcCpuUsPerCall: number; grpcWebCpuUsPerCall: number }> {
+  const payload = Buffer.alloc(o.payloadBytes, 7);
+  const measure = async (server: EchoServerProcess, load: (port: number, n: number) => Promise<void>, port: number): Promise<number> => {
+    await load(port, o.warmupCalls);
+    const before = await server.cpuUs();
+    await load(port, o.calls);
+    return ((await server.cpuUs()) - before) / o.calls;
+  };
+  const bare = await startEchoServerProcess('bare');
+  let bareGrpcCpuUsPerCall: number;
+  try {
+    bareGrpcCpuUsPerCall = await measure(bare, (p, n) => loadGrpc(p, n, o.concurrency, payload), bare.grpcPort);
+  } finally {
+    await bare.stop();
+  }
+  const gw = await startEchoServerProcess('gateway');
+  try {
+    const gatewayGrpcCpuUsPerCall = await measure(gw, (p, n) => loadGrpc(p, n, o.concurrency, payload), gw.grpcPort);
+    const grpcWebCpuUsPerCall = await measure(gw, (p, n) => loadGrpcWeb(p, n, o.concurrency, payload), gw.httpPort!);
+    return { bareGrpcCpuUsPerCall, gatewayGrpcCpuUsPerCall, grpcWebCpuUsPerCall };
+  } finally {
+    await gw.stop();
+  }
+}
+
+if (process.argv[2] === CHILD_FLAG) void runChild(process.argv[3] as EchoServerMode);
