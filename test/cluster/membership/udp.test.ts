@@ -47,4 +47,13 @@ describe('membership over UDP loopback (5 real node processes)', function () {
     await cluster.waitFor('detect n4', () => cluster.live().every((n) => n.view.get('n4') === 'dead'), boundMs + 10_000, () => views(cluster, 'n4'));
     for (const n of cluster.live()) for (const id of ['n0', 'n1', 'n2']) assert.equal(n.view.get(id), 'alive', `${n.id} holds ${id}`);
   });
+
+  it('the killed node restarted under the same id rejoins, refuting its death with a higher incarnation', async () => {
+    const again = await cluster.spawn('n4', { join: [cluster.nodes[0]!.gossipAddress] });
+    await cluster.waitFor('rejoin n4', () => cluster.converged(), 20_000, () => views(cluster, 'n4'));
+    for (const n of cluster.live().filter((x) => x !== again)) {
+      const last = n.lines.filter((l) => l.event === 'member' && l.member === 'n4').at(-1)!;
+      assert.ok(Number(last.incarnation) > 0, `${n.id} holds n4 alive at incarnation ${last.incarnation}`);
+    }
+  });
 });
