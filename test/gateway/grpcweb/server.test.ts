@@ -72,3 +72,14 @@ for (const singlePort of [false, true]) {
     });
   });
 }
+
+describe('gateway/server and adapter options', () => {
+  it('refuse bad options by name at construction', async () => {
+    const { GrpcWebAdapter, GrpcWebOptionsError, MissingHandlerError } = await import('../../../gateway/grpcweb/index.js');
+    const { startGatewayServer, GatewayServerOptionsError } = await import('../../../gateway/server.js');
+    const { HuntService } = await import('../../../proto/gen/hunt.js');
+    assert.throws(() => new GrpcWebAdapter({ services: [], maxMessageBytes: 0, corsOrigins: [] }), (e: unknown) => e instanceof GrpcWebOptionsError && /maxMessageBytes must be a positive integer, got 0/.test(e.message));
+    assert.throws(() => new GrpcWebAdapter({ services: [{ definition: HuntService, implementation: {} }], maxMessageBytes: 10, corsOrigins: [] }), (e: unknown) => e instanceof MissingHandlerError && /ReportFix/.test(e.message));
+    await assert.rejects(startGatewayServer({ host: '127.0.0.1', grpcPort: 0, httpPort: 0, services: [], maxMessageBytes: 10, corsOrigins: [], connectionIdleMs: 0 }), (e: unknown) => e instanceof GatewayServerOptionsError && /connectionIdleMs/.test(e.message));
+  });
+});
