@@ -7,6 +7,7 @@ import { AskTimeoutError, HandlerError, HostClosedError, KindConflictError, Mail
 import { consoleLogger } from './logger.js';
 import { resolveHostOptions, validateKind, type HostOptions, type ResolvedHostOptions } from './options.js';
 import { PassivationWheel } from './passivation-wheel.js';
+import { RunQueue } from './run-queue.js';
 import type { ActorInspection, ActorMetrics, ActorRef, ActorSystem, AskOptions, Clock, HandledObserver, KindDef, Logger, OutboxSource } from './types.js';
 
 /** Marks "no copy taken" (undefined is a legitimate copy of an undefined state). */
@@ -23,8 +24,7 @@ export class ActorHost implements ActorSystem, HostServices {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly kinds = new Map<string, KindRuntime>();
-  private runQueue: Activation[] = [];
-  private runHead = 0;
+  private readonly runQueue = new RunQueue<Activation>();
   private drainScheduled = false;
   private draining = false;
   private turnNowMs = 0;
@@ -143,7 +143,7 @@ export class ActorHost implements ActorSystem, HostServices {
   /** Resolves once every message queued so far is handled and every write committed. */
   async flush(): Promise<void> {
     for (;;) {
-      if (this.runHead < this.runQueue.length || this.openBatch !== null || this.anyBusy()) {
+      if (this.runQueue.size > 0 || this.openBatch !== null || this.anyBusy()) {
         await new Promise<void>((resolve) => setImmediate(resolve));
       } else if (this.commitsInFlight.size > 0) {
         await Promise.all(this.commitsInFlight);
@@ -245,9 +245,9 @@ export class ActorHost implements ActorSystem, HostServices {
     const slice = this.options.actorSliceMessages;
     let budget = this.options.drainBudgetMessages;
     const queue = this.runQueue;
-    while (this.runHead < queue.length && budget > 0) {
-      const actor = queue[this.runHead]!;
-      queue[this.runHead++] = undefined as unknown as Activation;
+    while (budget > 0) {
+      const actor = queue.shift();
+      if (actor === undefined) break;
       actor.scheduled = false;
       if (actor.dead || actor.passivating) continue;
       budget -= this.runActor(actor, budget < slice ? budget : slice);
@@ -256,16 +256,9 @@ export class ActorHost implements ActorSystem, HostServices {
         queue.push(actor);
       }
     }
-    if (this.runHead === queue.length) {
-      queue.length = 0;
-      this.runHead = 0;
-    } else if (this.runHead > 4096) {
-      this.runQueue = queue.slice(this.runHead);
-      this.runHead = 0;
-    }
     this.draining = false;
     this.flushBatch();
-    if (this.runHead < this.runQueue.length) this.scheduleDrain();
+    if (queue.size > 0) this.scheduleDrain();
   }
 
   /** Handles up to `limit` messages of one actor; stops early at an async handler. Returns how many it took. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { PassivationWheel } from '../../../actors/runtime/passivation-wheel.js';
+import { RunQueue } from '../../../actors/runtime/run-queue.js';
 import { resolveHostOptions, validateKind, DEFAULT_MAILBOX_CAPACITY } from '../../../actors/runtime/options.js';
 import { InvalidRuntimeOptionError } from '../../../actors/runtime/errors.js';
 import type { SnapshotStore } from '../../../actors/store/snapshot-store.js';
@@ -51,5 +52,19 @@ describe('host options', () => {
       () => validateKind({ name: 'player', passivationIdleMs: 0, initialState: () => null, handle: () => null }),
       /kind player\.passivationIdleMs: must be a positive integer, got 0/,
     );
+  });
+});
+
+describe('run queue', () => {
+  it('keeps FIFO order across growth and wrap-around', () => {
+    const q = new RunQueue<number>();
+    const out: number[] = [];
+    for (let i = 0; i < 1_000; i++) q.push(i);
+    for (let i = 0; i < 600; i++) out.push(q.shift()!);
+    for (let i = 1_000; i < 3_000; i++) q.push(i); // wraps, then grows past 1024
+    assert.equal(q.size, 2_400);
+    for (let x = q.shift(); x !== undefined; x = q.shift()) out.push(x);
+    assert.deepEqual(out, Array.from({ length: 3_000 }, (_, i) => i));
+    assert.equal(q.size, 0);
   });
 });
