@@ -128,7 +128,7 @@ export function adminService(o: AdminServiceOptions) {
     }),
     leave(call: ServerWritableStream<{ dryRun: boolean }, unknown>) {
       const denied = authFail(call.metadata);
-      if (denied) return call.destroy(Object.assign(new Error(denied.details), denied));
+      if (denied) return void call.emit('error', Object.assign(new Error(denied.details), denied));
       if (call.request.dryRun) {
         call.write({ moved: 0, remaining: Object.values(t.drainPlan().actorsByKind).reduce((a, b) => a + b, 0), done: false });
         return call.end();
@@ -140,7 +140,7 @@ export function adminService(o: AdminServiceOptions) {
         (err) => {
           if (abort.signal.aborted) return;
           const f = toFail(err);
-          call.destroy(Object.assign(new Error(f.details), f));
+          call.emit('error', Object.assign(new Error(f.details), f));
         },
       );
     },
