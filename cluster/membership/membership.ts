@@ -17,7 +17,12 @@ export interface Member {
   readonly incarnation: number;
   readonly state: MemberState;
   readonly changedAtMs: number;
+  /** What the member said about itself at start (memberlist's NodeMeta); the node puts its gRPC address here. */
+  readonly meta?: string;
 }
+
+/** Largest member metadata, in bytes: it rides in every alive message and push-pull entry. @default 256 */
+export const MAX_MEMBER_META_BYTES = 256;
 
 interface Record {
   id: string;
@@ -25,6 +30,7 @@ interface Record {
   incarnation: number;
   state: MemberState;
   changedAtMs: number;
+  meta?: string;
   suspicion?: Suspicion;
 }
 
@@ -36,6 +42,8 @@ export interface MembershipOptions {
   clock: Clock;
   /** Uniform [0, 1); seeded in simulations. @default Math.random */
   random?: () => number;
+  /** This member's metadata, gossiped with its alive messages (at most MAX_MEMBER_META_BYTES). */
+  meta?: string;
 }
 
 /**
@@ -75,7 +83,10 @@ export class Membership {
     this.prober = new Prober(this, this.clock, this.counters);
     this.sync = new PushPull(this);
     const now = this.clock.now();
-    this.table.set(this.id, { id: this.id, addr: this.transport.address, incarnation: 0, state: 'alive', changedAtMs: now });
+    if (options.meta !== undefined && Buffer.byteLength(options.meta) > MAX_MEMBER_META_BYTES) {
+      throw new RangeError(`membership meta: at most ${MAX_MEMBER_META_BYTES} bytes, got ${Buffer.byteLength(options.meta)}`);
+    }
+    this.table.set(this.id, { id: this.id, addr: this.transport.address, incarnation: 0, state: 'alive', changedAtMs: now, meta: options.meta });
   }
 
   get address(): string {
@@ -83,7 +94,7 @@ export class Membership {
   }
 
   members(): Member[] {
-    return [...this.table.values()].map(({ id, addr, incarnation, state, changedAtMs }) => ({ id, addr, incarnation, state, changedAtMs }));
+    return [...this.table.values()].map(({ id, addr, incarnation, state, changedAtMs, meta }) => ({ id, addr, incarnation, state, changedAtMs, meta }));
   }
 
   /** Members currently alive or suspect (a suspect still owns its actors until declared dead). */
@@ -246,7 +257,7 @@ export class Membership {
       case 'pingReq':
         return this.prober.relay(msg.seq, msg.target, msg.addr, from);
       case 'alive':
-        return this.aliveNode(msg.id, msg.addr, msg.inc);
+        return this.aliveNode(msg.id, msg.addr, msg.inc, msg.meta);
       case 'suspect':
         return this.suspectNode(msg.id, msg.inc, msg.from);
       case 'dead':
@@ -258,13 +269,13 @@ export class Membership {
 
   /** memberlist mergeRemoteState: a remote "dead" becomes a suspicion here, so a live node can still refute. */
   merge(m: MemberWire, sender: string): void {
-    if (m.st === 'alive') this.aliveNode(m.id, m.addr, m.inc);
+    if (m.st === 'alive') this.aliveNode(m.id, m.addr, m.inc, m.meta);
     else if (m.st === 'left') this.deadNode(m.id, m.inc, m.id);
     else this.suspectNode(m.id, m.inc, sender);
   }
 
   snapshot(): MemberWire[] {
-    return [...this.table.values()].map((r) => ({ id: r.id, addr: r.addr, inc: r.incarnation, st: r.state }));
+    return [...this.table.values()].map((r) => ({ id: r.id, addr: r.addr, inc: r.incarnation, st: r.state, ...(r.meta !== undefined ? { meta: r.meta } : {}) }));
   }
 
   isKnown(id: string): boolean {
@@ -291,7 +302,7 @@ export class Membership {
 
   // ---- state rules (memberlist state.go aliveNode / suspectNode / deadNode) ----
 
-  private aliveNode(id: string, addr: string, inc: number): void {
+  private aliveNode(id: string, addr: string, inc: number, meta?: string): void {
     if (id === this.id) {
       if (this.leaving) return;
       const self = this.table.get(this.id)!;
@@ -304,9 +315,9 @@ export class Membership {
     }
     const r = this.table.get(id);
     if (!r) {
-      this.table.set(id, { id, addr, incarnation: inc, state: 'alive', changedAtMs: this.clock.now() });
+      this.table.set(id, { id, addr, incarnation: inc, state: 'alive', changedAtMs: this.clock.now(), meta });
       this.prober.added(id);
-      this.broadcasts.queue(id, { t: 'alive', id, addr, inc });
+      this.broadcasts.queue(id, { t: 'alive', id, addr, inc, meta });
       this.events.emit({ type: 'alive', id, addr, incarnation: inc, atMs: this.clock.now() });
       return;
     }
@@ -315,7 +326,8 @@ export class Membership {
       return;
     }
     r.addr = addr;
-    this.broadcasts.queue(id, { t: 'alive', id, addr, inc });
+    if (meta !== undefined) r.meta = meta;
+    this.broadcasts.queue(id, { t: 'alive', id, addr, inc, meta: r.meta });
     this.setState(r, 'alive', inc);
   }
 
@@ -366,7 +378,7 @@ export class Membership {
   private refute(accusedInc: number): void {
     const self = this.table.get(this.id)!;
     self.incarnation = Math.max(self.incarnation, accusedInc) + 1;
-    this.broadcasts.queue(this.id, { t: 'alive', id: this.id, addr: self.addr, inc: self.incarnation });
+    this.broadcasts.queue(this.id, { t: 'alive', id: this.id, addr: self.addr, inc: self.incarnation, meta: self.meta });
   }
 
   private setState(r: Record, state: MemberState, inc: number): void {

@@ -6,6 +6,8 @@ export interface MemberWire {
   addr: string;
   inc: number;
   st: MemberState;
+  /** The member's opaque metadata (memberlist's NodeMeta), e.g. its gRPC address. */
+  meta?: string;
 }
 
 export type Message =
@@ -13,7 +15,7 @@ export type Message =
   | { t: 'ack'; seq: number }
   | { t: 'nack'; seq: number }
   | { t: 'pingReq'; seq: number; target: string; addr: string }
-  | { t: 'alive'; id: string; addr: string; inc: number }
+  | { t: 'alive'; id: string; addr: string; inc: number; meta?: string }
   | { t: 'suspect'; id: string; inc: number; from: string }
   /** `from === id` means the member left gracefully. */
   | { t: 'dead'; id: string; inc: number; from: string }

@@ -25,6 +25,8 @@ export interface SimClusterOptions extends MemoryNetworkOptions {
   seed: number;
   config: MembershipConfig;
   clusterKey?: string;
+  /** Metadata of node i (e.g. its gRPC address); none when absent. */
+  meta?: (i: number) => string;
 }
 
 /**
@@ -46,6 +48,7 @@ export function simCluster(options: SimClusterOptions): SimCluster {
       transport: network.attach(address),
       clock: scheduler.clockFor(address),
       random: scheduler.random,
+      meta: options.meta?.(i),
     });
     nodes.push({ id, address, membership });
   }

@@ -41,6 +41,16 @@ describe('membership/simulation (in-memory network, simulated time, seeded)', ()
     for (const n of cluster.nodes) assert.equal(n.membership.metrics().suspicionsRaised, 0, `${n.id} raised a suspicion`);
   });
 
+  it('member metadata (the node\'s gRPC address) reaches every member, through gossip and push-pull', () => {
+    cluster = simCluster({ n: 12, seed: 5, config: lanDefaults(), meta: (i) => `127.0.0.1:${7100 + i}` });
+    converge(cluster, '12-node start with metadata');
+    for (const observer of cluster.nodes) {
+      const metas = observer.membership.members().map((m) => `${m.id}=${m.meta}`).sort();
+      const expected = cluster.nodes.map((n, i) => `${n.id}=127.0.0.1:${7100 + i}`).sort();
+      assert.deepEqual(metas, expected, `${observer.id}'s view of member metadata`);
+    }
+  });
+
   it('a crashed node is declared dead by every other node within the worst-case formula', () => {
     cluster = simCluster({ n: 20, seed: 11, config: lanDefaults() });
     converge(cluster, '20-node start');
