@@ -19,7 +19,9 @@ import type { StoreOp } from '../../actors/store/snapshot-store.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const MESSAGES = 2_000_000;
+const MESSAGES = 1_000_000;
+/** Quarry and nact alternate this many times per workload; the best of each counts (the machine is shared and noisy). */
+const ROUNDS = 2;
 const CHUNK = 10_000; // = the default mailboxCapacity, so one actor never overflows
 const MANY = 10_000;
 const HEAP_ACTORS = 100_000;
@@ -240,10 +242,16 @@ async function restartReadyMs(): Promise<number> {
 export async function run(_options: BenchOptions): Promise<BenchResult> {
   const figures: Record<string, number> = {};
   const notes: string[] = [];
-  figures['msgsPerSec.1actor'] = await quarryMsgsPerSec(1);
-  figures['nactMsgsPerSec.1actor'] = await nactMsgsPerSec(1);
-  figures['msgsPerSec.10kActors'] = await quarryMsgsPerSec(MANY);
-  figures['nactMsgsPerSec.10kActors'] = await nactMsgsPerSec(MANY);
+  for (const [variant, actors] of [['1actor', 1], ['10kActors', MANY]] as const) {
+    let quarry = 0;
+    let baseline = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      quarry = Math.max(quarry, await quarryMsgsPerSec(actors));
+      baseline = Math.max(baseline, await nactMsgsPerSec(actors));
+    }
+    figures[`msgsPerSec.${variant}`] = quarry;
+    figures[`nactMsgsPerSec.${variant}`] = baseline;
+  }
   figures.heapBytesPerIdleActor = Math.round((await child(['heap', 'quarry'], ['--expose-gc'])).bytes!);
   figures.nactHeapBytesPerIdleActor = Math.round((await child(['heap', 'nact'], ['--expose-gc'])).bytes!);
   const act = await activations();
