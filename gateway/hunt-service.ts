@@ -8,6 +8,19 @@ import { cursorFromSubscribeRequest, eventEnvelope } from './notify/cursor.js';
 import type { Notifier, NotifyEvent, PlayerStream } from './notify/notifier.js';
 import type { ServiceBinding } from './grpcweb/index.js';
 import { isInternal, toGrpcError } from './errors.js';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+
+const tracer = trace.getTracer('quarry.gateway');
+
+/** gRPC metadata as a trace carrier: a client may send `traceparent` to join its own trace. */
+function traceContextOf(metadata: Metadata) {
+  const carrier: Record<string, string> = {};
+  for (const key of ['traceparent', 'tracestate']) {
+    const v = metadata.get(key)[0];
+    if (typeof v === 'string') carrier[key] = v;
+  }
+  return propagation.extract(context.active(), carrier);
+}
 
 export interface HuntServiceDeps {
   game: HuntGame;
@@ -44,10 +57,22 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
   const unary =
     <Req, Res>(method: string, body: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-      body(call).then(
-        (res) => callback(null, res),
-        (err) => callback(fail(method, err, call.metadata)),
-      );
+      // One span per edge call; actor sends inside it carry its context to every actor and node the call reaches.
+      tracer.startActiveSpan(`Hunt/${method}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': method } }, traceContextOf(call.metadata), (span) => {
+        body(call).then(
+          (res) => {
+            span.end();
+            callback(null, res);
+          },
+          (err) => {
+            const status = fail(method, err, call.metadata);
+            span.setAttribute('rpc.grpc.status_code', status.code);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: status.details });
+            span.end();
+            callback(status);
+          },
+        );
+      });
     };
 
   const implementation: HuntServer = {

@@ -23,6 +23,9 @@ export function registerNode(program: Command): void {
       throw err;
     }
     const logger = createLogger({ level: config.ops.logLevel, nodeId: config.node.id });
+    // Tracing starts before the node's modules load, as OpenTelemetry wants; it is a no-op unless enabled.
+    const { startTracing } = await import('../../ops/telemetry/tracing.js');
+    const tracing = startTracing({ enabled: config.ops.tracingEnabled, sampleRatio: config.ops.tracingSampleRatio, nodeId: config.node.id });
     const { startNode } = await import('../../cluster/node.js');
     const { startQuarryNode } = await import('../node-process.js');
     const handle = await startNode(config, logger, opts.join);
@@ -45,6 +48,7 @@ export function registerNode(program: Command): void {
       quarry
         .stop()
         .then(() => handle.leave())
+        .then(() => tracing.shutdown())
         .then(
         () => process.exit(0),
         (err: unknown) => {
