@@ -130,46 +130,54 @@ function handleFix(deps: PlayerDeps, fix: Fix, ctx: Ctx): FixAck | Promise<FixAc
     const b = index.beacons.get(s.beaconId)!;
     return { beaconId: s.beaconId, distanceM: distanceFromRssiM(b.txPowerDbm, s.rssiDbm, b.pathLossExponent) };
   });
-  const before = session.closest.currentBeaconId;
-  session.closest = chooseClosest(session.closest, distances, options.hysteresis);
+  const previous = session.closest;
+  session.closest = chooseClosest(previous, distances, options.hysteresis);
   const current = session.closest.currentBeaconId;
   ctx.session = session;
-  if (current === null || current === before) return ack(ctx, true);
-  return visit(deps, ctx, current, fix, nowMs);
+  if (current === null || current === previous.currentBeaconId) return ack(ctx, true);
+  return visit(deps, ctx, current, fix, nowMs, previous);
 }
 
-async function visit(deps: PlayerDeps, ctx: Ctx, beaconId: string, fix: Fix, atMs: number): Promise<FixAck> {
+async function visit(deps: PlayerDeps, ctx: Ctx, beaconId: string, fix: Fix, atMs: number, previous: ClosestState): Promise<FixAck> {
   const { index } = deps;
   const playerId = ctx.self.key;
   const user = userChannel(playerId);
   const buildingId = index.beacons.get(beaconId)!.buildingId;
+  let outcome: { awards: Award[]; claims: string[]; visitPoints: boolean };
+  try {
+    const prior = ctx.state.visits[beaconId];
+    const reply = await ctx.ask(refTo(deps.beacon, beaconId), {
+      type: 'visit',
+      playerId,
+      fixSeq: fix.clientSeq,
+      atMs,
+      firstVisit: prior === undefined,
+      lastPointsAtMs: prior?.lastPointsAtMs ?? null,
+    });
+    if (!reply.inHunt) return ack(ctx, true);
+    outcome = { awards: [...reply.awards], claims: [], visitPoints: reply.awards.length > 0 };
+    // The building decides, in the order claims reach it: exactly `capacity` succeed however many race.
+    for (const treasureId of reply.treasureIds) {
+      const claim = (await ctx.ask(refTo(deps.building, buildingId), { type: 'claim', playerId, treasureId, beaconId, fixSeq: fix.clientSeq, atMs })) as ClaimReply;
+      // "alreadyClaimed" without the claim in the profile repairs a profile that missed a granted claim.
+      const mine = claim.result === 'granted' || (claim.result === 'alreadyClaimed' && !ctx.state.claims.includes(treasureId));
+      if (!mine) continue;
+      outcome.claims.push(treasureId);
+      const points = index.treasures.get(treasureId)?.points ?? 0;
+      if (points !== 0) outcome.awards.push({ beaconId, points, reason: `treasure:${treasureId}` });
+    }
+  } catch (err) {
+    // Nothing was recorded: step back so the next fix tries this visit again instead of treating it as done.
+    ctx.session.closest = previous;
+    throw err;
+  }
+  const { awards, claims } = outcome;
   if (ctx.session.buildingId !== buildingId) {
     ctx.session.buildingId = buildingId;
     ctx.emit(user, { $case: 'buildingEntered', value: buildingId });
   }
-  const prior = ctx.state.visits[beaconId];
-  const reply = await ctx.ask(refTo(deps.beacon, beaconId), {
-    type: 'visit',
-    playerId,
-    fixSeq: fix.clientSeq,
-    atMs,
-    firstVisit: prior === undefined,
-    lastPointsAtMs: prior?.lastPointsAtMs ?? null,
-  });
-  if (!reply.inHunt) return ack(ctx, true);
-  const visitAwards = reply.awards;
-  const claims: string[] = [];
-  const awards = [...visitAwards];
-  // The building decides, in the order claims reach it: exactly `capacity` succeed however many race.
-  for (const treasureId of reply.treasureIds) {
-    const claim = (await ctx.ask(refTo(deps.building, buildingId), { type: 'claim', playerId, treasureId, beaconId, fixSeq: fix.clientSeq, atMs })) as ClaimReply;
-    if (claim.result !== 'granted') continue;
-    claims.push(treasureId);
-    const points = index.treasures.get(treasureId)?.points ?? 0;
-    if (points !== 0) awards.push({ beaconId, points, reason: `treasure:${treasureId}` });
-  }
   const scoreBefore = ctx.state.score;
-  ctx.persist({ type: 'visited', beaconId, atMs, fixSeq: fix.clientSeq, awards, claims, visitPoints: visitAwards.length > 0 });
+  ctx.persist({ type: 'visited', beaconId, atMs, fixSeq: fix.clientSeq, awards, claims, visitPoints: outcome.visitPoints });
   let running = scoreBefore;
   for (const a of awards) {
     running += a.points;

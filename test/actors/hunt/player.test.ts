@@ -163,6 +163,22 @@ describe('hunt: player actor (real LMDB, fake clock)', function () {
     assert.deepEqual(trail.map((t) => t.atMs), [T0, T0 + 90 * MIN]);
   });
 
+  it('a claim the building granted but the profile missed (crash between the two commits) is repaired on the next visit', async () => {
+    const building = h.host.ref(h.game.kinds.building, 'hq');
+    const granted = await h.host.ask(building, { type: 'claim', playerId: 'zed', treasureId: 'crown', beaconId: 'vault', fixSeq: 1, atMs: T0 });
+    assert.equal('result' in granted && granted.result, 'granted');
+    const ack = await h.game.reportFix('zed', h.fixAt('vault', 2));
+    assert.deepEqual(ack.claimedTreasures, ['crown']);
+    assert.deepEqual(ack.awards.map((a) => a.reason), ['first-visit', 'treasure:crown']);
+    const list = await h.game.treasureList('hq');
+    assert.deepEqual(list.treasures[0]!.claimedBy, ['zed'], 'still one claim');
+    await h.advance(11_000);
+    await h.game.reportFix('zed', h.fixAt('h1', 3));
+    await h.advance(11 * MIN);
+    const again = await h.game.reportFix('zed', h.fixAt('vault', 4));
+    assert.deepEqual(again.claimedTreasures, [], 'repaired once, never twice');
+  });
+
   it('bad player ids are refused before they become channel names', async () => {
     await assert.rejects(h.game.reportFix('a.b', h.fixAt('h1', 1)), { name: 'InvalidHuntRequestError', reason: 'badPlayerId' });
     await assert.rejects(h.game.treasureList('nope'), { name: 'InvalidHuntRequestError', reason: 'unknownBuilding' });
