@@ -17,6 +17,7 @@ import type { AdminTarget } from '../../../../ops/admin/target.js';
 import { createInspectorHandler } from '../../../../ops/inspector/handler.js';
 import { RecentMessages } from '../../../../ops/inspector/recent-messages.js';
 import { ProcessSampler } from '../../../../ops/process-metrics.js';
+import { loadConfig, nodeConfig } from '../../../../ops/config/index.js';
 
 export const OPERATOR_TOKEN = 'admin-test-operator-token-0123456789';
 export const SAMPLE_HUNT_FILE = fileURLToPath(new URL('../../../../actors/hunt/samples/city-hunt.json', import.meta.url));
@@ -36,11 +37,12 @@ export interface AdminNode {
 
 export async function startAdminNode(nodeId = 'n1'): Promise<AdminNode> {
   const dir = mkdtempSync(join(tmpdir(), 'quarry-admin-'));
-  const hunt = loadHuntFile(SAMPLE_HUNT_FILE);
-  const kinds = huntKinds(hunt, { sessionTtlMinutes: 30, leaderboardStalenessMs: 5000 });
-  const store = openLmdbStore({ path: dir, mapSizeMb: 64, auditRetentionDays: 7 });
+  const config = nodeConfig(loadConfig({ flags: { 'ops.allowDevSecrets': true, 'ops.operatorToken': OPERATOR_TOKEN, 'node.id': nodeId, 'node.dataDir': dir, 'hunt.file': SAMPLE_HUNT_FILE } }));
+  const hunt = loadHuntFile(config.hunt.file);
+  const kinds = huntKinds(hunt, { sessionTtlMinutes: config.hunt.sessionTtlMinutes, leaderboardStalenessMs: config.hunt.leaderboardStalenessMs });
+  const store = openLmdbStore({ path: dir, mapSizeMb: config.store.mapSizeMb, auditRetentionDays: config.store.auditRetentionDays });
   const clock = systemClock();
-  const host = new ActorHost({ store, clock, logger: memoryLogger(), kinds: kinds.all });
+  const host = new ActorHost({ store, clock, logger: memoryLogger(), kinds: kinds.all, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
   const game = new HuntGame(kinds, { system: host, clock, audit: store });
   const recent = new RecentMessages();
   const unobserve = host.observeHandled(recent);
@@ -50,7 +52,7 @@ export async function startAdminNode(nodeId = 'n1'): Promise<AdminNode> {
   let inspector!: ReturnType<typeof createInspectorHandler>;
   // The gRPC port is known only after listening; the service reads the target lazily through this holder.
   const lazy = new Proxy({} as AdminTarget, { get: (_o, p) => (target as never)[p] });
-  admin = adminService({ target: lazy, operatorToken: OPERATOR_TOKEN });
+  admin = adminService({ target: lazy, operatorToken: config.ops.operatorToken });
   const edge = await startGatewayServer({
     host: '127.0.0.1', grpcPort: 0, httpPort: 0, services: [admin], maxMessageBytes: 4 * 1024 * 1024, corsOrigins: [],
     httpFallback: (req, res) => {
@@ -59,7 +61,7 @@ export async function startAdminNode(nodeId = 'n1'): Promise<AdminNode> {
   });
   const grpcAddress = `127.0.0.1:${edge.grpcPort}`;
   target = nodeTarget({ nodeId, adminAddress: grpcAddress, host, store, sampler, recent });
-  inspector = createInspectorHandler(target, OPERATOR_TOKEN);
+  inspector = createInspectorHandler(target, config.ops.operatorToken);
   const beacon = hunt.beacons[0]!;
   return {
     nodeId, grpcAddress, httpUrl: `http://127.0.0.1:${edge.httpPort}`, host, game, target, edge,
