@@ -38,7 +38,7 @@ export function exportActor(store: SnapshotStore, def: KindDef<any, any, any, an
 /**
  * Starts this node's ownership term of `(kind, key)` from the newest of `candidates` (local and remote exports):
  * writes it as a snapshot whose seq is above every candidate's by `TERM_SEQ_GAP`. Stale local journal entries stay
- * below the snapshot's seq and are never replayed. Nothing is written when no candidate holds anything.
+ * below the snapshot's seq and are never replayed (nor deleted: see below). Nothing is written when no candidate holds anything.
  */
 export async function startTerm(store: SnapshotStore, def: KindDef<any, any, any, any, any>, key: string, candidates: readonly ExportedActor[]): Promise<number> {
   let best: ExportedActor | undefined;
@@ -46,7 +46,8 @@ export async function startTerm(store: SnapshotStore, def: KindDef<any, any, any
   if (best === undefined || best.snapshot === undefined) return 0;
   const record = decodeSnapshot(best.snapshot, `${def.name}/${key}`);
   const seq = best.seq + TERM_SEQ_GAP;
-  const local = store.readSnapshot(def.name, key);
-  await store.commit([{ t: 'snapshot', kind: def.name, key, bytes: encodeSnapshot({ ...record, seq }), seq, pruneAfterSeq: Math.max(local?.seq ?? 0, seq - TERM_SEQ_GAP) }]);
+  // No journal pruning here: the store deletes a seq range one entry at a time, and the gap is a million wide.
+  // Older local entries stay below the snapshot's seq, where activation never reads.
+  await store.commit([{ t: 'snapshot', kind: def.name, key, bytes: encodeSnapshot({ ...record, seq }), seq, pruneAfterSeq: seq }]);
   return seq;
 }

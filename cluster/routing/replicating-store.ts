@@ -7,6 +7,9 @@ export interface ReplicaTargets {
   replicasOf(kind: string, key: string): readonly string[];
   /** Ring epoch; a replica that has not seen an actor's full state in this epoch gets it before any delta. */
   readonly epoch: number;
+  isOwner(kind: string, key: string): boolean;
+  /** The ring has members to replicate to, so `replicated` durability must find one. */
+  readonly expectsReplica: boolean;
   /** Commits `ops` on `nodeId`; resolves once the replica committed them. */
   replicate(nodeId: string, ops: ReplicaOp[]): Promise<void>;
   /** `replicated` durability: a commit resolves only after one replica has it. */
@@ -66,7 +69,10 @@ export class ReplicatingStore implements SnapshotStore {
     const targets = this.targets;
     if (targets === undefined) return;
     const perNode = this.split(targets, ops);
-    if (perNode.size === 0) return;
+    if (perNode.size === 0) {
+      if (targets.waitForReplica && targets.expectsReplica && ops.some((op) => replicable(op) && targets.isOwner(op.kind, op.key))) throw new ReplicationUnavailableError('no replica link is up');
+      return;
+    }
     const sends = [...perNode].map(([nodeId, nodeOps]) =>
       targets.replicate(nodeId, nodeOps).catch((err: unknown) => {
         targets.onReplicationError(nodeId, err);
@@ -84,7 +90,7 @@ export class ReplicatingStore implements SnapshotStore {
     }
     const perNode = new Map<string, ReplicaOp[]>();
     for (const op of ops) {
-      if (op.t !== 'journal' && op.t !== 'snapshot' && op.t !== 'session') continue;
+      if (!replicable(op)) continue;
       for (const nodeId of targets.replicasOf(op.kind, op.key)) {
         let list = perNode.get(nodeId);
         if (list === undefined) perNode.set(nodeId, (list = []));
@@ -109,4 +115,14 @@ export class ReplicatingStore implements SnapshotStore {
     for (const e of this.inner.readJournal(kind, key, snap?.seq ?? 0)) out.push({ t: 'journal', kind, key, seq: e.seq, event: e.event });
     return out;
   }
+}
+
+function replicable(op: StoreOp): op is ReplicaOp {
+  return op.t === 'journal' || op.t === 'snapshot' || op.t === 'session';
+}
+
+/** `replicated` durability, but no replica could be reached: the writes are local only and not acknowledged. */
+export class ReplicationUnavailableError extends Error {
+  override readonly name = 'ReplicationUnavailableError';
+  readonly code = 'REPLICATION_UNAVAILABLE';
 }

@@ -173,10 +173,25 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
   // ---- ReplicaTargets ----
 
   replicasOf(kind: string, key: string): readonly string[] {
-    if (this.options.replicationFactor < 2) return [];
-    const owners = successors(this.ring, kind, key, this.options.replicationFactor);
+    const want = this.options.replicationFactor - 1;
+    if (want < 1 || this.ring.members.length < 2) return [];
+    const owners = successors(this.ring, kind, key, this.ring.members.length);
     if (owners[0] !== this.nodeId) return [];
-    return owners.slice(1);
+    // A successor whose link is down (crashed, not yet declared dead) is skipped for the next one, which gets a base.
+    const out: string[] = [];
+    for (let i = 1; i < owners.length && out.length < want; i++) {
+      const state = this.transport.linkState(owners[i]!);
+      if (state === 'up' || state === 'connecting') out.push(owners[i]!);
+    }
+    return out;
+  }
+
+  isOwner(kind: string, key: string): boolean {
+    return ownerOf(this.ring, kind, key) === this.nodeId;
+  }
+
+  get expectsReplica(): boolean {
+    return this.options.replicationFactor > 1 && this.ring.members.length > 1;
   }
 
   async replicate(nodeId: string, ops: ReplicaOp[]): Promise<void> {
