@@ -9,8 +9,8 @@ import { buildingChannel, type BuildingEvent, type BuildingMsg, type BuildingRep
 export interface BuildingState {
   /** Increases with every change (proto `TreasureList.version`). */
   version: number;
-  /** Treasure id → players who claimed it, in order. */
-  claims: Record<string, string[]>;
+  /** Treasure id → players who claimed it, in order. A Map: ids are data, and `constructor` must not find Object's. */
+  claims: Map<string, string[]>;
 }
 
 export type BuildingKind = KindDef<BuildingState, BuildingMsg, BuildingReply, BuildingEvent>;
@@ -20,16 +20,18 @@ export function treasureList(index: HuntIndex, buildingId: string, state: Buildi
   return {
     buildingId,
     version: state.version,
-    treasures: (def?.treasures ?? []).map((t) => ({ id: t.id, name: t.name, capacity: t.capacity, claimedBy: [...(state.claims[t.id] ?? [])] })),
+    treasures: (def?.treasures ?? []).map((t) => ({ id: t.id, name: t.name, capacity: t.capacity, claimedBy: [...(state.claims.get(t.id) ?? [])] })),
   };
 }
 
 export function buildingKind(index: HuntIndex): BuildingKind {
   return defineKind<BuildingState, BuildingMsg, BuildingReply, BuildingEvent>({
     name: 'building',
-    initialState: () => ({ version: 0, claims: {} }),
+    initialState: () => ({ version: 0, claims: new Map() }),
     apply(state, e) {
-      (state.claims[e.treasureId] ??= []).push(e.playerId);
+      const list = state.claims.get(e.treasureId);
+      if (list) list.push(e.playerId);
+      else state.claims.set(e.treasureId, [e.playerId]);
       state.version += 1;
       return state;
     },
@@ -38,7 +40,7 @@ export function buildingKind(index: HuntIndex): BuildingKind {
       if (msg.type === 'list') return treasureList(index, buildingId, ctx.state);
       const t = index.treasures.get(msg.treasureId);
       let result: ClaimReply['result'];
-      const claimed = ctx.state.claims[msg.treasureId] ?? [];
+      const claimed = ctx.state.claims.get(msg.treasureId) ?? [];
       if (!t || t.buildingId !== buildingId) result = 'unknownTreasure';
       else if (claimed.includes(msg.playerId)) result = 'alreadyClaimed';
       else if (claimed.length >= t.capacity) result = 'soldOut';

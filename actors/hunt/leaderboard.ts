@@ -13,7 +13,8 @@ import { refTo } from './refs.js';
  * so polling every `leaderboardStalenessMs / 2` with `maxAgeMs = leaderboardStalenessMs / 2` bounds it.
  */
 export interface ShardState {
-  scores: Record<string, number>;
+  /** Player id → latest score. A Map: player ids are data, and `__proto__` must be a player like any other. */
+  scores: Map<string, number>;
 }
 
 export type ShardKind = KindDef<ShardState, ShardMsg, ShardReply, ShardEvent>;
@@ -25,20 +26,21 @@ export function shardKind(topMax: number): ShardKind {
     // A shard's snapshot holds all its players' scores; taking one every 100 updates would re-serialise the whole
     // map every 100 awards. Replaying up to 2000 tiny score events on activation is cheaper.
     snapshotEveryMessages: 2_000,
-    initialState: () => ({ scores: {} }),
+    initialState: () => ({ scores: new Map() }),
     apply(state, e) {
-      state.scores[e.playerId] = e.score;
+      state.scores.set(e.playerId, e.score);
       return state;
     },
     handle(msg, ctx): ShardReply {
       switch (msg.type) {
         case 'score':
-          if (ctx.state.scores[msg.playerId] !== msg.score) ctx.persist({ type: 'score', playerId: msg.playerId, score: msg.score });
+          if (ctx.state.scores.get(msg.playerId) !== msg.score) ctx.persist({ type: 'score', playerId: msg.playerId, score: msg.score });
           return;
         case 'get':
-          return ctx.state.scores[msg.playerId] ?? null;
+          return ctx.state.scores.get(msg.playerId) ?? null;
         case 'summary': {
-          const entries: ScoreEntry[] = Object.entries(ctx.state.scores).map(([playerId, score]) => ({ playerId, score }));
+          const entries: ScoreEntry[] = [];
+          for (const [playerId, score] of ctx.state.scores) entries.push({ playerId, score });
           const scoresDesc = sortDesc(entries.map((e) => e.score));
           const summary: ShardSummary = { top: topEntries(entries, scoresDesc, Math.min(msg.topN, topMax)), scoresDesc, asOfMs: ctx.now() };
           return summary;

@@ -25,8 +25,8 @@ export interface PlayerProfile {
   lastSeq: number;
   achievements: string[];
   claims: string[];
-  /** Beacon id → visits and when it last gave visit points (for the repeat cooldown). */
-  visits: Record<string, { count: number; lastPointsAtMs: number | null }>;
+  /** Beacon id → visits and when it last gave visit points (for the repeat cooldown). A Map: ids are data. */
+  visits: Map<string, { count: number; lastPointsAtMs: number | null }>;
   /** Visits still inside the widest `distinctBeaconsWithin` window. */
   recent: RecentVisit[];
   completedAtMs: number | null;
@@ -55,8 +55,8 @@ export function applyPlayerEvent(state: PlayerProfile, e: PlayerEvent, recentKee
   state.lastSeq = Math.max(state.lastSeq, e.fixSeq);
   switch (e.type) {
     case 'visited': {
-      const prior = state.visits[e.beaconId];
-      state.visits[e.beaconId] = { count: (prior?.count ?? 0) + 1, lastPointsAtMs: e.visitPoints ? e.atMs : (prior?.lastPointsAtMs ?? null) };
+      const prior = state.visits.get(e.beaconId);
+      state.visits.set(e.beaconId, { count: (prior?.count ?? 0) + 1, lastPointsAtMs: e.visitPoints ? e.atMs : (prior?.lastPointsAtMs ?? null) });
       for (const a of e.awards) state.score += a.points;
       for (const c of e.claims) if (!state.claims.includes(c)) state.claims.push(c);
       if (recentKeepMs > 0) state.recent = pruneRecent(state.recent, e.atMs, recentKeepMs).concat({ beaconId: e.beaconId, atMs: e.atMs });
@@ -79,7 +79,7 @@ export function playerKind(deps: PlayerDeps): PlayerKind {
   const { index, options } = deps;
   return defineKind<PlayerProfile, PlayerMsg, PlayerReply, PlayerEvent, PlayerSession>({
     name: 'player',
-    initialState: () => ({ score: 0, lastSeq: 0, achievements: [], claims: [], visits: {}, recent: [], completedAtMs: null }),
+    initialState: () => ({ score: 0, lastSeq: 0, achievements: [], claims: [], visits: new Map(), recent: [], completedAtMs: null }),
     apply: (state, e) => applyPlayerEvent(state, e, index.recentVisitsKeepMs),
     session: {
       ttlMs: options.sessionTtlMinutes * 60_000,
@@ -99,7 +99,7 @@ function view(ctx: Ctx): PlayerView {
     score: s.score,
     achievements: [...s.achievements],
     claims: [...s.claims],
-    visitedBeacons: Object.keys(s.visits).length,
+    visitedBeacons: s.visits.size,
     lastSeq: s.lastSeq,
     completedAtMs: s.completedAtMs,
     session: {
@@ -145,7 +145,7 @@ async function visit(deps: PlayerDeps, ctx: Ctx, beaconId: string, fix: Fix, atM
   const buildingId = index.beacons.get(beaconId)!.buildingId;
   let outcome: { awards: Award[]; claims: string[]; visitPoints: boolean };
   try {
-    const prior = ctx.state.visits[beaconId];
+    const prior = ctx.state.visits.get(beaconId);
     const reply = await ctx.ask(refTo(deps.beacon, beaconId), {
       type: 'visit',
       playerId,
@@ -189,7 +189,7 @@ async function visit(deps: PlayerDeps, ctx: Ctx, beaconId: string, fix: Fix, atM
   const earned = new Set(ctx.state.achievements);
   const achieved = newAchievements(index, {
     atMs,
-    hasVisited: (id) => ctx.state.visits[id] !== undefined,
+    hasVisited: (id) => ctx.state.visits.has(id),
     recent: ctx.state.recent,
     earned,
   });

@@ -37,6 +37,18 @@ describe('hunt: sharded leaderboard (real LMDB, fake clock)', function () {
     assert.deepEqual(after.own, { playerId: 'r11', score: 200, rank: 4 });
   });
 
+  it('player ids that are Object.prototype names are players like any other', async () => {
+    for (const p of ['__proto__', 'constructor', 'toString']) {
+      const ack = await h.game.reportFix(p, h.fixAt('h1', 1));
+      assert.deepEqual([ack.score, ack.awards.length], [100, 1], p);
+    }
+    await h.advance(1_000);
+    for (const p of ['__proto__', 'constructor', 'toString']) assert.deepEqual((await h.game.leaderboard(p, 3)).own, { playerId: p, score: 100, rank: 1 });
+    await h.restart();
+    assert.equal((await h.game.profile('constructor')).visitedBeacons, 1);
+    assert.deepEqual((await h.game.leaderboard('__proto__', 3)).own, { playerId: '__proto__', score: 100, rank: 1 });
+  });
+
   it('refuses a topN outside [1, leaderboardMaxTopN]', async () => {
     await assert.rejects(h.game.leaderboard('x', 0), { name: 'InvalidHuntRequestError', reason: 'badTopN' });
     await assert.rejects(h.game.leaderboard('x', 101), { name: 'InvalidHuntRequestError', reason: 'badTopN' });
