@@ -4,6 +4,7 @@
  * This lives in scripts/ because it is the one place allowed to import every layer (ARCHITECTURE.md's table:
  * cluster may not import gateway, so the whole process cannot be assembled inside cluster/).
  */
+import { trace } from '@opentelemetry/api';
 import { ActorHost, systemClock, type Clock, type Logger } from '../actors/runtime/index.js';
 import { openLmdbStore } from '../actors/store/index.js';
 import { HuntGame, huntKinds, loadHuntFile } from '../actors/hunt/index.js';
@@ -33,7 +34,8 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, clock:
   const kinds = huntKinds(hunt, { sessionTtlMinutes: config.hunt.sessionTtlMinutes, leaderboardStalenessMs: config.hunt.leaderboardStalenessMs });
 
   const store = openLmdbStore({ path: config.node.dataDir, mapSizeMb: config.store.mapSizeMb, auditRetentionDays: config.store.auditRetentionDays });
-  const host = new ActorHost({ store, clock, logger, kinds: kinds.all, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
+  const tracer = config.ops.tracingEnabled ? trace.getTracer('quarry.runtime') : undefined;
+  const host = new ActorHost({ store, clock, logger, tracer, kinds: kinds.all, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
   const game = new HuntGame(kinds, { system: host, clock, audit: store });
 
   const notifier: Notifier =

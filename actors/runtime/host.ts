@@ -8,6 +8,8 @@ import { consoleLogger } from './logger.js';
 import { resolveHostOptions, validateKind, type HostOptions, type ResolvedHostOptions } from './options.js';
 import { PassivationWheel } from './passivation-wheel.js';
 import { RunQueue } from './run-queue.js';
+import { context, endSpan, startHandleSpan, TracedMessage, wrapIfTraced } from './tracing.js';
+import type { Span, Tracer } from '@opentelemetry/api';
 import type { ActorInspection, ActorMetrics, ActorRef, ActorSystem, AskOptions, Clock, HandledObserver, KindDef, Logger, OutboxSource } from './types.js';
 
 /** Marks "no copy taken" (undefined is a legitimate copy of an undefined state). */
@@ -38,10 +40,13 @@ export class ActorHost implements ActorSystem, HostServices {
   private closed = false;
   private readonly drainFn = () => this.drain();
   private observer: HandledObserver | null = null;
+  /** Set only when tracing is on; then messages sent inside a span carry its context (see tracing.ts). */
+  private readonly tracer: Tracer | undefined;
 
   constructor(options: HostOptions) {
     this.options = resolveHostOptions(options);
     this.store = options.store;
+    this.tracer = options.tracer;
     this.clock = options.clock ?? systemClock();
     this.logger = options.logger ?? consoleLogger();
     for (const kind of options.kinds ?? []) this.register(kind);
@@ -222,7 +227,7 @@ export class ActorHost implements ActorSystem, HostServices {
 
   private enqueue(actor: Activation, msg: unknown, reply: AskReply | undefined): void {
     if (actor.tail - actor.head >= this.options.mailboxCapacity * 2) throw new MailboxFullError(actor.id, this.options.mailboxCapacity);
-    actor.enqueue(msg, reply);
+    actor.enqueue(this.tracer === undefined ? msg : wrapIfTraced(msg, this.clock.now()), reply);
     if (!actor.scheduled && !actor.busy && !actor.passivating) this.schedule(actor);
   }
 
@@ -269,8 +274,14 @@ export class ActorHost implements ActorSystem, HostServices {
     let n = 0;
     while (n < limit && actor.head < actor.tail) {
       const i = actor.head;
-      const msg = q[i];
+      let msg = q[i];
       const reply = q[i + 1] as AskReply | undefined;
+      let span: Span | undefined;
+      let spanCtx;
+      if (this.tracer !== undefined && msg instanceof TracedMessage) {
+        ({ span, ctx: spanCtx } = startHandleSpan(this.tracer, msg, actor.kind, actor.key, this.clock.now()));
+        msg = msg.msg;
+      }
       q[i] = undefined;
       q[i + 1] = undefined;
       actor.head = i + 2;
@@ -279,17 +290,19 @@ export class ActorHost implements ActorSystem, HostServices {
       const before = this.observer === null ? NOT_OBSERVED : this.copyIfWanted(actor);
       let result: any;
       try {
-        result = handle(msg, actor);
+        result = spanCtx === undefined ? handle(msg, actor) : context.with(spanCtx, handle, undefined, msg, actor);
       } catch (err) {
+        if (span !== undefined) endSpan(span, err);
         actor.finishMessage();
         if (before !== NOT_OBSERVED) this.notifyHandled(actor, msg, before, true);
         this.handlerFailed(actor, err, reply);
         continue;
       }
       if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-        this.awaitHandler(actor, result as Promise<unknown>, reply, msg, before);
+        this.awaitHandler(actor, result as Promise<unknown>, reply, msg, before, span);
         break;
       }
+      if (span !== undefined) endSpan(span);
       actor.finishMessage();
       if (before !== NOT_OBSERVED) this.notifyHandled(actor, msg, before, false);
       if (reply !== undefined) this.reply(actor, reply, result);
@@ -301,10 +314,11 @@ export class ActorHost implements ActorSystem, HostServices {
     return n;
   }
 
-  private awaitHandler(actor: Activation, pending: Promise<unknown>, reply: AskReply | undefined, msg: unknown, before: unknown): void {
+  private awaitHandler(actor: Activation, pending: Promise<unknown>, reply: AskReply | undefined, msg: unknown, before: unknown, span: Span | undefined): void {
     actor.busy = true;
     pending.then(
       (value) => {
+        if (span !== undefined) endSpan(span);
         actor.busy = false;
         actor.lastActivityMs = this.clock.now();
         actor.finishMessage();
@@ -313,6 +327,7 @@ export class ActorHost implements ActorSystem, HostServices {
         this.afterAsync(actor);
       },
       (err: unknown) => {
+        if (span !== undefined) endSpan(span, err);
         actor.busy = false;
         actor.finishMessage();
         if (before !== NOT_OBSERVED) this.notifyHandled(actor, msg, before, true);

@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import { InvalidRuntimeOptionError } from './errors.js';
 import type { Clock, KindDef, Logger } from './types.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
@@ -23,6 +24,8 @@ export interface HostOptions {
   readonly store: SnapshotStore;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** OpenTelemetry tracer; when set, each message sent inside a span gets an `actor <kind>` child span. */
+  readonly tracer?: Tracer;
   readonly kinds?: readonly KindDef<any, any, any, any, any>[];
   readonly passivationIdleMs?: number;
   readonly passivationTickMs?: number;

@@ -1,0 +1,39 @@
+import { context, trace, SpanKind, SpanStatusCode, type Context, type Span, type Tracer } from '@opentelemetry/api';
+
+/**
+ * A message sent while a trace was active: the mailbox carries the sender's context so the handler's span (and
+ * every send the handler makes) joins the same trace, although handling happens later, in another macrotask.
+ * Messages are wrapped only when the host has a tracer and the sender is inside a span, so untraced traffic
+ * pays one branch per message.
+ */
+export class TracedMessage {
+  constructor(
+    readonly msg: unknown,
+    readonly parent: Context,
+    readonly enqueuedAtMs: number,
+  ) {}
+}
+
+/** Wraps `msg` when the caller is inside a recording span; otherwise returns it unchanged. */
+export function wrapIfTraced(msg: unknown, nowMs: number): unknown {
+  const parent = context.active();
+  const span = trace.getSpan(parent);
+  return span !== undefined && span.isRecording() ? new TracedMessage(msg, parent, nowMs) : msg;
+}
+
+/** Starts `actor <kind>` for one message; the time it waited in the mailbox is an attribute. */
+export function startHandleSpan(tracer: Tracer, traced: TracedMessage, kind: string, key: string, nowMs: number): { span: Span; ctx: Context } {
+  const span = tracer.startSpan(
+    `actor ${kind}`,
+    { kind: SpanKind.INTERNAL, attributes: { 'quarry.actor.kind': kind, 'quarry.actor.key': key, 'quarry.mailbox_wait_ms': nowMs - traced.enqueuedAtMs } },
+    traced.parent,
+  );
+  return { span, ctx: trace.setSpan(traced.parent, span) };
+}
+
+export function endSpan(span: Span, err?: unknown): void {
+  if (err !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+  span.end();
+}
+
+export { context };

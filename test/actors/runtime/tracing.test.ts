@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ActorHost, defineKind, memoryLogger, type ActorRef } from '../../../actors/runtime/index.js';
+import { openLmdbStore, type LmdbSnapshotStore } from '../../../actors/store/index.js';
+
+type Msg = { type: 'visit'; next: ActorRef<Msg, number> | null } | { type: 'get' };
+
+const hop = defineKind<{ n: number }, Msg, number, { type: 'seen' }>({
+  name: 'hop',
+  initialState: () => ({ n: 0 }),
+  apply: (s) => ({ n: s.n + 1 }),
+  async handle(msg, ctx) {
+    if (msg.type === 'get') return ctx.state.n;
+    ctx.persist({ type: 'seen' });
+    if (msg.next) await ctx.ask(msg.next, { type: 'visit', next: null });
+    return ctx.state.n;
+  },
+});
+
+describe('actors/runtime tracing', () => {
+  let dir: string;
+  let store: LmdbSnapshotStore;
+  let host: ActorHost | undefined;
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const contextManager = new AsyncLocalStorageContextManager();
+
+  before(() => context.setGlobalContextManager(contextManager.enable()));
+  after(() => {
+    context.disable();
+    contextManager.disable();
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'quarry-tracing-'));
+    store = openLmdbStore({ path: dir });
+    exporter.reset();
+  });
+  afterEach(async () => {
+    await host?.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a message sent inside a span gets a child span per actor it reaches, across asks made by handlers', async () => {
+    const tracer = provider.getTracer('test');
+    host = new ActorHost({ store, logger: memoryLogger(), kinds: [hop], tracer });
+    const a = host.ref(hop, 'player-a');
+    const b = host.ref(hop, 'beacon-b');
+    await tracer.startActiveSpan('edge call', async (root) => {
+      await host!.ask(a, { type: 'visit', next: b });
+      root.end();
+    });
+    const spans = exporter.getFinishedSpans();
+    const byName = (name: string, key: string) => spans.find((s) => s.name === name && s.attributes['quarry.actor.key'] === key);
+    const root = spans.find((s) => s.name === 'edge call')!;
+    const spanA = byName('actor hop', 'player-a');
+    const spanB = byName('actor hop', 'beacon-b');
+    assert.ok(spanA && spanB, `expected spans for both actors, saw ${spans.map((s) => s.name + ':' + String(s.attributes['quarry.actor.key'])).join(', ')}`);
+    assert.equal(spanA.spanContext().traceId, root.spanContext().traceId);
+    assert.equal(spanB.spanContext().traceId, root.spanContext().traceId);
+    assert.equal(spanA.parentSpanContext?.spanId, root.spanContext().spanId, 'player span is a child of the edge span');
+    assert.equal(spanB.parentSpanContext?.spanId, spanA.spanContext().spanId, 'beacon span is a child of the player span');
+    assert.equal(typeof spanA.attributes['quarry.mailbox_wait_ms'], 'number');
+  });
+
+  it('messages sent outside any span are not wrapped and make no spans', async () => {
+    host = new ActorHost({ store, logger: memoryLogger(), kinds: [hop], tracer: provider.getTracer('test') });
+    assert.equal(await host.ask(host.ref(hop, 'x'), { type: 'visit', next: null }), 1);
+    assert.equal(exporter.getFinishedSpans().length, 0);
+    assert.equal(trace.getActiveSpan(), undefined);
+  });
+});
