@@ -25,8 +25,11 @@ export interface PlayerProfile {
   lastSeq: number;
   achievements: string[];
   claims: string[];
-  /** Beacon id → visits and when it last gave visit points (for the repeat cooldown). A Map: ids are data. */
-  visits: Map<string, { count: number; lastPointsAtMs: number | null }>;
+  /**
+   * Beacon id → when it last gave visit points (null: visited, never paid, e.g. a zero-point beacon). Presence means
+   * visited. A Map because ids are data; no per-entry object, since this is most of a profile's memory.
+   */
+  visits: Map<string, number | null>;
   /** Visits still inside the widest `distinctBeaconsWithin` window. */
   recent: RecentVisit[];
   completedAtMs: number | null;
@@ -55,8 +58,7 @@ export function applyPlayerEvent(state: PlayerProfile, e: PlayerEvent, recentKee
   state.lastSeq = Math.max(state.lastSeq, e.fixSeq);
   switch (e.type) {
     case 'visited': {
-      const prior = state.visits.get(e.beaconId);
-      state.visits.set(e.beaconId, { count: (prior?.count ?? 0) + 1, lastPointsAtMs: e.visitPoints ? e.atMs : (prior?.lastPointsAtMs ?? null) });
+      state.visits.set(e.beaconId, e.visitPoints ? e.atMs : (state.visits.get(e.beaconId) ?? null));
       for (const a of e.awards) state.score += a.points;
       for (const c of e.claims) if (!state.claims.includes(c)) state.claims.push(c);
       if (recentKeepMs > 0) state.recent = pruneRecent(state.recent, e.atMs, recentKeepMs).concat({ beaconId: e.beaconId, atMs: e.atMs });
@@ -145,14 +147,14 @@ async function visit(deps: PlayerDeps, ctx: Ctx, beaconId: string, fix: Fix, atM
   const buildingId = index.beacons.get(beaconId)!.buildingId;
   let outcome: { awards: Award[]; claims: string[]; visitPoints: boolean };
   try {
-    const prior = ctx.state.visits.get(beaconId);
+    const lastPointsAtMs = ctx.state.visits.get(beaconId);
     const reply = await ctx.ask(refTo(deps.beacon, beaconId), {
       type: 'visit',
       playerId,
       fixSeq: fix.clientSeq,
       atMs,
-      firstVisit: prior === undefined,
-      lastPointsAtMs: prior?.lastPointsAtMs ?? null,
+      firstVisit: lastPointsAtMs === undefined,
+      lastPointsAtMs: lastPointsAtMs ?? null,
     });
     if (!reply.inHunt) return ack(ctx, true);
     outcome = { awards: [...reply.awards], claims: [], visitPoints: reply.awards.length > 0 };
