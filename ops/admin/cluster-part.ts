@@ -1,0 +1,92 @@
+/**
+ * The cluster half of a node's AdminTarget (`nodeTarget({ cluster })`) over Membership and the ClusterRouter:
+ * members with their admin addresses (a member's gossip metadata carries its gRPC address), the router's dry-run
+ * for a drain plan, and a graceful leave whose progress is the count of actors still active here.
+ */
+import type { ActorRef } from '../../actors/runtime/types.js';
+import type { NodeTargetCluster } from './node-target.js';
+import type { TargetLeaveProgress, TargetMember } from './target.js';
+
+/** How often a leave reports progress, in ms. @default 250 */
+export const DEFAULT_LEAVE_PROGRESS_MS = 250;
+
+export interface ClusterPartOptions {
+  nodeId: string;
+  membership: {
+    members(): ReadonlyArray<{ id: string; addr: string; incarnation: number; state: string; meta?: string }>;
+    join(seeds: string[]): Promise<number>;
+    readonly events?: { on(listener: () => void): () => void };
+  };
+  router: {
+    leave(): Promise<void>;
+    dryRun(change: { leave?: string }, actors: Iterable<{ kind: string; key: string; bytes: number }>): { byKind: Record<string, { actors: number; bytes: number }>; movedBytes: number };
+  };
+  host: { activeActors(): ActorRef[]; readonly activeActorCount: number };
+  /** Announces the leave to the cluster once every actor is handed off (membership `leave`). */
+  announceLeave(): Promise<void>;
+  /** A member's admin (gRPC) address; defaults to its gossip metadata. */
+  adminAddressOf?(member: { id: string; meta?: string }): string | undefined;
+  progressIntervalMs?: number;
+}
+
+/** Thrown when a join reached no seed. */
+export class JoinFailedError extends Error {
+  override readonly name = 'JoinFailedError';
+}
+
+export function clusterPart(o: ClusterPartOptions): NodeTargetCluster {
+  const adminOf = o.adminAddressOf ?? ((m) => (m.meta !== undefined && m.meta !== '' ? m.meta : undefined));
+  const progressMs = o.progressIntervalMs ?? DEFAULT_LEAVE_PROGRESS_MS;
+  let leaving: Promise<void> | undefined;
+  return {
+    members: (): TargetMember[] => o.membership.members().map((m) => ({ id: m.id, address: m.addr, adminAddress: adminOf(m), state: m.state, incarnation: m.incarnation })),
+    drainPlan() {
+      // Active actors only: what a leave hands off now (passivated ones are already in the replicated store).
+      const plan = o.router.dryRun({ leave: o.nodeId }, o.host.activeActors().map((r) => ({ kind: r.kind, key: r.key, bytes: 0 })));
+      return { actorsByKind: Object.fromEntries(Object.entries(plan.byKind).map(([k, v]) => [k, v.actors])), bytes: plan.movedBytes };
+    },
+    async join(seeds) {
+      const answered = await o.membership.join(seeds);
+      if (answered === 0) throw new JoinFailedError(`no seed answered: ${seeds.join(', ')}`);
+    },
+    leave(onProgress, signal) {
+      const total = o.host.activeActorCount;
+      const report = (done: boolean): TargetLeaveProgress => {
+        const remaining = done ? 0 : o.host.activeActorCount;
+        return { moved: Math.max(0, total - remaining), remaining, done };
+      };
+      leaving ??= o.router.leave();
+      const handoff = leaving;
+      return new Promise<void>((resolve, reject) => {
+        onProgress(report(false));
+        const timer = setInterval(() => onProgress(report(false)), progressMs);
+        const onAbort = () => {
+          clearInterval(timer);
+          // The router cannot un-leave: it keeps handing off, but the node is not announced as left.
+          reject(Object.assign(new Error('leave aborted before the announcement'), { name: 'AbortError' }));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        handoff.then(
+          async () => {
+            if (signal.aborted) return;
+            signal.removeEventListener('abort', onAbort);
+            clearInterval(timer);
+            try {
+              await o.announceLeave();
+              onProgress(report(true));
+              resolve();
+            } catch (err) {
+              reject(err);
+            }
+          },
+          (err: unknown) => {
+            clearInterval(timer);
+            signal.removeEventListener('abort', onAbort);
+            reject(err);
+          },
+        );
+      });
+    },
+    watchMembers: o.membership.events ? (cb) => o.membership.events!.on(() => cb()) : undefined,
+  };
+}
