@@ -42,7 +42,7 @@ export function adminService(o: AdminServiceOptions) {
     if (err instanceof TargetUnsupportedError) return { code: status.FAILED_PRECONDITION, details: err.message };
     if (isServiceError(err)) return { code: err.code, details: err.details };
     if (err instanceof Error && err.name === 'AbortError') return { code: status.CANCELLED, details: 'aborted' };
-    if (err instanceof Error && err.name === 'JoinFailedError') return { code: status.UNAVAILABLE, details: err.message };
+    if (err instanceof Error && (err.name === 'JoinFailedError' || err.name === 'NotListeningError')) return { code: status.UNAVAILABLE, details: err.message };
     return { code: status.INTERNAL, details: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
   };
   const unary = <Req, Res>(body: (req: Req, md: Metadata) => Promise<Res> | Res) => (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {

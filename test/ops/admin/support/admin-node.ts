@@ -11,11 +11,8 @@ import { ActorHost, memoryLogger, systemClock } from '../../../../actors/runtime
 import { openLmdbStore } from '../../../../actors/store/index.js';
 import { HuntGame, huntKinds, loadHuntFile } from '../../../../actors/hunt/index.js';
 import { startGatewayServer, type GatewayServer } from '../../../../gateway/server.js';
-import { nodeTarget } from '../../../../ops/admin/node-target.js';
-import { adminService } from '../../../../ops/admin/service.js';
+import { operatorTools } from '../../../../ops/admin/operator-tools.js';
 import type { AdminTarget } from '../../../../ops/admin/target.js';
-import { createInspectorHandler } from '../../../../ops/inspector/handler.js';
-import { RecentMessages } from '../../../../ops/inspector/recent-messages.js';
 import { ProcessSampler } from '../../../../ops/process-metrics.js';
 import { loadConfig, nodeConfig } from '../../../../ops/config/index.js';
 
@@ -44,33 +41,25 @@ export async function startAdminNode(nodeId = 'n1'): Promise<AdminNode> {
   const clock = systemClock();
   const host = new ActorHost({ store, clock, logger: memoryLogger(), kinds: kinds.all, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
   const game = new HuntGame(kinds, { system: host, clock, audit: store });
-  const recent = new RecentMessages();
-  const unobserve = host.observeHandled(recent);
   const sampler = new ProcessSampler();
-  let target!: AdminTarget;
-  let admin!: ReturnType<typeof adminService>;
-  let inspector!: ReturnType<typeof createInspectorHandler>;
-  // The gRPC port is known only after listening; the service reads the target lazily through this holder.
-  const lazy = new Proxy({} as AdminTarget, { get: (_o, p) => (target as never)[p] });
-  admin = adminService({ target: lazy, operatorToken: config.ops.operatorToken });
+  // The same lines the lead adds to scripts/node-process.ts.
+  const ops = operatorTools({ nodeId, host, store, sampler, operatorToken: config.ops.operatorToken });
   const edge = await startGatewayServer({
-    host: '127.0.0.1', grpcPort: 0, httpPort: 0, services: [admin], maxMessageBytes: 4 * 1024 * 1024, corsOrigins: [],
+    host: '127.0.0.1', grpcPort: 0, httpPort: 0, services: [ops.service], maxMessageBytes: 4 * 1024 * 1024, corsOrigins: [],
     httpFallback: (req, res) => {
-      if (!inspector(req, res)) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      if (!ops.inspector(req, res)) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     },
   });
   const grpcAddress = `127.0.0.1:${edge.grpcPort}`;
-  target = nodeTarget({ nodeId, adminAddress: grpcAddress, host, store, sampler, recent });
-  inspector = createInspectorHandler(target, config.ops.operatorToken);
+  ops.listening(grpcAddress);
+  const target = ops.target!;
   const beacon = hunt.beacons[0]!;
   return {
     nodeId, grpcAddress, httpUrl: `http://127.0.0.1:${edge.httpPort}`, host, game, target, edge,
     fix: (playerId, seq) => game.reportFix(playerId, { clientSeq: seq, clientTimeMs: Date.now(), readings: [{ beaconId: beacon.id, rssiDbm: -55 }] }),
     async close() {
-      inspector.close();
-      admin.close();
+      ops.close();
       await edge.close();
-      unobserve();
       game.close();
       await host.close();
       sampler.stop();

@@ -1,0 +1,69 @@
+/**
+ * Everything operators get from one node, assembled for scripts/node-process.ts: the Admin gRPC service (mount it on
+ * the node's grpc-js Server), the inspector's HTTP handler, and the recent-message recorder installed on the host.
+ * The node's gRPC address is known only once it listens: call `listening(address)` then; calls before it fail.
+ */
+import type { ActorHost } from '../../actors/runtime/index.js';
+import type { SnapshotStore } from '../../actors/store/snapshot-store.js';
+import { createInspectorHandler, type InspectorHandler } from '../inspector/handler.js';
+import { RecentMessages, type RecentMessagesOptions } from '../inspector/recent-messages.js';
+import type { ProcessSampler } from '../process-metrics.js';
+import { nodeTarget, type NodeTargetCluster } from './node-target.js';
+import { adminService } from './service.js';
+import type { AdminTarget } from './target.js';
+
+export interface OperatorToolsOptions {
+  nodeId: string;
+  host: ActorHost;
+  store: Pick<SnapshotStore, 'readSnapshot' | 'readAudit'>;
+  sampler: ProcessSampler;
+  operatorToken: string;
+  cluster?: NodeTargetCluster;
+  recent?: RecentMessagesOptions;
+}
+
+export interface OperatorTools {
+  /** A ServiceBinding for startGatewayServer's `services`. */
+  readonly service: ReturnType<typeof adminService>;
+  /** For `httpFallback`: true when it handled the request. */
+  readonly inspector: InspectorHandler;
+  /** The target, once `listening` was called. */
+  readonly target: AdminTarget | undefined;
+  listening(grpcAddress: string): void;
+  close(): void;
+}
+
+export class NotListeningError extends Error {
+  override readonly name = 'NotListeningError';
+}
+
+export function operatorTools(o: OperatorToolsOptions): OperatorTools {
+  const recent = new RecentMessages(o.recent);
+  const unobserve = o.host.observeHandled(recent);
+  let target: AdminTarget | undefined;
+  let inspector: InspectorHandler | undefined;
+  const current = (): AdminTarget => {
+    if (target === undefined) throw new NotListeningError('operator tools: the node is not listening yet (call listening(address))');
+    return target;
+  };
+  const forward = new Proxy({} as AdminTarget, { get: (_o, p) => current()[p as keyof AdminTarget] });
+  const service = adminService({ target: forward, operatorToken: o.operatorToken });
+  const handler = ((req, res) => (inspector === undefined ? false : inspector(req, res))) as InspectorHandler;
+  handler.close = () => inspector?.close();
+  return {
+    service,
+    inspector: handler,
+    get target() {
+      return target;
+    },
+    listening(grpcAddress) {
+      target = nodeTarget({ nodeId: o.nodeId, adminAddress: grpcAddress, host: o.host, store: o.store, sampler: o.sampler, recent, cluster: o.cluster });
+      inspector = createInspectorHandler(target, o.operatorToken);
+    },
+    close() {
+      handler.close();
+      service.close();
+      unobserve();
+    },
+  };
+}
