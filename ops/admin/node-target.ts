@@ -41,6 +41,8 @@ export interface NodeTargetOptions {
   recent?: RecentMessages;
   cluster?: NodeTargetCluster;
   auditLimit?: number;
+  /** Called on every inspect of an actor (operatorTools starts recording its messages then). */
+  onInspect?(kind: string, key: string): void;
 }
 
 const ROUTABLE = new Set(['alive', 'suspect']);
@@ -72,6 +74,7 @@ export function nodeTarget(o: NodeTargetOptions): AdminTarget {
     },
     eventLoopLagMs: () => o.sampler.sample().eventLoopLagP99Ms,
     inspect(kind, key): TargetActorDetails | undefined {
+      o.onInspect?.(kind, key);
       const ref = { kind, key };
       const live = o.host.inspect(ref);
       const audit = o.store.readAudit(kind, key, auditLimit).map((r) => toJsonSafe(r));

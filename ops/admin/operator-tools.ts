@@ -19,8 +19,21 @@ export interface OperatorToolsOptions {
   sampler: ProcessSampler;
   operatorToken: string;
   cluster?: NodeTargetCluster;
-  recent?: RecentMessagesOptions;
+  recent?: Omit<RecentMessagesOptions, 'wants'>;
+  /**
+   * Whose handled messages are recorded (a state copy per message): `inspected` = actors inspected in the last
+   * `inspectedWindowMs` (the cheap default: other actors' messages cost one field test), `all` = every actor.
+   * @default 'inspected'
+   */
+  recordRecent?: 'inspected' | 'all';
+  /** How long after its last inspection an actor's messages are still recorded, in ms. @default 600000 */
+  inspectedWindowMs?: number;
 }
+
+/** How long after its last inspection an actor's messages are still recorded, in ms. @default 600000 */
+export const DEFAULT_INSPECTED_WINDOW_MS = 600_000;
+/** Most actors recorded at once in `inspected` mode (expired ones are dropped first). @default 1000 */
+export const MAX_INSPECTED_ACTORS = 1000;
 
 export interface OperatorTools {
   /** A ServiceBinding for startGatewayServer's `services`. */
@@ -38,7 +51,18 @@ export class NotListeningError extends Error {
 }
 
 export function operatorTools(o: OperatorToolsOptions): OperatorTools {
-  const recent = new RecentMessages(o.recent);
+  const windowMs = o.inspectedWindowMs ?? DEFAULT_INSPECTED_WINDOW_MS;
+  if (!Number.isInteger(windowMs) || windowMs < 1) throw new RangeError(`inspectedWindowMs must be a positive integer, got ${windowMs}`);
+  const inspected = new Map<string, number>();
+  const onInspect = (kind: string, key: string) => {
+    const id = `${kind}/${key}`;
+    inspected.delete(id);
+    inspected.set(id, Date.now() + windowMs);
+    // Map order is least recently inspected first.
+    while (inspected.size > MAX_INSPECTED_ACTORS) inspected.delete(inspected.keys().next().value!);
+  };
+  const wants = o.recordRecent === 'all' ? undefined : (kind: string, key: string) => (inspected.get(`${kind}/${key}`) ?? 0) > Date.now();
+  const recent = new RecentMessages({ ...o.recent, wants });
   const unobserve = o.host.observeHandled(recent);
   let target: AdminTarget | undefined;
   let inspector: InspectorHandler | undefined;
@@ -57,7 +81,7 @@ export function operatorTools(o: OperatorToolsOptions): OperatorTools {
       return target;
     },
     listening(grpcAddress) {
-      target = nodeTarget({ nodeId: o.nodeId, adminAddress: grpcAddress, host: o.host, store: o.store, sampler: o.sampler, recent, cluster: o.cluster });
+      target = nodeTarget({ nodeId: o.nodeId, adminAddress: grpcAddress, host: o.host, store: o.store, sampler: o.sampler, recent, cluster: o.cluster, onInspect });
       inspector = createInspectorHandler(target, o.operatorToken);
     },
     close() {

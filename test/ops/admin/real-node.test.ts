@@ -30,7 +30,7 @@ describe('admin over a real single node (LMDB, ActorHost, hunt kinds, gateway se
   let admin: Admin;
 
   before(async () => {
-    node = await startAdminNode('n1');
+    node = await startAdminNode('n1', 'all');
     admin = adminClient(node.grpcAddress, OPERATOR_TOKEN);
     await node.fix('alice', 1);
     await node.fix('alice', 2);
@@ -63,6 +63,23 @@ describe('admin over a real single node (LMDB, ActorHost, hunt kinds, gateway se
     const recent = JSON.parse(info.recentJson) as { msg: { type: string; fix: { clientSeq: number } }; diff: unknown[] }[];
     assert.deepEqual(recent.map((r) => [r.msg.type, r.msg.fix.clientSeq]), [['fix', 1], ['fix', 2]]);
     assert.ok(recent[0]!.diff.length > 0, `the first fix changes alice's state; recent: ${info.recentJson.slice(0, 300)}`);
+  });
+
+  it("by default (operatorTools' 'inspected' mode) only an inspected actor's messages are recorded", async () => {
+    const other = await startAdminNode('n2');
+    const client = adminClient(other.grpcAddress, OPERATOR_TOKEN);
+    try {
+      await other.fix('carol', 1);
+      assert.deepEqual(JSON.parse((await client.inspect('player', 'carol')).recentJson), [], 'nothing recorded before the first inspection');
+      await other.fix('carol', 2);
+      await other.fix('dave', 1);
+      const recent = JSON.parse((await client.inspect('player', 'carol')).recentJson) as { msg: { fix: { clientSeq: number } } }[];
+      assert.deepEqual(recent.map((r) => r.msg.fix.clientSeq), [2]);
+      assert.deepEqual(JSON.parse((await client.inspect('player', 'dave')).recentJson), []);
+    } finally {
+      client.close();
+      await other.close();
+    }
   });
 
   it('Search by key prefix finds the active players', async () => {

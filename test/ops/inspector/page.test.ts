@@ -48,13 +48,14 @@ describe('inspector page in headless Chromium (real node)', function () {
     await waitText(page, '#actor-id', /player\/alice/, 'actor panel');
     await waitText(page, '#actor-metrics tr[data-metric="mailbox depth"]', /mailbox depth0/, 'mailbox depth');
     await waitText(page, '#actor-metrics tr[data-metric="messages handled"]', /messages handled1/, 'messages handled before the live fix');
-    await waitText(page, '#actor-recent', /"type":"fix"/, 'recent messages list');
+    await waitText(page, '#actor-recent', /none recorded since/, 'recent messages before any message while inspected');
     const state = JSON.parse((await page.textContent('#actor-state'))!);
     assert.equal(typeof state, 'object');
 
     // Live: a fix handled on the node reaches the open panel without a reload.
     await node.fix('alice', 2);
     await waitText(page, '#actor-metrics tr[data-metric="messages handled"]', /messages handled2/, 'messages handled after the live fix');
+    await waitText(page, '#actor-recent', /"clientSeq":2/, 'the live fix in recent messages with its diff');
     await waitText(page, '#actor-live', /live/, 'live badge');
     mkdirSync('/work/team', { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -32,7 +32,7 @@ export interface AdminNode {
   close(): Promise<void>;
 }
 
-export async function startAdminNode(nodeId = 'n1'): Promise<AdminNode> {
+export async function startAdminNode(nodeId = 'n1', recordRecent: 'inspected' | 'all' = 'inspected'): Promise<AdminNode> {
   const dir = mkdtempSync(join(tmpdir(), 'quarry-admin-'));
   const config = nodeConfig(loadConfig({ flags: { 'ops.allowDevSecrets': true, 'ops.operatorToken': OPERATOR_TOKEN, 'node.id': nodeId, 'node.dataDir': dir, 'hunt.file': SAMPLE_HUNT_FILE } }));
   const hunt = loadHuntFile(config.hunt.file);
@@ -43,7 +43,7 @@ export async function startAdminNode(nodeId = 'n1'): Promise<AdminNode> {
   const game = new HuntGame(kinds, { system: host, clock, audit: store });
   const sampler = new ProcessSampler();
   // The same lines the lead adds to scripts/node-process.ts.
-  const ops = operatorTools({ nodeId, host, store, sampler, operatorToken: config.ops.operatorToken });
+  const ops = operatorTools({ nodeId, host, store, sampler, operatorToken: config.ops.operatorToken, recordRecent });
   const edge = await startGatewayServer({
     host: '127.0.0.1', grpcPort: 0, httpPort: 0, services: [ops.service], maxMessageBytes: 4 * 1024 * 1024, corsOrigins: [],
     httpFallback: (req, res) => {
