@@ -1,0 +1,392 @@
+// Benchmark suite `gateway`: the player edge of one whole node process (`quarry node start`), as costs against a
+// bare grpc-js echo measured in the same run. Figures: bareGrpcCpuUsPerCall, serverCpuUsPerFix.grpc,
+// serverCpuUsPerFix.grpcWeb, fixesPerSec.grpc, fixToEventP99Ms (at half of fixesPerSec.grpc),
+// heapBytesPerOpenStream and rssBytesPerOpenStream (20k open Subscribe streams).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credentials, Metadata, type ClientReadableStream } from '@grpc/grpc-js';
+import { build } from 'hdr-histogram-js';
+import { createChannel, createClient, FetchTransport, Metadata as WebMetadata } from 'nice-grpc-web';
+import { loadHuntFile } from '../../actors/hunt/index.js';
+import { issuePlayerToken } from '../../gateway/auth/index.js';
+import { loadConfig, nodeConfig } from '../../ops/config/index.js';
+import type { ProcessMetrics } from '../../ops/process-metrics.js';
+import { HuntClient, HuntDefinition, type Event, type Fix, type FixAck } from '../../proto/gen/hunt.js';
+import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
+import { loadGrpc, startEchoServerProcess } from './gateway-support.js';
+import type { BenchOptions, BenchResult } from './harness.js';
+
+/** Players that send fixes (each has at most one fix in flight, so client_seq arrives in order). */
+const LOAD_PLAYERS = 4_000;
+/** Fixes in flight in the closed-loop phases (native gRPC, gRPC-web, and the bare echo alike). */
+const CONCURRENCY = 128;
+const ECHO_WARMUP_CALLS = 3_000;
+const ECHO_CALLS = 20_000;
+const GRPC_PHASE_MS = 10_000;
+const WEB_PHASE_MS = 8_000;
+const LATENCY_PHASE_MS = 15_000;
+const OPEN_STREAMS = 20_000;
+const STREAMS_PER_CHANNEL = 1_000;
+/** Streams being opened at once while building up the 20k. */
+const OPENING_IN_FLIGHT = 500;
+/** The node exposes no gc: heap is read after this idle period, as the lowest of a few samples. */
+const SETTLE_MS = 4_000;
+/**
+ * Fixes a player sends at one beacon before stepping to the next: enough for smoothing and hysteresis
+ * (3 confirming fixes) to make the new beacon current, so every player keeps visiting beacons it has not seen.
+ */
+const FIXES_PER_BEACON = 6;
+const FIX_DEADLINE_MS = 10_000;
+const TARGET_CPU_RATIO = 2;
+const TARGET_HEAP_BYTES_PER_STREAM = 4_096;
+const TARGET_FIX_TO_EVENT_P99_MS = 20;
+
+interface SimBeacon {
+  id: string;
+  txPowerDbm: number;
+}
+
+/** One player's fix stream: strong at the beacon it stands at, weaker from the previous and the next. */
+class Route {
+  private readonly seq: Uint32Array;
+  readonly busy: Uint8Array;
+  constructor(private readonly beacons: SimBeacon[], players: number) {
+    this.seq = new Uint32Array(players);
+    this.busy = new Uint8Array(players);
+  }
+  private at(player: number, leg: number): SimBeacon {
+    return this.beacons[(player * 7 + leg) % this.beacons.length]!;
+  }
+  next(player: number, playerId: string): Fix {
+    const s = ++this.seq[player]!;
+    const leg = Math.floor(s / FIXES_PER_BEACON);
+    const here = this.at(player, leg);
+    const prev = this.at(player, leg + this.beacons.length - 1);
+    const next = this.at(player, leg + 1);
+    return {
+      playerId,
+      clientSeq: s,
+      clientTimeMs: Date.now(),
+      gps: undefined,
+      readings: [
+        { beaconId: here.id, rssiDbm: here.txPowerDbm - 3 - (s % 3) },
+        { beaconId: prev.id, rssiDbm: prev.txPowerDbm - 20 },
+        { beaconId: next.id, rssiDbm: next.txPowerDbm - 18 },
+      ],
+    };
+  }
+}
+
+type SendFix = (player: number) => Promise<FixAck>;
+
+interface LoopResult {
+  acked: number;
+  failed: number;
+  firstError?: string;
+  elapsedMs: number;
+}
+
+/** Closed loop: `concurrency` fixes in flight for `durationMs`, each to a player with none in flight. */
+async function closedLoop(route: Route, players: number, concurrency: number, durationMs: number, send: SendFix): Promise<LoopResult> {
+  const r: LoopResult = { acked: 0, failed: 0, elapsedMs: 0 };
+  let cursor = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (performance.now() - t0 < durationMs) {
+      let p = cursor++ % players;
+      while (route.busy[p]) p = cursor++ % players;
+      route.busy[p] = 1;
+      try {
+        await send(p);
+        r.acked++;
+      } catch (err) {
+        r.failed++;
+        r.firstError ??= String((err as Error).message);
+      } finally {
+        route.busy[p] = 0;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  r.elapsedMs = performance.now() - t0;
+  return r;
+}
+
+function grpcClients(address: string, count: number): HuntClient[] {
+  // A local subchannel pool per client: each client is its own HTTP/2 connection, not one shared.
+  return Array.from({ length: count }, () => new HuntClient(address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
+}
+
+function bearer(token: string): Metadata {
+  const md = new Metadata();
+  md.set('authorization', `Bearer ${token}`);
+  return md;
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+export async function run(_options: BenchOptions): Promise<BenchResult> {
+  const notes: string[] = [];
+  const figures: Record<string, number> = {};
+
+  // 1. The reference: bare grpc-js unary echo, server CPU per call in its own process.
+  const echo = await startEchoServerProcess('bare');
+  try {
+    const payload = Buffer.alloc(64, 7);
+    await loadGrpc(echo.grpcPort, ECHO_WARMUP_CALLS, CONCURRENCY, payload);
+    const before = await echo.cpuUs();
+    await loadGrpc(echo.grpcPort, ECHO_CALLS, CONCURRENCY, payload);
+    figures['bareGrpcCpuUsPerCall'] = round1(((await echo.cpuUs()) - before) / ECHO_CALLS);
+  } finally {
+    await echo.stop();
+  }
+
+  const env = { QUARRY_OPS_ALLOW_DEV_SECRETS: 'true' };
+  const config = nodeConfig(loadConfig({ env: { ...process.env, ...env } }));
+  const hunt = loadHuntFile(config.hunt.file);
+  const beacons: SimBeacon[] = hunt.beacons.map((b) => ({ id: b.id, txPowerDbm: b.txPowerDbm }));
+  const dir = mkdtempSync(join(tmpdir(), 'quarry-bench-gateway-'));
+  let node: LocalNode | undefined;
+  const clients: HuntClient[] = [];
+  try {
+    node = await spawnNode({
+      env,
+      settings: { 'node.id': 'bench-gw', 'node.grpcPort': 0, 'node.httpPort': 0, 'node.gossipPort': 0, 'node.dataDir': join(dir, 'n1'), 'ops.logLevel': 'warn' },
+    });
+    const { grpcAddress, httpUrl } = node.ready;
+    const metrics = async (): Promise<ProcessMetrics> => {
+      const res = await fetch(`${httpUrl}/metrics`, { headers: { authorization: `Bearer ${config.ops.operatorToken}` } });
+      if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status}`);
+      return (await res.json()) as ProcessMetrics;
+    };
+    const cpuUs = async () => {
+      const m = await metrics();
+      return m.cpuUserUs + m.cpuSystemUs;
+    };
+    const secret = { alg: 'HS256' as const, secret: config.gateway.tokenSecret };
+    const token = (playerId: string) => issuePlayerToken(secret, { playerId, ttlMinutes: 24 * 60 });
+
+    const loadIds = Array.from({ length: LOAD_PLAYERS }, (_, i) => `g${i}`);
+    const loadTokens = await Promise.all(loadIds.map(token));
+    const loadMd = loadTokens.map(bearer);
+    const route = new Route(beacons, LOAD_PLAYERS);
+    clients.push(...grpcClients(grpcAddress, 4));
+    const sendGrpc: SendFix = (p) =>
+      new Promise((resolve, reject) =>
+        clients[p % 4]!.reportFix(route.next(p, loadIds[p]!), loadMd[p]!, { deadline: Date.now() + FIX_DEADLINE_MS }, (err, ack) => (err ? reject(err) : resolve(ack!))),
+      );
+
+    // 2. Warm-up: every load player's first fix (activation, first visit, journal), then a few more rounds.
+    const warm = await closedLoop(route, LOAD_PLAYERS, CONCURRENCY, 4_000, sendGrpc);
+    if (warm.failed > 0) notes.push(`warm-up: ${warm.failed} fixes failed (first: ${warm.firstError})`);
+
+    // 3. Native gRPC at the maximum this one load process reaches: rate and node CPU per fix.
+    let cpu0 = await cpuUs();
+    const g = await closedLoop(route, LOAD_PLAYERS, CONCURRENCY, GRPC_PHASE_MS, sendGrpc);
+    let cpu = (await cpuUs()) - cpu0;
+    if (g.failed > 0) notes.push(`gRPC phase: ${g.failed} fixes failed (first: ${g.firstError})`);
+    const maxRate = g.acked / (g.elapsedMs / 1000);
+    figures['fixesPerSec.grpc'] = Math.round(maxRate);
+    figures['serverCpuUsPerFix.grpc'] = round1(cpu / Math.max(1, g.acked));
+
+    // 4. gRPC-web (nice-grpc-web over fetch, HTTP/1.1 keep-alive) to the node's HTTP port, same fixes.
+    const web = createClient(HuntDefinition, createChannel(httpUrl, FetchTransport()));
+    const webMd = loadTokens.map((t) => WebMetadata({ authorization: `Bearer ${t}` }));
+    const sendWeb: SendFix = (p) => web.reportFix(route.next(p, loadIds[p]!), { metadata: webMd[p]!, signal: AbortSignal.timeout(FIX_DEADLINE_MS) });
+    await closedLoop(route, LOAD_PLAYERS, CONCURRENCY, 1_500, sendWeb);
+    cpu0 = await cpuUs();
+    const w = await closedLoop(route, LOAD_PLAYERS, CONCURRENCY, WEB_PHASE_MS, sendWeb);
+    cpu = (await cpuUs()) - cpu0;
+    if (w.failed > 0) notes.push(`gRPC-web phase: ${w.failed} fixes failed (first: ${w.firstError})`);
+    figures['serverCpuUsPerFix.grpcWeb'] = round1(cpu / Math.max(1, w.acked));
+    notes.push(`gRPC: ${g.acked} fixes in ${(g.elapsedMs / 1000).toFixed(1)} s; gRPC-web: ${w.acked} fixes in ${(w.elapsedMs / 1000).toFixed(1)} s (${Math.round(w.acked / (w.elapsedMs / 1000))}/s); ${CONCURRENCY} in flight`);
+
+    // 5. Fix -> award event on the player's own stream, open loop at half the maximum rate.
+    cpu0 = await cpuUs();
+    const lat = await fixToEvent(clients, route, loadIds, loadMd, maxRate / 2, sendGrpc);
+    const latCpuShare = ((await cpuUs()) - cpu0) / 1e6 / lat.elapsedS;
+    if (lat.samples > 0) figures['fixToEventP99Ms'] = lat.p99Ms;
+    else notes.push('fixToEventP99Ms not measured: no fix produced an award event');
+    notes.push(`fix-to-event at ${Math.round(maxRate / 2)}/s target: ${lat.sent} fixes sent (${lat.failed} failed), ${lat.samples} award events timed, p50 ${lat.p50Ms} ms, p99 ${lat.p99Ms} ms, max ${lat.maxMs} ms; ack p50 ${lat.ackP50Ms} ms, p99 ${lat.ackP99Ms} ms; node CPU ${(latCpuShare * 100).toFixed(0)}% of one core`);
+    for (const c of clients.splice(0)) c.close();
+
+    // 6. Memory per open Subscribe stream: 20k streams (fresh players) over 20 HTTP/2 connections.
+    const mem = await streamMemory(grpcAddress, metrics, token);
+    figures['heapBytesPerOpenStream'] = mem.heapBytesPerStream;
+    figures['rssBytesPerOpenStream'] = mem.rssBytesPerStream;
+    notes.push(`${OPEN_STREAMS} streams open in ${mem.openS.toFixed(1)} s; heapUsed ${mb(mem.heap0)} -> ${mb(mem.heap1)} MB, rss ${mb(mem.rss0)} -> ${mb(mem.rss1)} MB`);
+    notes.push(`heap without gc: the node exposes no gc, so heapUsed is the lowest of 3 samples after ${SETTLE_MS} ms idle (includes garbage not yet collected); each stream also activates its player actor (Subscribe reads the profile)`);
+
+    const ratioGrpc = figures['serverCpuUsPerFix.grpc']! / figures['bareGrpcCpuUsPerCall']!;
+    const ratioWeb = figures['serverCpuUsPerFix.grpcWeb']! / figures['bareGrpcCpuUsPerCall']!;
+    if (ratioGrpc > TARGET_CPU_RATIO) notes.push(`target missed: serverCpuUsPerFix.grpc ${figures['serverCpuUsPerFix.grpc']} us = ${ratioGrpc.toFixed(1)}x bare echo (target <= ${TARGET_CPU_RATIO}x)`);
+    if (ratioWeb > TARGET_CPU_RATIO) notes.push(`target missed: serverCpuUsPerFix.grpcWeb ${figures['serverCpuUsPerFix.grpcWeb']} us = ${ratioWeb.toFixed(1)}x bare echo (target <= ${TARGET_CPU_RATIO}x)`);
+    if (mem.heapBytesPerStream > TARGET_HEAP_BYTES_PER_STREAM) notes.push(`target missed: heapBytesPerOpenStream ${mem.heapBytesPerStream} (target <= ${TARGET_HEAP_BYTES_PER_STREAM})`);
+    if (figures['fixToEventP99Ms'] !== undefined && figures['fixToEventP99Ms'] > TARGET_FIX_TO_EVENT_P99_MS) notes.push(`target missed: fixToEventP99Ms ${figures['fixToEventP99Ms']} (target <= ${TARGET_FIX_TO_EVENT_P99_MS})`);
+    return { figures, notes };
+  } finally {
+    for (const c of clients) c.close();
+    if (node) await stopNode(node);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface LatencyResult {
+  sent: number;
+  failed: number;
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  ackP50Ms: number;
+  ackP99Ms: number;
+  elapsedS: number;
+}
+
+/**
+ * Every load player holds its event stream open; fixes go out on a 10 ms tick at `ratePerSec`. A fix whose ack
+ * carries an award is timed until the award event with that beacon arrives (it may arrive before the ack).
+ */
+async function fixToEvent(clients: HuntClient[], route: Route, ids: string[], md: Metadata[], ratePerSec: number, send: SendFix): Promise<LatencyResult> {
+  const hist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const ackHist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const awaiting = ids.map(() => new Map<string, number>());
+  const early = ids.map(() => new Map<string, number>());
+  const streams: ClientReadableStream<Event>[] = [];
+  let opened = 0;
+  await new Promise<void>((resolve, reject) => {
+    ids.forEach((playerId, p) => {
+      const s = clients[p % clients.length]!.subscribe({ playerId, afterSeq: 0, cursors: [] }, md[p]!);
+      streams.push(s);
+      s.on('metadata', () => ++opened === ids.length && resolve());
+      s.on('error', (err: Error & { code?: number }) => err.code !== 1 && reject(new Error(`stream of ${playerId}: ${err.message}`)));
+      s.on('data', (e: Event) => {
+        if (e.body?.$case !== 'award') return;
+        const at = performance.now();
+        const sentAt = awaiting[p]!.get(e.body.value.beaconId);
+        if (sentAt === undefined) early[p]!.set(e.body.value.beaconId, at);
+        else {
+          awaiting[p]!.delete(e.body.value.beaconId);
+          hist.recordValue(Math.max(1, Math.round((at - sentAt) * 1000)));
+        }
+      });
+    });
+  });
+  let sent = 0;
+  let failed = 0;
+  let credit = 0;
+  let cursor = 0;
+  const inflight = new Set<Promise<void>>();
+  const t0 = performance.now();
+  let last = t0;
+  while (performance.now() - t0 < LATENCY_PHASE_MS) {
+    await sleep(10);
+    const now = performance.now();
+    credit += ((now - last) / 1000) * ratePerSec;
+    last = now;
+    for (; credit >= 1; credit--) {
+      let p = cursor++ % ids.length;
+      for (let tries = 0; route.busy[p] && tries < ids.length; tries++) p = cursor++ % ids.length;
+      if (route.busy[p]) break;
+      route.busy[p] = 1;
+      sent++;
+      const sentAt = performance.now();
+      const done = send(p)
+        .then((ack) => {
+          ackHist.recordValue(Math.max(1, Math.round((performance.now() - sentAt) * 1000)));
+          for (const a of ack.awards) {
+            const at = early[p]!.get(a.beaconId);
+            if (at === undefined) awaiting[p]!.set(a.beaconId, sentAt);
+            else {
+              early[p]!.delete(a.beaconId);
+              hist.recordValue(Math.max(1, Math.round((at - sentAt) * 1000)));
+            }
+          }
+        })
+        .catch(() => void failed++)
+        .finally(() => {
+          route.busy[p] = 0;
+          inflight.delete(done);
+        });
+      inflight.add(done);
+    }
+  }
+  await Promise.all(inflight);
+  await sleep(500);
+  for (const s of streams) s.cancel();
+  const ms = (q: number, h = hist) => Math.round(h.getValueAtPercentile(q)) / 1000;
+  return { sent, failed, samples: hist.totalCount, p50Ms: ms(50), p99Ms: ms(99), maxMs: ms(100), ackP50Ms: ms(50, ackHist), ackP99Ms: ms(99, ackHist), elapsedS: (performance.now() - t0) / 1000 };
+}
+
+async function streamMemory(address: string, metrics: () => Promise<ProcessMetrics>, token: (id: string) => Promise<string>) {
+  const ids = Array.from({ length: OPEN_STREAMS }, (_, i) => `s${i}`);
+  const md = (await Promise.all(ids.map(token))).map(bearer);
+  const clients = grpcClients(address, Math.ceil(OPEN_STREAMS / STREAMS_PER_CHANNEL));
+  const streams: ClientReadableStream<Event>[] = [];
+  try {
+    // Connect every channel before the baseline, so the per-connection cost is not counted per stream.
+    await Promise.all(clients.map((c) => new Promise<void>((resolve, reject) => c.waitForReady(Date.now() + 10_000, (e) => (e ? reject(e) : resolve())))));
+    const before = await settled(metrics);
+    const t0 = performance.now();
+    let next = 0;
+    const opener = async () => {
+      while (next < OPEN_STREAMS) {
+        const i = next++;
+        await new Promise<void>((resolve, reject) => {
+          const s = clients[Math.floor(i / STREAMS_PER_CHANNEL)]!.subscribe({ playerId: ids[i]!, afterSeq: 0, cursors: [] }, md[i]!);
+          streams.push(s);
+          s.on('data', () => {});
+          s.once('metadata', () => resolve());
+          s.on('error', (err: Error & { code?: number }) => (err.code === 1 ? undefined : reject(new Error(`stream ${ids[i]}: ${err.message}`))));
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: OPENING_IN_FLIGHT }, opener));
+    const openS = (performance.now() - t0) / 1000;
+    const after = await settled(metrics);
+    return {
+      openS,
+      heap0: before.heap,
+      heap1: after.heap,
+      rss0: before.rss,
+      rss1: after.rss,
+      heapBytesPerStream: Math.round((after.heap - before.heap) / OPEN_STREAMS),
+      rssBytesPerStream: Math.round((after.rss - before.rss) / OPEN_STREAMS),
+    };
+  } finally {
+    for (const s of streams) s.cancel();
+    for (const c of clients) c.close();
+  }
+}
+
+/** The node's memory after an idle period: the lowest heapUsed and rss of three samples a second apart. */
+async function settled(metrics: () => Promise<ProcessMetrics>): Promise<{ heap: number; rss: number }> {
+  await sleep(SETTLE_MS);
+  const samples: ProcessMetrics[] = [];
+  for (let i = 0; i < 3; i++) {
+    samples.push(await metrics());
+    if (i < 2) await sleep(1_000);
+  }
+  return { heap: Math.min(...samples.map((m) => m.heapUsedBytes)), rss: Math.min(...samples.map((m) => m.rssBytes)) };
+}
+
+/** SIGTERM, and SIGKILL if the node has not left within 15 s (a benchmark must not leave a process behind). */
+async function stopNode(node: LocalNode): Promise<void> {
+  const timer = setTimeout(() => void node.kill(), 15_000);
+  try {
+    await node.stop();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function round1(v: number): number {
+  return Math.round(v * 10) / 10;
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1048576).toFixed(1);
+}
