@@ -1,49 +1,126 @@
-import type { Logger } from '../actors/runtime/types.js';
+import type { Server } from '@grpc/grpc-js';
+import type { Tracer } from '@opentelemetry/api';
+import type { Clock, KindDef, Logger } from '../actors/runtime/types.js';
+import { openLmdbStore } from '../actors/store/index.js';
 import type { NodeConfig } from '../ops/config/index.js';
 import { realClock } from './membership/clock.js';
 import { presetConfig } from './membership/config.js';
 import { Membership, type Member } from './membership/membership.js';
 import { UdpTransport } from './membership/udp_transport.js';
+import { ClusterHost } from './routing/cluster-host.js';
+import { ClusterRouter } from './routing/router.js';
+import { ReplicatingStore } from './routing/replicating-store.js';
+import type { MemberChange, MemberSource } from './routing/members.js';
+import { GrpcTransport } from './transport/grpc.js';
 
-export interface NodeHandle {
+/**
+ * One cluster node, assembled: LMDB store (replicated to ring successors) → actor host → node links over grpc-js →
+ * router (the cluster-wide ActorSystem) → SWIM membership, whose metadata carries this node's gRPC address so peers
+ * can dial its links. Two steps, because the gRPC port must be bound (by the edge, which serves players on the same
+ * grpc-js Server) before membership can advertise it:
+ *   const node = createClusterNode(...); addToServer(node.links) before bind; await node.join(grpcAddress).
+ */
+export interface ClusterNode {
   readonly id: string;
-  /** `host:port` the gossip socket is bound to (resolved when node.gossipPort is 0). */
-  readonly gossipAddress: string;
-  readonly membership: Membership;
+  readonly store: ReplicatingStore;
+  readonly host: ClusterHost;
+  readonly router: ClusterRouter;
+  readonly links: GrpcTransport;
+  /** Set once `join` has run. */
+  membership: Membership | undefined;
+  /** Registers the node-to-node services on the node's grpc-js Server; call before it binds. */
+  addToServer(server: Server): void;
+  /** Binds gossip, advertises `grpcAddress`, joins the seeds and starts routing. Resolves to the gossip address. */
+  join(grpcAddress: string, extraSeeds?: string[]): Promise<string>;
   members(): Member[];
-  /** Tells the cluster we leave (peers see `left` at once), then stops. */
+  /** Graceful: hand every actor off, announce `left`, close links, snapshot active actors. LMDB stays open. */
   leave(): Promise<void>;
-  /** Stops without a goodbye. */
-  stop(): Promise<void>;
+  /** Closes LMDB, after `leave` and after the outbox relay has published what it can. */
+  close(): Promise<void>;
 }
 
-/** One Quarry node. So far: membership over UDP gossip. Runtime, routing and gateway are wired in here later. */
-export async function startNode(config: NodeConfig, logger: Logger, extraSeeds: string[] = []): Promise<NodeHandle> {
-  const transport = await UdpTransport.bind(config.node.host, config.node.gossipPort);
-  const membership = new Membership({
-    id: config.node.id,
-    clusterKey: config.cluster.key,
-    config: presetConfig(config.cluster.membershipPreset),
-    transport,
-    clock: realClock(),
-  });
-  membership.events.on((e) => logger.info({ event: 'member', member: e.id, state: e.type, incarnation: e.incarnation, addr: e.addr }, `member ${e.id} ${e.type}`));
-  membership.start();
-  logger.info({ event: 'listening', gossipAddress: transport.address, preset: config.cluster.membershipPreset }, 'gossip listening');
+export interface ClusterNodeOptions {
+  config: NodeConfig;
+  logger: Logger;
+  kinds: readonly KindDef<any, any, any, any, any>[];
+  clock: Clock;
+  tracer?: Tracer;
+}
 
-  const seeds = [...new Set([...config.node.seeds, ...extraSeeds])];
-  if (seeds.length > 0) {
-    const answered = await membership.join(seeds);
-    if (answered === 0) logger.warn({ event: 'join-failed', seeds }, 'no seed answered; retrying with every push-pull round');
-    else logger.info({ event: 'joined', seeds, answered }, 'joined');
+export function createClusterNode({ config, logger, kinds, clock, tracer }: ClusterNodeOptions): ClusterNode {
+  const store = new ReplicatingStore(openLmdbStore({ path: config.node.dataDir, mapSizeMb: config.store.mapSizeMb, auditRetentionDays: config.store.auditRetentionDays }));
+  const host = new ClusterHost({ store, clock, logger, tracer, kinds, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
+  const links = new GrpcTransport({ nodeId: config.node.id, clusterKey: config.cluster.key, logger });
+  const members = new DeferredMembers();
+  const router = new ClusterRouter({
+    nodeId: config.node.id,
+    host,
+    store,
+    transport: links,
+    members,
+    resolvePeerAddress: (id) => members.membership?.members().find((m) => m.id === id)?.meta,
+    kinds,
+    durability: config.cluster.durability,
+    replicationFactor: config.cluster.replicationFactor,
+    handoffActorsPerSec: config.cluster.handoffActorsPerSec,
+    maxForwardHops: config.cluster.maxForwardHops,
+    logger,
+  });
+
+  const node: ClusterNode = {
+    id: config.node.id,
+    store,
+    host,
+    router,
+    links,
+    membership: undefined,
+    addToServer: (server) => links.addToServer(server),
+    async join(grpcAddress, extraSeeds = []) {
+      const gossip = await UdpTransport.bind(config.node.host, config.node.gossipPort);
+      const membership = new Membership({
+        id: config.node.id,
+        clusterKey: config.cluster.key,
+        config: presetConfig(config.cluster.membershipPreset),
+        transport: gossip,
+        clock: realClock(),
+        meta: grpcAddress,
+      });
+      node.membership = members.membership = membership;
+      membership.events.on((e) => logger.info({ event: 'member', member: e.id, state: e.type, incarnation: e.incarnation, addr: e.addr }, `member ${e.id} ${e.type}`));
+      membership.start();
+      logger.info({ event: 'listening', gossipAddress: gossip.address, preset: config.cluster.membershipPreset }, 'gossip listening');
+      const seeds = [...new Set([...config.node.seeds, ...extraSeeds])];
+      if (seeds.length > 0) {
+        const answered = await membership.join(seeds);
+        if (answered === 0) logger.warn({ event: 'join-failed', seeds }, 'no seed answered; retrying with every push-pull round');
+        else logger.info({ event: 'joined', seeds, answered }, 'joined');
+      }
+      router.start();
+      return gossip.address;
+    },
+    members: () => members.membership?.members() ?? [],
+    async leave() {
+      await router.leave();
+      await members.membership?.leave();
+      await router.close();
+      await host.close();
+      await links.close();
+    },
+    close: () => store.close(),
+  };
+  return node;
+}
+
+/** The router is built before membership exists (the gRPC port it advertises is not bound yet). */
+class DeferredMembers implements MemberSource {
+  membership: Membership | undefined;
+
+  liveMemberIds(): string[] {
+    return this.membership?.liveMembers().map((m) => m.id) ?? [];
   }
 
-  return {
-    id: config.node.id,
-    gossipAddress: transport.address,
-    membership,
-    members: () => membership.members(),
-    leave: () => membership.leave(),
-    stop: () => membership.stop(),
-  };
+  onChange(listener: (change: MemberChange) => void): () => void {
+    if (!this.membership) throw new Error('DeferredMembers.onChange before join: the router starts after membership');
+    return this.membership.events.on((e) => listener({ id: e.id, state: e.type }));
+  }
 }

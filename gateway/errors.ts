@@ -3,6 +3,7 @@ import { InvalidFixError, InvalidHuntRequestError } from '../actors/hunt/index.j
 import { AskTimeoutError, HostClosedError, MailboxFullError } from '../actors/runtime/errors.js';
 import { authErrorToGrpc } from './auth/index.js';
 import { InvalidCursorError } from './notify/cursor.js';
+import { ForwardLimitError, HandoffPendingError, OwnerUnreachableError, UnavailableError } from '../cluster/routing/errors.js';
 
 /**
  * The one place typed errors of the layers below become gRPC statuses. Anything unrecognised is INTERNAL
@@ -19,6 +20,10 @@ export function toGrpcError(err: unknown): Partial<ServiceError> & { code: statu
   if (err instanceof MailboxFullError) return grpcError(status.RESOURCE_EXHAUSTED, `overloaded: ${err.message}; retry with backoff`);
   if (err instanceof AskTimeoutError) return grpcError(status.DEADLINE_EXCEEDED, err.message);
   if (err instanceof HostClosedError) return grpcError(status.UNAVAILABLE, 'node is shutting down; retry on another node');
+  // Cluster moments a client rides out by retrying: a node leaving or in a minority, an actor mid-handoff.
+  if (err instanceof UnavailableError || err instanceof HandoffPendingError || err instanceof OwnerUnreachableError || err instanceof ForwardLimitError) {
+    return grpcError(status.UNAVAILABLE, `${err.message}; retry`);
+  }
   return grpcError(status.INTERNAL, 'internal error');
 }
 

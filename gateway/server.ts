@@ -30,6 +30,11 @@ export interface GatewayServerOptions {
    * It also reclaims connections a broken client left half-open after a protocol error. @default 300000
    */
   connectionIdleMs?: number;
+  /**
+   * Adds native-only services (node links, admin) to the grpc-js Server before it binds; they are not reachable
+   * over gRPC-web, which serves only `services`.
+   */
+  beforeBind?: (server: Server) => void;
   /** Called for HTTP requests that are neither gRPC-web nor a static file (e.g. the inspector). */
   httpFallback?: (req: IncomingMessage, res: ServerResponse) => void;
 }
@@ -64,6 +69,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     'grpc.max_connection_idle_ms': connectionIdleMs,
   });
   for (const { definition, implementation } of options.services) grpc.addService(definition, implementation);
+  options.beforeBind?.(grpc);
   const grpcWeb = new GrpcWebAdapter({ services: options.services, maxMessageBytes: options.maxMessageBytes, corsOrigins: options.corsOrigins });
 
   const http = createHttpServer((req, res) => {

@@ -1,13 +1,13 @@
 /**
- * One Quarry node process, assembled: LMDB store → actor host with the hunt's kinds → notifier and outbox
- * relay → player edge (gRPC + gRPC-web + page). Membership and routing join through `cluster/node.ts`.
- * This lives in scripts/ because it is the one place allowed to import every layer (ARCHITECTURE.md's table:
- * cluster may not import gateway, so the whole process cannot be assembled inside cluster/).
+ * One Quarry node process, assembled: the cluster node (LMDB, actor host, links, router, membership) hosting the
+ * hunt's kinds → notifier and outbox relay → player edge (gRPC + gRPC-web + page) on one grpc-js Server that also
+ * carries the node links. This lives in scripts/ because it is the one place allowed to import every layer
+ * (ARCHITECTURE.md: cluster may not import gateway, so the whole process cannot be assembled inside cluster/).
  */
 import { trace } from '@opentelemetry/api';
-import { ActorHost, systemClock, type Clock, type Logger } from '../actors/runtime/index.js';
-import { openLmdbStore } from '../actors/store/index.js';
+import { systemClock, type Clock, type Logger } from '../actors/runtime/index.js';
 import { HuntGame, huntKinds, loadHuntFile } from '../actors/hunt/index.js';
+import { createClusterNode, type ClusterNode } from '../cluster/node.js';
 import type { NodeConfig } from '../ops/config/index.js';
 import { TokenVerifier } from '../gateway/auth/index.js';
 import { huntService } from '../gateway/hunt-service.js';
@@ -22,37 +22,50 @@ import { isOperator } from '../ops/operator-auth.js';
 
 export interface QuarryNode {
   readonly config: NodeConfig;
-  readonly host: ActorHost;
+  readonly cluster: ClusterNode;
   readonly game: HuntGame;
   readonly edge: GatewayServer;
-  /** Stops taking calls, publishes what is committed, snapshots every active actor, closes LMDB. */
+  readonly gossipAddress: string;
+  readonly grpcAddress: string;
+  readonly httpUrl: string;
+  /**
+   * Graceful stop: stop taking player calls, hand every actor to the remaining members and leave the cluster,
+   * publish what is committed, close LMDB.
+   */
   stop(): Promise<void>;
 }
 
-export async function startQuarryNode(config: NodeConfig, logger: Logger, clock: Clock = systemClock()): Promise<QuarryNode> {
+export interface StartOptions {
+  clock?: Clock;
+  /** Gossip addresses to join besides `node.seeds`. */
+  extraSeeds?: string[];
+}
+
+export async function startQuarryNode(config: NodeConfig, logger: Logger, options: StartOptions = {}): Promise<QuarryNode> {
+  const clock = options.clock ?? systemClock();
   const hunt = loadHuntFile(config.hunt.file);
   const kinds = huntKinds(hunt, { sessionTtlMinutes: config.hunt.sessionTtlMinutes, leaderboardStalenessMs: config.hunt.leaderboardStalenessMs });
-
-  const store = openLmdbStore({ path: config.node.dataDir, mapSizeMb: config.store.mapSizeMb, auditRetentionDays: config.store.auditRetentionDays });
   const tracer = config.ops.tracingEnabled ? trace.getTracer('quarry.runtime') : undefined;
-  const host = new ActorHost({ store, clock, logger, tracer, kinds: kinds.all, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
-  const game = new HuntGame(kinds, { system: host, clock, audit: store });
+
+  const cluster = createClusterNode({ config, logger, kinds: kinds.all, clock, tracer });
+  const game = new HuntGame(kinds, { system: cluster.router, clock, audit: cluster.store });
 
   const notifier: Notifier =
     config.notify.backend === 'nats'
       ? await JetStreamNotifier.connect({ servers: config.notify.natsUrl, dedupWindowMs: config.notify.dedupWindowMs, replayRetainEvents: config.notify.replayRetainEvents, name: config.node.id, logger })
       : new InProcessNotifier({ dedupWindowMs: config.notify.dedupWindowMs, replayRetainEvents: config.notify.replayRetainEvents, logger });
-  const relay = new OutboxRelay({ source: store.outbox, notifier, flushIntervalMs: config.notify.outboxFlushIntervalMs, logger });
+  const relay = new OutboxRelay({ source: cluster.store.outbox, notifier, flushIntervalMs: config.notify.outboxFlushIntervalMs, logger });
   relay.start();
 
   const web = createWebHandler({ hunt });
   const sampler = new ProcessSampler();
-  const metrics = () => ({ nodeId: config.node.id, ...sampler.sample(), activeActors: host.activeActors().length });
+  const metrics = () => ({ nodeId: config.node.id, ...sampler.sample(), activeActors: cluster.host.activeActors().length, serving: cluster.router.serving });
   const edge = await startGatewayServer({
     host: config.node.host,
     grpcPort: config.node.grpcPort,
     httpPort: config.node.httpPort,
     services: [huntService({ game, notifier, verifier: new TokenVerifier({ hs256Secret: config.gateway.tokenSecret }), logger })],
+    beforeBind: (server) => cluster.addToServer(server),
     maxMessageBytes: config.gateway.maxMessageBytes,
     corsOrigins: config.gateway.corsOrigins,
     httpFallback: (req, res) => {
@@ -67,20 +80,25 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, clock:
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     },
   });
+  const grpcAddress = `${config.node.host}:${edge.grpcPort}`;
+  const gossipAddress = await cluster.join(grpcAddress, options.extraSeeds);
 
   return {
     config,
-    host,
+    cluster,
     game,
     edge,
+    gossipAddress,
+    grpcAddress,
+    httpUrl: `http://${config.node.host}:${edge.httpPort}`,
     async stop() {
       sampler.stop();
-      await edge.close();
       game.close();
-      await host.close();
+      await cluster.leave();
       await relay.stop();
       await notifier.close();
-      await store.close();
+      await edge.close();
+      await cluster.close();
     },
   };
 }

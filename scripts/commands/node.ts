@@ -26,19 +26,10 @@ export function registerNode(program: Command): void {
     // Tracing starts before the node's modules load, as OpenTelemetry wants; it is a no-op unless enabled.
     const { startTracing } = await import('../../ops/telemetry/tracing.js');
     const tracing = startTracing({ enabled: config.ops.tracingEnabled, sampleRatio: config.ops.tracingSampleRatio, nodeId: config.node.id });
-    const { startNode } = await import('../../cluster/node.js');
     const { startQuarryNode } = await import('../node-process.js');
-    const handle = await startNode(config, logger, opts.join);
-    const quarry = await startQuarryNode(config, logger);
-    const { host } = config.node;
+    const quarry = await startQuarryNode(config, logger, { extraSeeds: opts.join });
     // Written whatever the log level: supervisors (the demo, tests, benchmarks) wait for this one line.
-    const ready = {
-      event: 'ready',
-      nodeId: config.node.id,
-      grpcAddress: `${host}:${quarry.edge.grpcPort}`,
-      httpUrl: `http://${host}:${quarry.edge.httpPort}`,
-      gossipAddress: handle.gossipAddress,
-    };
+    const ready = { event: 'ready', nodeId: config.node.id, grpcAddress: quarry.grpcAddress, httpUrl: quarry.httpUrl, gossipAddress: quarry.gossipAddress };
     process.stdout.write(JSON.stringify(ready) + '\n');
     let stopping = false;
     const shutdown = (signal: string): void => {
@@ -47,7 +38,6 @@ export function registerNode(program: Command): void {
       logger.info({ event: 'leaving', signal }, 'leaving the cluster');
       quarry
         .stop()
-        .then(() => handle.leave())
         .then(() => tracing.shutdown())
         .then(
         () => process.exit(0),
