@@ -46,29 +46,21 @@ export class ClusterHost extends ActorHost {
   /**
    * Handles what is queued for the actor, writes its snapshot and drops it from memory. The caller has stopped
    * delivering to this host for the key. Resolves once the snapshot is committed; at once when it is not active.
+   * Uses the host's own passivation (snapshot, then retire; messages that slip in move to a fresh activation).
    */
   async deactivate(ref: ActorRef<any, any>): Promise<void> {
     const self = this as any;
     for (;;) {
-      const a = self.kinds.get(ref.kind)?.actors.get(ref.key);
-      if (a === undefined || self.closed) return;
-      if (a.busy || a.scheduled || a.passivating || a.head < a.q.length || (a.lastBatch !== null && !a.lastBatch.committed)) {
+      const m = this.metrics(ref);
+      if (m === undefined || self.closed) return;
+      const a = self.kinds.get(ref.kind).actors.get(ref.key);
+      if (m.mailboxDepth > 0 || m.busy || a.passivating || a.scheduled) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
-      a.passivating = true;
-      a.writeSnapshot();
-      const committed = new Promise<void>((resolve, reject) => a.lastBatch.hold({ resolve, reject }, undefined, a.id));
+      self.passivate(a);
       self.flushBatch();
-      try {
-        await committed;
-      } catch (err) {
-        a.passivating = false;
-        self.afterAsync(a);
-        throw err;
-      }
-      // Messages that slipped in during the snapshot move, in order, to a fresh activation (retire), so none is lost.
-      if (!a.dead) self.retire(a);
+      while (!a.dead && a.passivating) await new Promise<void>((resolve) => setTimeout(resolve, 1));
     }
   }
 }

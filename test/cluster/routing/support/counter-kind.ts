@@ -1,6 +1,7 @@
 import { defineKind } from '../../../../actors/runtime/types.js';
 
-export type CounterMsg = { op: 'inc' } | { op: 'get' };
+/** `delayMs` keeps the actor busy after persisting, so tests can hold messages in its mailbox during a handoff. */
+export type CounterMsg = { op: 'inc'; delayMs?: number } | { op: 'get' };
 export interface CounterReply {
   count: number;
   /** Unique per activation (node id + a per-process sequence), so tests can count activations per key. */
@@ -20,7 +21,9 @@ export function counterKind(nodeId: string) {
       let activation = activationIds.get(ctx);
       if (activation === undefined) activationIds.set(ctx, (activation = `${nodeId}#${++next}`));
       if (msg.op === 'inc') ctx.persist({ by: 1 });
-      return { count: ctx.state.count, activation, node: nodeId };
+      const reply = { count: ctx.state.count, activation, node: nodeId };
+      if (msg.op === 'inc' && msg.delayMs !== undefined) return new Promise<CounterReply>((resolve) => setTimeout(() => resolve(reply), msg.delayMs));
+      return reply;
     },
   });
 }

@@ -83,7 +83,8 @@ async function handle(c: Command): Promise<object> {
       return {};
     case 'ask': {
       try {
-        const reply = await router.ask(ref(String(c.key)), { op: c.op } as CounterMsg, { timeoutMs: Number(c.timeoutMs ?? 5000) });
+        const msg = (c.delayMs === undefined ? { op: c.op } : { op: c.op, delayMs: c.delayMs }) as CounterMsg;
+        const reply = await router.ask(ref(String(c.key)), msg, { timeoutMs: Number(c.timeoutMs ?? 5000) });
         return { ok: true, ...reply };
       } catch (err) {
         return { ok: false, name: (err as Error).name, code: (err as { code?: string }).code, message: (err as Error).message };
@@ -91,6 +92,12 @@ async function handle(c: Command): Promise<object> {
     }
     case 'status':
       return { live: [...router.liveIds].sort(), serving: router.serving, ring: router.ring.checksum, members: router.ring.members, active: host.activeActorCount };
+    case 'debug': {
+      const rt = (host as any).kinds.get('counter');
+      const actors = [...rt.actors.values()].slice(0, 5).map((a: any) => ({ key: a.key, busy: a.busy, scheduled: a.scheduled, passivating: a.passivating, dead: a.dead, q: a.tail - a.head, batch: a.lastBatch === null ? null : a.lastBatch.committed }));
+      const h = host as any;
+      return { host: { draining: h.draining, drainScheduled: h.drainScheduled, openBatch: h.openBatch !== null, commits: h.commitsInFlight.size }, actors, releaser: { queue: (router as any).releaser.queue.length, inFlight: (router as any).releaser.inFlight !== undefined, timer: (router as any).releaser.timer !== undefined } };
+    }
     case 'owner':
       return { owner: router.ownerOf('counter', String(c.key)) };
     case 'block': {
@@ -107,6 +114,8 @@ async function handle(c: Command): Promise<object> {
       return runLoad(router, ref, c as unknown as LoadSpec);
     case 'leave':
       await router.leave();
+      // Asks this process is still waiting on (routed to other owners) settle before the links close.
+      while (asksInFlight > 1) await new Promise((r) => setTimeout(r, 10));
       await membership.leave();
       await shutdown();
       return {};
@@ -131,9 +140,11 @@ async function shutdown(): Promise<void> {
   setImmediate(() => process.exit(0));
 }
 
+let asksInFlight = 0;
 createInterface({ input: process.stdin }).on('line', (line) => {
   const c = JSON.parse(line) as Command;
-  handle(c).then(
+  asksInFlight++;
+  handle(c).finally(() => asksInFlight--).then(
     (res) => out({ seq: c.seq, ...res }),
     (err: unknown) => out({ seq: c.seq, error: String(err) }),
   );

@@ -23,7 +23,7 @@ export function runIncrements(cluster: RoutingCluster, keys: readonly string[], 
   const perTick = Math.max(1, Math.round((ratePerSec * tickMs) / 1000));
   let i = 0;
   const timer = setInterval(() => {
-    const live = cluster.live();
+    const live = cluster.entryNodes();
     if (live.length === 0) return;
     for (let n = 0; n < perTick; n++, i++) {
       const key = keys[i % keys.length]!;
@@ -55,7 +55,7 @@ export async function readCount(cluster: RoutingCluster, key: string, deadlineMs
   const end = Date.now() + deadlineMs;
   let last: AskResult | undefined;
   while (Date.now() < end) {
-    const live = cluster.live();
+    const live = cluster.entryNodes();
     last = await cluster.ask(live[Math.floor(Math.random() * live.length)]!, key, 'get');
     if (last.ok) return last.count!;
     await new Promise((r) => setTimeout(r, 50));

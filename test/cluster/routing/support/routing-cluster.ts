@@ -19,6 +19,8 @@ export interface RoutingNode {
   gossip: string;
   grpc: string;
   exited: boolean;
+  /** Set before a graceful leave, so clients stop entering through it (as a load balancer drains a node). */
+  leaving: boolean;
   stderr: string;
 }
 
@@ -58,6 +60,11 @@ export class RoutingCluster {
     return this.nodes.filter((n) => !n.exited);
   }
 
+  /** Nodes clients may enter through: running and not leaving. */
+  entryNodes(): RoutingNode[] {
+    return this.nodes.filter((n) => !n.exited && !n.leaving);
+  }
+
   node(id: string): RoutingNode {
     const n = this.nodes.find((x) => x.id === id);
     if (n === undefined) throw new Error(`no node ${id}`);
@@ -70,7 +77,7 @@ export class RoutingCluster {
     const args = [NODE_JS, '--id', id, '--data', join(this.dataRoot, id), '--key', ROUTING_TEST_KEY, '--durability', this.options.durability ?? 'replicated', '--rf', String(this.options.replicationFactor ?? 2), '--handoff-rate', String(this.options.handoffActorsPerSec ?? 20_000)];
     for (const s of seeds.slice(0, 1)) args.push('--seed', s);
     const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const node: RoutingNode = { id, child, gossip: '', grpc: '', exited: false, stderr: '' };
+    const node: RoutingNode = { id, child, gossip: '', grpc: '', exited: false, leaving: false, stderr: '' };
     this.nodes.push(node);
     child.stderr!.on('data', (d: Buffer) => {
       if (node.stderr.length < 200_000) node.stderr += d.toString();
@@ -120,8 +127,8 @@ export class RoutingCluster {
     });
   }
 
-  ask(node: RoutingNode, key: string, op: 'inc' | 'get', timeoutMs = 5000): Promise<AskResult> {
-    return this.command<AskResult>(node, { cmd: 'ask', key, op, timeoutMs });
+  ask(node: RoutingNode, key: string, op: 'inc' | 'get', timeoutMs = 5000, delayMs?: number): Promise<AskResult> {
+    return this.command<AskResult>(node, { cmd: 'ask', key, op, timeoutMs, delayMs });
   }
 
   status(node: RoutingNode): Promise<Status> {
@@ -162,6 +169,7 @@ export class RoutingCluster {
   }
 
   async leave(node: RoutingNode): Promise<void> {
+    node.leaving = true;
     const exited = new Promise<void>((resolve) => (node.exited ? resolve() : node.child.once('exit', () => resolve())));
     await this.command(node, { cmd: 'leave' });
     await exited;
