@@ -19,7 +19,6 @@ describe('inspector page in headless Chromium (real node)', function () {
 
   before(async () => {
     node = await startAdminNode('n1');
-    await node.fix('alice', 1);
     await node.fix('albert', 1);
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   });
@@ -39,23 +38,25 @@ describe('inspector page in headless Chromium (real node)', function () {
     await page.fill('#token', OPERATOR_TOKEN);
     await page.click('#login button');
     await waitText(page, '#auth-status', /connected/, 'login with the operator token');
-    await waitText(page, '#members tbody', /n1 \(this node\)alive.*100\.0 %.*player: 2/, 'member list');
+    await waitText(page, '#members tbody', /n1 \(this node\)alive.*100\.0 %.*player: 1/, 'member list');
 
     await page.fill('#search-query', 'player/al');
     await page.click('#search button');
-    await waitText(page, '#results tbody', /player\/albert.*player\/alice/, 'search results for player/al');
-    await page.click('text=player/alice');
-    await waitText(page, '#actor-id', /player\/alice/, 'actor panel');
-    await waitText(page, '#actor-metrics tr[data-metric="mailbox depth"]', /mailbox depth0/, 'mailbox depth');
-    await waitText(page, '#actor-metrics tr[data-metric="messages handled"]', /messages handled1/, 'messages handled before the live fix');
-    await waitText(page, '#actor-recent', /none recorded since/, 'recent messages before any message while inspected');
-    const state = JSON.parse((await page.textContent('#actor-state'))!);
-    assert.equal(typeof state, 'object');
+    await waitText(page, '#results tbody', /player\/albert/, 'search results for player/al');
+    await waitText(page, '#actor-metrics tr[data-metric="messages handled"]', /messages handled1/, 'the single result opens');
 
-    // Live: a fix handled on the node reaches the open panel without a reload.
-    await node.fix('alice', 2);
-    await waitText(page, '#actor-metrics tr[data-metric="messages handled"]', /messages handled2/, 'messages handled after the live fix');
-    await waitText(page, '#actor-recent', /"clientSeq":2/, 'the live fix in recent messages with its diff');
+    // alice has not played yet: the open panel says so, and her first fix arrives live with its diff.
+    await page.fill('#search-query', 'player/alice');
+    await page.click('#search button');
+    await waitText(page, '#actor-id', /player\/alice: .*not found/, 'panel for an actor that does not exist yet');
+    await node.fix('alice', 1);
+    await waitText(page, '#actor-id', /^player\/alice$/, 'panel after alice\'s first fix');
+    await waitText(page, '#actor-metrics tr[data-metric="mailbox depth"]', /mailbox depth0/, 'mailbox depth');
+    await waitText(page, '#actor-metrics tr[data-metric="messages handled"]', /messages handled1/, 'messages handled');
+    await waitText(page, '#actor-recent', /"clientSeq":1.*~ score: 0 → [1-9]\d*/, "alice's first fix in recent messages with its score diff");
+    await waitText(page, '#actor-state', /"score": [1-9]/, "alice's state");
+    assert.equal(typeof JSON.parse((await page.textContent('#actor-state'))!), 'object');
+    await waitText(page, '#actor-audit', /"type":"award".*"playerId":"alice"/, "alice's audit entries (committed with the fix)");
     await waitText(page, '#actor-live', /live/, 'live badge');
     mkdirSync('/work/team', { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -27,8 +27,8 @@ export interface AdminNode {
   readonly game: HuntGame;
   readonly target: AdminTarget;
   readonly edge: GatewayServer;
-  /** Sends one fix for `playerId` next to the first beacon; resolves when it is handled and committed. */
-  fix(playerId: string, seq: number): Promise<unknown>;
+  /** Sends one fix for `playerId` next to beacon `beaconIndex` of the sample hunt; resolves once handled and committed. */
+  fix(playerId: string, seq: number, beaconIndex?: number): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -53,10 +53,9 @@ export async function startAdminNode(nodeId = 'n1', recordRecent: 'inspected' | 
   const grpcAddress = `127.0.0.1:${edge.grpcPort}`;
   ops.listening(grpcAddress);
   const target = ops.target!;
-  const beacon = hunt.beacons[0]!;
   return {
     nodeId, grpcAddress, httpUrl: `http://127.0.0.1:${edge.httpPort}`, host, game, target, edge,
-    fix: (playerId, seq) => game.reportFix(playerId, { clientSeq: seq, clientTimeMs: Date.now(), readings: [{ beaconId: beacon.id, rssiDbm: -55 }] }),
+    fix: (playerId, seq, beaconIndex = 0) => game.reportFix(playerId, { clientSeq: seq, clientTimeMs: Date.now(), readings: [{ beaconId: hunt.beacons[beaconIndex]!.id, rssiDbm: -55 }] }),
     async close() {
       ops.close();
       await edge.close();
