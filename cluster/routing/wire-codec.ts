@@ -4,8 +4,9 @@ import { WireCodecError } from './errors.js';
 
 /**
  * Messages and replies crossing nodes use the kind's `messageCodec`/`replyCodec` (protobuf for the game's kinds).
- * A kind without one falls back to msgpack (msgpackr, already a dependency of lmdb): plain data, Map, Set, Date,
- * typed arrays survive; class instances arrive as plain objects. Records are off so no node needs another's
+ * A kind without one falls back to msgpack (msgpackr, already a dependency of lmdb): plain data, Date and typed
+ * arrays survive; a Map arrives as a plain object and class instances as plain objects, so a kind whose messages
+ * hold those should declare a codec. Records are off so no node needs another's
  * structure table.
  */
 const packr = new Packr({ useRecords: false, moreTypes: true });

@@ -1,0 +1,103 @@
+import { strict as assert } from 'node:assert';
+import { buildRing, ownerOf } from '../../../cluster/placement/ring.js';
+import { planMoves } from '../../../cluster/routing/ownership-diff.js';
+import { hasQuorum, nextAgreed } from '../../../cluster/routing/quorum.js';
+import { decideRoute } from '../../../cluster/routing/route.js';
+import { resolveRoutingOptions } from '../../../cluster/routing/options.js';
+import { MSGPACK, decodeWith, encodeWith } from '../../../cluster/routing/wire-codec.js';
+import { startTerm, exportActor, TERM_SEQ_GAP } from '../../../cluster/routing/handoff.js';
+
+const set = (...ids: string[]) => new Set(ids);
+
+describe('cluster/routing: pure parts', () => {
+  describe('hasQuorum / nextAgreed (keep-majority)', () => {
+    const table: Array<[string[], string[], boolean]> = [
+      [['a', 'b', 'c'], ['a', 'b', 'c'], true],
+      [['a', 'b', 'c'], ['a', 'b'], true],
+      [['a', 'b', 'c'], ['c'], false],
+      [['a', 'b', 'c', 'd'], ['a', 'b'], false],
+      [['a', 'b', 'c', 'd'], ['a', 'b', 'c'], true],
+      [['a', 'b', 'c', 'd'], ['a'], false],
+      [['a', 'b'], ['a'], false],
+      [['a'], ['a'], true],
+      [['a', 'b', 'c'], ['c', 'x', 'y'], false],
+    ];
+    for (const [agreed, live, want] of table) {
+      it(`agreed [${agreed}] live [${live}] -> ${want}`, () => assert.equal(hasQuorum(new Set(agreed), new Set(live)), want));
+    }
+    it('the majority side shrinks the agreed set; the minority keeps it', () => {
+      assert.deepEqual([...nextAgreed(set('a', 'b', 'c'), set('a', 'b'), set())].sort(), ['a', 'b']);
+      assert.deepEqual([...nextAgreed(set('a', 'b', 'c'), set('c'), set())].sort(), ['a', 'b', 'c']);
+    });
+    it('a graceful leave drops out of the agreed set even when the rest is not a majority of the old set', () => {
+      assert.deepEqual([...nextAgreed(set('a', 'b', 'c'), set('a'), set('b', 'c'))].sort(), ['a']);
+    });
+    it('a join grows the agreed set', () => {
+      assert.deepEqual([...nextAgreed(set('a', 'b'), set('a', 'b', 'c'), set())].sort(), ['a', 'b', 'c']);
+    });
+  });
+
+  describe('decideRoute (hop limits)', () => {
+    const ring = buildRing(['a', 'b', 'c']);
+    const key = 'k-7';
+    const owner = ownerOf(ring, 'counter', key);
+    const other = ['a', 'b', 'c'].find((x) => x !== owner)!;
+    it('the owner delivers locally', () => assert.deepEqual(decideRoute(ring, owner, 'counter', key, 2, 3, true), { t: 'local' }));
+    it('an entry node sends with hops 0', () => assert.deepEqual(decideRoute(ring, other, 'counter', key, undefined, 3, true), { t: 'remote', to: owner, hops: 0 }));
+    it('a received message is forwarded with hops + 1', () => assert.deepEqual(decideRoute(ring, other, 'counter', key, 2, 3, true), { t: 'remote', to: owner, hops: 3 }));
+    it('at maxForwardHops it fails instead', () => assert.deepEqual(decideRoute(ring, other, 'counter', key, 3, 3, true), { t: 'hopLimit', hops: 3 }));
+    it('without quorum nothing is routed', () => assert.deepEqual(decideRoute(ring, owner, 'counter', key, undefined, 3, false), { t: 'unavailable' }));
+  });
+
+  describe('planMoves (dry-run of a join or leave)', () => {
+    const actors = Array.from({ length: 1000 }, (_, i) => ({ kind: i % 2 === 0 ? 'player' : 'beacon', key: `k${i}`, bytes: 100 }));
+    const two = buildRing(['a', 'b']);
+    const three = buildRing(['a', 'b', 'c']);
+    it('a join moves actors only to the new member, with exact counts and bytes', () => {
+      const plan = planMoves(two, three, actors);
+      const expected = actors.filter((x) => ownerOf(three, x.kind, x.key) === 'c');
+      assert.equal(plan.totalActors, 1000);
+      assert.equal(plan.movedActors, expected.length);
+      assert.equal(plan.movedBytes, expected.length * 100);
+      assert.deepEqual(Object.keys(plan.byRoute).every((r) => r.endsWith('->c')), true);
+      assert.equal(plan.byKind.player!.actors + plan.byKind.beacon!.actors, expected.length);
+    });
+    it('the reverse leave moves exactly the same actors back', () => {
+      const join = planMoves(two, three, actors);
+      const leave = planMoves(three, two, actors);
+      assert.equal(leave.movedActors, join.movedActors);
+      assert.deepEqual(Object.keys(leave.byRoute).every((r) => r.startsWith('c->')), true);
+    });
+    it('an unchanged ring moves nothing', () => assert.deepEqual(planMoves(three, three, actors), { totalActors: 1000, movedActors: 0, movedBytes: 0, byKind: {}, byRoute: {} }));
+  });
+
+  describe('wire codec and options', () => {
+    it('msgpack carries plain data, Date and Uint8Array; undefined is an empty payload', () => {
+      const v = { a: 1, s: 'x', d: new Date(1700000000000), b: new Uint8Array([1, 2]), n: [1, null, 'z'] };
+      assert.deepEqual(decodeWith(MSGPACK, 'k', 'message', encodeWith(MSGPACK, 'k', 'message', v)), v);
+      assert.equal(encodeWith(MSGPACK, 'k', 'reply', undefined).length, 0);
+      assert.equal(decodeWith(MSGPACK, 'k', 'reply', new Uint8Array(0)), undefined);
+    });
+    it('options name the key and the rule', () => {
+      assert.throws(() => resolveRoutingOptions({ maxForwardHops: 0 }), /cluster\.maxForwardHops: must be a positive integer, got 0/);
+      assert.throws(() => resolveRoutingOptions({ durability: 'x' as 'local' }), /cluster\.durability: must be local or replicated/);
+    });
+  });
+
+  describe('handoff terms', () => {
+    it('the newest export wins and the term starts TERM_SEQ_GAP above it', async () => {
+      const writes: unknown[] = [];
+      const store = { readSnapshot: () => undefined, readJournal: () => [], commit: async (ops: unknown[]) => void writes.push(...ops) } as any;
+      const def = { name: 'counter', initialState: () => ({ count: 0 }), apply: (s: { count: number }, e: { by: number }) => ({ count: s.count + e.by }), handle: () => undefined } as any;
+      const empty = exportActor(store, def, 'k');
+      assert.deepEqual(empty, { seq: -1 });
+      const { encodeSnapshot } = await import('../../../actors/store/snapshot-codec.js');
+      const older = { seq: 5, snapshot: encodeSnapshot({ state: { count: 5 }, seq: 5, schemaVersion: 1, activationCount: 1 }) };
+      const newer = { seq: 9, snapshot: encodeSnapshot({ state: { count: 9 }, seq: 9, schemaVersion: 1, activationCount: 2 }) };
+      const seq = await startTerm(store, def, 'k', [older, empty, newer]);
+      assert.equal(seq, 9 + TERM_SEQ_GAP);
+      assert.equal(writes.length, 1);
+      assert.equal((writes[0] as { seq: number }).seq, 9 + TERM_SEQ_GAP);
+    });
+  });
+});
