@@ -42,7 +42,17 @@ export function clusterPart(o: ClusterPartOptions): NodeTargetCluster {
     members: (): TargetMember[] => o.membership.members().map((m) => ({ id: m.id, address: m.addr, adminAddress: adminOf(m), state: m.state, incarnation: m.incarnation })),
     drainPlan() {
       // Active actors only: what a leave hands off now (passivated ones are already in the replicated store).
-      const plan = o.router.dryRun({ leave: o.nodeId }, o.host.activeActors().map((r) => ({ kind: r.kind, key: r.key, bytes: 0 })));
+      const actors = o.host.activeActors();
+      let plan;
+      try {
+        plan = o.router.dryRun({ leave: o.nodeId }, actors.map((r) => ({ kind: r.kind, key: r.key, bytes: 0 })));
+      } catch (err) {
+        if (!(err instanceof Error && err.name === 'EmptyRingError')) throw err;
+        // The last member leaving: everything active moves out (to the store), with no member to take it.
+        const byKind: Record<string, number> = {};
+        for (const r of actors) byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
+        return { actorsByKind: byKind, bytes: 0 };
+      }
       return { actorsByKind: Object.fromEntries(Object.entries(plan.byKind).map(([k, v]) => [k, v.actors])), bytes: plan.movedBytes };
     },
     async join(seeds) {
