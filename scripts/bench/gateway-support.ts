@@ -3,7 +3,7 @@
  * process.cpuUsage() inside a separate server process (so the load generator's CPU is not counted),
  * for a bare grpc-js unary echo and for the same echo through the gateway (native gRPC and gRPC-web).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Client, Server, ServerCredentials, credentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
@@ -164,3 +164,28 @@ export async function measureServerCpuPerCall(o: CpuPerCallOptions): Promise<{ b
 }
 
 if (process.argv[2] === CHILD_FLAG) void runChild(process.argv[3] as EchoServerMode);
+
+/** Extracts the inspector's WebSocket URL from a node's stderr (`Debugger listening on ws://...`). */
+export function inspectorUrlFrom(line: string): string | undefined {
+  return /Debugger listening on (ws:\/\/\S+)/.exec(line)?.[1];
+}
+
+// Runs in a short-lived child: Node 20 has a WebSocket client only behind --experimental-websocket.
+const COLLECT_GARBAGE_SCRIPT = `const ws = new WebSocket(process.argv[1]);
+ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+ws.onmessage = (m) => { if (JSON.parse(m.data).id === 1) { ws.close(); process.exit(0); } };
+ws.onerror = () => process.exit(1);
+setTimeout(() => process.exit(2), 20000);`;
+
+/**
+ * Full GC in another node process through its inspector (the node has no `gc` of its own to call): a heap
+ * reading after it counts live objects only, not garbage awaiting collection.
+ */
+export function collectGarbageIn(inspectorUrl: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const args = ['--experimental-websocket', '--no-warnings', '-e', COLLECT_GARBAGE_SCRIPT, inspectorUrl];
+    const child = spawn(process.execPath, args, { stdio: 'ignore', env: { ...process.env, NODE_OPTIONS: '' } });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`HeapProfiler.collectGarbage via ${inspectorUrl.replace(/\/[^/]*$/, '/…')}: helper exited with ${code}`))));
+  });
+}

@@ -14,7 +14,7 @@ import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import type { ProcessMetrics } from '../../ops/process-metrics.js';
 import { HuntClient, HuntDefinition, type Event, type Fix, type FixAck } from '../../proto/gen/hunt.js';
 import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
-import { loadGrpc, startEchoServerProcess } from './gateway-support.js';
+import { collectGarbageIn, inspectorUrlFrom, loadGrpc, startEchoServerProcess } from './gateway-support.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 
 /** Players that send fixes (each has at most one fix in flight, so client_seq arrives in order). */
@@ -26,11 +26,16 @@ const ECHO_CALLS = 20_000;
 const GRPC_PHASE_MS = 10_000;
 const WEB_PHASE_MS = 8_000;
 const LATENCY_PHASE_MS = 15_000;
+/**
+ * Players (of the load players) that send fixes and hold streams in the latency phase: few enough that each sends
+ * about one fix a second at half the maximum rate, so each changes beacon (and earns a visit award) every few seconds.
+ */
+const LATENCY_PLAYERS = 400;
 const OPEN_STREAMS = 20_000;
 const STREAMS_PER_CHANNEL = 1_000;
 /** Streams being opened at once while building up the 20k. */
 const OPENING_IN_FLIGHT = 500;
-/** The node exposes no gc: heap is read after this idle period, as the lowest of a few samples. */
+/** Idle time before memory readings (the node's background work settles). */
 const SETTLE_MS = 4_000;
 /**
  * Fixes a player sends at one beacon before stepping to the next: enough for smoothing and hysteresis
@@ -145,6 +150,9 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
   }
 
   const env = { QUARRY_OPS_ALLOW_DEV_SECRETS: 'true' };
+  // The inspector (idle until the memory phase attaches) lets the suite run a full GC in the node before heap readings.
+  const nodeEnv = { ...env, NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --inspect=127.0.0.1:0`.trim() };
+  let inspectorUrl: string | undefined;
   const config = nodeConfig(loadConfig({ env: { ...process.env, ...env } }));
   const hunt = loadHuntFile(config.hunt.file);
   const beacons: SimBeacon[] = hunt.beacons.map((b) => ({ id: b.id, txPowerDbm: b.txPowerDbm }));
@@ -153,7 +161,8 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
   const clients: HuntClient[] = [];
   try {
     node = await spawnNode({
-      env,
+      env: nodeEnv,
+      onLog: (line) => (inspectorUrl ??= inspectorUrlFrom(line)),
       settings: { 'node.id': 'bench-gw', 'node.grpcPort': 0, 'node.httpPort': 0, 'node.gossipPort': 0, 'node.dataDir': join(dir, 'n1'), 'ops.logLevel': 'warn' },
     });
     const { grpcAddress, httpUrl } = node.ready;
@@ -206,19 +215,24 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
 
     // 5. Fix -> award event on the player's own stream, open loop at half the maximum rate.
     cpu0 = await cpuUs();
-    const lat = await fixToEvent(clients, route, loadIds, loadMd, maxRate / 2, sendGrpc);
+    const lat = await fixToEvent(clients, route, loadIds.slice(0, LATENCY_PLAYERS), loadMd, maxRate / 2, sendGrpc);
     const latCpuShare = ((await cpuUs()) - cpu0) / 1e6 / lat.elapsedS;
     if (lat.samples > 0) figures['fixToEventP99Ms'] = lat.p99Ms;
     else notes.push('fixToEventP99Ms not measured: no fix produced an award event');
-    notes.push(`fix-to-event at ${Math.round(maxRate / 2)}/s target: ${lat.sent} fixes sent (${lat.failed} failed), ${lat.samples} award events timed, p50 ${lat.p50Ms} ms, p99 ${lat.p99Ms} ms, max ${lat.maxMs} ms; ack p50 ${lat.ackP50Ms} ms, p99 ${lat.ackP99Ms} ms; node CPU ${(latCpuShare * 100).toFixed(0)}% of one core`);
+    notes.push(`fix-to-event at ${Math.round(maxRate / 2)}/s target, ${LATENCY_PLAYERS} players: ${lat.sent} fixes sent (${lat.failed} failed), ${lat.samples} award events timed, p50 ${lat.p50Ms} ms, p99 ${lat.p99Ms} ms, max ${lat.maxMs} ms; ack p50 ${lat.ackP50Ms} ms, p99 ${lat.ackP99Ms} ms; node CPU ${(latCpuShare * 100).toFixed(0)}% of one core`);
     for (const c of clients.splice(0)) c.close();
 
     // 6. Memory per open Subscribe stream: 20k streams (fresh players) over 20 HTTP/2 connections.
-    const mem = await streamMemory(grpcAddress, metrics, token);
+    const gc = inspectorUrl === undefined ? undefined : () => collectGarbageIn(inspectorUrl!);
+    const mem = await streamMemory(grpcAddress, metrics, token, gc);
     figures['heapBytesPerOpenStream'] = mem.heapBytesPerStream;
     figures['rssBytesPerOpenStream'] = mem.rssBytesPerStream;
     notes.push(`${OPEN_STREAMS} streams open in ${mem.openS.toFixed(1)} s; heapUsed ${mb(mem.heap0)} -> ${mb(mem.heap1)} MB, rss ${mb(mem.rss0)} -> ${mb(mem.rss1)} MB`);
-    notes.push(`heap without gc: the node exposes no gc, so heapUsed is the lowest of 3 samples after ${SETTLE_MS} ms idle (includes garbage not yet collected); each stream also activates its player actor (Subscribe reads the profile)`);
+    notes.push(
+      gc
+        ? `heap after a full GC in the node (HeapProfiler.collectGarbage over its inspector), before and after opening; each stream also activates its player actor (Subscribe reads the profile)`
+        : `heap without gc: no inspector URL from the node, so heapUsed is the lowest of 3 samples after ${SETTLE_MS} ms idle (includes garbage not yet collected); each stream also activates its player actor`,
+    );
 
     const ratioGrpc = figures['serverCpuUsPerFix.grpc']! / figures['bareGrpcCpuUsPerCall']!;
     const ratioWeb = figures['serverCpuUsPerFix.grpcWeb']! / figures['bareGrpcCpuUsPerCall']!;
@@ -321,7 +335,7 @@ async function fixToEvent(clients: HuntClient[], route: Route, ids: string[], md
   return { sent, failed, samples: hist.totalCount, p50Ms: ms(50), p99Ms: ms(99), maxMs: ms(100), ackP50Ms: ms(50, ackHist), ackP99Ms: ms(99, ackHist), elapsedS: (performance.now() - t0) / 1000 };
 }
 
-async function streamMemory(address: string, metrics: () => Promise<ProcessMetrics>, token: (id: string) => Promise<string>) {
+async function streamMemory(address: string, metrics: () => Promise<ProcessMetrics>, token: (id: string) => Promise<string>, gc?: () => Promise<void>) {
   const ids = Array.from({ length: OPEN_STREAMS }, (_, i) => `s${i}`);
   const md = (await Promise.all(ids.map(token))).map(bearer);
   const clients = grpcClients(address, Math.ceil(OPEN_STREAMS / STREAMS_PER_CHANNEL));
@@ -329,7 +343,7 @@ async function streamMemory(address: string, metrics: () => Promise<ProcessMetri
   try {
     // Connect every channel before the baseline, so the per-connection cost is not counted per stream.
     await Promise.all(clients.map((c) => new Promise<void>((resolve, reject) => c.waitForReady(Date.now() + 10_000, (e) => (e ? reject(e) : resolve())))));
-    const before = await settled(metrics);
+    const before = await settled(metrics, gc);
     const t0 = performance.now();
     let next = 0;
     const opener = async () => {
@@ -346,7 +360,7 @@ async function streamMemory(address: string, metrics: () => Promise<ProcessMetri
     };
     await Promise.all(Array.from({ length: OPENING_IN_FLIGHT }, opener));
     const openS = (performance.now() - t0) / 1000;
-    const after = await settled(metrics);
+    const after = await settled(metrics, gc);
     return {
       openS,
       heap0: before.heap,
@@ -362,11 +376,12 @@ async function streamMemory(address: string, metrics: () => Promise<ProcessMetri
   }
 }
 
-/** The node's memory after an idle period: the lowest heapUsed and rss of three samples a second apart. */
-async function settled(metrics: () => Promise<ProcessMetrics>): Promise<{ heap: number; rss: number }> {
+/** The node's memory after an idle period (and a full GC when possible): the lowest of three samples a second apart. */
+async function settled(metrics: () => Promise<ProcessMetrics>, gc?: () => Promise<void>): Promise<{ heap: number; rss: number }> {
   await sleep(SETTLE_MS);
   const samples: ProcessMetrics[] = [];
   for (let i = 0; i < 3; i++) {
+    await gc?.();
     samples.push(await metrics());
     if (i < 2) await sleep(1_000);
   }
