@@ -110,6 +110,31 @@ async function handle(c: Command): Promise<object> {
       transport.faults.heal();
       gossip.blocked.clear();
       return {};
+    case 'touch': {
+      // Gets every key (concurrency 64); for timing a handoff from the new owner's side.
+      const keys = c.keys as string[];
+      const start = performance.now();
+      let errors = 0;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (next < keys.length) {
+            const key = keys[next++]!;
+            for (let attempt = 0; ; attempt++) {
+              try {
+                await router.ask(ref(key), { op: 'get' }, { timeoutMs: 10_000 });
+                break;
+              } catch {
+                errors++;
+                if (attempt > 50) break;
+                await new Promise((r) => setTimeout(r, 20));
+              }
+            }
+          }
+        }),
+      );
+      return { ms: performance.now() - start, errors };
+    }
     case 'load':
       return runLoad(router, ref, c as unknown as LoadSpec);
     case 'leave':
