@@ -4,7 +4,7 @@ import { exportActor, startTerm, type ExportedActor } from './handoff.js';
 import type { ClusterRouter, PendingAsk } from './router.js';
 import { CLAIM_KIND, decodeClaimAnswer } from './system-messages.js';
 import { MSGPACK } from './wire-codec.js';
-import { systemEnvelope } from './router.js';
+import { systemEnvelope } from './replies.js';
 
 /** Pause between claim rounds while a peer still owns the actor by its (older) ring, in ms. */
 const CLAIM_RETRY_MS = 50;

@@ -1,9 +1,11 @@
 import type { ActorRef, ActorSystem, AskOptions, Clock, KindDef, Logger } from '../../actors/runtime/types.js';
+import { errorFromReply, errorReply, errorToReply, okReply, silent, systemEnvelope, wallClock } from './replies.js';
 import { buildRing, ownerOf, successors, DEFAULT_VNODES_PER_MEMBER, type Ring } from '../placement/ring.js';
 import type { Envelope, Reply, Transport } from '../transport/transport.js';
+export { systemEnvelope } from './replies.js';
 import { Claims } from './claims.js';
 import type { ClusterHost } from './cluster-host.js';
-import { ForwardLimitError, HandoffPendingError, OwnerUnreachableError, RemoteActorError, UnavailableError, errorCodeOf } from './errors.js';
+import { ForwardLimitError, OwnerUnreachableError, RemoteActorError, UnavailableError } from './errors.js';
 import { exportActor } from './handoff.js';
 import type { MemberSource } from './members.js';
 import { planMoves, type MovePlan, type StoredActor } from './ownership-diff.js';
@@ -366,44 +368,3 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     });
   }
 }
-
-export function systemEnvelope(sender: string, kind: string, payload: Uint8Array): Envelope {
-  return { target: { kind, key: '' }, sender, correlationId: 0, trace: {}, payload: payload as Buffer, hops: 0, deadlineMs: 0 };
-}
-
-function okReply(payload: Uint8Array): Reply {
-  return { correlationId: 0, payload: payload as Buffer, errorCode: '', errorMessage: '' };
-}
-
-function errorReply(code: string, message: string): Reply {
-  return { correlationId: 0, payload: Buffer.alloc(0), errorCode: code, errorMessage: message };
-}
-
-function errorToReply(err: unknown): Reply {
-  return errorReply(errorCodeOf(err), err instanceof Error ? err.message : String(err));
-}
-
-function errorFromReply(r: Reply, nodeId: string, actorId: string): Error {
-  switch (r.errorCode) {
-    case 'UNAVAILABLE':
-      return new UnavailableError(nodeId, r.errorMessage);
-    case 'FORWARD_LIMIT':
-      return new ForwardLimitError(actorId, -1);
-    case 'OWNER_UNREACHABLE':
-      return new OwnerUnreachableError(actorId, nodeId, { cause: r.errorMessage });
-    case 'HANDOFF_PENDING':
-      return new HandoffPendingError(actorId, r.errorMessage);
-    default:
-      return new RemoteActorError(r.errorCode, r.errorMessage, nodeId);
-  }
-}
-
-const wallClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-  setInterval: (fn, ms) => setInterval(fn, ms),
-  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
-};
-
-const silent: Logger = { error() {}, warn() {}, info() {}, debug() {} };

@@ -92,12 +92,6 @@ async function handle(c: Command): Promise<object> {
     }
     case 'status':
       return { live: [...router.liveIds].sort(), serving: router.serving, ring: router.ring.checksum, members: router.ring.members, active: host.activeActorCount };
-    case 'debug': {
-      const rt = (host as any).kinds.get('counter');
-      const actors = [...rt.actors.values()].slice(0, 5).map((a: any) => ({ key: a.key, busy: a.busy, scheduled: a.scheduled, passivating: a.passivating, dead: a.dead, q: a.tail - a.head, batch: a.lastBatch === null ? null : a.lastBatch.committed }));
-      const h = host as any;
-      return { host: { draining: h.draining, drainScheduled: h.drainScheduled, openBatch: h.openBatch !== null, commits: h.commitsInFlight.size }, actors, releaser: { queue: (router as any).releaser.queue.length, inFlight: (router as any).releaser.inFlight !== undefined, timer: (router as any).releaser.timer !== undefined } };
-    }
     case 'owner':
       return { owner: router.ownerOf('counter', String(c.key)) };
     case 'block': {

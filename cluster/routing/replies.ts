@@ -1,0 +1,46 @@
+import type { Clock, Logger } from '../../actors/runtime/types.js';
+import type { Envelope, Reply } from '../transport/transport.js';
+import { ForwardLimitError, HandoffPendingError, OwnerUnreachableError, RemoteActorError, UnavailableError, errorCodeOf } from './errors.js';
+
+/** Envelopes and replies as the router builds them; typed errors become `errorCode` here and back again. */
+
+export function systemEnvelope(sender: string, kind: string, payload: Uint8Array): Envelope {
+  return { target: { kind, key: '' }, sender, correlationId: 0, trace: {}, payload: payload as Buffer, hops: 0, deadlineMs: 0 };
+}
+
+export function okReply(payload: Uint8Array): Reply {
+  return { correlationId: 0, payload: payload as Buffer, errorCode: '', errorMessage: '' };
+}
+
+export function errorReply(code: string, message: string): Reply {
+  return { correlationId: 0, payload: Buffer.alloc(0), errorCode: code, errorMessage: message };
+}
+
+export function errorToReply(err: unknown): Reply {
+  return errorReply(errorCodeOf(err), err instanceof Error ? err.message : String(err));
+}
+
+export function errorFromReply(r: Reply, nodeId: string, actorId: string): Error {
+  switch (r.errorCode) {
+    case 'UNAVAILABLE':
+      return new UnavailableError(nodeId, r.errorMessage);
+    case 'FORWARD_LIMIT':
+      return new ForwardLimitError(actorId, -1);
+    case 'OWNER_UNREACHABLE':
+      return new OwnerUnreachableError(actorId, nodeId, { cause: r.errorMessage });
+    case 'HANDOFF_PENDING':
+      return new HandoffPendingError(actorId, r.errorMessage);
+    default:
+      return new RemoteActorError(r.errorCode, r.errorMessage, nodeId);
+  }
+}
+
+export const wallClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  setInterval: (fn, ms) => setInterval(fn, ms),
+  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+};
+
+export const silent: Logger = { error() {}, warn() {}, info() {}, debug() {} };
