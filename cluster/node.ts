@@ -33,7 +33,7 @@ export interface ClusterNode {
   /** Binds gossip, advertises `grpcAddress`, joins the seeds and starts routing. Resolves to the gossip address. */
   join(grpcAddress: string, extraSeeds?: string[]): Promise<string>;
   members(): Member[];
-  /** Graceful: hand every actor off, announce `left`, close links, snapshot active actors. LMDB stays open. */
+  /** Graceful: hand every actor off, announce `left`, close links, snapshot active actors. LMDB stays open. Idempotent. */
   leave(): Promise<void>;
   /** Closes LMDB, after `leave` and after the outbox relay has published what it can. */
   close(): Promise<void>;
@@ -67,6 +67,14 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
     logger,
   });
 
+  let leaving: Promise<void> | undefined;
+  const leave = async () => {
+    await router.leave();
+    await members.membership?.leave();
+    await router.close();
+    await host.close();
+    await links.close();
+  };
   const node: ClusterNode = {
     id: config.node.id,
     store,
@@ -99,13 +107,7 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
       return gossip.address;
     },
     members: () => members.membership?.members() ?? [],
-    async leave() {
-      await router.leave();
-      await members.membership?.leave();
-      await router.close();
-      await host.close();
-      await links.close();
-    },
+    leave: () => (leaving ??= leave()),
     close: () => store.close(),
   };
   return node;

@@ -19,6 +19,8 @@ import { startGatewayServer, type GatewayServer } from '../gateway/server.js';
 import { createWebHandler } from '../gateway/web/serve.js';
 import { ProcessSampler } from '../ops/process-metrics.js';
 import { isOperator } from '../ops/operator-auth.js';
+import { operatorTools } from '../ops/admin/operator-tools.js';
+import { clusterPart } from '../ops/admin/cluster-part.js';
 
 export interface QuarryNode {
   readonly config: NodeConfig;
@@ -59,17 +61,37 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
 
   const web = createWebHandler({ hunt });
   const sampler = new ProcessSampler();
+  // Admin service (CLI) and inspector (page + HTTP API), both behind the operator credential.
+  const ops = operatorTools({
+    nodeId: config.node.id,
+    host: cluster.host,
+    store: cluster.store,
+    sampler,
+    operatorToken: config.ops.operatorToken,
+    cluster: clusterPart({
+      nodeId: config.node.id,
+      host: cluster.host,
+      membership: { members: () => cluster.members(), join: (seeds) => cluster.membership!.join(seeds) },
+      router: { leave: () => cluster.leave(), dryRun: (change, actors) => cluster.router.dryRun(change, actors) },
+      announceLeave: async () => {},
+    }),
+  });
   const metrics = () => ({ nodeId: config.node.id, ...sampler.sample(), activeActors: cluster.host.activeActors().length, serving: cluster.router.serving });
   const edge = await startGatewayServer({
     host: config.node.host,
     grpcPort: config.node.grpcPort,
     httpPort: config.node.httpPort,
     services: [huntService({ game, notifier, verifier: new TokenVerifier({ hs256Secret: config.gateway.tokenSecret }), logger })],
-    beforeBind: (server) => cluster.addToServer(server),
+    beforeBind: (server) => {
+      // Native gRPC only: node links and the Admin service are not offered over gRPC-web.
+      cluster.addToServer(server);
+      server.addService(ops.service.definition, ops.service.implementation);
+    },
     maxMessageBytes: config.gateway.maxMessageBytes,
     corsOrigins: config.gateway.corsOrigins,
     httpFallback: (req, res) => {
       if (web(req, res)) return;
+      if (ops.inspector(req, res)) return;
       if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       if (req.url === '/metrics') {
         if (!isOperator(req.headers.authorization, config.ops.operatorToken)) {
@@ -82,6 +104,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
   });
   const grpcAddress = `${config.node.host}:${edge.grpcPort}`;
   const gossipAddress = await cluster.join(grpcAddress, options.extraSeeds);
+  ops.listening(grpcAddress);
 
   return {
     config,
@@ -92,6 +115,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     grpcAddress,
     httpUrl: `http://${config.node.host}:${edge.httpPort}`,
     async stop() {
+      ops.close();
       sampler.stop();
       game.close();
       await cluster.leave();

@@ -93,6 +93,11 @@ export class ActorHost implements ActorSystem, HostServices {
     });
   }
 
+  /** True when this host makes spans: then a message queued elsewhere may carry its trace context (wrapIfTraced). */
+  get tracing(): boolean {
+    return this.tracer !== undefined;
+  }
+
   get outbox(): OutboxSource {
     return this.store.outbox;
   }

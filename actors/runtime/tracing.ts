@@ -16,6 +16,7 @@ export class TracedMessage {
 
 /** Wraps `msg` when the caller is inside a recording span; otherwise returns it unchanged. */
 export function wrapIfTraced(msg: unknown, nowMs: number): unknown {
+  if (msg instanceof TracedMessage) return msg;
   const parent = context.active();
   const span = trace.getSpan(parent);
   return span !== undefined && span.isRecording() ? new TracedMessage(msg, parent, nowMs) : msg;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 import { decodeSnapshot, decodeValue } from './snapshot-codec.js';
@@ -42,7 +43,9 @@ export interface LmdbDatabases {
 /** Opens the environment and its named databases. Nothing is scanned, so this costs the same for 1 or 10M actors. */
 export function openLmdbDatabases(path: string, mapSizeMb: number): LmdbDatabases {
   mkdirSync(path, { recursive: true });
-  const root = open({ path, maxDbs: DB_NAMES.length + 2, mapSize: mapSizeMb * 1024 * 1024 });
+  // lmdb-js takes a path with a dot in its last part (node.dataDir = /tmp/tmp.x1) for a file name, not a folder:
+  // naming the file inside the folder makes the folder setting mean a folder, always.
+  const root = open({ path: join(path, 'quarry.mdb'), maxDbs: DB_NAMES.length + 2, mapSize: mapSizeMb * 1024 * 1024 });
   const binary = (name: string) => root.openDB<Buffer, Key[]>({ name, encoding: 'binary' });
   return {
     root,

@@ -1,3 +1,5 @@
+import { context } from '@opentelemetry/api';
+import { TracedMessage, wrapIfTraced } from '../../actors/runtime/tracing.js';
 import type { ActorRef } from '../../actors/runtime/types.js';
 import { HandoffPendingError } from './errors.js';
 import { exportActor, startTerm, type ExportedActor } from './handoff.js';
@@ -38,7 +40,8 @@ export class Claims {
       this.pending.set(id, claim);
       void this.run(claim, id);
     }
-    claim.queue.push(msg, reply);
+    // A message that waits for the claim is handled later, outside its sender's async context: keep the context.
+    claim.queue.push(this.router.host.tracing ? wrapIfTraced(msg, Date.now()) : msg, reply);
   }
 
   /** Ownership changed: claims and settled actors this node no longer owns are dropped (queued messages re-routed). */
@@ -71,8 +74,10 @@ export class Claims {
     const q = claim.queue;
     for (let i = 0; i < q.length; i += 2) {
       const reply = q[i + 1] as PendingAsk | undefined;
+      const queued = q[i];
       try {
-        this.router.route(claim.ref, q[i], reply);
+        if (queued instanceof TracedMessage) context.with(queued.parent, () => this.router.route(claim.ref, queued.msg, reply));
+        else this.router.route(claim.ref, queued, reply);
       } catch (err) {
         if (reply !== undefined) reply.reject(err);
         else this.router.logger.warn({ actor: `${claim.ref.kind}/${claim.ref.key}`, err }, 'tell dropped: no owner to re-route to');

@@ -1,3 +1,5 @@
+import { context } from '@opentelemetry/api';
+import { continueTrace, startHopSpan } from './trace.js';
 import type { ActorRef, ActorSystem, AskOptions, Clock, KindDef, Logger } from '../../actors/runtime/types.js';
 import { errorFromReply, errorReply, errorToReply, okReply, silent, systemEnvelope, wallClock } from './replies.js';
 import { buildRing, ownerOf, successors, DEFAULT_VNODES_PER_MEMBER, type Ring } from '../placement/ring.js';
@@ -223,7 +225,18 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     const entry = this.kinds.get(ref.kind);
     const codec = entry?.codecs.message ?? MSGPACK;
     const env: Envelope = { target: { kind: ref.kind, key: ref.key }, sender: this.nodeId, correlationId: 0, trace: {}, payload: encodeWith(codec, ref.kind, 'message', msg) as Buffer, hops: 0, deadlineMs: 0 };
-    this.sendRemote(d.to, env, reply, (bytes) => decodeWith(entry?.codecs.reply ?? MSGPACK, ref.kind, 'reply', bytes));
+    const hop = startHopSpan(ref.kind, d.to, env.trace);
+    if (hop === undefined) return this.sendRemote(d.to, env, reply, (bytes) => decodeWith(entry?.codecs.reply ?? MSGPACK, ref.kind, 'reply', bytes));
+    const traced: PendingAsk | undefined = reply && {
+      deadlineMs: reply.deadlineMs,
+      resolve: (v) => (hop.end(), reply.resolve(v)),
+      reject: (e) => (hop.end(), reply.reject(e)),
+    };
+    try {
+      this.sendRemote(d.to, env, traced, (bytes) => decodeWith(entry?.codecs.reply ?? MSGPACK, ref.kind, 'reply', bytes));
+    } finally {
+      if (reply === undefined) hop.end();
+    }
   }
 
   /** Sends a routed message on; an ask settles from the reply (errors mapped back to their typed classes). */
@@ -290,30 +303,46 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
           return Promise.resolve(errorToReply(err));
         }
         const ref = { kind: target.kind, key: target.key };
-        if (!isAsk) {
-          this.claims.deliver(ref, msg, undefined);
-          return Promise.resolve();
+        const delivered = continueTrace(env.trace, target.kind);
+        if (delivered !== undefined) {
+          // The actor's span (made by the host) becomes a child of this hop's span.
+          return context.with(delivered.ctx, () => {
+            try {
+              return this.deliverLocal(ref, msg, isAsk, env, entry);
+            } finally {
+              delivered.span.end();
+            }
+          });
         }
-        return new Promise<Reply>((resolve) => {
-          const pending: PendingAsk = {
-            deadlineMs: env.deadlineMs,
-            resolve: (value) => {
-              try {
-                resolve(okReply(encodeWith(entry.codecs.reply, target.kind, 'reply', value)));
-              } catch (err) {
-                resolve(errorToReply(err));
-              }
-            },
-            reject: (err) => resolve(errorToReply(err)),
-          };
-          try {
-            this.claims.deliver(ref, msg, pending);
-          } catch (err) {
-            pending.reject(err);
-          }
-        });
+        return this.deliverLocal(ref, msg, isAsk, env, entry);
       }
     }
+  }
+
+  /** Hands a decoded envelope to the local actor (through the claim, which waits if the key is being taken over). */
+  private deliverLocal(ref: ActorRef<any, any>, msg: unknown, isAsk: boolean, env: Envelope, entry: KindEntry): Promise<Reply | void> {
+    if (!isAsk) {
+      this.claims.deliver(ref, msg, undefined);
+      return Promise.resolve();
+    }
+    return new Promise<Reply>((resolve) => {
+      const pending: PendingAsk = {
+        deadlineMs: env.deadlineMs,
+        resolve: (value) => {
+          try {
+            resolve(okReply(encodeWith(entry.codecs.reply, ref.kind, 'reply', value)));
+          } catch (err) {
+            resolve(errorToReply(err));
+          }
+        },
+        reject: (err) => resolve(errorToReply(err)),
+      };
+      try {
+        this.claims.deliver(ref, msg, pending);
+      } catch (err) {
+        pending.reject(err);
+      }
+    });
   }
 
   /** A peer wants to take `(kind, key)`: refuse while we own it, else drain it here and give it our state. */
