@@ -150,9 +150,11 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
   }
 
   const env = { QUARRY_OPS_ALLOW_DEV_SECRETS: 'true' };
-  // The inspector (idle until the memory phase attaches) lets the suite run a full GC in the node before heap readings.
-  const nodeEnv = { ...env, NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --inspect=127.0.0.1:0`.trim() };
-  let inspectorUrl: string | undefined;
+  // The memory phase opens the node's inspector (SIGUSR1, on a free port) to run a full GC before heap readings;
+  // it stays closed during the CPU and latency phases.
+  const nodeEnv = { ...env, NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --inspect-port=127.0.0.1:0`.trim() };
+  let onInspector: ((url: string) => void) | undefined;
+  const inspectorOpened = new Promise<string>((resolve) => (onInspector = resolve));
   const config = nodeConfig(loadConfig({ env: { ...process.env, ...env } }));
   const hunt = loadHuntFile(config.hunt.file);
   const beacons: SimBeacon[] = hunt.beacons.map((b) => ({ id: b.id, txPowerDbm: b.txPowerDbm }));
@@ -162,7 +164,10 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
   try {
     node = await spawnNode({
       env: nodeEnv,
-      onLog: (line) => (inspectorUrl ??= inspectorUrlFrom(line)),
+      onLog: (line) => {
+        const url = inspectorUrlFrom(line);
+        if (url) onInspector?.(url);
+      },
       settings: { 'node.id': 'bench-gw', 'node.grpcPort': 0, 'node.httpPort': 0, 'node.gossipPort': 0, 'node.dataDir': join(dir, 'n1'), 'ops.logLevel': 'warn' },
     });
     const { grpcAddress, httpUrl } = node.ready;
@@ -223,7 +228,8 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
     for (const c of clients.splice(0)) c.close();
 
     // 6. Memory per open Subscribe stream: 20k streams (fresh players) over 20 HTTP/2 connections.
-    const gc = inspectorUrl === undefined ? undefined : () => collectGarbageIn(inspectorUrl!);
+    const inspectorUrl = await openInspector(node, inspectorOpened);
+    const gc = inspectorUrl === undefined ? undefined : () => collectGarbageIn(inspectorUrl);
     const mem = await streamMemory(grpcAddress, metrics, token, gc);
     figures['heapBytesPerOpenStream'] = mem.heapBytesPerStream;
     figures['rssBytesPerOpenStream'] = mem.rssBytesPerStream;
@@ -231,7 +237,7 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
     notes.push(
       gc
         ? `heap after a full GC in the node (HeapProfiler.collectGarbage over its inspector), before and after opening; each stream also activates its player actor (Subscribe reads the profile)`
-        : `heap without gc: no inspector URL from the node, so heapUsed is the lowest of 3 samples after ${SETTLE_MS} ms idle (includes garbage not yet collected); each stream also activates its player actor`,
+        : `heap without gc: the node's inspector did not open, so heapUsed is the lowest of 3 samples after ${SETTLE_MS} ms idle (includes garbage not yet collected); each stream also activates its player actor`,
     );
 
     const ratioGrpc = figures['serverCpuUsPerFix.grpc']! / figures['bareGrpcCpuUsPerCall']!;
@@ -386,6 +392,18 @@ async function settled(metrics: () => Promise<ProcessMetrics>, gc?: () => Promis
     if (i < 2) await sleep(1_000);
   }
   return { heap: Math.min(...samples.map((m) => m.heapUsedBytes)), rss: Math.min(...samples.map((m) => m.rssBytes)) };
+}
+
+/** Starts the node's inspector (SIGUSR1) and resolves to its WebSocket URL, or undefined after 10 s. */
+async function openInspector(node: LocalNode, opened: Promise<string>): Promise<string | undefined> {
+  node.process.kill('SIGUSR1');
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 10_000)));
+  try {
+    return await Promise.race([opened, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** SIGTERM, and SIGKILL if the node has not left within 15 s (a benchmark must not leave a process behind). */
