@@ -6,6 +6,10 @@ import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import { runLoad, type LoadReport } from '../loadgen/run.js';
 import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
 import type { BenchOptions, BenchResult } from './harness.js';
+import { topFunctions } from './cpu-profile.js';
+
+/** Set to a folder to CPU-profile every node (`node --cpu-prof`) and print where the busiest node's time went. */
+const PROFILE_ENV = 'QUARRY_BENCH_CPU_PROFILE_DIR';
 
 /** The headline run of issue 9: 20k players with open streams, one fix every 10 s each, 60 s, 3 nodes. */
 const DEFAULTS = { players: 20_000, nodes: 3, durationS: 60, fixIntervalMs: 10_000, rampUpS: 20 } as const;
@@ -24,10 +28,12 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
   const nodes: LocalNode[] = [];
   const notes: string[] = [];
   try {
+    const profileDir = process.env[PROFILE_ENV];
     for (let i = 0; i < nodeCount; i++) {
       nodes.push(
         await spawnNode({
           env,
+          nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `load-${i + 1}`)}`] : [],
           settings: {
             'node.id': `load-${i + 1}`,
             'node.grpcPort': 0,
@@ -71,6 +77,16 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
     rmSync(dir, { recursive: true, force: true });
+    const profileDir = process.env[PROFILE_ENV];
+    if (profileDir) {
+      for (let i = 0; i < nodeCount; i++) {
+        try {
+          console.error(`bench load: CPU profile of load-${i + 1} (self time): ${JSON.stringify(topFunctions(join(profileDir, `load-${i + 1}`)))}`);
+        } catch (err) {
+          console.error(`bench load: no CPU profile for load-${i + 1}: ${(err as Error).message}`);
+        }
+      }
+    }
   }
 }
 

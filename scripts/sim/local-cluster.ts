@@ -28,13 +28,15 @@ export interface SpawnNodeOptions {
   onLog?: (line: string) => void;
   /** Give up waiting for `ready` after this long. @default 30000 ms */
   readyTimeoutMs?: number;
+  /** Extra arguments for node itself, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
 }
 
 const QUARRY_JS = fileURLToPath(new URL('../quarry.js', import.meta.url));
 
 /** Starts `quarry node start` as a child process and resolves when it logs `ready`. */
 export function spawnNode(options: SpawnNodeOptions): Promise<LocalNode> {
-  const args = [QUARRY_JS, 'node', 'start'];
+  const args = [...(options.nodeArgs ?? []), QUARRY_JS, 'node', 'start'];
   for (const [k, v] of Object.entries(options.settings)) args.push('--set', `${k}=${v}`);
   const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
