@@ -6,7 +6,7 @@
  * - leaveMsPer10kActors: a graceful leave through the Admin service (operatorTools + clusterPart over two real cluster
  *   nodes in this process: replicating LMDB stores, routers, gRPC links, UDP membership) of the node hosting 10k active
  *   actors, from the Leave call to its `done` progress (hand-off is rate-limited by cluster.handoffActorsPerSec).
- * - tracingOverheadPct.*: the ops/telemetry owner's figures, not measured here.
+ * - tracingOverheadPct.10 / .100: fix throughput with tracing at 10 % / 100 % sampling against off (ops-tracing.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { createInspectorHandler } from '../../ops/inspector/handler.js';
 import { ProcessSampler } from '../../ops/process-metrics.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 import { measureLeave } from './ops-leave.js';
+import { measureTracingOverhead } from './ops-tracing.js';
 
 const ACTORS = 100_000;
 const NODES = 2;
@@ -105,7 +106,6 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
     }
     const p99 = Math.round(h.getValueAtPercentile(99) / 10) / 100;
     notes.push(`inspectorP99Ms: ${SEARCHES} cluster-wide searches (HTTP -> Admin -> peer fan-out), ${ACTORS} active actors over ${NODES} in-process nodes with static membership; p50 ${Math.round(h.getValueAtPercentile(50) / 10) / 100} ms`);
-    notes.push('tracingOverheadPct.*: measured by the ops/telemetry owner, not this suite');
     const figures: Record<string, number> = { inspectorP99Ms: p99 };
     for (const n of nodes.splice(0)) await n.close();
     try {
@@ -114,6 +114,13 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
       notes.push(`leaveMsPer10kActors: ${leave.moved} actors handed off in ${leave.elapsedMs} ms (2 in-process cluster nodes, handoffActorsPerSec ${leave.ratePerSec})`);
     } catch (err) {
       notes.push(`leaveMsPer10kActors: not measured: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    try {
+      const tracing = await measureTracingOverhead();
+      Object.assign(figures, tracing.figures);
+      notes.push(...tracing.notes);
+    } catch (err) {
+      notes.push(`tracingOverheadPct.*: not measured: ${err instanceof Error ? err.message : String(err)}`);
     }
     return { figures, notes };
   } finally {
