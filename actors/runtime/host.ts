@@ -8,7 +8,8 @@ import { consoleLogger } from './logger.js';
 import { resolveHostOptions, validateKind, type HostOptions, type ResolvedHostOptions } from './options.js';
 import { PassivationWheel } from './passivation-wheel.js';
 import { RunQueue } from './run-queue.js';
-import { context, endSpan, startHandleSpan, TracedMessage, wrapIfTraced } from './tracing.js';
+import { context, endSpan, startChildSpan, startHandleSpan, TracedMessage, wrapIfTraced } from './tracing.js';
+import type { Context } from '@opentelemetry/api';
 import type { Span, Tracer } from '@opentelemetry/api';
 import type { ActorInspection, ActorMetrics, ActorRef, ActorSystem, AskOptions, Clock, HandledObserver, KindDef, Logger, OutboxSource } from './types.js';
 
@@ -42,6 +43,8 @@ export class ActorHost implements ActorSystem, HostServices {
   private observer: HandledObserver | null = null;
   /** Set only when tracing is on; then messages sent inside a span carry its context (see tracing.ts). */
   private readonly tracer: Tracer | undefined;
+  /** The first traced message's context in the open commit batch: the LMDB commit span's parent. */
+  private batchTraceCtx: Context | undefined;
 
   constructor(options: HostOptions) {
     this.options = resolveHostOptions(options);
@@ -223,7 +226,15 @@ export class ActorHost implements ActorSystem, HostServices {
 
   private activateNew(rt: KindRuntime, key: string): Activation {
     const now = this.clock.now();
-    const actor = activate(rt, this, this.store, key, now);
+    const traced = this.tracer === undefined ? undefined : startChildSpan(this.tracer, `activate ${rt.name}`, { 'quarry.actor.kind': rt.name, 'quarry.actor.key': key });
+    let actor: Activation;
+    try {
+      actor = activate(rt, this, this.store, key, now);
+    } catch (err) {
+      if (traced !== undefined) endSpan(traced.span, err);
+      throw err;
+    }
+    if (traced !== undefined) endSpan(traced.span);
     rt.actors.set(key, actor);
     this.activeCount++;
     this.wheel.add(actor, now + rt.passivationIdleMs);
@@ -285,6 +296,7 @@ export class ActorHost implements ActorSystem, HostServices {
       let spanCtx;
       if (this.tracer !== undefined && msg instanceof TracedMessage) {
         ({ span, ctx: spanCtx } = startHandleSpan(this.tracer, msg, actor.kind, actor.key, this.clock.now()));
+        this.batchTraceCtx ??= spanCtx;
         msg = msg.msg;
       }
       q[i] = undefined;
@@ -391,12 +403,19 @@ export class ActorHost implements ActorSystem, HostServices {
     const release = () => {
       for (const a of b.actors) if (a.lastBatch === b) a.lastBatch = null;
     };
-    const done = this.store.commit(b.ops).then(
+    const parent = this.batchTraceCtx;
+    this.batchTraceCtx = undefined;
+    const traced = this.tracer === undefined || parent === undefined ? undefined : startChildSpan(this.tracer, 'lmdb commit', { 'quarry.commit.ops': b.ops.length, 'quarry.commit.actors': b.actors.length }, parent);
+    // Inside the commit span, so replication of this batch to other nodes is traced as its child.
+    const commit = traced === undefined ? this.store.commit(b.ops) : context.with(traced.ctx, () => this.store.commit(b.ops));
+    const done = commit.then(
       () => {
+        if (traced !== undefined) endSpan(traced.span);
         release();
         b.settle(undefined, () => undefined);
       },
       (err: unknown) => {
+        if (traced !== undefined) endSpan(traced.span, err);
         release();
         this.logger.error({ err, actors: b.actors.length }, 'commit failed; the actors involved reload from the store');
         b.settle(err, (cause, actorId) => new PersistError(actorId, { cause }));

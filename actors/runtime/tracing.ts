@@ -38,3 +38,10 @@ export function endSpan(span: Span, err?: unknown): void {
 }
 
 export { context };
+
+/** A child span of the active context when it is recording (activation, commit); undefined otherwise. */
+export function startChildSpan(tracer: Tracer, name: string, attributes: Record<string, string | number>, parent: Context = context.active()): { span: Span; ctx: Context } | undefined {
+  if (!trace.getSpan(parent)?.isRecording()) return undefined;
+  const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parent);
+  return { span, ctx: trace.setSpan(parent, span) };
+}

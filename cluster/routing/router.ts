@@ -199,8 +199,14 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
   }
 
   async replicate(nodeId: string, ops: ReplicaOp[]): Promise<void> {
-    const reply = await this.transport.ask(nodeId, systemEnvelope(this.nodeId, REPLICATE_KIND, encodeOps(ops)), Date.now() + this.options.peerRequestTimeoutMs);
-    if (reply.errorCode !== '') throw new RemoteActorError(reply.errorCode, reply.errorMessage, nodeId);
+    const env = systemEnvelope(this.nodeId, REPLICATE_KIND, encodeOps(ops));
+    const hop = startHopSpan('replicate', nodeId, env.trace);
+    try {
+      const reply = await this.transport.ask(nodeId, env, Date.now() + this.options.peerRequestTimeoutMs);
+      if (reply.errorCode !== '') throw new RemoteActorError(reply.errorCode, reply.errorMessage, nodeId);
+    } finally {
+      hop?.end();
+    }
   }
 
   onReplicationError(nodeId: string, err: unknown): void {

@@ -4,9 +4,12 @@
  * re-publishes; the notifier drops those by `dedupId`. While publishing fails it retries the same batch with
  * exponential backoff; it sleeps until `onCommit` (or `flushIntervalMs`) when the outbox is empty.
  */
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger, OutboxEntry, OutboxSource } from '../../actors/runtime/types.js';
 import { backoffDelayMs, pause } from './backoff.js';
 import { requirePositiveInt, type Notifier } from './notifier.js';
+
+const tracer = trace.getTracer('quarry.notify');
 
 /** Fallback poll of the outbox when no commit wakes the relay, in milliseconds (setting `notify.outboxFlushIntervalMs`). @default 50 */
 export const DEFAULT_OUTBOX_FLUSH_INTERVAL_MS = 50;
@@ -84,7 +87,18 @@ export class OutboxRelay {
           await pause(this.flushIntervalMs, this.wake.signal);
           continue;
         }
-        await this.notifier.publish(batch);
+        // A root span per published batch (events are published after their trace's fix was answered).
+        const current = batch;
+        await tracer.startActiveSpan('notify publish', { attributes: { 'quarry.notify.events': batch.length } }, async (span) => {
+          try {
+            await this.notifier.publish(current);
+          } catch (err) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+            throw err;
+          } finally {
+            span.end();
+          }
+        });
         const lastId = batch.at(-1)!.id;
         await this.source.ack(lastId);
         afterId = lastId;

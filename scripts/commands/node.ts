@@ -36,16 +36,17 @@ export function registerNode(program: Command): void {
       if (stopping) return;
       stopping = true;
       logger.info({ event: 'leaving', signal }, 'leaving the cluster');
+      const exit = (code: number) => logger.flush(() => process.exit(code));
       quarry
         .stop()
         .then(() => tracing.shutdown())
         .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ event: 'leave-failed', err }, 'leave failed');
-          process.exit(1);
-        },
-      );
+          () => exit(0),
+          (err: unknown) => {
+            logger.error({ event: 'leave-failed', err }, 'leave failed');
+            exit(1);
+          },
+        );
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));

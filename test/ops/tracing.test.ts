@@ -123,7 +123,9 @@ describe('tracing across 3 real nodes (OTLP to a receiver started by the test)',
     await waitFor('spans of the visiting fix', () => {
       for (const root of fixSpans()) {
         const inTrace = receiver.spans.filter((s) => s.traceId === root.traceId);
-        if (inTrace.some((s) => s.name === 'actor beacon')) {
+        // Spans arrive in export batches from three processes: wait until the whole tree is in.
+        const names = new Set(inTrace.map((s) => s.name));
+        if (names.has('actor beacon') && names.has('lmdb commit') && names.has('route replicate')) {
           traceId = root.traceId;
           return true;
         }
@@ -147,5 +149,9 @@ describe('tracing across 3 real nodes (OTLP to a receiver started by the test)',
     assert.ok(ancestors(player).includes('Hunt/ReportFix'), `player span descends from the edge span: ${ancestors(player).join(' < ')}`);
     assert.ok(ancestors(beaconSpan).includes('actor player'), `beacon span descends from the player span: ${ancestors(beaconSpan).join(' < ')}`);
     assert.ok(new Set(spans.map((s) => s.node)).size >= 2, 'the trace crosses nodes');
+    const commit = spans.find((s) => s.name === 'lmdb commit' && s.node === playerOwner);
+    assert.ok(commit, `the player's journal commit is in the trace: ${spans.map((s) => `${s.name}@${s.node}`).join(', ')}`);
+    // Replication (replicationFactor 2 by default) copies that commit to the next member on the ring.
+    assert.ok(spans.some((s) => s.name === 'route replicate' && byId.get(s.parentSpanId)?.name === 'lmdb commit'), `replication hop under a commit span: ${spans.map((s) => `${s.name}@${s.node}<${byId.get(s.parentSpanId)?.name ?? '-'}`).join(', ')}`);
   });
 });

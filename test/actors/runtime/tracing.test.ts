@@ -66,6 +66,11 @@ describe('actors/runtime tracing', () => {
     assert.equal(spanA.parentSpanContext?.spanId, root.spanContext().spanId, 'player span is a child of the edge span');
     assert.equal(spanB.parentSpanContext?.spanId, spanA.spanContext().spanId, 'beacon span is a child of the player span');
     assert.equal(typeof spanA.attributes['quarry.mailbox_wait_ms'], 'number');
+    const activateA = spans.find((s) => s.name === 'activate hop' && s.attributes['quarry.actor.key'] === 'player-a');
+    assert.equal(activateA?.parentSpanContext?.spanId, root.spanContext().spanId, 'activation of player-a is a child of the call that woke it');
+    const commits = spans.filter((s) => s.name === 'lmdb commit');
+    assert.ok(commits.length >= 1, 'the journaled visit made an LMDB commit span');
+    assert.ok(commits.every((c) => c.spanContext().traceId === root.spanContext().traceId), 'commit spans belong to the trace');
   });
 
   it('messages sent outside any span are not wrapped and make no spans', async () => {
