@@ -53,7 +53,12 @@ export interface VerifierOptions {
 }
 
 /** Checks player tokens. Holds only keys, so one per node (no module-global state). */
+/** Verified tokens remembered per node, so a phone's every fix does not pay a signature check. @default 100000 */
+export const DEFAULT_VERIFIED_CACHE_ENTRIES = 100_000;
+
 export class TokenVerifier {
+  /** token -> claims of tokens that verified; an entry is used only until the token's own expiry. */
+  private readonly verified = new Map<string, PlayerClaims>();
   private readonly hs: Uint8Array | undefined;
   private readonly ed: Readonly<Record<string, CryptoKey | KeyObject>>;
 
@@ -64,6 +69,17 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<PlayerClaims> {
+    const cached = this.verified.get(token);
+    const nowMs = (this.options.now ?? Date.now)();
+    if (cached !== undefined && cached.expiresAtMs > nowMs) return cached;
+    this.verified.delete(token);
+    const claims = await this.verifySignature(token);
+    if (this.verified.size >= DEFAULT_VERIFIED_CACHE_ENTRIES) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async verifySignature(token: string): Promise<PlayerClaims> {
     const algorithms = [...(this.hs ? ['HS256'] : []), ...(Object.keys(this.ed).length ? ['EdDSA'] : [])];
     let payload;
     try {

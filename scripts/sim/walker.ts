@@ -24,6 +24,9 @@ export interface WalkOptions {
   dwellMs: number;
 }
 
+/** Weakest RSSI a phone reports; weaker advertisements are lost in its noise floor. @default -100 dBm */
+export const PHONE_SENSITIVITY_DBM = -100;
+
 export const DEFAULT_WALK_OPTIONS: WalkOptions = { speedMps: 1.4, hearingRangeM: 40, rssiNoiseDb: 2, maxReadingsPerFix: 6, dwellMs: 20_000 };
 
 /** mulberry32: a small, fast, seedable PRNG; returns floats in [0, 1). */
@@ -101,7 +104,8 @@ export class Walker {
     for (const b of this.beacons) {
       const d = Math.hypot(b.position.xM - this.x, b.position.yM - this.y);
       if (d > this.options.hearingRangeM) continue;
-      heard.push({ beaconId: b.id, rssiDbm: Math.round((rssiAt(b, d) + gaussian(this.rand) * this.options.rssiNoiseDb) * 10) / 10 });
+      const rssiDbm = Math.round((rssiAt(b, d) + gaussian(this.rand) * this.options.rssiNoiseDb) * 10) / 10;
+      if (rssiDbm >= PHONE_SENSITIVITY_DBM) heard.push({ beaconId: b.id, rssiDbm: Math.min(rssiDbm, 0) });
     }
     heard.sort((a, b) => b.rssiDbm - a.rssiDbm);
     return heard.slice(0, this.options.maxReadingsPerFix);

@@ -32,6 +32,18 @@ describe('gateway/auth tokens and the per-call check', () => {
     assert.deepEqual(await verifierAt(NOW_MS).verify(token), { playerId: 'alice', expiresAtMs: NOW_MS + 5 * 60_000 });
   });
 
+  it('a token verified once is remembered only until its expiry: the same verifier refuses it afterwards', async () => {
+    let now = NOW_MS;
+    const verifier = new TokenVerifier({ hs256Secret: SECRET, now: () => now });
+    const token = await issuePlayerToken(hs, { playerId: 'alice', ttlMinutes: 1, nowMs: NOW_MS });
+    assert.equal((await verifier.verify(token)).playerId, 'alice');
+    assert.equal((await verifier.verify(token)).playerId, 'alice', 'second call answers from the cache');
+    now = NOW_MS + 60_000 + 31_000;
+    const err = await rejection(verifier.verify(token));
+    assert.ok(err instanceof UnauthenticatedError);
+    assert.equal(err.reason, 'token expired');
+  });
+
   const failures: Array<[string, () => Promise<string>, number, string]> = [
     ['expired', () => issuePlayerToken(hs, { playerId: 'alice', ttlMinutes: 1, nowMs: NOW_MS }), NOW_MS + 60_000 + 31_000, 'token expired'],
     ['forged (other secret)', () => issuePlayerToken({ alg: 'HS256', secret: 'x'.repeat(40) }, { playerId: 'alice', ttlMinutes: 1, nowMs: NOW_MS }), NOW_MS, 'token signature is invalid'],
