@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { loadHuntFile } from '../../actors/hunt/index.js';
-import { ConfigError } from '../../ops/config/index.js';
 import { runLoad } from '../loadgen/run.js';
-import { loadFromOptions, withConfigOptions } from './options.js';
+import { configOrExit, withConfigOptions } from './options.js';
 
 export function registerLoadgen(program: Command): void {
   withConfigOptions(
@@ -19,16 +18,7 @@ export function registerLoadgen(program: Command): void {
       .option('--seed <n>', 'walk seed (same seed, same walks)', Number, 1)
       .addHelpText('after', '\nThe token secret and operator token come from the config (gateway.tokenSecret, ops.operatorToken).\n\nExamples:\n  quarry loadgen --target 127.0.0.1:7100 --players 2000 --duration-s 30\n  quarry loadgen --target 127.0.0.1:7100 --target 127.0.0.1:7101 --metrics http://127.0.0.1:8080 --metrics http://127.0.0.1:8081'),
   ).action(async (opts) => {
-    let config;
-    try {
-      config = loadFromOptions(opts).config;
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        console.error(err.message);
-        process.exit(2);
-      }
-      throw err;
-    }
+    const config = configOrExit(opts);
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());
     const report = await runLoad({

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../../ops/config/index.js';
 import { createLogger } from '../../ops/log.js';
-import { loadFromOptions, withConfigOptions } from './options.js';
+import { configOrExit, withConfigOptions } from './options.js';
 
 export function registerNode(program: Command): void {
   const node = program.command('node').description('run a Quarry node');
@@ -12,16 +11,7 @@ export function registerNode(program: Command): void {
       .option('--join <host:port>', 'gossip address of a member to join (repeatable; added to node.seeds)', (v: string, acc: string[]) => [...acc, v], [] as string[])
       .addHelpText('after', '\nExamples:\n  quarry node start --config node.yaml\n  quarry node start --set node.id=n2 --set node.gossipPort=0 --join 127.0.0.1:7946'),
   ).action(async (opts: { config?: string; set?: Record<string, string>; join: string[] }) => {
-    let config;
-    try {
-      config = loadFromOptions(opts).config;
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        console.error(err.message);
-        process.exit(2);
-      }
-      throw err;
-    }
+    const config = configOrExit(opts);
     const logger = createLogger({ level: config.ops.logLevel, nodeId: config.node.id });
     // Tracing starts before the node's modules load, as OpenTelemetry wants; it is a no-op unless enabled.
     const { startTracing } = await import('../../ops/telemetry/tracing.js');

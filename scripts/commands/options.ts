@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig, nodeConfig, type LoadedConfig, type NodeConfig } from '../../ops/config/index.js';
+import { ConfigError, loadConfig, nodeConfig, type LoadedConfig, type NodeConfig } from '../../ops/config/index.js';
 
 /** Adds the options every config-reading command shares: `--config FILE` and repeatable `--set key=value`. */
 export function withConfigOptions(cmd: Command): Command {
@@ -17,4 +17,17 @@ function collectSet(pair: string, acc: Record<string, string>): Record<string, s
 export function loadFromOptions(opts: { config?: string; set?: Record<string, string> }, extraFlags: Record<string, unknown> = {}): { loaded: LoadedConfig; config: NodeConfig } {
   const loaded = loadConfig({ file: opts.config, flags: { ...extraFlags, ...(opts.set ?? {}) } });
   return { loaded, config: nodeConfig(loaded) };
+}
+
+/** `loadFromOptions` for commands: an invalid setting prints its message (naming the key) and exits with 2. */
+export function configOrExit(opts: { config?: string; set?: Record<string, string> }): NodeConfig {
+  try {
+    return loadFromOptions(opts).config;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
 }

@@ -1,3 +1,7 @@
+import { seededRandom } from '../../actors/hunt/generator.js';
+
+export { seededRandom };
+
 /**
  * Simulated players for the demo and the load generator: each walks from beacon to beacon across the hunt and
  * "hears" the beacons around it, with RSSI from the same log-distance path-loss model the player actor inverts
@@ -28,18 +32,6 @@ export interface WalkOptions {
 export const PHONE_SENSITIVITY_DBM = -100;
 
 export const DEFAULT_WALK_OPTIONS: WalkOptions = { speedMps: 1.4, hearingRangeM: 40, rssiNoiseDb: 2, maxReadingsPerFix: 6, dwellMs: 20_000 };
-
-/** mulberry32: a small, fast, seedable PRNG; returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Expected RSSI at distance `dM`, clamped to ≥ 1 m: beacons hang on walls, a phone is never closer than its reference distance. */
 export function rssiAt(beacon: SimBeacon, dM: number): number {

@@ -2,20 +2,14 @@
  * Deterministic generators of bad inputs for both protocols. Every input lacks a valid token, so no
  * generated call may change the fake service's state, whatever the decoder makes of the bytes.
  */
+import { seededRandom } from '../../../../actors/hunt/generator.js';
 import { encodeFrame } from '../../../../gateway/grpcweb/frames.js';
 
 export type Rng = () => number;
 
-/** mulberry32: small, fast, seedable; the seed is printed by the test so a failure can be replayed. */
+/** Seedable (mulberry32, as the hunt generator uses); the seed is printed by the test so a failure can be replayed. */
 export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed);
 }
 
 const int = (r: Rng, n: number): number => Math.floor(r() * n);
