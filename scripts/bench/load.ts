@@ -5,6 +5,7 @@ import { loadHuntFile } from '../../actors/hunt/index.js';
 import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import { runLoad, type LoadReport } from '../loadgen/run.js';
 import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
+import { startNatsIfInstalled, type LocalNats } from '../sim/nats.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 import { topFunctions } from './cpu-profile.js';
 
@@ -27,7 +28,11 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'quarry-bench-load-'));
   const nodes: LocalNode[] = [];
   const notes: string[] = [];
+  let nats: LocalNats | undefined;
   try {
+    // Several nodes deliver events through NATS: a player's stream and its actor may live on different nodes.
+    nats = nodeCount > 1 ? await startNatsIfInstalled(join(dir, 'nats')) : undefined;
+    if (nodeCount > 1 && nats === undefined) notes.push('no nats-server: events of actors on other nodes never reach a player (fix-to-event and gaps are not meaningful)');
     const profileDir = process.env[PROFILE_ENV];
     for (let i = 0; i < nodeCount; i++) {
       nodes.push(
@@ -41,6 +46,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
             'node.gossipPort': 0,
             'node.dataDir': join(dir, `n${i + 1}`),
             'ops.logLevel': 'warn',
+            ...(nats ? { 'notify.backend': 'nats', 'notify.natsUrl': nats.url } : {}),
             ...(i > 0 ? { 'node.seeds': nodes[0]!.ready.gossipAddress } : {}),
           },
         }),
@@ -76,6 +82,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     return { figures, notes };
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
+    nats?.stop();
     rmSync(dir, { recursive: true, force: true });
     const profileDir = process.env[PROFILE_ENV];
     if (profileDir) {

@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
-import { existsSync, mkdirSync } from 'node:fs';
-import { execFileSync, spawn } from 'node:child_process';
-import { connect as tcpConnect } from 'node:net';
 import { loadHuntFile } from '../../actors/hunt/index.js';
 import { issuePlayerToken } from '../../gateway/auth/index.js';
 import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
 import { runLoad } from '../loadgen/run.js';
+import { startNatsIfInstalled } from '../sim/nats.js';
 
 /** Ports of the demo's first node; node i uses base + i. */
 const DEMO_BASE_PORTS = { grpc: 7100, http: 8080, gossip: 7946 } as const;
@@ -24,11 +22,11 @@ export function registerDemo(program: Command): void {
       // The demo runs on the built-in development secrets, on loopback only.
       const env = { QUARRY_OPS_ALLOW_DEV_SECRETS: 'true' };
       const config = nodeConfig(loadConfig({ env: { ...process.env, ...env } }));
-      const nats = opts.nodes > 1 ? await startNatsIfInstalled(opts.dataDir) : undefined;
+      const nats = opts.nodes > 1 ? await startNatsIfInstalled(`${opts.dataDir}/nats`, 4222) : undefined;
       const nodes: LocalNode[] = [];
       const stopAll = async () => {
         await Promise.all(nodes.map((n) => n.stop()));
-        nats?.kill('SIGTERM');
+        nats?.stop();
       };
       try {
         for (let i = 0; i < opts.nodes; i++) {
@@ -82,30 +80,4 @@ export function registerDemo(program: Command): void {
       await stopAll();
       console.log(JSON.stringify({ demo: 'stopped', fixesAcked: report.fixesAcked, eventsReceived: report.eventsReceived, eventGaps: report.eventGaps }));
     });
-}
-
-async function startNatsIfInstalled(dataDir: string): Promise<{ url: string; kill(signal: NodeJS.Signals): void } | undefined> {
-  try {
-    execFileSync('nats-server', ['--version'], { stdio: 'ignore' });
-  } catch {
-    console.error('demo: nats-server not installed; the nodes use the in-process notifier (apt-get install nats-server for JetStream)');
-    return undefined;
-  }
-  const port = 4222;
-  const storeDir = `${dataDir}/nats`;
-  if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true });
-  const proc = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: 'ignore' });
-  for (let attempt = 0; attempt < 100 && !(await accepts(port)); attempt++) await new Promise((r) => setTimeout(r, 100));
-  return { url: `nats://127.0.0.1:${port}`, kill: (s) => proc.kill(s) };
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

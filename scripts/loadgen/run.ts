@@ -7,7 +7,7 @@ import { Walker, DEFAULT_WALK_OPTIONS, type SimBeacon } from '../sim/walker.js';
 import { SimPlayer } from './sim-player.js';
 import { LoadStats } from './stats.js';
 
-/** How long the final check waits for the leaderboard to catch up with acknowledged scores. @default 10000 ms */
+/** How long the final check keeps asking players whose score could not be read or looked short. @default 10000 ms */
 const SETTLE_MS = 10_000;
 
 export interface LoadTarget {
@@ -111,8 +111,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   for (const p of players) p.stop();
   await sampleNodes();
 
-  // Acknowledged means committed: every player's server-side score must reach what its acks reported. The
-  // leaderboard shard learns scores asynchronously, so a player still behind is asked again until the deadline.
+  // Acknowledged means committed: every player's committed score must reach what its acks reported. A player whose
+  // check failed (e.g. UNAVAILABLE while a node settles) is asked again until the deadline.
   let behind = players.filter((p) => p.maxAckedScore > 0);
   const settleUntil = Date.now() + SETTLE_MS;
   while (behind.length > 0 && Date.now() < settleUntil) {

@@ -1,5 +1,5 @@
 import { Metadata, status, type ClientReadableStream } from '@grpc/grpc-js';
-import type { Event, FixAck, HuntClient } from '../../proto/gen/hunt.js';
+import type { Event, Fix, FixAck, HuntClient } from '../../proto/gen/hunt.js';
 import { Walker } from '../sim/walker.js';
 import type { LoadStats } from './stats.js';
 
@@ -13,11 +13,13 @@ export class SimPlayer {
   private seq = 0;
   /** Per channel, the seq of the last event received: the resume cursor and the gap detector. */
   readonly lastSeq = new Map<string, number>();
-  /** Award beacon -> when the fix that earned it was sent; matched by the award event on the stream. */
-  private readonly awaitingEvent = new Map<string, number>();
-  /** Award beacon -> arrival time, for events that beat their fix's acknowledgement. */
-  private readonly earlyEvents = new Map<string, number>();
+  /** Award (beacon, points, reason) -> send times of the fixes that earned it, matched by the award event. */
+  private readonly awaitingEvent = new Map<string, number[]>();
+  /** Award -> arrival times of events that beat their fix's acknowledgement. */
+  private readonly earlyEvents = new Map<string, number[]>();
   maxAckedScore = 0;
+  /** The last fix the server acknowledged: re-sent at the end, its (duplicate) ack carries the committed score. */
+  private lastAckedFix: Fix | undefined;
   private stopped = false;
 
   constructor(
@@ -66,13 +68,10 @@ export class SimPlayer {
     if (last !== undefined && e.prevSeq !== last && e.seq > last) this.stats.eventGaps++;
     if (last === undefined || e.seq > last) this.lastSeq.set(e.channel, e.seq);
     if (e.body?.$case === 'award') {
-      const sentAt = this.awaitingEvent.get(e.body.value.beaconId);
-      if (sentAt !== undefined) {
-        this.awaitingEvent.delete(e.body.value.beaconId);
-        this.stats.recordFixToEvent(now - sentAt);
-      } else {
-        this.earlyEvents.set(e.body.value.beaconId, now);
-      }
+      const key = awardKey(e.body.value);
+      const sentAt = this.awaitingEvent.get(key)?.shift();
+      if (sentAt !== undefined) this.stats.recordFixToEvent(now - sentAt);
+      else push(this.earlyEvents, key, now);
     }
   }
 
@@ -85,22 +84,21 @@ export class SimPlayer {
     const sentAt = performance.now();
     this.stats.fixesSent++;
     const deadline = new Date(now + this.fixDeadlineMs);
-    this.client.reportFix({ playerId: this.playerId, clientSeq, clientTimeMs: now, readings, gps: undefined }, this.metadata(), { deadline }, (err, ack?: FixAck) => {
+    const fix: Fix = { playerId: this.playerId, clientSeq, clientTimeMs: now, readings, gps: undefined };
+    this.client.reportFix(fix, this.metadata(), { deadline }, (err, ack?: FixAck) => {
       if (err) {
         this.stats.countFailure(err.code ?? status.UNKNOWN, err.details);
         return;
       }
       this.stats.fixesAcked++;
+      if (this.lastAckedFix === undefined || clientSeq > this.lastAckedFix.clientSeq) this.lastAckedFix = fix;
       this.stats.recordAck(performance.now() - sentAt);
       this.maxAckedScore = Math.max(this.maxAckedScore, ack!.score);
       for (const award of ack!.awards) {
-        const early = this.earlyEvents.get(award.beaconId);
-        if (early !== undefined) {
-          this.earlyEvents.delete(award.beaconId);
-          this.stats.recordFixToEvent(early - sentAt);
-        } else {
-          this.awaitingEvent.set(award.beaconId, sentAt);
-        }
+        const key = awardKey(award);
+        const early = this.earlyEvents.get(key)?.shift();
+        if (early !== undefined) this.stats.recordFixToEvent(early - sentAt);
+        else push(this.awaitingEvent, key, sentAt);
       }
     });
   }
@@ -112,10 +110,26 @@ export class SimPlayer {
     this.stream?.cancel();
   }
 
-  /** The player's score as the server now reports it (own leaderboard entry). */
+  /**
+   * The player's committed score: the last acknowledged fix sent again is a duplicate (nothing changes) and its
+   * ack reports the profile's score. Not the leaderboard, which learns scores asynchronously.
+   */
   finalScore(): Promise<number> {
+    const fix = this.lastAckedFix;
+    if (fix === undefined) return Promise.resolve(0);
     return new Promise((resolve, reject) =>
-      this.client.getLeaderboard({ playerId: this.playerId, topN: 1 }, this.metadata(), (err, board) => (err ? reject(err) : resolve(board!.own?.score ?? 0))),
+      this.client.reportFix({ ...fix, clientTimeMs: Date.now() }, this.metadata(), (err, ack) => (err ? reject(err) : resolve(ack!.score))),
     );
   }
+}
+
+/** One award as both its ack entry and its event carry it (a fix can earn two awards at one beacon). */
+function awardKey(a: { beaconId: string; points: number; reason: string }): string {
+  return `${a.beaconId}|${a.points}|${a.reason}`;
+}
+
+function push(map: Map<string, number[]>, key: string, value: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
 }

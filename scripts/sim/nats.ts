@@ -1,0 +1,49 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { connect as tcpConnect, createServer } from 'node:net';
+
+export interface LocalNats {
+  readonly url: string;
+  stop(): void;
+}
+
+/**
+ * Starts `nats-server -js` on loopback for a local multi-node run (demo, load benchmark), or returns undefined
+ * (with the reason on stderr) when none is installed. Several nodes need NATS: the in-process notifier only
+ * reaches players connected to the node whose actor emitted the event.
+ */
+export async function startNatsIfInstalled(storeDir: string, port?: number): Promise<LocalNats | undefined> {
+  try {
+    execFileSync('nats-server', ['--version'], { stdio: 'ignore' });
+  } catch {
+    console.error('nats-server is not installed: nodes use the in-process notifier, so a player only hears events of actors on the node it is connected to (apt-get install nats-server)');
+    return undefined;
+  }
+  const p = port ?? (await freePort());
+  mkdirSync(storeDir, { recursive: true });
+  const proc = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(p), '-sd', storeDir], { stdio: 'ignore' });
+  for (let attempt = 0; attempt < 100 && !(await accepts(p)); attempt++) await new Promise((r) => setTimeout(r, 100));
+  return { url: `nats://127.0.0.1:${p}`, stop: () => proc.kill('SIGTERM') };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
