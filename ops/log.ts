@@ -39,6 +39,6 @@ export function createLogger(options: LogOptions): Logger {
       base: options.nodeId ? { node: options.nodeId } : {},
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
