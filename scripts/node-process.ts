@@ -105,6 +105,20 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
   const grpcAddress = `${config.node.host}:${edge.grpcPort}`;
   const gossipAddress = await cluster.join(grpcAddress, options.extraSeeds);
   ops.listening(grpcAddress);
+  if (config.notify.backend === 'in-process') {
+    // Events of actors on other nodes never reach players connected here without NATS: say so, once, loudly.
+    const warn = (member: string) =>
+      logger.warn({ event: 'notifier-misconfigured', member }, 'several nodes but notify.backend is in-process: players only get events of actors on the node they are connected to; set notify.backend=nats');
+    const other = cluster.members().find((m) => m.id !== config.node.id && m.state === 'alive');
+    if (other) warn(other.id);
+    else {
+      const off = cluster.membership!.events.on((e) => {
+        if (e.type !== 'alive' || e.id === config.node.id) return;
+        warn(e.id);
+        off();
+      });
+    }
+  }
 
   return {
     config,
