@@ -403,7 +403,8 @@ export class ActorHost implements ActorSystem, HostServices {
     const release = () => {
       for (const a of b.actors) if (a.lastBatch === b) a.lastBatch = null;
     };
-    const parent = this.batchTraceCtx;
+    // The batch's first traced message, or, for a commit made at the end of an async handler, that handler's context.
+    const parent = this.batchTraceCtx ?? (this.tracer !== undefined ? context.active() : undefined);
     this.batchTraceCtx = undefined;
     const traced = this.tracer === undefined || parent === undefined ? undefined : startChildSpan(this.tracer, 'lmdb commit', { 'quarry.commit.ops': b.ops.length, 'quarry.commit.actors': b.actors.length }, parent);
     // Inside the commit span, so replication of this batch to other nodes is traced as its child.

@@ -1,4 +1,4 @@
-import { context, trace, SpanKind, SpanStatusCode, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, isSpanContextValid, trace, SpanKind, SpanStatusCode, TraceFlags, type Context, type Span, type Tracer } from '@opentelemetry/api';
 
 /**
  * A message sent while a trace was active: the mailbox carries the sender's context so the handler's span (and
@@ -41,7 +41,9 @@ export { context };
 
 /** A child span of the active context when it is recording (activation, commit); undefined otherwise. */
 export function startChildSpan(tracer: Tracer, name: string, attributes: Record<string, string | number>, parent: Context = context.active()): { span: Span; ctx: Context } | undefined {
-  if (!trace.getSpan(parent)?.isRecording()) return undefined;
+  // Sampled, not "recording": the parent (a handler's span) may have ended before the batch it wrote commits.
+  const sc = trace.getSpan(parent)?.spanContext();
+  if (sc === undefined || !isSpanContextValid(sc) || (sc.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
   const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parent);
   return { span, ctx: trace.setSpan(parent, span) };
 }
