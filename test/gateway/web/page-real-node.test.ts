@@ -2,7 +2,7 @@
  * The player page in headless Chromium against a real Quarry node assembled in-process
  * (scripts/node-process.ts: LMDB in a temp dir, actor host with the hunt, in-process notifier, gRPC-web edge
  * serving the page): walk to a treasure beacon, see the points and the claim, see another player's claim
- * arrive live on the building's treasure list, zoomed in, screenshot to /work/team/page.png.
+ * arrive live on the building's treasure list, zoomed in, screenshot to $TMPDIR/quarry-page.png.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,7 +19,8 @@ import { SAMPLE_HUNT_FILE } from './support/web-stack.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, waitText, walkTo } from './support/browser.js';
 
 const SECRET = 'page-real-node-token-secret-0123456789';
-const SCREENSHOT = '/work/team/page.png';
+/** Where the screenshot goes (a person looks at it); QUARRY_SCREENSHOT_DIR overrides the temp folder. */
+const SCREENSHOT = join(process.env.QUARRY_SCREENSHOT_DIR ?? tmpdir(), 'quarry-page.png');
 const BUNDLE = fileURLToPath(new URL('../../../gateway/web/static/app.js', import.meta.url));
 /** Fixes bob sends at most before the game's hysteresis confirms his beacon (3 by default). */
 const MAX_BOB_FIXES = 10;

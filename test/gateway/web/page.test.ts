@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 /**
  * The player page in real headless Chromium, against the real gRPC-web adapter and auth with the fake Hunt
  * behind them, whose test hooks reach what a real node rarely shows on demand: a lost event (gap indicator),
@@ -12,7 +14,8 @@ import { HuntWebClient } from '../../../gateway/web/hunt-client.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, waitText, walkTo } from './support/browser.js';
 import { startWebStack, type WebStack } from './support/web-stack.js';
 
-const SCREENSHOT = '/work/team/page-fake-hunt.png';
+/** Where the screenshot goes (a person looks at it); QUARRY_SCREENSHOT_DIR overrides the temp folder. */
+const SCREENSHOT = join(process.env.QUARRY_SCREENSHOT_DIR ?? tmpdir(), 'quarry-page-fake-hunt.png');
 const BUNDLE = fileURLToPath(new URL('../../../gateway/web/static/app.js', import.meta.url));
 
 describe('gateway/web player page (Chromium)', function () {

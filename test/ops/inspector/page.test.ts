@@ -1,15 +1,17 @@
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 /**
  * The inspector page in real headless Chromium against a real single node: enter the operator token, search
  * player/alice, see its state, mailbox metrics and a recent message's diff; a new fix arrives live. Screenshot to
- * /work/team/inspector.png.
+ * $TMPDIR/quarry-inspector.png.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, waitText } from '../../gateway/web/support/browser.js';
 import { OPERATOR_TOKEN, startAdminNode, type AdminNode } from '../admin/support/admin-node.js';
 
-const SCREENSHOT = '/work/team/inspector.png';
+/** Where the screenshot goes (a person looks at it); QUARRY_SCREENSHOT_DIR overrides the temp folder. */
+const SCREENSHOT = join(process.env.QUARRY_SCREENSHOT_DIR ?? tmpdir(), 'quarry-inspector.png');
 
 describe('inspector page in headless Chromium (real node)', function () {
   this.timeout(60_000);
@@ -58,7 +60,6 @@ describe('inspector page in headless Chromium (real node)', function () {
     assert.equal(typeof JSON.parse((await page.textContent('#actor-state'))!), 'object');
     await waitText(page, '#actor-audit', /"type":"award".*"playerId":"alice"/, "alice's audit entries (committed with the fix)");
     await waitText(page, '#actor-live', /live/, 'live badge');
-    mkdirSync('/work/team', { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });
 });
