@@ -4,9 +4,10 @@ import type { ActorRef } from '../../actors/runtime/types.js';
 import { HandoffPendingError } from './errors.js';
 import { exportActor, startTerm, type ExportedActor } from './handoff.js';
 import type { ClusterRouter, PendingAsk } from './router.js';
-import { CLAIM_KIND, decodeClaimAnswer } from './system-messages.js';
+import { CLAIM_KIND, decodeClaimAnswer, encodeClaimAnswer, type ClaimAnswer } from './system-messages.js';
+import type { Reply } from '../transport/transport.js';
 import { MSGPACK } from './wire-codec.js';
-import { systemEnvelope } from './replies.js';
+import { errorReply, okReply, systemEnvelope } from './replies.js';
 
 /** Pause between claim rounds while a peer still owns the actor by its (older) ring, in ms. */
 const CLAIM_RETRY_MS = 50;
@@ -53,8 +54,22 @@ export class Claims {
     for (const claim of [...this.pending.values()]) if (!owns(claim.ref.kind, claim.ref.key)) this.abort(claim);
   }
 
-  forget(id: string): void {
-    this.settled.delete(id);
+  /** A peer wants to take `(kind, key)`: refuse while this node owns it, else drain it here and give it our state. */
+  async answer(payload: Uint8Array, from: string): Promise<Reply> {
+    const r = this.router;
+    const { kind, key } = MSGPACK.decode(payload) as { kind: string; key: string };
+    const entry = r.kindEntry(kind);
+    if (entry === undefined) return errorReply('UNKNOWN_KIND', `no actor kind named ${JSON.stringify(kind)} on ${r.nodeId}`);
+    let answer: ClaimAnswer;
+    if (r.serving && r.isOwner(kind, key)) {
+      answer = { owner: true };
+    } else {
+      this.settled.delete(`${kind}/${key}`);
+      await r.host.deactivate({ kind, key });
+      answer = { owner: false, ...exportActor(r.store.inner, entry.def, key) };
+      r.logger.debug({ actor: `${kind}/${key}`, to: from, seq: answer.seq }, 'actor released to claimant');
+    }
+    return okReply(encodeClaimAnswer(answer));
   }
 
   abortAll(): void {

@@ -8,7 +8,6 @@ export { systemEnvelope } from './replies.js';
 import { Claims } from './claims.js';
 import type { ClusterHost } from './cluster-host.js';
 import { ForwardLimitError, OwnerUnreachableError, RemoteActorError, UnavailableError } from './errors.js';
-import { exportActor } from './handoff.js';
 import type { MemberSource } from './members.js';
 import { planMoves, type MovePlan, type StoredActor } from './ownership-diff.js';
 import { resolveRoutingOptions, type ResolvedRoutingOptions, type RoutingOptions } from './options.js';
@@ -16,7 +15,7 @@ import { hasQuorum, nextAgreed } from './quorum.js';
 import type { ReplicaOp, ReplicaTargets, ReplicatingStore } from './replicating-store.js';
 import { Releaser } from './releaser.js';
 import { decideRoute } from './route.js';
-import { CLAIM_KIND, REPLICATE_KIND, decodeOps, encodeClaimAnswer, encodeOps, type ClaimAnswer } from './system-messages.js';
+import { CLAIM_KIND, REPLICATE_KIND, decodeOps, encodeOps } from './system-messages.js';
 import { codecsOf, decodeWith, encodeWith, MSGPACK, type KindCodecs } from './wire-codec.js';
 
 export interface ClusterRouterOptions extends RoutingOptions {
@@ -274,7 +273,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     const target = env.target;
     if (target === undefined) return Promise.resolve(errorReply('BAD_ENVELOPE', 'envelope without target'));
     if (target.kind === REPLICATE_KIND) return this.store.inner.commit(decodeOps(env.payload)).then(() => undefined);
-    if (target.kind === CLAIM_KIND) return this.answerClaim(env.payload, from);
+    if (target.kind === CLAIM_KIND) return this.claims.answer(env.payload, from);
     const entry = this.kinds.get(target.kind);
     if (entry === undefined) return Promise.resolve(errorReply('UNKNOWN_KIND', `no actor kind named ${JSON.stringify(target.kind)} on ${this.nodeId}`));
     const d = decideRoute(this.ring, this.nodeId, target.kind, target.key, env.hops, this.options.maxForwardHops, this.started && this.serving);
@@ -349,23 +348,6 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
         pending.reject(err);
       }
     });
-  }
-
-  /** A peer wants to take `(kind, key)`: refuse while we own it, else drain it here and give it our state. */
-  private async answerClaim(payload: Uint8Array, from: string): Promise<Reply> {
-    const { kind, key } = MSGPACK.decode(payload) as { kind: string; key: string };
-    const entry = this.kinds.get(kind);
-    if (entry === undefined) return errorReply('UNKNOWN_KIND', `no actor kind named ${JSON.stringify(kind)} on ${this.nodeId}`);
-    let answer: ClaimAnswer;
-    if (this.serving && ownerOf(this.ring, kind, key) === this.nodeId) {
-      answer = { owner: true };
-    } else {
-      this.claims.forget(`${kind}/${key}`);
-      await this.host.deactivate({ kind, key });
-      answer = { owner: false, ...exportActor(this.store.inner, entry.def, key) };
-      this.logger.debug({ actor: `${kind}/${key}`, to: from, seq: answer.seq }, 'actor released to claimant');
-    }
-    return okReply(encodeClaimAnswer(answer));
   }
 
   // ---- membership ----
