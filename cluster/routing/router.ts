@@ -11,11 +11,12 @@ import { ForwardLimitError, OwnerUnreachableError, RemoteActorError, Unavailable
 import type { MemberSource } from './members.js';
 import { planMoves, type MovePlan, type StoredActor } from './ownership-diff.js';
 import { resolveRoutingOptions, type ResolvedRoutingOptions, type RoutingOptions } from './options.js';
-import { hasQuorum, nextAgreed } from './quorum.js';
+import { MemberView } from './member-view.js';
+import type { PeerView } from './quorum.js';
 import type { ReplicaOp, ReplicaTargets, ReplicatingStore } from './replicating-store.js';
 import { Releaser } from './releaser.js';
 import { decideRoute } from './route.js';
-import { CLAIM_KIND, REPLICATE_KIND, decodeOps, encodeOps } from './system-messages.js';
+import { CLAIM_KIND, REPLICATE_KIND, VIEW_KIND, decodeOps, encodeOps } from './system-messages.js';
 import { codecsOf, decodeWith, encodeWith, MSGPACK, type KindCodecs } from './wire-codec.js';
 
 export interface ClusterRouterOptions extends RoutingOptions {
@@ -55,7 +56,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
   readonly host: ClusterHost;
   readonly store: ReplicatingStore;
   readonly transport: Transport;
-  private readonly members: MemberSource;
+  private readonly view: MemberView;
   private readonly resolvePeerAddress: (nodeId: string) => string | undefined;
   private readonly kinds = new Map<string, KindEntry>();
   private readonly vnodes: number;
@@ -65,14 +66,9 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
   private readonly releaser: Releaser;
   ring: Ring;
   epoch = 0;
-  private live = new Set<string>();
-  private agreed = new Set<string>();
-  private readonly left = new Set<string>();
   private readonly connected = new Set<string>();
-  private quorum = true;
   private leaving = false;
   private started = false;
-  private unsubscribe: (() => void) | undefined;
 
   constructor(o: ClusterRouterOptions) {
     this.options = resolveRoutingOptions(o);
@@ -80,7 +76,6 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     this.host = o.host;
     this.store = o.store;
     this.transport = o.transport;
-    this.members = o.members;
     this.resolvePeerAddress = o.resolvePeerAddress;
     this.vnodes = o.vnodesPerMember ?? DEFAULT_VNODES_PER_MEMBER;
     this.clock = o.clock ?? wallClock;
@@ -89,6 +84,14 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     this.ring = buildRing([this.nodeId], this.vnodes);
     this.claims = new Claims(this);
     this.releaser = new Releaser(this.host, this.options.handoffActorsPerSec, this.clock, this.logger);
+    this.view = new MemberView({
+      nodeId: this.nodeId,
+      members: o.members,
+      clock: this.clock,
+      logger: this.logger,
+      askView: (peer) => this.askView(peer),
+      changed: () => this.membersChanged(),
+    });
   }
 
   get waitForReplica(): boolean {
@@ -97,11 +100,11 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
 
   /** Serving: this node has quorum and is not leaving. */
   get serving(): boolean {
-    return this.quorum && !this.leaving;
+    return this.view.quorum && !this.leaving;
   }
 
   get liveIds(): ReadonlySet<string> {
-    return this.live;
+    return this.view.live;
   }
 
   /** Call once membership has joined: takes the live view as the first agreed member set. */
@@ -111,18 +114,12 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     this.host.routeVia(this);
     this.store.attach(this);
     this.transport.onEnvelope((env, from) => this.onEnvelope(env, from));
-    this.unsubscribe = this.members.onChange((c) => {
-      if (c.state === 'left') this.left.add(c.id);
-      else if (c.state === 'alive') this.left.delete(c.id);
-      this.membersChanged();
-    });
-    this.agreed = new Set(this.members.liveMemberIds());
-    this.membersChanged();
+    this.view.start();
   }
 
   /** Peer addresses changed (the node learned a member's grpc address): connect links that were missing. */
   peersChanged(): void {
-    if (this.started) this.membersChanged();
+    if (this.started) this.view.update();
   }
 
   /** Graceful leave, before membership announces it: stop serving, drain every actor (final snapshots replicated). */
@@ -133,8 +130,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
   }
 
   async close(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
+    this.view.close();
     this.claims.abortAll();
     this.releaser.stop();
   }
@@ -274,6 +270,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     if (target === undefined) return Promise.resolve(errorReply('BAD_ENVELOPE', 'envelope without target'));
     if (target.kind === REPLICATE_KIND) return this.store.inner.commit(decodeOps(env.payload)).then(() => undefined);
     if (target.kind === CLAIM_KIND) return this.claims.answer(env.payload, from);
+    if (target.kind === VIEW_KIND) return Promise.resolve(okReply(MSGPACK.encode(this.view.report(this.started && this.serving))));
     const entry = this.kinds.get(target.kind);
     if (entry === undefined) return Promise.resolve(errorReply('UNKNOWN_KIND', `no actor kind named ${JSON.stringify(target.kind)} on ${this.nodeId}`));
     const d = decideRoute(this.ring, this.nodeId, target.kind, target.key, env.hops, this.options.maxForwardHops, this.started && this.serving);
@@ -352,19 +349,21 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
 
   // ---- membership ----
 
+  /** Asks a peer for its serving state and agreed set (this node is rejoining after losing quorum). */
+  private async askView(peer: string): Promise<PeerView> {
+    const reply = await this.transport.ask(peer, systemEnvelope(this.nodeId, VIEW_KIND, MSGPACK.encode(null)), Date.now() + this.options.peerRequestTimeoutMs);
+    if (reply.errorCode !== '') throw new RemoteActorError(reply.errorCode, reply.errorMessage, peer);
+    return MSGPACK.decode(reply.payload) as PeerView;
+  }
+
+  /** The member view changed: connect new peers, rebuild the ring, drop what this node no longer owns. */
   private membersChanged(): void {
-    this.live = new Set(this.members.liveMemberIds());
-    this.live.add(this.nodeId);
-    this.agreed = nextAgreed(this.agreed, this.live, this.left);
-    for (const id of this.left) this.agreed.delete(id);
-    const quorum = hasQuorum(this.agreed, this.live);
-    if (quorum !== this.quorum) this.logger.warn({ node: this.nodeId, quorum, live: [...this.live], agreed: [...this.agreed] }, quorum ? 'quorum regained' : 'quorum lost: hosting nothing');
-    this.quorum = quorum;
-    for (const id of this.live) if (id !== this.nodeId && !this.connected.has(id)) this.connectPeer(id);
+    const live = this.view.live;
+    for (const id of live) if (id !== this.nodeId && !this.connected.has(id)) this.connectPeer(id);
     for (const id of [...this.connected]) {
-      if (!this.live.has(id)) this.connected.delete(id);
+      if (!live.has(id)) this.connected.delete(id);
     }
-    const ring = buildRing(this.live, this.vnodes);
+    const ring = buildRing(live, this.vnodes);
     if (ring.checksum !== this.ring.checksum) {
       this.ring = ring;
       this.epoch++;

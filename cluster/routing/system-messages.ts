@@ -8,6 +8,8 @@ import type { ExportedActor } from './handoff.js';
  */
 export const REPLICATE_KIND = '$replicate';
 export const CLAIM_KIND = '$claim';
+/** A rejoining node asks its peers whether they serve and what their agreed member set is (`quorum.ts`). */
+export const VIEW_KIND = '$view';
 
 /** Answer to a claim: the peer still owns the actor by its ring, or gives up what it holds. */
 export type ClaimAnswer = { readonly owner: true } | ({ readonly owner: false } & ExportedActor);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { buildRing, ownerOf } from '../../../cluster/placement/ring.js';
 import { planMoves } from '../../../cluster/routing/ownership-diff.js';
-import { hasQuorum, nextAgreed } from '../../../cluster/routing/quorum.js';
+import { hasQuorum, nextAgreed, rejoinAgreed, type PeerView } from '../../../cluster/routing/quorum.js';
 import { decideRoute } from '../../../cluster/routing/route.js';
 import { resolveRoutingOptions } from '../../../cluster/routing/options.js';
 import { MSGPACK, decodeWith, encodeWith } from '../../../cluster/routing/wire-codec.js';
@@ -35,6 +35,27 @@ describe('cluster/routing: pure parts', () => {
     it('a join grows the agreed set', () => {
       assert.deepEqual([...nextAgreed(set('a', 'b'), set('a', 'b', 'c'), set())].sort(), ['a', 'b', 'c']);
     });
+  });
+
+  describe('rejoinAgreed (a node that lost quorum serves again only with a whole view)', () => {
+    const views = (...v: Array<[string, boolean, string[]]>) => new Map<string, PeerView>(v.map(([id, serving, agreed]) => [id, { serving, agreed }]));
+    const sorted = (s: Set<string> | undefined) => (s === undefined ? undefined : [...s].sort());
+    // p3 was cut off from p1 and p2 (they serve with agreed {p1, p2}); the heal reaches p3 one peer at a time.
+    it('hearing one serving peer of two is not enough: its agreed set names a member not live here', () =>
+      assert.equal(rejoinAgreed('p3', set('p1', 'p2', 'p3'), set('p1', 'p3'), views(['p1', true, ['p1', 'p2']])), undefined));
+    it('a serving peer whose agreed members are all live here vouches: the live view becomes the agreed set', () =>
+      assert.deepEqual(sorted(rejoinAgreed('p3', set('p1', 'p2', 'p3'), set('p1', 'p2', 'p3'), views(['p1', true, ['p1', 'p2']]))), ['p1', 'p2', 'p3']));
+    it('a member that joined the serving side meanwhile must be live here too', () =>
+      assert.equal(rejoinAgreed('p3', set('p1', 'p2', 'p3'), set('p1', 'p2', 'p3'), views(['p1', true, ['p1', 'p2', 'p4']])), undefined));
+    it('a member of our stale agreed set that died meanwhile does not block: the serving side vouches without it', () =>
+      assert.deepEqual(sorted(rejoinAgreed('p4', set('p1', 'p2', 'p3', 'p4', 'p5'), set('p1', 'p2', 'p4', 'p5'), views(['p1', true, ['p1', 'p2']]))), ['p1', 'p2', 'p4', 'p5']));
+    it('nobody serves (the whole cluster lost quorum): every member of our agreed set live and answered', () =>
+      assert.deepEqual(sorted(rejoinAgreed('a', set('a', 'b', 'c'), set('a', 'b', 'c'), views(['b', false, ['a', 'b', 'c']], ['c', false, ['b', 'c']]))), ['a', 'b', 'c']));
+    it('nobody serves, but a live peer has not answered: wait', () =>
+      assert.equal(rejoinAgreed('a', set('a', 'b', 'c'), set('a', 'b', 'c'), views(['b', false, ['a', 'b', 'c']])), undefined));
+    it('nobody serves, but a member of our agreed set is not live: wait (it may be serving elsewhere)', () =>
+      assert.equal(rejoinAgreed('a', set('a', 'b', 'c'), set('a', 'b'), views(['b', false, ['a', 'b', 'c']])), undefined));
+    it('alone: wait', () => assert.equal(rejoinAgreed('a', set('a', 'b', 'c'), set('a'), views()), undefined));
   });
 
   describe('decideRoute (hop limits)', () => {

@@ -100,6 +100,12 @@ async function handle(c: Command): Promise<object> {
       for (const m of membership.members()) if (ids.includes(m.id)) gossip.blocked.add(m.addr);
       return {};
     }
+    case 'unblock': {
+      const ids = c.ids as string[];
+      transport.faults.unblock(ids);
+      for (const m of membership.members()) if (ids.includes(m.id)) gossip.blocked.delete(m.addr);
+      return {};
+    }
     case 'heal':
       transport.faults.heal();
       gossip.blocked.clear();

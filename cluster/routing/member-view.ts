@@ -1,0 +1,115 @@
+import type { Clock, Logger } from '../../actors/runtime/types.js';
+import type { MemberChange, MemberSource } from './members.js';
+import { hasQuorum, nextAgreed, rejoinAgreed, type PeerView } from './quorum.js';
+
+/** While rejoining, how often the live peers are asked for their view (`$view`), in ms. */
+export const VIEW_POLL_INTERVAL_MS = 200;
+
+export interface MemberViewOptions {
+  readonly nodeId: string;
+  readonly members: MemberSource;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Asks a peer for its view; rejects when it cannot be reached. */
+  askView(peer: string): Promise<PeerView>;
+  /** Live members, agreed set or quorum may have changed (called after every recomputation). */
+  changed(): void;
+}
+
+/**
+ * The router's idea of the cluster: the live members (membership's view plus this node), the last agreed member
+ * set and whether this node has quorum (keep-majority, `quorum.ts`). A node that loses quorum is `rejoining`: it
+ * serves again only once its view holds every member that may host actors (`rejoinAgreed`), which it learns by
+ * asking its live peers for their views every `VIEW_POLL_INTERVAL_MS`.
+ */
+export class MemberView {
+  live = new Set<string>();
+  agreed = new Set<string>();
+  quorum = true;
+  rejoining = false;
+  private readonly left = new Set<string>();
+  private readonly views = new Map<string, PeerView>();
+  private timer: unknown;
+  private polling = false;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly o: MemberViewOptions) {}
+
+  /** Takes the live view as the first agreed set (call once membership has joined). */
+  start(): void {
+    this.unsubscribe = this.o.members.onChange((c) => this.onChange(c));
+    this.agreed = new Set(this.o.members.liveMemberIds());
+    this.agreed.add(this.o.nodeId);
+    this.update();
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.stopPolling();
+  }
+
+  /** What this node reports to a rejoining peer. */
+  report(serving: boolean): PeerView {
+    return { serving, agreed: [...this.agreed] };
+  }
+
+  /** Recomputes from membership (and peers' views while rejoining), then calls `changed`. */
+  update(): void {
+    this.live = new Set(this.o.members.liveMemberIds());
+    this.live.add(this.o.nodeId);
+    for (const id of this.views.keys()) if (!this.live.has(id)) this.views.delete(id);
+    if (this.rejoining) {
+      const agreed = rejoinAgreed(this.o.nodeId, this.agreed, this.live, this.views);
+      if (agreed !== undefined) {
+        this.rejoining = false;
+        this.agreed = agreed;
+        this.stopPolling();
+        this.o.logger.warn({ node: this.o.nodeId, agreed: [...agreed] }, 'rejoined: the view holds every member that may host actors');
+      }
+    } else {
+      this.agreed = nextAgreed(this.agreed, this.live, this.left);
+    }
+    for (const id of this.left) this.agreed.delete(id);
+    const quorum = !this.rejoining && hasQuorum(this.agreed, this.live);
+    if (quorum !== this.quorum) this.o.logger.warn({ node: this.o.nodeId, quorum, live: [...this.live], agreed: [...this.agreed] }, quorum ? 'quorum regained' : 'quorum lost: hosting nothing until rejoined');
+    if (this.quorum && !quorum) {
+      this.rejoining = true;
+      this.views.clear();
+      this.startPolling();
+    }
+    this.quorum = quorum;
+    this.o.changed();
+  }
+
+  private onChange(c: MemberChange): void {
+    if (c.state === 'left') this.left.add(c.id);
+    else if (c.state === 'alive') this.left.delete(c.id);
+    this.update();
+  }
+
+  private startPolling(): void {
+    if (this.timer === undefined) this.timer = this.o.clock.setInterval(() => void this.poll(), VIEW_POLL_INTERVAL_MS);
+  }
+
+  private stopPolling(): void {
+    if (this.timer !== undefined) this.o.clock.clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const peers = [...this.live].filter((id) => id !== this.o.nodeId);
+      const answers = await Promise.allSettled(peers.map((p) => this.o.askView(p)));
+      answers.forEach((a, i) => {
+        if (a.status === 'fulfilled') this.views.set(peers[i]!, a.value);
+        else this.views.delete(peers[i]!);
+      });
+    } finally {
+      this.polling = false;
+    }
+    if (this.rejoining && this.timer !== undefined) this.update();
+  }
+}

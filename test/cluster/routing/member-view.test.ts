@@ -1,0 +1,110 @@
+import { strict as assert } from 'node:assert';
+import FakeTimers from '@sinonjs/fake-timers';
+import type { Clock } from '../../../actors/runtime/types.js';
+import { MemberView, VIEW_POLL_INTERVAL_MS } from '../../../cluster/routing/member-view.js';
+import type { MemberChange, MemberSource } from '../../../cluster/routing/members.js';
+import type { PeerView } from '../../../cluster/routing/quorum.js';
+import { silent } from '../../../cluster/routing/replies.js';
+
+/** A membership whose live view the test sets, and peers whose `$view` answers the test sets (undefined: unreachable). */
+class Script implements MemberSource {
+  live: string[] = [];
+  readonly answers = new Map<string, PeerView>();
+  private readonly listeners = new Set<(c: MemberChange) => void>();
+  liveMemberIds(): string[] {
+    return this.live;
+  }
+  onChange(listener: (c: MemberChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  set(live: string[], change: MemberChange): void {
+    this.live = live;
+    for (const l of this.listeners) l(change);
+  }
+  ask(peer: string): Promise<PeerView> {
+    const a = this.answers.get(peer);
+    return a === undefined ? Promise.reject(new Error(`${peer} unreachable`)) : Promise.resolve(a);
+  }
+}
+
+describe('cluster/routing: MemberView (keep-majority and rejoin after quorum loss; scripted membership, fake clock)', () => {
+  let clock: FakeTimers.Clock;
+  let script: Script;
+  let view: MemberView;
+
+  beforeEach(() => {
+    clock = FakeTimers.createClock(0);
+    const c: Clock = {
+      now: () => clock.now,
+      setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+      clearTimeout: (h) => clock.clearTimeout(h as FakeTimers.TimerId),
+      setInterval: (fn, ms) => clock.setInterval(fn, ms),
+      clearInterval: (h) => clock.clearInterval(h as FakeTimers.TimerId),
+    };
+    script = new Script();
+    script.live = ['p1', 'p2', 'p3'];
+    view = new MemberView({ nodeId: 'p3', members: script, clock: c, logger: silent, askView: (p) => script.ask(p), changed: () => undefined });
+    view.start();
+  });
+  afterEach(() => {
+    view.close();
+  });
+
+  const cutOff = () => {
+    script.set(['p2', 'p3'], { id: 'p1', state: 'dead' });
+    script.set(['p3'], { id: 'p2', state: 'dead' });
+  };
+
+  it('starts with quorum over the joined view', () => {
+    assert.equal(view.quorum, true);
+    assert.deepEqual([...view.agreed].sort(), ['p1', 'p2', 'p3']);
+  });
+
+  it('cut off from both peers one at a time, it loses quorum and is rejoining', () => {
+    cutOff();
+    assert.equal(view.quorum, false);
+    assert.equal(view.rejoining, true);
+  });
+
+  it('hearing p1 again while p2 is unseen: a live majority of the stale agreed set, yet no quorum, because p1 vouches for p2', async () => {
+    cutOff();
+    script.answers.set('p1', { serving: true, agreed: ['p1', 'p2'] });
+    script.set(['p1', 'p3'], { id: 'p1', state: 'alive' });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 5);
+    assert.equal(view.quorum, false, `quorum with live ${[...view.live]} and agreed ${[...view.agreed]}`);
+    script.set(['p1', 'p2', 'p3'], { id: 'p2', state: 'alive' });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS);
+    assert.equal(view.quorum, true);
+    assert.equal(view.rejoining, false);
+    assert.deepEqual([...view.agreed].sort(), ['p1', 'p2', 'p3']);
+  });
+
+  it('a whole cluster that lost quorum (nobody serves) serves again once every member of the agreed set is back and answered', async () => {
+    cutOff();
+    script.answers.set('p1', { serving: false, agreed: ['p1', 'p2', 'p3'] });
+    script.set(['p1', 'p3'], { id: 'p1', state: 'alive' });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 3);
+    assert.equal(view.quorum, false, 'p2 not yet seen');
+    script.set(['p1', 'p2', 'p3'], { id: 'p2', state: 'alive' });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 3);
+    assert.equal(view.quorum, false, 'p2 has not answered');
+    script.answers.set('p2', { serving: false, agreed: ['p2', 'p3'] });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 2);
+    assert.equal(view.quorum, true);
+  });
+
+  it('a graceful leave drops out of the agreed set at once, without a quorum loss', () => {
+    script.set(['p2', 'p3'], { id: 'p1', state: 'left' });
+    assert.equal(view.quorum, true);
+    assert.deepEqual([...view.agreed].sort(), ['p2', 'p3']);
+  });
+
+  it('does not poll once it serves', async () => {
+    let asks = 0;
+    const inner = script.ask.bind(script);
+    script.ask = (p) => (asks++, inner(p));
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 10);
+    assert.equal(asks, 0);
+  });
+});
