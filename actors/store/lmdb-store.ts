@@ -107,6 +107,18 @@ export class LmdbSnapshotStore implements SnapshotStore {
     return out;
   }
 
+  /** Walks keys only: snapshots, then journal-only actors (the journal is ordered by actor, so one compare dedupes). */
+  *listActors(): Generator<{ kind: string; key: string }> {
+    this.assertOpen();
+    for (const k of this.dbs.snapshots.getKeys()) yield { kind: k[0] as string, key: k[1] as string };
+    let last: Key[] | undefined;
+    for (const k of this.dbs.journal.getKeys()) {
+      if (last !== undefined && last[0] === k[0] && last[1] === k[1]) continue;
+      last = k;
+      if (!this.dbs.snapshots.doesExist([k[0]!, k[1]!])) yield { kind: k[0] as string, key: k[1] as string };
+    }
+  }
+
   commit(ops: readonly StoreOp[]): Promise<void> {
     if (this.closed) return Promise.reject(new StoreClosedError());
     const { journal, snapshots, sessions, audit, meta } = this.dbs;

@@ -68,6 +68,11 @@ export interface SnapshotStore {
   readJournal(kind: string, key: string, afterSeq: number): JournalEntry[];
   readSession(kind: string, key: string): SessionEntry | undefined;
   readAudit(kind: string, key: string, limit: number): AuditRecord[];
+  /**
+   * Every actor with a snapshot or journal entries, each once (for moving a leaving node's actors). Optional: a store
+   * that cannot enumerate leaves cold actors behind on a graceful leave.
+   */
+  listActors?(): Iterable<{ readonly kind: string; readonly key: string }>;
   /** Writes all ops in one transaction; outbox entries get increasing ids in call order. */
   commit(ops: readonly StoreOp[]): Promise<void>;
   /** Deletes sessions expired at `nowMs` and audit entries older than the retention, walking only the expired index range. */

@@ -2,12 +2,15 @@ import { context } from '@opentelemetry/api';
 import { TracedMessage, wrapIfTraced } from '../../actors/runtime/tracing.js';
 import type { ActorRef } from '../../actors/runtime/types.js';
 import { HandoffPendingError } from './errors.js';
-import { exportActor, startTerm, type ExportedActor } from './handoff.js';
+import { exportActor, termOps, type ExportedActor } from './handoff.js';
 import type { ClusterRouter, PendingAsk } from './router.js';
-import { CLAIM_KIND, decodeClaimAnswer, encodeClaimAnswer, type ClaimAnswer } from './system-messages.js';
+import type { ClaimAnswer } from './system-messages.js';
 import type { Reply } from '../transport/transport.js';
 import { MSGPACK } from './wire-codec.js';
-import { errorReply, okReply, systemEnvelope } from './replies.js';
+import { errorReply, okReply } from './replies.js';
+import { ClaimBatcher, CommitCoalescer, decodeRequest, type ClaimResult } from './claim-batch.js';
+import { HintSender, type HintAnswer } from './hints.js';
+import { receivePush } from './leave-push.js';
 
 /** Pause between claim rounds while a peer still owns the actor by its (older) ring, in ms. */
 const CLAIM_RETRY_MS = 50;
@@ -17,19 +20,36 @@ interface Claim {
   /** (message, reply) pairs in arrival order, delivered to the host once the claim succeeds. */
   readonly queue: unknown[];
   aborted: boolean;
+  /** Resolved when the claim ends (settled, failed or aborted); only prefetched claims wait on it. */
+  done?: () => void;
 }
 
 /**
  * Before this node's host may activate an actor it has come to own, it claims it: every other live member is asked
  * to give it up. A member that still owns it by its ring refuses (we retry until rings agree); the others drain it
  * (mailbox handled, final snapshot) and send what they hold. The newest state starts our ownership term
- * (`startTerm`); messages that arrive meanwhile wait here in order, so each is handled once, by one activation.
+ * (`termOps`); messages that arrive meanwhile wait here in order, so each is handled once, by one activation.
+ *
+ * Claims go out batched per peer (`claim-batch.ts`), and after a ring change the old owner hints the new one which
+ * stored actors it now owns (`hints.ts`), so the new owner claims them ahead of their first message.
  */
 export class Claims {
   private readonly settled = new Set<string>();
   private readonly pending = new Map<string, Claim>();
+  private readonly batcher: ClaimBatcher;
+  private readonly terms: CommitCoalescer;
+  private readonly hints: HintSender;
 
-  constructor(private readonly router: ClusterRouter) {}
+  constructor(private readonly router: ClusterRouter) {
+    this.batcher = new ClaimBatcher(router.transport, router.nodeId);
+    this.terms = new CommitCoalescer(router.store);
+    this.hints = new HintSender(router);
+  }
+
+  /** Settled here: this node has claimed the actor in its current ownership. */
+  isSettled(kind: string, key: string): boolean {
+    return this.settled.has(`${kind}/${key}`);
+  }
 
   /** Delivers to the host when the actor is claimed, else queues behind its claim. */
   deliver(ref: ActorRef, msg: unknown, reply: PendingAsk | undefined): void {
@@ -52,28 +72,69 @@ export class Claims {
       if (!owns(id.slice(0, i), id.slice(i + 1))) this.settled.delete(id);
     }
     for (const claim of [...this.pending.values()]) if (!owns(claim.ref.kind, claim.ref.key)) this.abort(claim);
+    this.hints.ringMaybeChanged();
   }
 
-  /** A peer wants to take `(kind, key)`: refuse while this node owns it, else drain it here and give it our state. */
+  /** A `$claim` request from a peer: claim answers, a hint of actors this node now owns, or a leaving node's push. */
   async answer(payload: Uint8Array, from: string): Promise<Reply> {
-    const r = this.router;
-    const { kind, key } = MSGPACK.decode(payload) as { kind: string; key: string };
-    const entry = r.kindEntry(kind);
-    if (entry === undefined) return errorReply('UNKNOWN_KIND', `no actor kind named ${JSON.stringify(kind)} on ${r.nodeId}`);
-    let answer: ClaimAnswer;
-    if (r.serving && r.isOwner(kind, key)) {
-      answer = { owner: true };
-    } else {
-      this.settled.delete(`${kind}/${key}`);
-      await r.host.deactivate({ kind, key });
-      answer = { owner: false, ...exportActor(r.store.inner, entry.def, key) };
-      r.logger.debug({ actor: `${kind}/${key}`, to: from, seq: answer.seq }, 'actor released to claimant');
+    let req;
+    try {
+      req = decodeRequest(payload);
+    } catch (err) {
+      return errorReply('BAD_ENVELOPE', `undecodable $claim request: ${(err as Error).message}`);
     }
-    return okReply(encodeClaimAnswer(answer));
+    switch (req?.t) {
+      case 'claim':
+        return okReply(MSGPACK.encode(await Promise.all(req.refs.map(([kind, key]) => this.answerOne(kind, key, from)))));
+      case 'hint':
+        return okReply(MSGPACK.encode(await this.prefetch(req.refs)));
+      case 'push':
+        return okReply(MSGPACK.encode(await receivePush(this.router, req.actors, (kind, key) => this.settled.has(`${kind}/${key}`) || this.pending.has(`${kind}/${key}`))));
+      default:
+        return errorReply('BAD_ENVELOPE', 'unknown $claim request');
+    }
+  }
+
+  /** Refuse while this node owns `(kind, key)`, else drain it here and give the claimant our state. */
+  private async answerOne(kind: string, key: string, from: string): Promise<ClaimResult> {
+    const r = this.router;
+    const entry = r.kindEntry(kind);
+    if (entry === undefined) return { error: 'UNKNOWN_KIND' };
+    if (r.serving && r.isOwner(kind, key)) return { owner: true };
+    this.settled.delete(`${kind}/${key}`);
+    await r.host.deactivate({ kind, key });
+    const answer: ClaimAnswer = { owner: false, ...exportActor(r.store.inner, entry.def, key) };
+    r.logger.debug({ actor: `${kind}/${key}`, to: from, seq: answer.seq }, 'actor released to claimant');
+    return answer;
+  }
+
+  /**
+   * Claims the hinted actors this node owns and has not claimed yet, ahead of their first message (messages that
+   * arrive meanwhile queue behind the claim as usual). Resolves when those claims ended, so the hinting node paces itself.
+   */
+  private async prefetch(refs: ReadonlyArray<readonly [string, string]>): Promise<HintAnswer> {
+    const r = this.router;
+    const started: Promise<void>[] = [];
+    const notOwner: Array<readonly [string, string]> = [];
+    for (const [kind, key] of refs) {
+      const id = `${kind}/${key}`;
+      if (r.kindEntry(kind) === undefined || this.settled.has(id) || this.pending.has(id)) continue;
+      if (!r.serving || !r.isOwner(kind, key)) {
+        notOwner.push([kind, key]);
+        continue;
+      }
+      const claim: Claim = { ref: { kind, key }, queue: [], aborted: false };
+      started.push(new Promise<void>((resolve) => (claim.done = resolve)));
+      this.pending.set(id, claim);
+      void this.run(claim, id);
+    }
+    await Promise.all(started);
+    return { claimed: started.length, notOwner };
   }
 
   abortAll(): void {
     this.settled.clear();
+    this.hints.stop();
     for (const claim of [...this.pending.values()]) this.abort(claim);
   }
 
@@ -85,6 +146,7 @@ export class Claims {
 
   private abort(claim: Claim): void {
     claim.aborted = true;
+    claim.done?.();
     this.pending.delete(`${claim.ref.kind}/${claim.ref.key}`);
     const q = claim.queue;
     for (let i = 0; i < q.length; i += 2) {
@@ -101,6 +163,7 @@ export class Claims {
   }
 
   private fail(claim: Claim, id: string, err: Error): void {
+    claim.done?.();
     this.pending.delete(id);
     const q = claim.queue;
     for (let i = 1; i < q.length; i += 2) (q[i] as PendingAsk | undefined)?.reject(err);
@@ -112,25 +175,21 @@ export class Claims {
     const { kind, key } = claim.ref;
     const def = r.kindEntry(kind)!.def;
     const deadlineMs = Date.now() + r.options.peerRequestTimeoutMs;
-    const request = MSGPACK.encode({ kind, key });
     try {
       for (;;) {
         const peers = [...r.liveIds].filter((p) => p !== r.nodeId);
-        const answers = await Promise.allSettled(peers.map((p) => r.transport.ask(p, systemEnvelope(r.nodeId, CLAIM_KIND, request), deadlineMs)));
+        const answers = await Promise.allSettled(peers.map((p) => this.batcher.ask(p, kind, key, deadlineMs)));
         if (claim.aborted) return;
         const exports: ExportedActor[] = [exportActor(r.store.inner, def, key)];
         let holder: string | undefined;
         answers.forEach((a, i) => {
-          if (a.status === 'rejected' || a.value.errorCode !== '') holder = peers[i];
-          else {
-            const answer = decodeClaimAnswer(a.value.payload);
-            if (answer.owner) holder = peers[i];
-            else exports.push(answer);
-          }
+          if (a.status === 'rejected' || a.value.owner) holder = peers[i];
+          else exports.push(a.value);
         });
         if (holder === undefined) {
-          await startTerm(r.store, def, key, exports);
+          await this.terms.commit(termOps(r.store, def, key, exports));
           if (claim.aborted) return;
+          claim.done?.();
           this.pending.delete(id);
           this.settled.add(id);
           const q = claim.queue;

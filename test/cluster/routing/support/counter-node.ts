@@ -20,6 +20,7 @@ import { ReplicatingStore } from '../../../../cluster/routing/replicating-store.
 import { ClusterRouter } from '../../../../cluster/routing/router.js';
 import { GrpcTransport } from '../../../../cluster/transport/grpc.js';
 import { counterKind, type CounterMsg } from './counter-kind.js';
+import { sequenceKind } from './sequence-kind.js';
 import { runLoad, type LoadSpec } from './load.js';
 
 const { values } = parseArgs({
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     durability: { type: 'string', default: 'replicated' },
     rf: { type: 'string', default: '2' },
     'handoff-rate': { type: 'string', default: '20000' },
+    'passivation-ms': { type: 'string', default: '120000' },
   },
 });
 const id = values.id!;
@@ -44,7 +46,8 @@ const logger = {
 
 const store = new ReplicatingStore(openLmdbStore({ path: values.data! }));
 const counter = counterKind(id);
-const host = new ClusterHost({ store, kinds: [counter], logger });
+const passivationIdleMs = Number(values['passivation-ms']);
+const host = new ClusterHost({ store, kinds: [counter, sequenceKind], logger, passivationIdleMs, passivationTickMs: Math.min(1_000, passivationIdleMs) });
 const gossip = new (await import('./filtered-gossip.js')).FilteredGossip(await UdpTransport.bind('127.0.0.1', 0));
 const membership = new Membership({ id, clusterKey: values.key!, config: localDefaults(), transport: gossip, clock: realClock() });
 const transport = new GrpcTransport({ nodeId: id, clusterKey: values.key!, reconnectBaseMs: 50, reconnectMaxMs: 500, logger });
@@ -61,7 +64,7 @@ const router = new ClusterRouter({
   transport,
   members: membershipSource(membership),
   resolvePeerAddress: (peer) => peers.get(peer),
-  kinds: [counter],
+  kinds: [counter, sequenceKind],
   durability: values.durability as 'local' | 'replicated',
   replicationFactor: Number(values.rf),
   handoffActorsPerSec: Number(values['handoff-rate']),
@@ -90,6 +93,30 @@ async function handle(c: Command): Promise<object> {
         return { ok: false, name: (err as Error).name, code: (err as { code?: string }).code, message: (err as Error).message };
       }
     }
+    case 'sequence': {
+      // Numbered tells from this node to one `sequence` actor: `perTick` every `tickMs`, `count` in all.
+      const target = router.ref(sequenceKind, String(c.key));
+      const count = Number(c.count);
+      const perTick = Number(c.perTick);
+      let sent = 0;
+      let refused = 0;
+      for (let n = 1; n <= count; n++) {
+        try {
+          router.tell(target, { op: 'next', from: id, n });
+          sent++;
+        } catch {
+          refused++;
+        }
+        if (n % perTick === 0) await new Promise((r) => setTimeout(r, Number(c.tickMs)));
+      }
+      return { sent, refused };
+    }
+    case 'sequenceGet':
+      try {
+        return { ok: true, ...(await router.ask(router.ref(sequenceKind, String(c.key)), { op: 'get' }, { timeoutMs: 5000 })) };
+      } catch (err) {
+        return { ok: false, name: (err as Error).name, message: (err as Error).message };
+      }
     case 'status':
       return { live: [...router.liveIds].sort(), serving: router.serving, ring: router.ring.checksum, members: router.ring.members, active: host.activeActorCount };
     case 'owner':

@@ -29,6 +29,7 @@ export interface AskResult {
   count?: number;
   activation?: string;
   node?: string;
+  sessionIncs?: number;
   name?: string;
   code?: string;
   message?: string;
@@ -46,6 +47,8 @@ export interface RoutingClusterOptions {
   durability?: 'local' | 'replicated';
   replicationFactor?: number;
   handoffActorsPerSec?: number;
+  /** Idle time after which a node passivates an actor (snapshot, out of memory), in ms. @default 120000 */
+  passivationIdleMs?: number;
 }
 
 export class RoutingCluster {
@@ -74,7 +77,7 @@ export class RoutingCluster {
   /** Spawns a node (joining through the first live node's gossip address) and tells every node all grpc addresses. */
   async spawn(id: string): Promise<RoutingNode> {
     const seeds = this.live().map((n) => n.gossip);
-    const args = [NODE_JS, '--id', id, '--data', join(this.dataRoot, id), '--key', ROUTING_TEST_KEY, '--durability', this.options.durability ?? 'replicated', '--rf', String(this.options.replicationFactor ?? 2), '--handoff-rate', String(this.options.handoffActorsPerSec ?? 20_000)];
+    const args = [NODE_JS, '--id', id, '--data', join(this.dataRoot, id), '--key', ROUTING_TEST_KEY, '--durability', this.options.durability ?? 'replicated', '--rf', String(this.options.replicationFactor ?? 2), '--handoff-rate', String(this.options.handoffActorsPerSec ?? 20_000), '--passivation-ms', String(this.options.passivationIdleMs ?? 120_000)];
     for (const s of seeds.slice(0, 1)) args.push('--seed', s);
     const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const node: RoutingNode = { id, child, gossip: '', grpc: '', exited: false, leaving: false, stderr: '' };

@@ -1,0 +1,125 @@
+import type { SnapshotStore, StoreOp } from '../../actors/store/snapshot-store.js';
+import type { Reply, Transport } from '../transport/transport.js';
+import { RemoteActorError } from './errors.js';
+import { systemEnvelope } from './replies.js';
+import type { ClaimAnswer } from './system-messages.js';
+import { CLAIM_KIND } from './system-messages.js';
+import { MSGPACK } from './wire-codec.js';
+
+/**
+ * Batching of the handoff's per-actor work, so moving thousands of actors costs a few round trips and commits
+ * rather than one claim round and one LMDB commit per actor. Everything asked within one turn of the event loop
+ * goes out together: one `$claim` envelope per peer (at most `maxRefs` actors each), one commit of every term.
+ */
+
+/** Actors per `$claim` envelope (a term snapshot of a small actor is ~100 bytes; the link batches up to 256 KiB). */
+export const CLAIM_BATCH_REFS = 256;
+
+/** The requests the `$claim` system kind carries. */
+export type HandoffRequest =
+  /** Give up these actors (or say you own them), answered by one `ClaimAnswer` per ref, in order. */
+  | { readonly t: 'claim'; readonly refs: ReadonlyArray<readonly [string, string]> }
+  /** The sender no longer owns these (its ring changed): claim the ones you own now. */
+  | { readonly t: 'hint'; readonly refs: ReadonlyArray<readonly [string, string]> }
+  /** The sender is leaving: keep these exports as candidates for your later claim (see leave-push.ts). */
+  | { readonly t: 'push'; readonly actors: readonly unknown[] };
+
+/** A claim answer, or why the peer could not answer for this actor. */
+export type ClaimResult = ClaimAnswer | { readonly error: string };
+
+export function encodeRequest(r: HandoffRequest): Uint8Array {
+  return MSGPACK.encode(r);
+}
+
+export function decodeRequest(bytes: Uint8Array): HandoffRequest {
+  return MSGPACK.decode(bytes) as HandoffRequest;
+}
+
+interface Waiting {
+  readonly kind: string;
+  readonly key: string;
+  readonly deadlineMs: number;
+  resolve(a: ClaimAnswer): void;
+  reject(err: unknown): void;
+}
+
+/** Coalesces claim requests to each peer into `$claim` envelopes of up to `maxRefs` actors. */
+export class ClaimBatcher {
+  private readonly waiting = new Map<string, Waiting[]>();
+  private scheduled = false;
+
+  constructor(private readonly transport: Transport, private readonly nodeId: string, private readonly maxRefs = CLAIM_BATCH_REFS) {}
+
+  ask(peer: string, kind: string, key: string, deadlineMs: number): Promise<ClaimAnswer> {
+    return new Promise<ClaimAnswer>((resolve, reject) => {
+      let list = this.waiting.get(peer);
+      if (list === undefined) this.waiting.set(peer, (list = []));
+      list.push({ kind, key, deadlineMs, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    for (const [peer, list] of this.waiting) {
+      this.waiting.delete(peer);
+      for (let i = 0; i < list.length; i += this.maxRefs) this.send(peer, list.slice(i, i + this.maxRefs));
+    }
+  }
+
+  private send(peer: string, batch: Waiting[]): void {
+    const payload = encodeRequest({ t: 'claim', refs: batch.map((w) => [w.kind, w.key] as const) });
+    const deadlineMs = Math.max(...batch.map((w) => w.deadlineMs));
+    let sent: Promise<Reply>;
+    try {
+      sent = this.transport.ask(peer, systemEnvelope(this.nodeId, CLAIM_KIND, payload), deadlineMs);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    sent
+      .then((reply) => {
+        if (reply.errorCode !== '') throw new RemoteActorError(reply.errorCode, reply.errorMessage, peer);
+        const answers = MSGPACK.decode(reply.payload) as ClaimResult[];
+        batch.forEach((w, i) => {
+          const a = answers[i];
+          if (a === undefined) w.reject(new RemoteActorError('BAD_CLAIM_ANSWER', `no answer for ${w.kind}/${w.key}`, peer));
+          else if ('error' in a) w.reject(new RemoteActorError(a.error, `claim of ${w.kind}/${w.key} refused`, peer));
+          else w.resolve(a);
+        });
+      })
+      .catch((err: unknown) => {
+        for (const w of batch) w.reject(err);
+      });
+  }
+}
+
+/** Commits every op list added within one turn of the event loop in one transaction (through the replicating store). */
+export class CommitCoalescer {
+  private ops: StoreOp[] = [];
+  private waiters: Array<{ resolve(): void; reject(err: unknown): void }> = [];
+
+  constructor(private readonly store: SnapshotStore) {}
+
+  commit(ops: readonly StoreOp[]): Promise<void> {
+    if (ops.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      if (this.waiters.length === 0) setImmediate(() => this.flush());
+      this.ops.push(...ops);
+      this.waiters.push({ resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const ops = this.ops;
+    const waiters = this.waiters;
+    this.ops = [];
+    this.waiters = [];
+    this.store.commit(ops).then(
+      () => waiters.forEach((w) => w.resolve()),
+      (err: unknown) => waiters.forEach((w) => w.reject(err)),
+    );
+  }
+}
