@@ -183,12 +183,21 @@ export class LocalFanout {
       if (ahead) tap.lastSeq = 0;
     }
     for (;;) {
+      // Live events buffered before this read starts were stored before it: the read covers them.
+      const before = tap.buffer.length;
       const events = await this.readWithRetry(tap.channel, tap.lastSeq, (err) => tap.stream.options.onError?.(err), () => tap.closed);
       if (tap.closed || !events) return;
       for (const event of events) if (event.seq > tap.lastSeq) this.deliver(tap, event);
-      if (!tap.overflowed) break;
-      tap.overflowed = false;
-      tap.buffer = [];
+      if (tap.overflowed) {
+        tap.overflowed = false;
+        tap.buffer = [];
+        continue;
+      }
+      // A covered live event the read did not return is gone from the backend (retention), and so is its
+      // predecessor: deliver it anyway, its prevSeq beyond the cursor tells the client. Re-reading would find
+      // nothing new, forever.
+      for (const event of tap.buffer.splice(0, before)) if (event.seq > tap.lastSeq) this.deliver(tap, event);
+      break;
     }
     tap.syncing = false;
     const buffered = tap.buffer;

@@ -26,6 +26,7 @@ import {
   isChannel,
   NotifyConfigError,
   NotifyPublishError,
+  NotifyReadError,
   requirePositiveInt,
   type EventListener,
   type Notifier,
@@ -172,12 +173,23 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
 
   async readAfter(channel: string, afterSeq: number): Promise<NotifyEvent[]> {
     const subject = `${this.prefix}.${channel}`;
-    const last = await this.jsm.direct.getMessage(this.stream, { last_by_subj: subject });
-    if (!last || last.seq <= afterSeq) return [];
-    const first = await this.jsm.direct.getMessage(this.stream, { seq: afterSeq + 1, next_by_subj: subject });
-    if (!first) return [];
-    const out = [this.event(channel, first.seq, afterSeq, first.data)];
-    if (first.seq < last.seq) await this.readRange(subject, channel, first.seq, last.seq, out);
+    const [last, first] = await Promise.all([
+      this.jsm.direct.getMessage(this.stream, { last_by_subj: subject }),
+      this.jsm.direct.getMessage(this.stream, { seq: afterSeq + 1, next_by_subj: subject }),
+    ]);
+    if (!last || !first || last.seq <= afterSeq) return [];
+    // Read AFTER `first`: a cursor message still stored now was stored when `first` was read, and retention
+    // drops a subject's oldest messages first, so nothing between them can have been dropped.
+    const cursorStored = afterSeq > 0 && first.seq > afterSeq + 1 && (await this.jsm.direct.getMessage(this.stream, { seq: afterSeq }))?.subject === subject;
+    const out = [this.event(channel, first.seq, replayPrevSeq(afterSeq, first.seq, cursorStored), first.data)];
+    if (first.seq < last.seq) {
+      await this.readRange(subject, channel, first.seq, last.seq, out);
+      // Retention running during the read could have dropped events the consumer then skipped, unseen. If
+      // `first` is still stored, nothing after it was dropped (oldest first), so the chain read is complete.
+      if (!(await this.jsm.direct.getMessage(this.stream, { seq: first.seq }))) {
+        throw new NotifyReadError(`replay of ${channel} after seq ${afterSeq}: retention dropped events during the read; reading again`);
+      }
+    }
     return out;
   }
 
@@ -222,8 +234,13 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
           prev = msg.seq;
           if (prev >= lastSeq) break;
         }
-        // Retention may have dropped the tail we were told about: what is stored is all there is.
-        if (got === 0) break;
+        if (got === 0) {
+          // An empty fetch is either retention having dropped the rest (done) or a slow server (retry the read:
+          // returning short would leave the gap open until some later event on this channel reveals it).
+          const next = await this.jsm.direct.getMessage(this.stream, { seq: prev + 1, next_by_subj: subject });
+          if (next && next.seq <= lastSeq) throw new NotifyReadError(`replay of ${channel}: consumer fetch returned nothing while seq ${next.seq} is stored`);
+          break;
+        }
       }
     } finally {
       await this.jsm.consumers.delete(this.stream, info.name).catch(() => {});
@@ -259,4 +276,16 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
       }
     }
   }
+}
+
+/**
+ * `prevSeq` of the first event a replay after `afterSeq` returns, whose stored predecessor JetStream does not
+ * tell. Pure; table-tested. `afterSeq` when nothing can lie between (adjacent seqs, or the cursor's own message
+ * still stored: retention drops a subject's oldest first). Otherwise events in between may have been dropped
+ * by retention; `firstSeq - 1` is beyond the cursor, which is how a client learns of the loss (the in-process
+ * notifier reports the exact predecessor). Cursor 0 asks for whatever is retained: 0.
+ */
+export function replayPrevSeq(afterSeq: number, firstSeq: number, cursorStored: boolean): number {
+  if (afterSeq === 0 || firstSeq === afterSeq + 1 || cursorStored) return afterSeq;
+  return firstSeq - 1;
 }

@@ -11,8 +11,9 @@
  * Every published event gets a `seq` from the notifier, increasing along each channel (JetStream: the stream
  * sequence; in-process: a node-wide counter), and carries `prevSeq`: the seq of the previous event on the same
  * channel (0 if none). A client keeps, per channel, the seq of the last event it received; an event whose
- * `prevSeq` is not that value means events were lost (only possible beyond `notify.replayRetainEvents`, since
- * the notifier itself replays any gap it sees). Seqs are not dense per channel (other channels share the
+ * `prevSeq` is beyond that value means events were lost (only possible beyond `notify.replayRetainEvents` or
+ * `replayMaxAgeMs`, since the notifier itself replays any gap it sees). Both notifiers give that signal on the first
+ * event after the loss (JetStream, not knowing the dropped predecessor's seq, gives `seq - 1`). Seqs are not dense per channel (other channels share the
  * counter), which is why `prevSeq` exists: gap detection is exact without a per-player counter that no single
  * node could own.
  *
@@ -91,6 +92,11 @@ export interface Notifier {
 
 export class NotifyPublishError extends Error {
   override readonly name = 'NotifyPublishError';
+}
+
+/** A replay read that could not produce a consistent answer (backend down, or retention ran during the read); retried. */
+export class NotifyReadError extends Error {
+  override readonly name = 'NotifyReadError';
 }
 
 /** A player or building id that cannot be a channel (dots, wildcards, whitespace, empty). */

@@ -20,6 +20,10 @@ class FakeReader implements ChannelReader {
   async isAhead(seq: number): Promise<boolean> {
     return seq > Math.max(0, ...this.log.map((e) => e.seq));
   }
+  /** Retention: forgets `channel`'s events up to `seq` (oldest first, as JetStream and the in-process log do). */
+  drop(channel: string, seq: number): void {
+    for (let i = this.log.length - 1; i >= 0; i--) if (this.log[i]!.channel === channel && this.log[i]!.seq <= seq) this.log.splice(i, 1);
+  }
   hold(): void {
     this.gate = new Promise((resolve) => (this.open = resolve));
   }
@@ -34,6 +38,8 @@ class FakeReader implements ChannelReader {
       throw new Error('backend down');
     }
     const snapshot = this.log.filter((e) => e.channel === channel && e.seq > afterSeq);
+    // A real backend answers on a later turn; this also keeps a read loop from starving the timers.
+    await new Promise((resolve) => setImmediate(resolve));
     await this.gate;
     return snapshot;
   }
@@ -87,6 +93,40 @@ describe('gateway/notify LocalFanout', () => {
     assert.deepEqual(reader.reads.map(([c]) => c).sort(), ['all', 'user.a', 'user.b']);
     assert.deepEqual(seqs(got.get('a')!), [4]);
     assert.deepEqual(seqs(got.get('b')!).sort(), [4, 6]);
+    fanout.close();
+  });
+
+  it('delivers a live event whose gap the backend no longer has, once, with prevSeq showing the loss (no endless re-reading)', async () => {
+    const reader = new FakeReader();
+    const fanout = new LocalFanout(reader, options);
+    const got: NotifyEvent[] = [];
+    fanout.subscribe('r', {}, (e) => got.push(e));
+    await waitFor(() => reader.reads.length === 1, { phase: 'initial read', expected: '1 read', seen: () => String(reader.reads.length) });
+    fanout.dispatch(reader.add('user.r', 1));
+    reader.add('user.r', 3); // never arrives live
+    const five = reader.add('user.r', 5);
+    reader.drop('user.r', 5); // retention took 3 and 5 before the catch-up reads
+    fanout.dispatch(five);
+    await waitFor(() => got.length === 2 && fanout.catchingUp === 0, { phase: 'gap beyond retention', expected: 'seqs 1,5', seen: () => `${JSON.stringify(seqs(got))}, reads ${JSON.stringify(reader.reads)}` });
+    assert.deepEqual(got.map((e) => [e.seq, e.prevSeq]), [[1, 0], [5, 3]]);
+    assert.deepEqual(reader.reads, [['user.r', 0], ['user.r', 1]]);
+    fanout.dispatch(reader.add('user.r', 7));
+    assert.deepEqual(seqs(got), [1, 5, 7]);
+    fanout.close();
+  });
+
+  it('resync after a reconnect passes on the loss a backend reports (first replayed prevSeq beyond the cursor)', async () => {
+    const reader = new FakeReader();
+    const fanout = new LocalFanout(reader, options);
+    const got: NotifyEvent[] = [];
+    fanout.subscribe('s', {}, (e) => got.push(e));
+    await waitFor(() => reader.reads.length === 1, { phase: 'initial read', expected: '1 read', seen: () => String(reader.reads.length) });
+    fanout.dispatch(reader.add('user.s', 1));
+    for (const seq of [2, 3, 4, 5]) reader.add('user.s', seq); // published while this node was disconnected
+    reader.drop('user.s', 3);
+    await fanout.resyncAll();
+    await waitFor(() => got.length === 3 && fanout.catchingUp === 0, { phase: 'resync', expected: 'seqs 1,4,5', seen: () => JSON.stringify(seqs(got)) });
+    assert.deepEqual(got.map((e) => [e.seq, e.prevSeq]), [[1, 0], [4, 3], [5, 4]]);
     fanout.close();
   });
 

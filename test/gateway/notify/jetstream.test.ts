@@ -8,6 +8,7 @@ import { OutboxRelay } from '../../../gateway/notify/relay.js';
 import { startNatsServer, type NatsServer } from '../../support/nats.js';
 import { CONTRACT_RETAIN_EVENTS, notifierContract } from './support/contract.js';
 import { LmdbTestOutbox } from './support/lmdb-outbox.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 import { waitFor } from './support/wait.js';
 
 describe('gateway/notify JetStream (real nats-server)', function () {
@@ -47,7 +48,11 @@ describe('gateway/notify JetStream (real nats-server)', function () {
     this.timeout(45_000);
     const dir = mkdtempSync(join(tmpdir(), 'quarry-notify-outbox-'));
     const outbox = LmdbTestOutbox.open(dir);
-    const options = streamOptions();
+    // Exactly once holds within retention. With the contract's 5 per channel, the ~13 events per channel
+    // committed during the outage were beyond it whenever the edge node reconnected after the relay node had
+    // flushed the backlog (it then missed them live, and the stream had kept only the newest 5): the old flake.
+    // That ordering, with the loss it must signal, is the next test.
+    const options = { ...streamOptions(), replayRetainEvents: 100 };
     const pub = await JetStreamNotifier.connect({ ...options, name: 'relay-node' });
     const sub = await JetStreamNotifier.connect({ ...options, name: 'edge-node' });
     const relay = new OutboxRelay({ source: outbox, notifier: pub, flushIntervalMs: 20, maxBackoffMs: 500 });
@@ -82,6 +87,10 @@ describe('gateway/notify JetStream (real nats-server)', function () {
       assert.deepEqual(perChannel('user.zoe'), all.filter((i) => i % 3 !== 0));
       assert.deepEqual(perChannel('all'), all.filter((i) => i % 3 === 0));
       assert.equal(got.length, n, 'each event exactly once');
+      for (const channel of ['user.zoe', 'all']) {
+        const events = got.filter((e) => e.channel === channel);
+        for (let i = 1; i < events.length; i++) assert.equal(events[i]!.prevSeq, events[i - 1]!.seq, `${channel}: no loss signalled at ${events[i]!.seq}`);
+      }
       await waitFor(() => outbox.pendingCount() === 0, { phase: 'outbox drained', expected: '0 pending', seen: () => String(outbox.pendingCount()) });
       stream.unsubscribe();
     } finally {
@@ -89,6 +98,40 @@ describe('gateway/notify JetStream (real nats-server)', function () {
       await Promise.all([pub.close(), sub.close()]);
       await outbox.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an edge node that reconnects after more than retention was published gets the retained events, the first flagged as a loss', async function () {
+    this.timeout(30_000);
+    const options = streamOptions();
+    const proxy = await TcpProxy.start(nats.port);
+    const pub = await JetStreamNotifier.connect({ ...options, name: 'relay-node' });
+    const sub = await JetStreamNotifier.connect({ ...options, servers: proxy.url, name: 'edge-node' });
+    const got: NotifyEvent[] = [];
+    const seen = (): string => JSON.stringify(got.map((e) => [e.seq, e.prevSeq, e.body]));
+    try {
+      const stream = sub.subscribe('ivy', {}, (e) => got.push(e));
+      await waitFor(() => sub.catchingUp === 0, { phase: 'subscribe', expected: 'initial read done', seen: () => `${sub.catchingUp} catching up` });
+      await pub.publish([{ id: 1, channel: 'user.ivy', body: 0, dedupId: 'ivy/0', committedAtMs: 1 }]);
+      await waitFor(() => got.length === 1, { phase: 'before cut', expected: 'event 0 live', seen });
+      const cursor = got[0]!.seq;
+      await proxy.cut();
+      const missed = CONTRACT_RETAIN_EVENTS * 2;
+      await pub.publish(Array.from({ length: missed }, (_, i) => ({ id: i + 2, channel: 'user.ivy', body: i + 1, dedupId: `ivy/${i + 1}`, committedAtMs: 1 })));
+      assert.equal(got.length, 1, 'nothing reaches the cut-off node');
+      await proxy.restore();
+      await waitFor(() => got.length === 1 + CONTRACT_RETAIN_EVENTS, { phase: 'resync after reconnect', expected: `${CONTRACT_RETAIN_EVENTS} retained events`, seen });
+      await pub.publish([{ id: 99, channel: 'user.ivy', body: 'marker', dedupId: 'ivy/marker', committedAtMs: 1 }]);
+      await waitFor(() => got.length === 2 + CONTRACT_RETAIN_EVENTS, { phase: 'live after reconnect', expected: 'marker', seen });
+      const retained = Array.from({ length: CONTRACT_RETAIN_EVENTS }, (_, i) => missed - CONTRACT_RETAIN_EVENTS + i + 1);
+      assert.deepEqual(got.map((e) => e.body), [0, ...retained, 'marker']);
+      const head = got[1]!;
+      assert.ok(head.prevSeq > cursor && head.prevSeq < head.seq, `loss shown: cursor ${cursor} < prevSeq ${head.prevSeq} < seq ${head.seq}`);
+      for (let i = 2; i < got.length; i++) assert.equal(got[i]!.prevSeq, got[i - 1]!.seq, `no further loss signalled at ${got[i]!.seq}`);
+      stream.unsubscribe();
+    } finally {
+      await Promise.all([pub.close(), sub.close()]);
+      await proxy.close();
     }
   });
 

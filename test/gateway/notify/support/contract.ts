@@ -129,6 +129,27 @@ export function notifierContract(label: string, make: () => Promise<ContractPair
       stream.unsubscribe();
     });
 
+    it('signals events lost to retention: the first replayed event after the cursor has prevSeq beyond it', async () => {
+      const r = recorder();
+      const first = pair.sub.subscribe('hal', {}, r.on);
+      await pair.pub.publish([entry('user.hal', 'h0')]);
+      await waitFor(() => r.events.length >= 1, { phase: 'before disconnect', expected: 'h0', seen: seen(r.events) });
+      const cursor = first.cursor();
+      first.unsubscribe();
+      const missed = CONTRACT_RETAIN_EVENTS + 2;
+      await pair.pub.publish(Array.from({ length: missed }, (_, i) => entry('user.hal', `h${i + 1}`)));
+      const again = recorder();
+      const second = pair.sub.subscribe('hal', cursor, again.on);
+      await waitFor(() => again.events.length >= CONTRACT_RETAIN_EVENTS, { phase: 'resume past retention', expected: `${CONTRACT_RETAIN_EVENTS} retained`, seen: seen(again.events) });
+      await pair.pub.publish([entry('user.hal', 'marker')]);
+      await waitFor(() => again.events.length >= CONTRACT_RETAIN_EVENTS + 1, { phase: 'live after resume', expected: 'marker', seen: seen(again.events) });
+      assert.deepEqual(again.bodies(), [...Array.from({ length: CONTRACT_RETAIN_EVENTS }, (_, i) => `h${missed - CONTRACT_RETAIN_EVENTS + i + 1}`), 'marker']);
+      const head = again.events[0]!;
+      assert.ok(head.prevSeq > cursor['user.hal']! && head.prevSeq < head.seq, `loss shown: cursor ${cursor['user.hal']} < prevSeq ${head.prevSeq} < seq ${head.seq}`);
+      for (let i = 1; i < again.events.length; i++) assert.equal(again.events[i]!.prevSeq, again.events[i - 1]!.seq, 'no loss signalled after the first');
+      second.unsubscribe();
+    });
+
     it('treats a cursor beyond every assigned seq as a reset history and replays that channel from the start', async () => {
       await pair.pub.publish([entry('user.gus', 'g1'), entry('user.gus', 'g2')]);
       const r = recorder();
