@@ -12,11 +12,13 @@ import type { MemberSource } from './members.js';
 import { planMoves, type MovePlan, type StoredActor } from './ownership-diff.js';
 import { resolveRoutingOptions, type ResolvedRoutingOptions, type RoutingOptions } from './options.js';
 import { MemberView } from './member-view.js';
+import { RingBarriers } from './ring-barriers.js';
 import type { PeerView } from './quorum.js';
 import type { ReplicaOp, ReplicaTargets, ReplicatingStore } from './replicating-store.js';
 import { Releaser } from './releaser.js';
+import { pushOnLeave } from './leave-push.js';
 import { decideRoute } from './route.js';
-import { CLAIM_KIND, REPLICATE_KIND, VIEW_KIND, decodeOps, encodeOps } from './system-messages.js';
+import { BARRIER_KIND, CLAIM_KIND, REPLICATE_KIND, VIEW_KIND, decodeOps, encodeOps } from './system-messages.js';
 import { codecsOf, decodeWith, encodeWith, MSGPACK, type KindCodecs } from './wire-codec.js';
 
 export interface ClusterRouterOptions extends RoutingOptions {
@@ -57,6 +59,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
   readonly store: ReplicatingStore;
   readonly transport: Transport;
   private readonly view: MemberView;
+  private readonly barriers: RingBarriers;
   private readonly resolvePeerAddress: (nodeId: string) => string | undefined;
   private readonly kinds = new Map<string, KindEntry>();
   private readonly vnodes: number;
@@ -84,6 +87,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     this.ring = buildRing([this.nodeId], this.vnodes);
     this.claims = new Claims(this);
     this.releaser = new Releaser(this.host, this.options.handoffActorsPerSec, this.clock, this.logger);
+    this.barriers = new RingBarriers(this.nodeId, (peer) => this.askBarrier(peer, true));
     this.view = new MemberView({
       nodeId: this.nodeId,
       members: o.members,
@@ -127,10 +131,12 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     this.leaving = true;
     this.claims.abortAll();
     await this.releaser.releaseAll();
+    await pushOnLeave(this);
   }
 
   async close(): Promise<void> {
     this.view.close();
+    this.barriers.clear();
     this.claims.abortAll();
     this.releaser.stop();
   }
@@ -221,6 +227,8 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
   /** Routes a message again from this node, e.g. one that waited for a claim that was abandoned. */
   route(ref: ActorRef<any, any>, msg: unknown, reply: PendingAsk | undefined): void {
     const d = decideRoute(this.ring, this.nodeId, ref.kind, ref.key, undefined, this.options.maxForwardHops, this.started && this.serving);
+    // The ring changed and the key's old owner has not confirmed that earlier messages passed it: wait for that.
+    if (this.barriers.active && d.t !== 'unavailable' && this.barriers.hold(ref.kind, ref.key, context.bind(context.active(), () => this.routeHeld(ref, msg, reply)))) return;
     if (d.t === 'local') return this.claims.deliver(ref, msg, reply);
     if (d.t !== 'remote') throw new UnavailableError(this.nodeId, this.leaving ? 'leaving the cluster' : 'no quorum: fewer than half of the agreed members are live');
     const entry = this.kinds.get(ref.kind);
@@ -237,6 +245,16 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
       this.sendRemote(d.to, env, traced, (bytes) => decodeWith(entry?.codecs.reply ?? MSGPACK, ref.kind, 'reply', bytes));
     } finally {
       if (reply === undefined) hop.end();
+    }
+  }
+
+  /** A message released by a ring barrier: routed again; an error goes to the asker (a tell's is logged). */
+  private routeHeld(ref: ActorRef<any, any>, msg: unknown, reply: PendingAsk | undefined): void {
+    try {
+      this.route(ref, msg, reply);
+    } catch (err) {
+      if (reply !== undefined) reply.reject(err);
+      else this.logger.warn({ actor: `${ref.kind}/${ref.key}`, err }, 'held tell dropped');
     }
   }
 
@@ -270,6 +288,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     if (target === undefined) return Promise.resolve(errorReply('BAD_ENVELOPE', 'envelope without target'));
     if (target.kind === REPLICATE_KIND) return this.store.inner.commit(decodeOps(env.payload)).then(() => undefined);
     if (target.kind === CLAIM_KIND) return this.claims.answer(env.payload, from);
+    if (target.kind === BARRIER_KIND) return this.answerBarrier(env.payload, from);
     if (target.kind === VIEW_KIND) return Promise.resolve(okReply(MSGPACK.encode(this.view.report(this.started && this.serving))));
     const entry = this.kinds.get(target.kind);
     if (entry === undefined) return Promise.resolve(errorReply('UNKNOWN_KIND', `no actor kind named ${JSON.stringify(target.kind)} on ${this.nodeId}`));
@@ -349,6 +368,22 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
 
   // ---- membership ----
 
+  /**
+   * A barrier (`ring-barriers.ts`): with `relay`, answered once every live peer answered a probe sent behind whatever
+   * this node forwarded to it so far; without, at once (the probe itself).
+   */
+  private async answerBarrier(payload: Uint8Array, from: string): Promise<Reply> {
+    const { relay } = MSGPACK.decode(payload) as { relay: boolean };
+    if (relay) await Promise.allSettled([...this.view.live].filter((p) => p !== this.nodeId).map((p) => this.askBarrier(p, false)));
+    this.logger.debug({ peer: from, relay }, 'barrier answered');
+    return okReply(MSGPACK.encode(null));
+  }
+
+  private async askBarrier(peer: string, relay: boolean): Promise<void> {
+    const reply = await this.transport.ask(peer, systemEnvelope(this.nodeId, BARRIER_KIND, MSGPACK.encode({ relay })), Date.now() + this.options.peerRequestTimeoutMs);
+    if (reply.errorCode !== '') throw new RemoteActorError(reply.errorCode, reply.errorMessage, peer);
+  }
+
   /** Asks a peer for its serving state and agreed set (this node is rejoining after losing quorum). */
   private async askView(peer: string): Promise<PeerView> {
     const reply = await this.transport.ask(peer, systemEnvelope(this.nodeId, VIEW_KIND, MSGPACK.encode(null)), Date.now() + this.options.peerRequestTimeoutMs);
@@ -365,9 +400,12 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     }
     const ring = buildRing(live, this.vnodes);
     if (ring.checksum !== this.ring.checksum) {
+      const old = this.ring;
       this.ring = ring;
       this.epoch++;
+      this.barriers.ringChanged(old, live);
     }
+    this.barriers.membersChanged(live);
     // Actors this node no longer owns (or none, without quorum) are drained at `handoffActorsPerSec`.
     const owns = (kind: string, key: string) => this.serving && ownerOf(this.ring, kind, key) === this.nodeId;
     this.claims.reconsider(owns);

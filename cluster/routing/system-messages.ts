@@ -10,6 +10,8 @@ export const REPLICATE_KIND = '$replicate';
 export const CLAIM_KIND = '$claim';
 /** A rejoining node asks its peers whether they serve and what their agreed member set is (`quorum.ts`). */
 export const VIEW_KIND = '$view';
+/** Ring-change barrier and its probe (`ring-barriers.ts`), for per-sender FIFO across ownership changes. */
+export const BARRIER_KIND = '$barrier';
 
 /** Answer to a claim: the peer still owns the actor by its ring, or gives up what it holds. */
 export type ClaimAnswer = { readonly owner: true } | ({ readonly owner: false } & ExportedActor);
