@@ -15,6 +15,8 @@ describe('cluster/routing: per-sender FIFO across a ring change (node processes)
 
   // f1 streams numbered tells to an actor owned by f2 while f3 joins and becomes its owner. A tell f1 sent to f2 just
   // before f1's ring changed travels f1 -> f2 -> f3; one sent just after goes f1 -> f3 and must not overtake it.
+  // The race depends on which node learns of f3 first: without the barriers this failed about 1 run in 7 here;
+  // ring-barriers.test.ts covers the mechanism deterministically.
   it(`${TELLS} numbered tells from one node arrive in order while their actor moves to a joining node`, async () => {
     cluster = await startRoutingCluster(['f1', 'f2']);
     const before = buildRing(['f1', 'f2']);
@@ -35,6 +37,5 @@ describe('cluster/routing: per-sender FIFO across a ring change (node processes)
     assert.ok(state.ok, `get failed: ${JSON.stringify(state)}`);
     assert.deepEqual(state.reorders.slice(0, 10), [], `${state.reorders.length} tells overtaken by later ones`);
     assert.equal(state.received, sent, `every tell sent arrived once (sent ${sent}, refused ${refused}, received ${state.received})`);
-    assert.equal(state.last['f1'], TELLS - refused === sent ? state.last['f1'] : state.last['f1']);
   });
 });

@@ -16,7 +16,8 @@ describe('cluster/routing: partition 2|1 (node processes; links cut by the trans
   // The load runs through a staged heal: p3 hears p1 again while p2 is still cut off. p3's stale agreed set {p1,p2,p3}
   // then has a live majority, but a ring without p2 would give p3 keys that p2 hosts (and p3's claims ask only the
   // peers it sees): two activations, acknowledged writes lost. p3 must wait until its view holds every member that may
-  // host actors (`rejoinAgreed`).
+  // host actors (`rejoinAgreed`). Gossip from p1 often brings p2 back into p3's view quickly (p3's claims to p2 then
+  // fail until the full heal), so this run does not always open that window; member-view.test.ts does, deterministically.
   it('the minority answers UnavailableError; after heal one activation per key and no acknowledged loss of writes made before and during the partition', async () => {
     const keys = Array.from({ length: 100 }, (_, i) => `pt-${i}`);
     const load = runIncrements(cluster, keys, 100);
