@@ -1,4 +1,5 @@
-import type { SnapshotStore, StoreOp } from '../../actors/store/snapshot-store.js';
+import type { StoreOp } from '../../actors/store/snapshot-store.js';
+import type { ReplicatingStore } from './replicating-store.js';
 import type { Reply, Transport } from '../transport/transport.js';
 import { RemoteActorError } from './errors.js';
 import { systemEnvelope } from './replies.js';
@@ -96,12 +97,15 @@ export class ClaimBatcher {
   }
 }
 
-/** Commits every op list added within one turn of the event loop in one transaction (through the replicating store). */
+/**
+ * Commits every op list added within one turn of the event loop in one transaction, through the replicating store
+ * without waiting for a replica (a term's first snapshot acknowledges nothing: see `commitReplicatingLater`).
+ */
 export class CommitCoalescer {
   private ops: StoreOp[] = [];
   private waiters: Array<{ resolve(): void; reject(err: unknown): void }> = [];
 
-  constructor(private readonly store: SnapshotStore) {}
+  constructor(private readonly store: ReplicatingStore) {}
 
   commit(ops: readonly StoreOp[]): Promise<void> {
     if (ops.length === 0) return Promise.resolve();
@@ -117,7 +121,7 @@ export class CommitCoalescer {
     const waiters = this.waiters;
     this.ops = [];
     this.waiters = [];
-    this.store.commit(ops).then(
+    this.store.commitReplicatingLater(ops).then(
       () => waiters.forEach((w) => w.resolve()),
       (err: unknown) => waiters.forEach((w) => w.reject(err)),
     );

@@ -7,10 +7,15 @@ import { MSGPACK } from './wire-codec.js';
 
 /** Actors per hint; the receiver claims them in one batch per peer before it answers. */
 export const HINT_BATCH_REFS = 256;
-/** Rounds a hint is re-sent for actors the receiver did not own yet (its ring lagged ours). */
-const HINT_ROUNDS = 5;
+/** Hints awaiting their answer at once, per new owner. */
+const HINT_BATCHES_IN_FLIGHT = 4;
+/**
+ * Rounds a hint is re-sent for actors the receiver did not own yet (its ring lagged ours) or could not be reached
+ * (a joiner's link comes up after membership announced it).
+ */
+const HINT_ROUNDS = 20;
 /** Pause before re-sending those, in ms. */
-const HINT_RETRY_MS = 200;
+const HINT_RETRY_MS = 250;
 /** Stored actors listed between yields to the event loop while planning hints. */
 const LIST_SLICE = 2_000;
 
@@ -73,23 +78,29 @@ export class HintSender {
     for (let round = 0; round < HINT_ROUNDS && refs.length > 0; round++) {
       if (round > 0) await new Promise((resolve) => setTimeout(resolve, HINT_RETRY_MS));
       const retry: Array<readonly [string, string]> = [];
-      for (let i = 0; i < refs.length; i += HINT_BATCH_REFS) {
-        if (generation !== this.generation) return;
-        const batch = refs.slice(i, i + HINT_BATCH_REFS);
-        // Paced to handoffActorsPerSec over this run.
-        const dueMs = startMs + (sent * 1000) / r.options.handoffActorsPerSec;
-        if (dueMs > Date.now()) await new Promise((resolve) => setTimeout(resolve, dueMs - Date.now()));
-        sent += batch.length;
-        const env = systemEnvelope(r.nodeId, CLAIM_KIND, encodeRequest({ t: 'hint', refs: batch }));
-        try {
-          const reply = await r.transport.ask(to, env, Date.now() + r.options.peerRequestTimeoutMs);
-          if (reply.errorCode !== '') throw new Error(`${reply.errorCode}: ${reply.errorMessage}`);
-          retry.push(...(MSGPACK.decode(reply.payload) as HintAnswer).notOwner);
-        } catch (err) {
-          r.logger.debug({ peer: to, err }, 'handoff hint not delivered: those actors are claimed on their first message');
-          return;
-        }
-      }
+      const batches: Array<Array<readonly [string, string]>> = [];
+      for (let i = 0; i < refs.length; i += HINT_BATCH_REFS) batches.push(refs.slice(i, i + HINT_BATCH_REFS));
+      // A few batches in flight, so one batch's claim round overlaps the previous one's term commit.
+      await Promise.all(
+        Array.from({ length: HINT_BATCHES_IN_FLIGHT }, async () => {
+          for (let batch = batches.shift(); batch !== undefined; batch = batches.shift()) {
+            if (generation !== this.generation) return;
+            // Paced to handoffActorsPerSec over this run.
+            const dueMs = startMs + (sent * 1000) / r.options.handoffActorsPerSec;
+            sent += batch.length;
+            if (dueMs > Date.now()) await new Promise((resolve) => setTimeout(resolve, dueMs - Date.now()));
+            const env = systemEnvelope(r.nodeId, CLAIM_KIND, encodeRequest({ t: 'hint', refs: batch }));
+            try {
+              const reply = await r.transport.ask(to, env, Date.now() + r.options.peerRequestTimeoutMs);
+              if (reply.errorCode !== '') throw new Error(`${reply.errorCode}: ${reply.errorMessage}`);
+              retry.push(...(MSGPACK.decode(reply.payload) as HintAnswer).notOwner);
+            } catch (err) {
+              r.logger.debug({ peer: to, err, round }, 'handoff hint not delivered; retried (the actors are claimed on their first message anyway)');
+              retry.push(...batch);
+            }
+          }
+        }),
+      );
       refs = retry;
     }
   }

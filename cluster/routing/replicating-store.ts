@@ -65,21 +65,36 @@ export class ReplicatingStore implements SnapshotStore {
   }
 
   async commit(ops: readonly StoreOp[]): Promise<void> {
+    return this.commitAndReplicate(ops, this.targets?.waitForReplica ?? false);
+  }
+
+  /**
+   * Commits locally and copies to the replicas without waiting for them, whatever the durability. For writes that
+   * acknowledge nothing to a client (an ownership term's first snapshot): the writes acknowledged after them wait
+   * for a replica as usual, and each replica gets a full base with its first op of the epoch anyway.
+   */
+  commitReplicatingLater(ops: readonly StoreOp[]): Promise<void> {
+    return this.commitAndReplicate(ops, false);
+  }
+
+  private async commitAndReplicate(ops: readonly StoreOp[], waitForReplica: boolean): Promise<void> {
     await this.inner.commit(ops);
     const targets = this.targets;
     if (targets === undefined) return;
     const perNode = this.split(targets, ops);
     if (perNode.size === 0) {
-      if (targets.waitForReplica && targets.expectsReplica && ops.some((op) => replicable(op) && targets.isOwner(op.kind, op.key))) throw new ReplicationUnavailableError('no replica link is up');
+      if (waitForReplica && targets.expectsReplica && ops.some((op) => replicable(op) && targets.isOwner(op.kind, op.key))) throw new ReplicationUnavailableError('no replica link is up');
       return;
     }
     const sends = [...perNode].map(([nodeId, nodeOps]) =>
       targets.replicate(nodeId, nodeOps).catch((err: unknown) => {
+        // The replica may lack these writes: its next op for each of these actors carries a full base again.
+        for (const op of nodeOps) this.based.delete(`${nodeId}\u0000${op.kind}\u0000${op.key}`);
         targets.onReplicationError(nodeId, err);
         throw err;
       }),
     );
-    if (targets.waitForReplica) await Promise.any(sends);
+    if (waitForReplica) await Promise.any(sends);
     else for (const s of sends) s.catch(() => undefined);
   }
 
