@@ -54,7 +54,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
 
   const notifier: Notifier =
     config.notify.backend === 'nats'
-      ? await JetStreamNotifier.connect({ servers: config.notify.natsUrl, dedupWindowMs: config.notify.dedupWindowMs, replayRetainEvents: config.notify.replayRetainEvents, name: config.node.id, logger })
+      ? JetStreamNotifier.start({ servers: config.notify.natsUrl, dedupWindowMs: config.notify.dedupWindowMs, replayRetainEvents: config.notify.replayRetainEvents, name: config.node.id, logger })
       : new InProcessNotifier({ dedupWindowMs: config.notify.dedupWindowMs, replayRetainEvents: config.notify.replayRetainEvents, logger });
   const relay = new OutboxRelay({ source: cluster.store.outbox, notifier, flushIntervalMs: config.notify.outboxFlushIntervalMs, logger });
   relay.start();

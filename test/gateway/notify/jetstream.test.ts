@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JetStreamNotifier, type JetStreamNotifierOptions } from '../../../gateway/notify/jetstream.js';
+import { JetStreamNotifier, NotifierClosedError, type JetStreamNotifierOptions } from '../../../gateway/notify/jetstream.js';
 import type { NotifyEvent } from '../../../gateway/notify/notifier.js';
 import { OutboxRelay } from '../../../gateway/notify/relay.js';
 import { startNatsServer, type NatsServer } from '../../support/nats.js';
@@ -133,6 +133,53 @@ describe('gateway/notify JetStream (real nats-server)', function () {
       await Promise.all([pub.close(), sub.close()]);
       await proxy.close();
     }
+  });
+
+  it('starts while NATS is unreachable: committed events wait in the outbox and are delivered once it starts', async function () {
+    this.timeout(30_000);
+    const late = await startNatsServer();
+    await late.stop();
+    const dir = mkdtempSync(join(tmpdir(), 'quarry-notify-outbox-'));
+    const outbox = LmdbTestOutbox.open(dir);
+    const notifier = JetStreamNotifier.start({ ...streamOptions(), servers: late.url, name: 'early-node' });
+    const relay = new OutboxRelay({ source: outbox, notifier, flushIntervalMs: 20, maxBackoffMs: 200 });
+    const got: NotifyEvent[] = [];
+    const seen = (): string => JSON.stringify(got.map((e) => [e.channel, e.seq, e.prevSeq, e.body]));
+    try {
+      assert.equal(notifier.isConnected, false);
+      relay.start();
+      const stream = notifier.subscribe('uma', {}, (e) => got.push(e));
+      for (const n of [1, 2, 3]) await outbox.commit(n === 2 ? 'all' : 'user.uma', n, `test/uma/${n}`);
+      await waitFor(() => relay.stats.failedAttempts >= 2, { phase: 'NATS down', expected: 'relay retrying', seen: () => JSON.stringify(relay.stats) });
+      assert.equal(outbox.pendingCount(), 3, 'committed events wait in the outbox');
+      assert.equal(got.length, 0);
+      await late.start();
+      await notifier.ready();
+      await waitFor(() => got.length >= 3, { phase: 'NATS up', expected: 'user.uma 1, all 2, user.uma 3', seen });
+      await waitFor(() => outbox.pendingCount() === 0, { phase: 'outbox drained', expected: '0 pending', seen: () => String(outbox.pendingCount()) });
+      await outbox.commit('user.uma', 4, 'test/uma/4');
+      await waitFor(() => got.length >= 4, { phase: 'live', expected: 'user.uma 4', seen });
+      // The relay publishes only once connected, so all of it is live, `all` included.
+      assert.deepEqual(got.map((e) => e.body), [1, 2, 3, 4]);
+      const personal = got.filter((e) => e.channel === 'user.uma');
+      assert.deepEqual(personal.map((e) => e.prevSeq), [0, personal[0]!.seq, personal[1]!.seq]);
+      stream.unsubscribe();
+    } finally {
+      await relay.stop();
+      await notifier.close();
+      await outbox.close();
+      await late.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('closes cleanly while it never reached NATS (ready() rejects with NotifierClosedError)', async () => {
+    const late = await startNatsServer();
+    await late.close();
+    const notifier = JetStreamNotifier.start({ ...streamOptions(), servers: late.url });
+    const ready = notifier.ready();
+    await notifier.close();
+    await assert.rejects(ready, NotifierClosedError);
   });
 
   it('one broadcast to all reaches 5,000 subscribed players on another node', async function () {
