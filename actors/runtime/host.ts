@@ -166,6 +166,27 @@ export class ActorHost implements ActorSystem, HostServices {
     }
   }
 
+  /**
+   * Handles what is queued for the actor, writes its snapshot and drops it from memory: a handoff, where the caller
+   * has stopped delivering to this host for the key. Resolves once the snapshot is committed (messages that slipped in
+   * meanwhile are handled by a fresh activation, which is then deactivated too); at once when it is not active.
+   * Rejects with the store's error when the snapshot cannot be written (the actor then stays active).
+   */
+  async deactivate(ref: ActorRef<any, any>): Promise<void> {
+    for (;;) {
+      const a = this.kinds.get(ref.kind)?.actors.get(ref.key);
+      if (a === undefined || this.closed) return;
+      if (a.busy || a.scheduled || a.passivating || a.head < a.tail) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
+      await new Promise<void>((resolve, reject) => {
+        this.passivate(a, (err) => (err === undefined ? resolve() : reject(err)));
+        this.flushBatch();
+      });
+    }
+  }
+
   /** Deletes expired sessions and audit entries now (the sweep timer calls this every `ttlSweepIntervalMs`). */
   sweepNow(): Promise<SweepResult> {
     if (this.sweeping !== null) return this.sweeping;
@@ -445,13 +466,18 @@ export class ActorHost implements ActorSystem, HostServices {
     if (passivated) this.flushBatch();
   }
 
-  private passivate(actor: Activation): void {
+  /** Snapshots and retires `actor`; `settled` (if given) runs once it is retired, or with the error of its snapshot. */
+  private passivate(actor: Activation, settled?: (err?: unknown) => void): void {
     actor.passivating = true;
     actor.writeSnapshot();
     actor.lastBatch!.hold(
       {
-        resolve: () => this.retire(actor),
+        resolve: () => {
+          this.retire(actor);
+          settled?.();
+        },
         reject: (err: unknown) => {
+          settled?.(err);
           this.logger.error({ actor: actor.id, err }, 'passivation snapshot failed; actor stays active');
           actor.passivating = false;
           this.wheel.add(actor, this.clock.now() + actor.rt.passivationIdleMs);

@@ -5,10 +5,7 @@ import type { ActorRef, ActorSystem, AskOptions } from '../../actors/runtime/typ
 /**
  * The runtime's `ActorHost` with the hooks the router needs: handlers' `ctx.tell`/`ctx.ask` go through the router
  * (so an actor reaches actors on other nodes), `deliverTell`/`deliverAsk` are the local deliveries, and
- * `deactivate` drains one actor for handoff.
- *
- * Why a subclass reaching into the host's private fields: the runtime's files were not yet committed when this was
- * written, and its helper owns them; these hooks are meant to move into `ActorHost` as public methods.
+ * `deactivate` (the host's own) drains one actor for a handoff.
  */
 export class ClusterHost extends ActorHost {
   private outbound: ActorSystem | undefined;
@@ -41,26 +38,5 @@ export class ClusterHost extends ActorHost {
 
   isActive(ref: ActorRef<any, any>): boolean {
     return this.metrics(ref) !== undefined;
-  }
-
-  /**
-   * Handles what is queued for the actor, writes its snapshot and drops it from memory. The caller has stopped
-   * delivering to this host for the key. Resolves once the snapshot is committed; at once when it is not active.
-   * Uses the host's own passivation (snapshot, then retire; messages that slip in move to a fresh activation).
-   */
-  async deactivate(ref: ActorRef<any, any>): Promise<void> {
-    const self = this as any;
-    for (;;) {
-      const m = this.metrics(ref);
-      if (m === undefined || self.closed) return;
-      const a = self.kinds.get(ref.kind).actors.get(ref.key);
-      if (m.mailboxDepth > 0 || m.busy || a.passivating || a.scheduled) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        continue;
-      }
-      self.passivate(a);
-      self.flushBatch();
-      while (!a.dead && a.passivating) await new Promise<void>((resolve) => setTimeout(resolve, 1));
-    }
   }
 }

@@ -68,6 +68,17 @@ describe('ActorHost (real LMDB, fake clock)', () => {
     assert.equal(m.passivationDueMs, m.lastActivityMs + MINUTE);
   });
 
+  it('deactivate (handoff) handles the queued messages, commits the snapshot, and leaves the actor out of memory', async () => {
+    const ref = host.ref(counter, 'd');
+    for (let i = 0; i < 3; i++) host.tell(ref, { type: 'inc', by: 1 });
+    await host.deactivate(ref);
+    assert.equal(host.metrics(ref), undefined, 'not active');
+    assert.equal(store.readSnapshot('counter', 'd')?.seq, 3, 'queued increments handled and snapshotted');
+    await host.deactivate(ref); // not active: resolves at once
+    assert.equal(await host.ask(ref, { type: 'get' }), 3);
+    assert.equal(host.metrics(ref)?.activationCount, 2);
+  });
+
   it('handles a message that arrives during passivation exactly once, in the next activation', async () => {
     const ref = host.ref(counter, 'a');
     for (let i = 0; i < 5; i++) await host.ask(ref, { type: 'inc', by: 1 });
