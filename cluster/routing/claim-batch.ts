@@ -15,6 +15,8 @@ import { MSGPACK } from './wire-codec.js';
 
 /** Actors per `$claim` envelope (a term snapshot of a small actor is ~100 bytes; the link batches up to 256 KiB). */
 export const CLAIM_BATCH_REFS = 256;
+/** Exported state per claim answer, in bytes; actors past it are answered `ANSWER_FULL` and claimed again next round. */
+export const CLAIM_ANSWER_MAX_BYTES = 1024 * 1024;
 
 /** The requests the `$claim` system kind carries. */
 export type HandoffRequest =

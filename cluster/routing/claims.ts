@@ -8,7 +8,7 @@ import type { ClaimAnswer } from './system-messages.js';
 import type { Reply } from '../transport/transport.js';
 import { MSGPACK } from './wire-codec.js';
 import { errorReply, okReply } from './replies.js';
-import { ClaimBatcher, CommitCoalescer, decodeRequest, type ClaimResult } from './claim-batch.js';
+import { ClaimBatcher, CLAIM_ANSWER_MAX_BYTES, CommitCoalescer, decodeRequest, type ClaimResult } from './claim-batch.js';
 import { HintSender, type HintAnswer } from './hints.js';
 import { receivePush } from './leave-push.js';
 
@@ -85,7 +85,7 @@ export class Claims {
     }
     switch (req?.t) {
       case 'claim':
-        return okReply(MSGPACK.encode(await Promise.all(req.refs.map(([kind, key]) => this.answerOne(kind, key, from)))));
+        return okReply(MSGPACK.encode(await this.answerClaims(req.refs, from)));
       case 'hint':
         return okReply(MSGPACK.encode(await this.prefetch(req.refs)));
       case 'push':
@@ -95,17 +95,30 @@ export class Claims {
     }
   }
 
-  /** Refuse while this node owns `(kind, key)`, else drain it here and give the claimant our state. */
-  private async answerOne(kind: string, key: string, from: string): Promise<ClaimResult> {
+  /**
+   * Per actor: refuse while this node owns it, else drain it here and give the claimant our state. Exports stop at
+   * `CLAIM_ANSWER_MAX_BYTES`; the rest are answered `ANSWER_FULL` and come again in the claimant's next round.
+   */
+  private async answerClaims(refs: ReadonlyArray<readonly [string, string]>, from: string): Promise<ClaimResult[]> {
     const r = this.router;
-    const entry = r.kindEntry(kind);
-    if (entry === undefined) return { error: 'UNKNOWN_KIND' };
-    if (r.serving && r.isOwner(kind, key)) return { owner: true };
-    this.settled.delete(`${kind}/${key}`);
-    await r.host.deactivate({ kind, key });
-    const answer: ClaimAnswer = { owner: false, ...exportActor(r.store.inner, entry.def, key) };
-    r.logger.debug({ actor: `${kind}/${key}`, to: from, seq: answer.seq }, 'actor released to claimant');
-    return answer;
+    const out: ClaimResult[] = refs.map(([kind, key]) => {
+      if (r.kindEntry(kind) === undefined) return { error: 'UNKNOWN_KIND' };
+      if (r.serving && r.isOwner(kind, key)) return { owner: true };
+      this.settled.delete(`${kind}/${key}`);
+      return { error: 'PENDING' };
+    });
+    await Promise.all(refs.map(([kind, key], i) => ('error' in out[i]! && out[i].error === 'PENDING' ? r.host.deactivate({ kind, key }) : undefined)));
+    let bytes = 0;
+    refs.forEach(([kind, key], i) => {
+      const o = out[i]!;
+      if (!('error' in o) || o.error !== 'PENDING') return;
+      if (bytes >= CLAIM_ANSWER_MAX_BYTES) return void (out[i] = { error: 'ANSWER_FULL' });
+      const answer: ClaimAnswer = { owner: false, ...exportActor(r.store.inner, r.kindEntry(kind)!.def, key) };
+      bytes += (answer.snapshot?.length ?? 0) + (answer.session?.value.length ?? 0) + 32;
+      r.logger.debug({ actor: `${kind}/${key}`, to: from, seq: answer.seq }, 'actor released to claimant');
+      out[i] = answer;
+    });
+    return out;
   }
 
   /**
@@ -177,7 +190,7 @@ export class Claims {
     const deadlineMs = Date.now() + r.options.peerRequestTimeoutMs;
     try {
       for (;;) {
-        const peers = [...r.liveIds].filter((p) => p !== r.nodeId);
+        const peers = r.claimPeers();
         const answers = await Promise.allSettled(peers.map((p) => this.batcher.ask(p, kind, key, deadlineMs)));
         if (claim.aborted) return;
         const exports: ExportedActor[] = [exportActor(r.store.inner, def, key)];
