@@ -1,8 +1,8 @@
 import type { Clock, Logger } from '../../actors/runtime/types.js';
 import type { MemberChange, MemberSource } from './members.js';
-import { hasQuorum, nextAgreed, rejoinAgreed, type PeerView } from './quorum.js';
+import { confirmedGone, hasQuorum, nextAgreed, rejoinAgreed, type PeerView } from './quorum.js';
 
-/** While rejoining, how often the live peers are asked for their view (`$view`), in ms. */
+/** While rejoining or confirming a failure, how often the live peers are asked for their view (`$view`), in ms. */
 export const VIEW_POLL_INTERVAL_MS = 200;
 
 export interface MemberViewOptions {
@@ -17,10 +17,11 @@ export interface MemberViewOptions {
 }
 
 /**
- * The router's idea of the cluster: the live members (membership's view plus this node), the last agreed member
- * set and whether this node has quorum (keep-majority, `quorum.ts`). A node that loses quorum is `rejoining`: it
- * serves again only once its view holds every member that may host actors (`rejoinAgreed`), which it learns by
- * asking its live peers for their views every `VIEW_POLL_INTERVAL_MS`.
+ * The router's idea of the cluster: the live members (membership's view plus this node), the agreed member set
+ * (the ring's members while serving) and whether this node has quorum (keep-majority, `quorum.ts`). A member this
+ * node no longer sees live stays agreed until a majority confirms it gone (`confirmedGone`). A node that loses
+ * quorum is `rejoining`: it serves again only once its view holds every member that may host actors
+ * (`rejoinAgreed`). Both learn peers' views by asking the live peers every `VIEW_POLL_INTERVAL_MS`.
  */
 export class MemberView {
   live = new Set<string>();
@@ -49,9 +50,21 @@ export class MemberView {
     this.stopPolling();
   }
 
-  /** What this node reports to a rejoining peer. */
+  /** What this node reports to a peer that asks (`$view`). */
   report(serving: boolean): PeerView {
-    return { serving, agreed: [...this.agreed] };
+    return { serving, agreed: [...this.agreed], live: [...this.live] };
+  }
+
+  /** Members whose actors this node routes to: the agreed set while it has quorum (else the live view). */
+  get ringMembers(): ReadonlySet<string> {
+    return this.quorum ? this.agreed : this.live;
+  }
+
+  /** Members that may host actors, this node excluded: every live or agreed one (a claim must hear from each). */
+  claimPeers(): string[] {
+    const out = new Set([...this.live, ...this.agreed]);
+    out.delete(this.o.nodeId);
+    return [...out];
   }
 
   /** Recomputes from membership (and peers' views while rejoining), then calls `changed`. */
@@ -64,11 +77,10 @@ export class MemberView {
       if (agreed !== undefined) {
         this.rejoining = false;
         this.agreed = agreed;
-        this.stopPolling();
         this.o.logger.warn({ node: this.o.nodeId, agreed: [...agreed] }, 'rejoined: the view holds every member that may host actors');
       }
     } else {
-      this.agreed = nextAgreed(this.agreed, this.live, this.left);
+      this.agreed = nextAgreed(this.agreed, this.live, this.left, confirmedGone(this.o.nodeId, this.agreed, this.live, this.views));
     }
     for (const id of this.left) this.agreed.delete(id);
     const quorum = !this.rejoining && hasQuorum(this.agreed, this.live);
@@ -76,9 +88,11 @@ export class MemberView {
     if (this.quorum && !quorum) {
       this.rejoining = true;
       this.views.clear();
-      this.startPolling();
     }
     this.quorum = quorum;
+    const unconfirmed = [...this.agreed].some((id) => !this.live.has(id));
+    if (this.rejoining || unconfirmed) this.startPolling();
+    else this.stopPolling();
     this.o.changed();
   }
 
@@ -110,6 +124,6 @@ export class MemberView {
     } finally {
       this.polling = false;
     }
-    if (this.rejoining && this.timer !== undefined) this.update();
+    if (this.timer !== undefined) this.update();
   }
 }

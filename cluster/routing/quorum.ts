@@ -16,18 +16,42 @@ export function hasQuorum(agreed: ReadonlySet<string>, live: ReadonlySet<string>
 
 /**
  * The agreed set after a membership change. Members that left gracefully drop out at once (their leave was
- * announced, not a failure); otherwise the set becomes the live view only while that view has quorum.
+ * announced, not a failure); while the live view has quorum, new live members join it and members not live leave it
+ * only once their failure is confirmed (`gone`, see `confirmedGone`); without quorum it stays as it was.
  */
-export function nextAgreed(agreed: ReadonlySet<string>, live: ReadonlySet<string>, left: ReadonlySet<string>): Set<string> {
+export function nextAgreed(agreed: ReadonlySet<string>, live: ReadonlySet<string>, left: ReadonlySet<string>, gone: ReadonlySet<string>): Set<string> {
   const base = new Set([...agreed].filter((id) => !left.has(id)));
-  if (base.size === 0 || hasQuorum(base, live)) return new Set(live);
-  return base;
+  if (base.size > 0 && !hasQuorum(base, live)) return base;
+  const next = new Set(live);
+  for (const id of base) if (!gone.has(id)) next.add(id);
+  return next;
 }
 
-/** What a peer reports of itself to a node that is rejoining (`$view`). */
+/** What a peer reports of itself (`$view`): to a node that is rejoining, or that wants a member's death confirmed. */
 export interface PeerView {
   readonly serving: boolean;
   readonly agreed: readonly string[];
+  /** The members it sees live (itself included). */
+  readonly live: readonly string[];
+}
+
+/**
+ * Members of `agreed` that are not live here and that a strict majority of `agreed` also does not see live (this
+ * node counts; a peer counts when it is live here and its latest view lacks the member). Only those leave the
+ * agreed set (and the ring) on failure. Why: failure detection is local. In an asymmetric partition (b and c cannot
+ * reach each other, both reach a), b would drop c and c would drop b, each keeping quorum with a; both would then
+ * build rings that give them the other's keys, and a (asked by both, owning neither) would let both claim them.
+ * With confirmation a, who sees both, vetoes both removals: the unreachable member's keys stay unavailable, not doubled.
+ */
+export function confirmedGone(self: string, agreed: ReadonlySet<string>, live: ReadonlySet<string>, views: ReadonlyMap<string, PeerView>): Set<string> {
+  const gone = new Set<string>();
+  for (const x of agreed) {
+    if (live.has(x) || x === self) continue;
+    let votes = 1;
+    for (const [peer, v] of views) if (peer !== x && agreed.has(peer) && live.has(peer) && !v.live.includes(x)) votes++;
+    if (votes * 2 > agreed.size) gone.add(x);
+  }
+  return gone;
 }
 
 /**

@@ -111,6 +111,11 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     return this.view.live;
   }
 
+  /** Members a claim must hear from (live ones and agreed ones whose failure is not yet confirmed), this node excluded. */
+  claimPeers(): string[] {
+    return this.view.claimPeers();
+  }
+
   /** Call once membership has joined: takes the live view as the first agreed member set. */
   start(): void {
     if (this.started) return;
@@ -398,7 +403,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     for (const id of [...this.connected]) {
       if (!live.has(id)) this.connected.delete(id);
     }
-    const ring = buildRing(live, this.vnodes);
+    const ring = buildRing(this.view.ringMembers, this.vnodes);
     if (ring.checksum !== this.ring.checksum) {
       const old = this.ring;
       this.ring = ring;

@@ -69,7 +69,7 @@ describe('cluster/routing: MemberView (keep-majority and rejoin after quorum los
 
   it('hearing p1 again while p2 is unseen: a live majority of the stale agreed set, yet no quorum, because p1 vouches for p2', async () => {
     cutOff();
-    script.answers.set('p1', { serving: true, agreed: ['p1', 'p2'] });
+    script.answers.set('p1', { serving: true, agreed: ['p1', 'p2'], live: ['p1', 'p2', 'p3'] });
     script.set(['p1', 'p3'], { id: 'p1', state: 'alive' });
     await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 5);
     assert.equal(view.quorum, false, `quorum with live ${[...view.live]} and agreed ${[...view.agreed]}`);
@@ -82,16 +82,35 @@ describe('cluster/routing: MemberView (keep-majority and rejoin after quorum los
 
   it('a whole cluster that lost quorum (nobody serves) serves again once every member of the agreed set is back and answered', async () => {
     cutOff();
-    script.answers.set('p1', { serving: false, agreed: ['p1', 'p2', 'p3'] });
+    script.answers.set('p1', { serving: false, agreed: ['p1', 'p2', 'p3'], live: ['p1', 'p3'] });
     script.set(['p1', 'p3'], { id: 'p1', state: 'alive' });
     await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 3);
     assert.equal(view.quorum, false, 'p2 not yet seen');
     script.set(['p1', 'p2', 'p3'], { id: 'p2', state: 'alive' });
     await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 3);
     assert.equal(view.quorum, false, 'p2 has not answered');
-    script.answers.set('p2', { serving: false, agreed: ['p2', 'p3'] });
+    script.answers.set('p2', { serving: false, agreed: ['p2', 'p3'], live: ['p2', 'p3'] });
     await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 2);
     assert.equal(view.quorum, true);
+  });
+
+  it('a peer that only this node lost (asymmetric partition) stays agreed and on the ring while another peer sees it', async () => {
+    script.answers.set('p1', { serving: true, agreed: ['p1', 'p2', 'p3'], live: ['p1', 'p2', 'p3'] });
+    script.set(['p1', 'p3'], { id: 'p2', state: 'dead' });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 5);
+    assert.equal(view.quorum, true);
+    assert.deepEqual([...view.ringMembers].sort(), ['p1', 'p2', 'p3']);
+    assert.deepEqual(view.claimPeers().sort(), ['p1', 'p2'], 'a claim must still hear from p2');
+  });
+
+  it('a failure confirmed by a peer leaves the agreed set and the ring', async () => {
+    script.answers.set('p1', { serving: true, agreed: ['p1', 'p2', 'p3'], live: ['p1', 'p2', 'p3'] });
+    script.set(['p1', 'p3'], { id: 'p2', state: 'dead' });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 2);
+    assert.deepEqual([...view.agreed].sort(), ['p1', 'p2', 'p3'], 'p1 still sees p2');
+    script.answers.set('p1', { serving: true, agreed: ['p1', 'p2', 'p3'], live: ['p1', 'p3'] });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 2);
+    assert.deepEqual([...view.ringMembers].sort(), ['p1', 'p3']);
   });
 
   it('a graceful leave drops out of the agreed set at once, without a quorum loss', () => {
@@ -100,7 +119,7 @@ describe('cluster/routing: MemberView (keep-majority and rejoin after quorum los
     assert.deepEqual([...view.agreed].sort(), ['p2', 'p3']);
   });
 
-  it('does not poll once it serves', async () => {
+  it('does not poll while it serves and sees every agreed member', async () => {
     let asks = 0;
     const inner = script.ask.bind(script);
     script.ask = (p) => (asks++, inner(p));

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { buildRing, ownerOf } from '../../../cluster/placement/ring.js';
 import { planMoves } from '../../../cluster/routing/ownership-diff.js';
-import { hasQuorum, nextAgreed, rejoinAgreed, type PeerView } from '../../../cluster/routing/quorum.js';
+import { confirmedGone, hasQuorum, nextAgreed, rejoinAgreed, type PeerView } from '../../../cluster/routing/quorum.js';
 import { decideRoute } from '../../../cluster/routing/route.js';
 import { resolveRoutingOptions } from '../../../cluster/routing/options.js';
 import { MSGPACK, decodeWith, encodeWith } from '../../../cluster/routing/wire-codec.js';
@@ -25,20 +25,34 @@ describe('cluster/routing: pure parts', () => {
     for (const [agreed, live, want] of table) {
       it(`agreed [${agreed}] live [${live}] -> ${want}`, () => assert.equal(hasQuorum(new Set(agreed), new Set(live)), want));
     }
-    it('the majority side shrinks the agreed set; the minority keeps it', () => {
-      assert.deepEqual([...nextAgreed(set('a', 'b', 'c'), set('a', 'b'), set())].sort(), ['a', 'b']);
-      assert.deepEqual([...nextAgreed(set('a', 'b', 'c'), set('c'), set())].sort(), ['a', 'b', 'c']);
+    it('the majority side drops a member once its failure is confirmed; the minority keeps the set', () => {
+      assert.deepEqual([...nextAgreed(set('a', 'b', 'c'), set('a', 'b'), set(), set('c'))].sort(), ['a', 'b']);
+      assert.deepEqual([...nextAgreed(set('a', 'b', 'c'), set('c'), set(), set('a', 'b'))].sort(), ['a', 'b', 'c']);
+    });
+    it('an unconfirmed failure keeps the member agreed (and on the ring)', () => {
+      assert.deepEqual([...nextAgreed(set('a', 'b', 'c'), set('a', 'b'), set(), set())].sort(), ['a', 'b', 'c']);
     });
     it('a graceful leave drops out of the agreed set even when the rest is not a majority of the old set', () => {
-      assert.deepEqual([...nextAgreed(set('a', 'b', 'c'), set('a'), set('b', 'c'))].sort(), ['a']);
+      assert.deepEqual([...nextAgreed(set('a', 'b', 'c'), set('a'), set('b', 'c'), set())].sort(), ['a']);
     });
     it('a join grows the agreed set', () => {
-      assert.deepEqual([...nextAgreed(set('a', 'b'), set('a', 'b', 'c'), set())].sort(), ['a', 'b', 'c']);
+      assert.deepEqual([...nextAgreed(set('a', 'b'), set('a', 'b', 'c'), set(), set())].sort(), ['a', 'b', 'c']);
     });
   });
 
+  describe('confirmedGone (a failure leaves the agreed set only when a majority sees it)', () => {
+    const v = (...e: Array<[string, string[]]>) => new Map<string, PeerView>(e.map(([id, live]) => [id, { serving: true, agreed: ['a', 'b', 'c'], live }]));
+    const abc = set('a', 'b', 'c');
+    it('c dead for a and b: confirmed', () => assert.deepEqual([...confirmedGone('a', abc, set('a', 'b'), v(['b', ['a', 'b']]))], ['c']));
+    it('asymmetric partition: a cannot reach c, but b still sees c live: not confirmed', () => assert.deepEqual([...confirmedGone('a', abc, set('a', 'b'), v(['b', ['a', 'b', 'c']]))], []));
+    it('no peer answered yet: not confirmed (this node alone is no majority of 3)', () => assert.deepEqual([...confirmedGone('a', abc, set('a', 'b'), v())], []));
+    it('a peer that is not live here does not vote', () => assert.deepEqual([...confirmedGone('a', abc, set('a'), v(['b', ['a', 'b']]))], []));
+    it('5 members, two gone: three votes confirm both', () =>
+      assert.deepEqual([...confirmedGone('a', set('a', 'b', 'c', 'd', 'e'), set('a', 'b', 'c'), v(['b', ['a', 'b', 'c']], ['c', ['a', 'b', 'c']]))].sort(), ['d', 'e']));
+  });
+
   describe('rejoinAgreed (a node that lost quorum serves again only with a whole view)', () => {
-    const views = (...v: Array<[string, boolean, string[]]>) => new Map<string, PeerView>(v.map(([id, serving, agreed]) => [id, { serving, agreed }]));
+    const views = (...v: Array<[string, boolean, string[]]>) => new Map<string, PeerView>(v.map(([id, serving, agreed]) => [id, { serving, agreed, live: agreed }]));
     const sorted = (s: Set<string> | undefined) => (s === undefined ? undefined : [...s].sort());
     // p3 was cut off from p1 and p2 (they serve with agreed {p1, p2}); the heal reaches p3 one peer at a time.
     it('hearing one serving peer of two is not enough: its agreed set names a member not live here', () =>
