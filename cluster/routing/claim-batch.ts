@@ -46,18 +46,23 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
-/** Coalesces claim requests to each peer into `$claim` envelopes of up to `maxRefs` actors. */
+/**
+ * Coalesces claim requests to each peer into `$claim` envelopes of up to `maxRefs` actors. Claims a message waits
+ * for and prefetched ones (`bulk`) go in separate envelopes: an answer comes once every actor in it is drained, so
+ * a waiting message must not sit behind hundreds of bulk drains.
+ */
 export class ClaimBatcher {
-  private readonly waiting = new Map<string, Waiting[]>();
+  private readonly waiting = new Map<string, { peer: string; list: Waiting[] }>();
   private scheduled = false;
 
   constructor(private readonly transport: Transport, private readonly nodeId: string, private readonly maxRefs = CLAIM_BATCH_REFS) {}
 
-  ask(peer: string, kind: string, key: string, deadlineMs: number): Promise<ClaimAnswer> {
+  ask(peer: string, kind: string, key: string, deadlineMs: number, bulk = false): Promise<ClaimAnswer> {
     return new Promise<ClaimAnswer>((resolve, reject) => {
-      let list = this.waiting.get(peer);
-      if (list === undefined) this.waiting.set(peer, (list = []));
-      list.push({ kind, key, deadlineMs, resolve, reject });
+      const slot = `${bulk ? 'b' : 'm'}${peer}`;
+      let entry = this.waiting.get(slot);
+      if (entry === undefined) this.waiting.set(slot, (entry = { peer, list: [] }));
+      entry.list.push({ kind, key, deadlineMs, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -67,8 +72,8 @@ export class ClaimBatcher {
 
   private flush(): void {
     this.scheduled = false;
-    for (const [peer, list] of this.waiting) {
-      this.waiting.delete(peer);
+    for (const [slot, { peer, list }] of this.waiting) {
+      this.waiting.delete(slot);
       for (let i = 0; i < list.length; i += this.maxRefs) this.send(peer, list.slice(i, i + this.maxRefs));
     }
   }

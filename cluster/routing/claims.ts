@@ -14,13 +14,15 @@ import { receivePush } from './leave-push.js';
 
 /** Pause between claim rounds while a peer still owns the actor by its (older) ring, in ms. */
 const CLAIM_RETRY_MS = 50;
+/** Actors exported between yields to the event loop while answering a batched claim. */
+const EXPORT_SLICE = 32;
 
 interface Claim {
   readonly ref: ActorRef;
   /** (message, reply) pairs in arrival order, delivered to the host once the claim succeeds. */
   readonly queue: unknown[];
   aborted: boolean;
-  /** Resolved when the claim ends (settled, failed or aborted); only prefetched claims wait on it. */
+  /** Set for prefetched claims (no message waits yet): called when the claim ends (settled, failed or aborted). */
   done?: () => void;
 }
 
@@ -109,15 +111,21 @@ export class Claims {
     });
     await Promise.all(refs.map(([kind, key], i) => ('error' in out[i]! && out[i].error === 'PENDING' ? r.host.deactivate({ kind, key }) : undefined)));
     let bytes = 0;
-    refs.forEach(([kind, key], i) => {
+    for (let i = 0; i < refs.length; i++) {
       const o = out[i]!;
-      if (!('error' in o) || o.error !== 'PENDING') return;
-      if (bytes >= CLAIM_ANSWER_MAX_BYTES) return void (out[i] = { error: 'ANSWER_FULL' });
+      if (!('error' in o) || o.error !== 'PENDING') continue;
+      if (bytes >= CLAIM_ANSWER_MAX_BYTES) {
+        out[i] = { error: 'ANSWER_FULL' };
+        continue;
+      }
+      // Exports are synchronous LMDB reads and re-encodings: let other messages through between slices.
+      if (i > 0 && i % EXPORT_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+      const [kind, key] = refs[i]!;
       const answer: ClaimAnswer = { owner: false, ...exportActor(r.store.inner, r.kindEntry(kind)!.def, key) };
       bytes += (answer.snapshot?.length ?? 0) + (answer.session?.value.length ?? 0) + 32;
       r.logger.debug({ actor: `${kind}/${key}`, to: from, seq: answer.seq }, 'actor released to claimant');
       out[i] = answer;
-    });
+    }
     return out;
   }
 
@@ -191,7 +199,7 @@ export class Claims {
     try {
       for (;;) {
         const peers = r.claimPeers();
-        const answers = await Promise.allSettled(peers.map((p) => this.batcher.ask(p, kind, key, deadlineMs)));
+        const answers = await Promise.allSettled(peers.map((p) => this.batcher.ask(p, kind, key, deadlineMs, claim.done !== undefined && claim.queue.length === 0)));
         if (claim.aborted) return;
         const exports: ExportedActor[] = [exportActor(r.store.inner, def, key)];
         let holder: string | undefined;
