@@ -6,9 +6,9 @@ import { CLAIM_KIND } from './system-messages.js';
 import { MSGPACK } from './wire-codec.js';
 
 /** Actors per hint; the receiver claims them in one batch per peer before it answers. */
-export const HINT_BATCH_REFS = 256;
+export const HINT_BATCH_REFS = 128;
 /** Hints awaiting their answer at once, per new owner. */
-const HINT_BATCHES_IN_FLIGHT = 4;
+const HINT_BATCHES_IN_FLIGHT = 2;
 /**
  * Rounds a hint is re-sent for actors the receiver did not own yet (its ring lagged ours) or could not be reached
  * (a joiner's link comes up after membership announced it).

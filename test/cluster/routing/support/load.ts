@@ -19,6 +19,8 @@ export interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** The five slowest asks: key, latency and start (ms since the load began), for finding stalls. */
+  readonly slowest?: ReadonlyArray<{ readonly key: string; readonly ms: number; readonly atMs: number }>;
 }
 
 /** Closed-loop asks from inside a node (no parent-process hop in the measurement). */
@@ -35,6 +37,7 @@ export async function runLoad(
   }
   if (keys.length === 0) return { done: 0, errors: 0, perSec: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 };
   const latencies: number[] = [];
+  let slowest: Array<{ key: string; ms: number; atMs: number }> = [];
   let errors = 0;
   const start = performance.now();
   const end = start + spec.durationMs;
@@ -47,7 +50,9 @@ export async function runLoad(
         const t0 = performance.now();
         try {
           await router.ask(ref(key), msg, { timeoutMs: 5000 });
-          latencies.push(performance.now() - t0);
+          const ms = performance.now() - t0;
+          latencies.push(ms);
+          if (slowest.length < 5 || ms > slowest[4]!.ms) slowest = [...slowest, { key, ms: Math.round(ms), atMs: Math.round(t0 - start) }].sort((a, b) => b.ms - a.ms).slice(0, 5);
         } catch {
           errors++;
         }
@@ -57,5 +62,5 @@ export async function runLoad(
   const elapsedMs = performance.now() - start;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => (latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!);
-  return { done: latencies.length, errors, perSec: (latencies.length * 1000) / elapsedMs, p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: latencies[latencies.length - 1] ?? 0 };
+  return { done: latencies.length, errors, perSec: (latencies.length * 1000) / elapsedMs, p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: latencies[latencies.length - 1] ?? 0, slowest };
 }
