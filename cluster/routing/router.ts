@@ -401,7 +401,11 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     const live = this.view.live;
     for (const id of live) if (id !== this.nodeId && !this.connected.has(id)) this.connectPeer(id);
     for (const id of [...this.connected]) {
-      if (!live.has(id)) this.connected.delete(id);
+      if (live.has(id) || this.view.agreed.has(id)) continue;
+      // Gone for good (failure confirmed, or left): fail what waits on its link now rather than at each deadline, so
+      // claims that were waiting for its answer retry without it at once.
+      this.connected.delete(id);
+      void this.transport.disconnect(id).catch(() => undefined);
     }
     const ring = buildRing(this.view.ringMembers, this.vnodes);
     if (ring.checksum !== this.ring.checksum) {
