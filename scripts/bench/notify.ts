@@ -7,7 +7,16 @@
  *   connection (another node), over several rounds.
  * - resumeReplayMs: a stream resuming with 100 missed personal events (interleaved with other players'
  *   traffic) until the 100th arrives; median of several resumes.
+ * - relayCommitToEventMs.p50/.p99: the outbox relay (real LMDB outbox) under a steady commit rate
+ *   (RELAY_RATE_PER_SEC over 200 players): from the outbox commit to the event reaching a stream on another
+ *   connection. relayEventsPerSec: RELAY_DRAIN_ENTRIES committed up front, relay started, until all arrived.
+ *   `.serial`: the same with one batch in flight (the relay before pipelining), alternating in the same run.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_RELAY_MAX_IN_FLIGHT_BATCHES, OutboxRelay } from '../../gateway/notify/relay.js';
+import { LmdbTestOutbox } from '../../test/gateway/notify/support/lmdb-outbox.js';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
@@ -26,6 +35,10 @@ const FANOUT_PLAYERS = 20_000;
 const FANOUT_ROUNDS = 5;
 const MISSED = 100;
 const RESUMES = 10;
+const RELAY_PLAYERS = 200;
+const RELAY_RATE_PER_SEC = 2_000;
+const RELAY_SECONDS = 2;
+const RELAY_DRAIN_ENTRIES = 10_000;
 const BODY = { award: { beaconId: 'b17', points: 10, reason: 'visit' } };
 
 let dedup = 0;
@@ -127,6 +140,78 @@ async function resumeReplayMs(pub: Notifier, sub: Notifier): Promise<number> {
   return Math.round(percentile(times, 50) * 10) / 10;
 }
 
+/** Relay window sizes compared in the same run: 1 is one batch at a time (the relay before pipelining). */
+const RELAY_WINDOWS = [1, DEFAULT_RELAY_MAX_IN_FLIGHT_BATCHES] as const;
+const RELAY_ROUNDS = 3;
+
+/**
+ * Commit-to-arrival through the relay (real LMDB outbox) at a steady commit rate, then the drain rate of a
+ * backlog, for each window size, rounds alternating. `.serial` = window 1.
+ */
+async function relayFigures(pub: JetStreamNotifier, sub: JetStreamNotifier, figures: Record<string, number>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'quarry-bench-relay-'));
+  const outbox = LmdbTestOutbox.open(dir);
+  let delays: number[] = [];
+  let arrived = 0;
+  let waiting: { target: number; resolve: () => void } | undefined;
+  const streams = Array.from({ length: RELAY_PLAYERS }, (_, i) =>
+    sub.subscribe(`rl${i}`, {}, (e) => {
+      delays.push(Date.now() - e.atMs);
+      if (++arrived === waiting?.target) waiting.resolve();
+    }),
+  );
+  const until = (target: number): Promise<void> => (arrived >= target ? Promise.resolve() : new Promise((resolve) => (waiting = { target, resolve })));
+  const commit = (n: number): Promise<unknown> => outbox.commit(`user.rl${n % RELAY_PLAYERS}`, BODY, `bench/relay/${++dedup}`);
+  const p50: Record<number, number[]> = {};
+  const p99: Record<number, number[]> = {};
+  const eps: Record<number, number[]> = {};
+  try {
+    await settle(sub);
+    for (let round = 0; round < RELAY_ROUNDS; round++) {
+      for (const window of RELAY_WINDOWS) {
+        const relay = new OutboxRelay({ source: outbox, notifier: pub, maxInFlightBatches: window });
+        relay.start();
+        delays = [];
+        const tickMs = 5;
+        const perTick = (RELAY_RATE_PER_SEC * tickMs) / 1000;
+        const total = RELAY_RATE_PER_SEC * RELAY_SECONDS;
+        const target = arrived + total;
+        const started = performance.now();
+        for (let n = 0; n < total; ) {
+          const commits: Promise<unknown>[] = [];
+          for (let k = 0; k < perTick && n < total; k++, n++) commits.push(commit(n));
+          await Promise.all(commits);
+          const waitMs = started + (n / RELAY_RATE_PER_SEC) * 1000 - performance.now();
+          if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+        }
+        await until(target);
+        await relay.stop();
+        delays.sort((a, b) => a - b);
+        (p50[window] ??= []).push(percentile(delays, 50));
+        (p99[window] ??= []).push(percentile(delays, 99));
+        await Promise.all(Array.from({ length: RELAY_DRAIN_ENTRIES }, (_, n) => commit(n)));
+        const drainTarget = arrived + RELAY_DRAIN_ENTRIES;
+        const drain = new OutboxRelay({ source: outbox, notifier: pub, maxInFlightBatches: window });
+        const drainStart = performance.now();
+        drain.start();
+        await until(drainTarget);
+        (eps[window] ??= []).push(Math.round(RELAY_DRAIN_ENTRIES / ((performance.now() - drainStart) / 1000)));
+        await drain.stop();
+      }
+    }
+    for (const window of RELAY_WINDOWS) {
+      const suffix = window === 1 ? '.serial' : window === DEFAULT_RELAY_MAX_IN_FLIGHT_BATCHES ? '' : `.w${window}`;
+      figures[`relayCommitToEventMs.p50${suffix}`] = median(p50[window]!);
+      figures[`relayCommitToEventMs.p99${suffix}`] = median(p99[window]!);
+      figures[`relayEventsPerSec${suffix}`] = median(eps[window]!);
+    }
+  } finally {
+    for (const s of streams) s.unsubscribe();
+    await outbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function run(_options: BenchOptions): Promise<BenchResult> {
   const figures: Record<string, number> = {};
   const notes: string[] = [];
@@ -146,6 +231,7 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
       figures['publishPerSec'] = median(ours);
       figures['resumeReplayMs'] = await resumeReplayMs(pub, sub);
       figures['fanoutToAllMs'] = await fanoutToAllMs(pub, sub);
+      await relayFigures(pub, sub, figures);
     } finally {
       await Promise.all([pub.close(), sub.close()]);
     }

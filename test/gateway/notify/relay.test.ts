@@ -24,6 +24,18 @@ function flaky(inner: Notifier, failures: number): Notifier & { attempts: number
   return wrapper;
 }
 
+/** Holds every publish until the test settles it, so the relay's window and ack order can be driven exactly. */
+class GatedNotifier implements Notifier {
+  readonly calls: Array<{ ids: number[]; resolve: () => void; reject: (err: Error) => void }> = [];
+  publish(entries: readonly OutboxEntry[]): Promise<void> {
+    return new Promise((resolve, reject) => this.calls.push({ ids: entries.map((e) => e.id), resolve, reject }));
+  }
+  subscribe(): never {
+    throw new Error('not used');
+  }
+  async close(): Promise<void> {}
+}
+
 describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
   let dir: string;
   let outbox: LmdbTestOutbox;
@@ -51,6 +63,46 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     assert.equal(relay.stats.published, 10);
     stream.unsubscribe();
     await notifier.close();
+  });
+
+  it('pipelines a backlog (bounded window), acks strictly in order, and after a failed batch acks nothing past it and retries from it', async () => {
+    for (let i = 1; i <= 12; i++) await outbox.commit('user.cy', i, `cy/${i}`);
+    const gated = new GatedNotifier();
+    const relay = new OutboxRelay({ source: outbox, notifier: gated, batchEntries: 4, maxInFlightBatches: 2, flushIntervalMs: 5, maxBackoffMs: 20 });
+    const calls = (): string => JSON.stringify(gated.calls.map((c) => c.ids));
+    relay.start();
+    await waitFor(() => gated.calls.length === 2, { phase: 'window', expected: '2 batches in flight', seen: calls });
+    assert.deepEqual(gated.calls.map((c) => c.ids), [[1, 2, 3, 4], [5, 6, 7, 8]]);
+    gated.calls[0]!.resolve();
+    await waitFor(() => gated.calls.length === 3 && relay.stats.ackedId === 4, { phase: 'slide', expected: 'batch 9-12 sent, 1-4 acked', seen: () => `${calls()} acked ${relay.stats.ackedId}` });
+    gated.calls[2]!.resolve(); // a later batch succeeds first: still not acked before 5-8
+    gated.calls[1]!.reject(new NotifyPublishError('batch 5-8 failed (test)'));
+    await waitFor(() => relay.stats.failedAttempts === 1, { phase: 'failure', expected: '1 failed attempt', seen: () => JSON.stringify(relay.stats) });
+    assert.equal(relay.stats.ackedId, 4, 'nothing acked past the failed batch');
+    assert.equal(outbox.pendingCount(), 8);
+    await waitFor(() => gated.calls.length === 5, { phase: 'retry', expected: 'batches 5-8 and 9-12 again', seen: calls });
+    assert.deepEqual(gated.calls.slice(3).map((c) => c.ids), [[5, 6, 7, 8], [9, 10, 11, 12]]);
+    gated.calls[4]!.resolve();
+    gated.calls[3]!.resolve();
+    await waitFor(() => outbox.pendingCount() === 0 && relay.stats.ackedId === 12, { phase: 'drained', expected: '0 pending, acked 12', seen: () => `${outbox.pendingCount()} pending, ${JSON.stringify(relay.stats)}` });
+    await relay.stop();
+  });
+
+  it('under a light load sends one partial batch at a time, so commits made meanwhile go out together', async () => {
+    await outbox.commit('user.di', 1, 'di/1');
+    const gated = new GatedNotifier();
+    const relay = new OutboxRelay({ source: outbox, notifier: gated, batchEntries: 4, maxInFlightBatches: 2, flushIntervalMs: 5 });
+    const calls = (): string => JSON.stringify(gated.calls.map((c) => c.ids));
+    relay.start();
+    await waitFor(() => gated.calls.length === 1, { phase: 'first', expected: '1 batch', seen: calls });
+    for (let i = 2; i <= 3; i++) await outbox.commit('user.di', i, `di/${i}`);
+    assert.equal(gated.calls.length, 1, 'a partial batch in flight holds the next read back');
+    gated.calls[0]!.resolve();
+    await waitFor(() => gated.calls.length === 2, { phase: 'second', expected: '2 batches', seen: calls });
+    assert.deepEqual(gated.calls[1]!.ids, [2, 3]);
+    gated.calls[1]!.resolve();
+    await waitFor(() => outbox.pendingCount() === 0, { phase: 'drained', expected: '0 pending', seen: () => String(outbox.pendingCount()) });
+    await relay.stop();
   });
 
   it('re-publishes entries whose ack failed (crash between publish and ack) and the notifier drops the repeats', async () => {
