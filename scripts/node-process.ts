@@ -81,7 +81,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     host: config.node.host,
     grpcPort: config.node.grpcPort,
     httpPort: config.node.httpPort,
-    services: [huntService({ game, notifier, verifier: new TokenVerifier({ hs256Secret: config.gateway.tokenSecret }), logger })],
+    services: [huntService({ game, notifier, verifier: new TokenVerifier({ hs256Secret: config.gateway.tokenSecret }), logger, ...(config.ops.tracingEnabled ? { tracer: trace.getTracer('quarry.gateway') } : {}) })],
     beforeBind: (server) => {
       // Native gRPC only: node links and the Admin service are not offered over gRPC-web.
       cluster.addToServer(server);
