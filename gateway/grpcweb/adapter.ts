@@ -145,7 +145,7 @@ export class GrpcWebAdapter {
           } catch (e) {
             return web.finish(statusOf(status.INTERNAL, `cannot serialize response: ${(e as Error).message}`));
           }
-          web.sendMessage(payload, () => web.finish({ code: status.OK, details: 'OK', metadata: trailers instanceof Metadata ? trailers : new Metadata() }));
+          web.finishUnary(payload, trailers instanceof Metadata ? trailers : new Metadata());
         });
         return call;
       }

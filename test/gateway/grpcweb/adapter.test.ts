@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { status } from '@grpc/grpc-js';
 import { Event, Fix, FixAck, SubscribeRequest, TreasureList, TreasureListRequest } from '../../../proto/gen/hunt.js';
-import { encodeFrame, readFrameHeader } from '../../../gateway/grpcweb/frames.js';
+import { decodeBase64Text, encodeFrame, readFrameHeader } from '../../../gateway/grpcweb/frames.js';
 import { percentEncodeGrpcMessage } from '../../../gateway/grpcweb/metadata.js';
 import { HANG_BEACON, MISSING_BUILDING } from './support/fake-hunt.js';
 import { TEST_MAX_MESSAGE_BYTES, TEST_ORIGIN, startTestGateway, type TestGateway } from './support/gateway.js';
@@ -51,6 +51,30 @@ describe('gateway/grpcweb adapter (raw protocol over HTTP/1.1)', () => {
     assert.equal(ack.closestBeaconId, 'b1');
     assert.equal(reply.trailers['x-fix-count'], String(gw.hunt.acceptedFixes.length));
   });
+
+  for (const text of [false, true]) {
+    it(`answers a unary call in one piece: content-length, no chunked encoding (${text ? 'text' : 'binary'})`, async () => {
+      const framed = frame(fixBytes('alice'));
+      const body = text ? Buffer.from(framed.toString('base64'), 'latin1') : framed;
+      const url = new URL(gw.webUrl + FIX);
+      const type = text ? 'application/grpc-web-text' : 'application/grpc-web+proto';
+      const res = await new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+        const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${alice}`, 'content-length': body.length } }, (r) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => resolve({ headers: r.headers, body: Buffer.concat(chunks) }));
+          r.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      assert.equal(res.headers['transfer-encoding'], undefined, 'unary answer is not chunked');
+      assert.equal(res.headers['content-length'], String(res.body.length));
+      const frames = parseFrames(text ? decodeBase64Text(res.body.toString('latin1')) : res.body);
+      assert.equal(frames.trailers['grpc-status'], '0');
+      assert.equal(FixAck.decode(frames.messages[0]!).closestBeaconId, 'b1');
+    });
+  }
 
   it('serves text mode (base64) with response headers from sendMetadata', async () => {
     const body = frame(TreasureListRequest.encode({ buildingId: 'hq' }).finish()).toString('base64');
