@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { AggregateView, ShardSummary } from '../../../actors/hunt/messages.js';
 import { startHunt, type HuntHarness } from './support.js';
 
 describe('hunt: sharded leaderboard (real LMDB, fake clock)', function () {
@@ -47,6 +48,45 @@ describe('hunt: sharded leaderboard (real LMDB, fake clock)', function () {
     await h.restart();
     assert.equal((await h.game.profile('constructor')).visitedBeacons, 1);
     assert.deepEqual((await h.game.leaderboard('__proto__', 3)).own, { playerId: '__proto__', score: 100, rank: 1 });
+  });
+
+  it('a shard re-sorts only after a score changed; an unchanged summary is served again with a fresh asOfMs', async () => {
+    const shard = h.host.ref(h.game.kinds.shard, '0');
+    // The aggregator's topN (the game polls it meanwhile), so its polls and this test share one cached summary.
+    const topN = h.game.kinds.options.leaderboardMaxTopN;
+    const summary = () => h.host.ask(shard, { type: 'summary', topN }) as Promise<ShardSummary>;
+    h.host.tell(shard, { type: 'score', playerId: 'a', score: 5 });
+    h.host.tell(shard, { type: 'score', playerId: 'b', score: 9 });
+    const first = await summary();
+    await h.advance(500);
+    const again = await summary();
+    assert.equal(again.scoresDesc, first.scoresDesc, 'no score changed: the sorted scores are reused, not rebuilt');
+    assert.equal(again.asOfMs, h.fake.now);
+    h.host.tell(shard, { type: 'score', playerId: 'b', score: 9 });
+    assert.equal((await summary()).scoresDesc, first.scoresDesc, 'the same score again changes nothing');
+    h.host.tell(shard, { type: 'score', playerId: 'a', score: 12 });
+    const changed = await summary();
+    assert.notEqual(changed.scoresDesc, first.scoresDesc);
+    assert.deepEqual(changed.scoresDesc, [12, 9]);
+    assert.deepEqual(changed.top, [{ playerId: 'a', score: 12 }, { playerId: 'b', score: 9 }]);
+    const narrower = (await h.host.ask(shard, { type: 'summary', topN: 1 })) as ShardSummary;
+    assert.deepEqual(narrower.top, [{ playerId: 'a', score: 12 }], 'another topN is computed for that topN');
+  });
+
+  it('the global view is merged again only when a shard summary changed', async () => {
+    const global = h.host.ref(h.game.kinds.aggregator, 'global');
+    const view = () => h.host.ask(global, { type: 'view', maxAgeMs: 0 }) as Promise<AggregateView>;
+    h.host.tell(h.host.ref(h.game.kinds.shard, '1'), { type: 'score', playerId: 'a', score: 7 });
+    const first = await view();
+    await h.advance(100);
+    const again = await view();
+    assert.equal(again.scoresDesc, first.scoresDesc, 'unchanged shards: the merged scores are reused');
+    assert.equal(again.asOfMs, h.fake.now);
+    h.host.tell(h.host.ref(h.game.kinds.shard, '2'), { type: 'score', playerId: 'b', score: 8 });
+    await h.advance(1); // a view of this very ms is served as it is (maxAgeMs 0)
+    const changed = await view();
+    assert.deepEqual(changed.scoresDesc, [8, 7]);
+    assert.deepEqual(changed.top, [{ playerId: 'b', score: 8 }, { playerId: 'a', score: 7 }]);
   });
 
   it('refuses a topN outside [1, leaderboardMaxTopN]', async () => {
