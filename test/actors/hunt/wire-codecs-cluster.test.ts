@@ -1,0 +1,134 @@
+/**
+ * Proof that a hunt message crossing nodes goes through the protobuf codecs: two real cluster nodes in this process
+ * (cluster/node.ts: LMDB, ClusterHost, router, grpc-js links on loopback, UDP membership), each with the hunt kinds
+ * whose codecs are wrapped to record the bytes they encode and decode. A fix entering node A for a player owned by
+ * B reaches B as a `quarry.actors.v1.PlayerMessage`, and its FixAck comes back to A as a `PlayerReply`.
+ * The multi-process hunt tests (test/ops/tracing.test.ts, test/ops/admin/real-node.test.ts) run the same codecs.
+ */
+import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { huntKinds, loadHuntFile } from '../../../actors/hunt/index.js';
+import type { FixAck, PlayerMsg, PlayerView } from '../../../actors/hunt/messages.js';
+import { memoryLogger, systemClock } from '../../../actors/runtime/index.js';
+import type { Codec, KindDef } from '../../../actors/runtime/types.js';
+import { createClusterNode, type ClusterNode } from '../../../cluster/node.js';
+import { MSGPACK } from '../../../cluster/routing/wire-codec.js';
+import { loadConfig, nodeConfig } from '../../../ops/config/index.js';
+import * as pb from '../../../proto/gen/actors.js';
+import { SAMPLE_HUNT_FILE } from '../../ops/admin/support/admin-node.js';
+
+/** Per node: `<kind>.<message|reply>.<encode|decode>` -> every byte string that went through that codec. */
+type Seen = Map<string, Uint8Array[]>;
+
+/** The transport hands payloads over as Buffers; compare bytes, not classes. */
+const hex = (list: Uint8Array[] | undefined): string[] => (list ?? []).map((b) => Buffer.from(b).toString('hex'));
+
+function recording(def: KindDef<any, any, any, any, any>, seen: Seen): KindDef<any, any, any, any, any> {
+  const wrap = (codec: Codec<any>, what: string): Codec<any> => {
+    const note = (op: string, bytes: Uint8Array): void => {
+      const key = `${def.name}.${what}.${op}`;
+      seen.set(key, [...(seen.get(key) ?? []), bytes]);
+    };
+    return {
+      encode: (v) => {
+        const bytes = codec.encode(v);
+        note('encode', bytes);
+        return bytes;
+      },
+      decode: (bytes) => (note('decode', bytes), codec.decode(bytes)),
+    };
+  };
+  assert.ok(def.messageCodec && def.replyCodec, `${def.name} has no codecs`);
+  return { ...def, messageCodec: wrap(def.messageCodec, 'message'), replyCodec: wrap(def.replyCodec, 'reply') };
+}
+
+interface TestNode {
+  node: ClusterNode;
+  server: grpc.Server;
+  gossip: string;
+  seen: Seen;
+  dir: string;
+}
+
+async function waitUntil(phase: string, done: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`${phase}: not reached within ${timeoutMs} ms; ${describe()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('hunt messages between two real cluster nodes are protobuf', function () {
+  this.timeout(60_000);
+  const hunt = loadHuntFile(SAMPLE_HUNT_FILE);
+  const kinds = huntKinds(hunt);
+  const nodes: TestNode[] = [];
+
+  async function start(id: string, seeds: string[]): Promise<TestNode> {
+    const dir = mkdtempSync(join(tmpdir(), `quarry-wire-${id}-`));
+    const config = nodeConfig(loadConfig({ flags: {
+      'ops.allowDevSecrets': true, 'cluster.key': 'wire-codecs-test-cluster-key-0123', 'node.id': id, 'node.host': '127.0.0.1', 'node.dataDir': dir,
+      'node.gossipPort': 0, 'node.grpcPort': 0, 'node.httpPort': 0, 'hunt.file': SAMPLE_HUNT_FILE, 'cluster.membershipPreset': 'local',
+    } }));
+    const seen: Seen = new Map();
+    const node = createClusterNode({ config, logger: memoryLogger(), kinds: huntKinds(hunt).all.map((d) => recording(d, seen)), clock: systemClock() });
+    const server = new grpc.Server();
+    node.addToServer(server);
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    const t: TestNode = { node, server, gossip: '', seen, dir };
+    nodes.push(t);
+    t.gossip = await node.join(`127.0.0.1:${port}`, seeds);
+    return t;
+  }
+
+  let a: TestNode;
+  let b: TestNode;
+  before(async () => {
+    a = await start('wa', []);
+    b = await start('wb', [a.gossip]);
+    await waitUntil('ring', () => [a, b].every((t) => t.node.router.serving && t.node.router.liveIds.size === 2 && t.node.router.ownerOf('player', 'x') === a.node.router.ownerOf('player', 'x')), 20_000,
+      () => [a, b].map((t) => `${t.node.id} serving=${t.node.router.serving} live=[${[...t.node.router.liveIds].join(',')}]`).join('; '));
+  });
+  after(async () => {
+    for (const t of nodes) await t.node.leave();
+    for (const t of nodes) {
+      t.server.forceShutdown();
+      await t.node.close();
+      rmSync(t.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a fix entering A for a player owned by B crosses as PlayerMessage and its FixAck as PlayerReply', async () => {
+    const playerId = Array.from({ length: 200 }, (_, i) => `wire-ü-${i}`).find((p) => a.node.router.ownerOf('player', p) === 'wb');
+    assert.ok(playerId !== undefined, 'no player of 200 is owned by wb');
+    // A bare address: `router.ref` would register `kinds.player`, another object than the recording definition.
+    const playerRef = { kind: kinds.player.name, key: playerId };
+    const beaconId = hunt.beacons[0]!.id;
+    const msg: PlayerMsg = { type: 'fix', fix: { clientSeq: 1, clientTimeMs: Date.now(), readings: [{ beaconId, rssiDbm: -55 }] } };
+
+    const ack = (await a.node.router.ask(playerRef, msg)) as FixAck;
+    assert.equal(ack.accepted, true);
+    assert.equal(ack.closestBeaconId, beaconId);
+
+    // B decoded exactly what A encoded, and those bytes are the protobuf message (msgpack would not read them as it).
+    const sent = a.seen.get('player.message.encode') ?? [];
+    const received = b.seen.get('player.message.decode') ?? [];
+    assert.equal(sent.length, 1, 'A encoded one player message');
+    assert.deepEqual(hex(received), hex(sent), 'B decoded the bytes A sent');
+    const wire = pb.PlayerMessage.decode(received[0]!);
+    assert.deepEqual(wire.msg?.$case === 'fix' && { seq: wire.msg.value.clientSeq, beacon: wire.msg.value.readings[0]?.beaconId }, { seq: 1, beacon: beaconId });
+    assert.notDeepEqual((() => { try { return MSGPACK.decode(received[0]!); } catch { return 'not msgpack'; } })(), msg);
+
+    const replies = b.seen.get('player.reply.encode') ?? [];
+    assert.deepEqual(hex(a.seen.get('player.reply.decode')), hex(replies), 'A decoded the reply bytes B encoded');
+    const reply = pb.PlayerReply.decode(replies[0]!);
+    assert.equal(reply.reply?.$case, 'fixAck');
+
+    const view = (await a.node.router.ask(playerRef, { type: 'profile' })) as PlayerView;
+    assert.deepEqual({ playerId: view.playerId, score: view.score, lastSeq: view.lastSeq }, { playerId, score: ack.score, lastSeq: 1 });
+    assert.equal(pb.PlayerReply.decode(b.seen.get('player.reply.encode')!.at(-1)!).reply?.$case, 'view');
+  });
+});
