@@ -1,13 +1,14 @@
 import { context } from '@opentelemetry/api';
-import { continueTrace, startHopSpan } from './trace.js';
+import { startHopSpan } from './trace.js';
 import type { ActorRef, ActorSystem, AskOptions, Clock, KindDef, Logger } from '../../actors/runtime/types.js';
-import { errorFromReply, errorReply, errorToReply, okReply, silent, systemEnvelope, wallClock } from './replies.js';
+import { errorFromReply, silent, systemEnvelope, wallClock } from './replies.js';
 import { buildRing, ownerOf, successors, DEFAULT_VNODES_PER_MEMBER, type Ring } from '../placement/ring.js';
-import type { Envelope, Reply, Transport } from '../transport/transport.js';
+import type { Envelope, Transport } from '../transport/transport.js';
 export { systemEnvelope } from './replies.js';
 import { Claims } from './claims.js';
+import { handleEnvelope } from './inbound.js';
 import type { ClusterHost } from './cluster-host.js';
-import { ForwardLimitError, OwnerUnreachableError, RemoteActorError, UnavailableError } from './errors.js';
+import { OwnerUnreachableError, RemoteActorError, UnavailableError } from './errors.js';
 import type { MemberSource } from './members.js';
 import { planMoves, type MovePlan, type StoredActor } from './ownership-diff.js';
 import { resolveRoutingOptions, type ResolvedRoutingOptions, type RoutingOptions } from './options.js';
@@ -18,7 +19,7 @@ import type { ReplicaOp, ReplicaTargets, ReplicatingStore } from './replicating-
 import { Releaser } from './releaser.js';
 import { pushOnLeave } from './leave-push.js';
 import { decideRoute } from './route.js';
-import { BARRIER_KIND, CLAIM_KIND, REPLICATE_KIND, VIEW_KIND, decodeOps, encodeOps } from './system-messages.js';
+import { BARRIER_KIND, REPLICATE_KIND, VIEW_KIND, encodeOps } from './system-messages.js';
 import { codecsOf, decodeWith, encodeWith, MSGPACK, type KindCodecs } from './wire-codec.js';
 
 export interface ClusterRouterOptions extends RoutingOptions {
@@ -41,7 +42,7 @@ export interface PendingAsk {
   readonly deadlineMs: number;
 }
 
-interface KindEntry {
+export interface KindEntry {
   readonly def: KindDef<any, any, any, any, any>;
   readonly codecs: KindCodecs;
 }
@@ -58,14 +59,14 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
   readonly host: ClusterHost;
   readonly store: ReplicatingStore;
   readonly transport: Transport;
-  private readonly view: MemberView;
+  readonly view: MemberView;
   private readonly barriers: RingBarriers;
   private readonly resolvePeerAddress: (nodeId: string) => string | undefined;
   private readonly kinds = new Map<string, KindEntry>();
   private readonly vnodes: number;
   private readonly clock: Clock;
   readonly logger: Logger;
-  private readonly claims: Claims;
+  readonly claims: Claims;
   private readonly releaser: Releaser;
   ring: Ring;
   epoch = 0;
@@ -102,6 +103,16 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     return this.options.durability === 'replicated';
   }
 
+  /** Started and serving: envelopes for actors are delivered or forwarded, not refused. */
+  get accepting(): boolean {
+    return this.started && this.serving;
+  }
+
+  /** Why this node refuses to host actors, for UnavailableError. */
+  get unavailableReason(): string {
+    return this.leaving ? 'leaving the cluster' : 'no quorum: fewer than half of the agreed members are live';
+  }
+
   /** Serving: this node has quorum and is not leaving. */
   get serving(): boolean {
     return this.view.quorum && !this.leaving;
@@ -122,7 +133,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     this.started = true;
     this.host.routeVia(this);
     this.store.attach(this);
-    this.transport.onEnvelope((env, from) => this.onEnvelope(env, from));
+    this.transport.onEnvelope((env, from) => handleEnvelope(this, env, from));
     this.view.start();
   }
 
@@ -182,7 +193,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
 
   // ---- ReplicaTargets ----
 
-  replicasOf(kind: string, key: string): readonly string[] {
+  replicasOf(kind: string, key: string, exclude?: ReadonlySet<string>): readonly string[] {
     const want = this.options.replicationFactor - 1;
     if (want < 1 || this.ring.members.length < 2) return [];
     const owners = successors(this.ring, kind, key, this.ring.members.length);
@@ -190,6 +201,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     // A successor whose link is down (crashed, not yet declared dead) is skipped for the next one, which gets a base.
     const out: string[] = [];
     for (let i = 1; i < owners.length && out.length < want; i++) {
+      if (exclude?.has(owners[i]!)) continue;
       const state = this.transport.linkState(owners[i]!);
       if (state === 'up' || state === 'connecting') out.push(owners[i]!);
     }
@@ -235,7 +247,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     // The ring changed and the key's old owner has not confirmed that earlier messages passed it: wait for that.
     if (this.barriers.active && d.t !== 'unavailable' && this.barriers.hold(ref.kind, ref.key, context.bind(context.active(), () => this.routeHeld(ref, msg, reply)))) return;
     if (d.t === 'local') return this.claims.deliver(ref, msg, reply);
-    if (d.t !== 'remote') throw new UnavailableError(this.nodeId, this.leaving ? 'leaving the cluster' : 'no quorum: fewer than half of the agreed members are live');
+    if (d.t !== 'remote') throw new UnavailableError(this.nodeId, this.unavailableReason);
     const entry = this.kinds.get(ref.kind);
     const codec = entry?.codecs.message ?? MSGPACK;
     const env: Envelope = { target: { kind: ref.kind, key: ref.key }, sender: this.nodeId, correlationId: 0, trace: {}, payload: encodeWith(codec, ref.kind, 'message', msg) as Buffer, hops: 0, deadlineMs: 0 };
@@ -288,112 +300,22 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     );
   }
 
-  private onEnvelope(env: Envelope, from: string): Promise<Reply | void> {
-    const target = env.target;
-    if (target === undefined) return Promise.resolve(errorReply('BAD_ENVELOPE', 'envelope without target'));
-    if (target.kind === REPLICATE_KIND) return this.store.inner.commit(decodeOps(env.payload)).then(() => undefined);
-    if (target.kind === CLAIM_KIND) return this.claims.answer(env.payload, from);
-    if (target.kind === BARRIER_KIND) return this.answerBarrier(env.payload, from);
-    if (target.kind === VIEW_KIND) return Promise.resolve(okReply(MSGPACK.encode(this.view.report(this.started && this.serving))));
-    const entry = this.kinds.get(target.kind);
-    if (entry === undefined) return Promise.resolve(errorReply('UNKNOWN_KIND', `no actor kind named ${JSON.stringify(target.kind)} on ${this.nodeId}`));
-    const d = decideRoute(this.ring, this.nodeId, target.kind, target.key, env.hops, this.options.maxForwardHops, this.started && this.serving);
-    const isAsk = env.correlationId !== 0;
-    const id = `${target.kind}/${target.key}`;
-    switch (d.t) {
-      case 'unavailable':
-        return Promise.resolve(errorToReply(new UnavailableError(this.nodeId, this.leaving ? 'leaving the cluster' : 'no quorum')));
-      case 'hopLimit':
-        return Promise.resolve(errorToReply(new ForwardLimitError(id, d.hops)));
-      case 'remote': {
-        const fwd: Envelope = { ...env, correlationId: 0, hops: d.hops };
-        if (!isAsk) {
-          try {
-            this.transport.send(d.to, fwd);
-          } catch (err) {
-            this.logger.warn({ actor: id, to: d.to, err }, 'forwarded tell dropped');
-          }
-          return Promise.resolve();
-        }
-        // The reply's payload passes through undecoded.
-        return this.transport.ask(d.to, fwd, env.deadlineMs).then(
-          (r) => ({ ...r, correlationId: 0 }),
-          (cause: unknown) => errorToReply(new OwnerUnreachableError(id, d.to, { cause })),
-        );
-      }
-      case 'local': {
-        let msg: unknown;
-        try {
-          msg = decodeWith(entry.codecs.message, target.kind, 'message', env.payload);
-        } catch (err) {
-          return Promise.resolve(errorToReply(err));
-        }
-        const ref = { kind: target.kind, key: target.key };
-        const delivered = continueTrace(env.trace, target.kind);
-        if (delivered !== undefined) {
-          // The actor's span (made by the host) becomes a child of this hop's span.
-          return context.with(delivered.ctx, () => {
-            try {
-              return this.deliverLocal(ref, msg, isAsk, env, entry);
-            } finally {
-              delivered.span.end();
-            }
-          });
-        }
-        return this.deliverLocal(ref, msg, isAsk, env, entry);
-      }
-    }
-  }
-
-  /** Hands a decoded envelope to the local actor (through the claim, which waits if the key is being taken over). */
-  private deliverLocal(ref: ActorRef<any, any>, msg: unknown, isAsk: boolean, env: Envelope, entry: KindEntry): Promise<Reply | void> {
-    if (!isAsk) {
-      this.claims.deliver(ref, msg, undefined);
-      return Promise.resolve();
-    }
-    return new Promise<Reply>((resolve) => {
-      const pending: PendingAsk = {
-        deadlineMs: env.deadlineMs,
-        resolve: (value) => {
-          try {
-            resolve(okReply(encodeWith(entry.codecs.reply, ref.kind, 'reply', value)));
-          } catch (err) {
-            resolve(errorToReply(err));
-          }
-        },
-        reject: (err) => resolve(errorToReply(err)),
-      };
-      try {
-        this.claims.deliver(ref, msg, pending);
-      } catch (err) {
-        pending.reject(err);
-      }
-    });
-  }
-
   // ---- membership ----
 
-  /**
-   * A barrier (`ring-barriers.ts`): with `relay`, answered once every live peer answered a probe sent behind whatever
-   * this node forwarded to it so far; without, at once (the probe itself).
-   */
-  private async answerBarrier(payload: Uint8Array, from: string): Promise<Reply> {
-    const { relay } = MSGPACK.decode(payload) as { relay: boolean };
-    if (relay) await Promise.allSettled([...this.view.live].filter((p) => p !== this.nodeId).map((p) => this.askBarrier(p, false)));
-    this.logger.debug({ peer: from, relay }, 'barrier answered');
-    return okReply(MSGPACK.encode(null));
+  /** A system request to a peer (`system-messages.ts`); resolves with the reply's payload. */
+  async askSystem(peer: string, kind: string, payload: Uint8Array): Promise<Uint8Array> {
+    const reply = await this.transport.ask(peer, systemEnvelope(this.nodeId, kind, payload), Date.now() + this.options.peerRequestTimeoutMs);
+    if (reply.errorCode !== '') throw new RemoteActorError(reply.errorCode, reply.errorMessage, peer);
+    return reply.payload;
   }
 
   private async askBarrier(peer: string, relay: boolean): Promise<void> {
-    const reply = await this.transport.ask(peer, systemEnvelope(this.nodeId, BARRIER_KIND, MSGPACK.encode({ relay })), Date.now() + this.options.peerRequestTimeoutMs);
-    if (reply.errorCode !== '') throw new RemoteActorError(reply.errorCode, reply.errorMessage, peer);
+    await this.askSystem(peer, BARRIER_KIND, MSGPACK.encode({ relay }));
   }
 
-  /** Asks a peer for its serving state and agreed set (this node is rejoining after losing quorum). */
+  /** Asks a peer for its serving state, agreed set and live view (`member-view.ts`). */
   private async askView(peer: string): Promise<PeerView> {
-    const reply = await this.transport.ask(peer, systemEnvelope(this.nodeId, VIEW_KIND, MSGPACK.encode(null)), Date.now() + this.options.peerRequestTimeoutMs);
-    if (reply.errorCode !== '') throw new RemoteActorError(reply.errorCode, reply.errorMessage, peer);
-    return MSGPACK.decode(reply.payload) as PeerView;
+    return MSGPACK.decode(await this.askSystem(peer, VIEW_KIND, MSGPACK.encode(null))) as PeerView;
   }
 
   /** The member view changed: connect new peers, rebuild the ring, drop what this node no longer owns. */
@@ -402,10 +324,10 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     for (const id of live) if (id !== this.nodeId && !this.connected.has(id)) this.connectPeer(id);
     for (const id of [...this.connected]) {
       if (live.has(id) || this.view.agreed.has(id)) continue;
-      // Gone for good (failure confirmed, or left): fail what waits on its link now rather than at each deadline, so
-      // claims that were waiting for its answer retry without it at once.
       this.connected.delete(id);
-      void this.transport.disconnect(id).catch(() => undefined);
+      // Failure confirmed and its link down: fail what waits on the link now rather than at each deadline, so claims
+      // waiting for its answer retry without it at once. A member that left may still answer (replication in flight).
+      if (this.transport.linkState(id) !== 'up') void this.transport.disconnect(id).catch(() => undefined);
     }
     const ring = buildRing(this.view.ringMembers, this.vnodes);
     if (ring.checksum !== this.ring.checksum) {

@@ -7,6 +7,8 @@ export interface Tally {
   /** Failures by error name (or `exited`). */
   errorsByName: Map<string, number>;
   sent: number;
+  /** Per counter, `activation@node=count` of each acknowledged increment in ack order (to diagnose a violation). */
+  history: Map<string, string[]>;
 }
 
 /** Errors after which the increment was certainly not handled and may be retried. */
@@ -17,7 +19,7 @@ export const RETRIABLE_NAMES = new Set(['UnavailableError', 'ForwardLimitError',
  * `stop()`. Resolves `done` once every ask sent has settled.
  */
 export function runIncrements(cluster: RoutingCluster, keys: readonly string[], ratePerSec: number): { tally: Tally; stop(): Promise<void> } {
-  const tally: Tally = { acked: new Map(), failed: new Map(), errorsByName: new Map(), sent: 0 };
+  const tally: Tally = { acked: new Map(), failed: new Map(), errorsByName: new Map(), sent: 0, history: new Map() };
   const inFlight = new Set<Promise<void>>();
   const tickMs = 20;
   const startedAt = performance.now();
@@ -32,7 +34,12 @@ export function runIncrements(cluster: RoutingCluster, keys: readonly string[], 
       const node = live[i % live.length]!;
       tally.sent++;
       const p = cluster.ask(node, key, 'inc').then((r: AskResult & { exited?: boolean }) => {
-        if (r.ok) tally.acked.set(key, (tally.acked.get(key) ?? 0) + 1);
+        if (r.ok) {
+          tally.acked.set(key, (tally.acked.get(key) ?? 0) + 1);
+          const h = tally.history.get(key) ?? [];
+          h.push(`${r.activation}=${r.count}`);
+          tally.history.set(key, h);
+        }
         else {
           tally.failed.set(key, (tally.failed.get(key) ?? 0) + 1);
           const name = r.exited ? 'exited' : r.name === 'RemoteActorError' ? `Remote:${r.code}` : String(r.name);
@@ -75,7 +82,7 @@ export async function checkCounts(cluster: RoutingCluster, keys: readonly string
       const acked = tally.acked.get(key) ?? 0;
       const failed = tally.failed.get(key) ?? 0;
       const c = counts[j]!;
-      if (c < acked || c > acked + failed) bad.push(`${key}: count ${c}, acked ${acked}, failed ${failed}`);
+      if (c < acked || c > acked + failed) bad.push(`${key}: count ${c}, acked ${acked}, failed ${failed}; acks ${(tally.history.get(key) ?? []).join(' ')}`);
     });
   }
   return bad;
