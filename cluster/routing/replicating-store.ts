@@ -3,8 +3,11 @@ import { encodeSnapshot } from '../../actors/store/snapshot-codec.js';
 
 /** What replication needs from the router: the replicas of an actor, and a way to send them writes. */
 export interface ReplicaTargets {
-  /** Replicas of `(kind, key)` other than this node, nearest first; empty when this node is not its owner. */
-  replicasOf(kind: string, key: string): readonly string[];
+  /**
+   * Replicas of `(kind, key)` other than this node, nearest first; empty when this node is not its owner. Members in
+   * `exclude` are skipped like members whose link is down (the next successor takes their place).
+   */
+  replicasOf(kind: string, key: string, exclude?: ReadonlySet<string>): readonly string[];
   /** Ring epoch; a replica that has not seen an actor's full state in this epoch gets it before any delta. */
   readonly epoch: number;
   isOwner(kind: string, key: string): boolean;
@@ -87,15 +90,42 @@ export class ReplicatingStore implements SnapshotStore {
       return;
     }
     const sends = [...perNode].map(([nodeId, nodeOps]) =>
-      targets.replicate(nodeId, nodeOps).catch((err: unknown) => {
-        // The replica may lack these writes: its next op for each of these actors carries a full base again.
-        for (const op of nodeOps) this.based.delete(`${nodeId}\u0000${op.kind}\u0000${op.key}`);
-        targets.onReplicationError(nodeId, err);
-        throw err;
-      }),
+      this.send(targets, nodeId, nodeOps).catch((err: unknown) => this.fallOver(targets, nodeOps, new Set(perNode.keys()), err)),
     );
     if (waitForReplica) await Promise.any(sends);
     else for (const s of sends) s.catch(() => undefined);
+  }
+
+  private send(targets: ReplicaTargets, nodeId: string, ops: ReplicaOp[]): Promise<void> {
+    return targets.replicate(nodeId, ops).catch((err: unknown) => {
+      // The replica may lack these writes: its next op for each of these actors carries a full base again.
+      for (const op of ops) this.based.delete(`${nodeId}\u0000${op.kind}\u0000${op.key}`);
+      targets.onReplicationError(nodeId, err);
+      throw err;
+    });
+  }
+
+  /**
+   * A replica failed these writes (its link died: a node that is leaving or was just killed, not yet out of the
+   * ring): each actor's next replica, beyond those this commit already went to, gets a full base, which holds them.
+   * Rejects with `err` when there is none or all of them fail.
+   */
+  private async fallOver(targets: ReplicaTargets, failed: ReplicaOp[], tried: ReadonlySet<string>, err: unknown): Promise<void> {
+    const perNode = new Map<string, ReplicaOp[]>();
+    const seen = new Set<string>();
+    for (const op of failed) {
+      const id = `${op.kind}\u0000${op.key}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const alt = targets.replicasOf(op.kind, op.key, tried)[0];
+      if (alt === undefined) continue;
+      let list = perNode.get(alt);
+      if (list === undefined) perNode.set(alt, (list = []));
+      list.push(...this.base(op.kind, op.key));
+      this.based.add(`${alt}\u0000${id}`);
+    }
+    if (perNode.size === 0) throw err;
+    await Promise.any([...perNode].map(([nodeId, ops]) => this.send(targets, nodeId, ops)));
   }
 
   private split(targets: ReplicaTargets, ops: readonly StoreOp[]): Map<string, ReplicaOp[]> {
@@ -104,15 +134,19 @@ export class ReplicatingStore implements SnapshotStore {
       this.baseEpoch = targets.epoch;
     }
     const perNode = new Map<string, ReplicaOp[]>();
+    /** Replica-actor pairs given a base in this commit: the base already holds their later ops here. */
+    const basedNow = new Set<string>();
     for (const op of ops) {
       if (!replicable(op)) continue;
       for (const nodeId of targets.replicasOf(op.kind, op.key)) {
         let list = perNode.get(nodeId);
         if (list === undefined) perNode.set(nodeId, (list = []));
         const id = `${nodeId}\u0000${op.kind}\u0000${op.key}`;
+        if (basedNow.has(id)) continue;
         if (!this.based.has(id)) {
           this.based.add(id);
-          // The full state as committed now already includes `op`, so the base replaces it.
+          basedNow.add(id);
+          // The full state as committed now already includes `op` (and the rest of this commit), so the base replaces them.
           list.push(...this.base(op.kind, op.key));
           continue;
         }
@@ -122,12 +156,15 @@ export class ReplicatingStore implements SnapshotStore {
     return perNode;
   }
 
-  /** Snapshot plus journal tail as ops, so a replica that missed earlier deltas (new ring, restart) catches up. */
+  /** Snapshot, journal tail and session as ops, so a replica that missed earlier deltas (new ring, restart) catches up. */
   private base(kind: string, key: string): ReplicaOp[] {
     const out: ReplicaOp[] = [];
     const snap = this.inner.readSnapshot(kind, key);
     if (snap !== undefined) out.push({ t: 'snapshot', kind, key, bytes: encodeSnapshot(snap), seq: snap.seq, pruneAfterSeq: snap.seq });
     for (const e of this.inner.readJournal(kind, key, snap?.seq ?? 0)) out.push({ t: 'journal', kind, key, seq: e.seq, event: e.event });
+    // A stale TTL-index entry this leaves on the replica is harmless: the sweep checks the record's own expiry.
+    const session = this.inner.readSession(kind, key);
+    if (session !== undefined) out.push({ t: 'session', kind, key, value: session.value, expiresAtMs: session.expiresAtMs, previousExpiresAtMs: undefined });
     return out;
   }
 }

@@ -9,6 +9,7 @@ import { ClaimBatcher, CLAIM_BATCH_REFS, decodeRequest } from '../../../cluster/
 import { exportActor, termOps, TERM_SEQ_GAP } from '../../../cluster/routing/handoff.js';
 import { receivePush, type PushedActor } from '../../../cluster/routing/leave-push.js';
 import type { ClusterRouter } from '../../../cluster/routing/router.js';
+import { ReplicatingStore, type ReplicaOp, type ReplicaTargets } from '../../../cluster/routing/replicating-store.js';
 import { MSGPACK } from '../../../cluster/routing/wire-codec.js';
 import type { Envelope, Reply, Transport } from '../../../cluster/transport/transport.js';
 
@@ -113,6 +114,47 @@ describe('cluster/routing: handoff units (real LMDB in a temp dir)', () => {
       const r = router();
       assert.deepEqual(await receivePush(r as unknown as ClusterRouter, [push('k', 4, 50_000)], r.claimed), { accepted: 0, skipped: 1 });
       assert.deepEqual(decodeValue(store.readSession('counter', 'k')!.value), { incs: 4 });
+    });
+  });
+
+  describe('ReplicatingStore fall-over', () => {
+    /** Targets where `x` is the replica until excluded, then `y`; sends to the nodes in `failing` reject. */
+    function targets(failing: string[]) {
+      const sent: Array<[string, string[]]> = [];
+      const t: ReplicaTargets = {
+        replicasOf: (_k, _key, exclude) => ['x', 'y'].filter((n) => !exclude?.has(n)).slice(0, 1),
+        epoch: 1,
+        isOwner: () => true,
+        expectsReplica: true,
+        waitForReplica: true,
+        replicate: async (nodeId: string, ops: ReplicaOp[]) => {
+          sent.push([nodeId, ops.map((o) => `${o.t}:${o.key}:${'seq' in o ? o.seq : ''}`)]);
+          if (failing.includes(nodeId)) throw new Error(`link to ${nodeId} closed`);
+        },
+        onReplicationError: () => undefined,
+      };
+      return { t, sent };
+    }
+
+    it("a replica whose link died is replaced by the actor's next replica, which gets a full base", async () => {
+      const rs = new ReplicatingStore(store);
+      const { t, sent } = targets(['x']);
+      rs.attach(t);
+      await rs.commit([{ t: 'snapshot', kind: 'counter', key: 'k', bytes: snap(3, 3), seq: 3, pruneAfterSeq: 3 }, { t: 'journal', kind: 'counter', key: 'k', seq: 4, event: encodeValue({ by: 1 }) }]);
+      assert.deepEqual(sent, [
+        ['x', ['snapshot:k:3', 'journal:k:4']],
+        ['y', ['snapshot:k:3', 'journal:k:4']],
+      ]);
+      // The next write goes to x again (still the first replica), as a full base since x missed the last one.
+      await rs.commit([{ t: 'journal', kind: 'counter', key: 'k', seq: 5, event: encodeValue({ by: 1 }) }]).catch(() => undefined);
+      assert.deepEqual(sent[2], ['x', ['snapshot:k:3', 'journal:k:4', 'journal:k:5']]);
+    });
+
+    it('with no other replica the commit fails (replicated durability)', async () => {
+      const rs = new ReplicatingStore(store);
+      const { t } = targets(['x', 'y']);
+      rs.attach(t);
+      await assert.rejects(rs.commit([{ t: 'journal', kind: 'counter', key: 'k', seq: 1, event: encodeValue({ by: 1 }) }]), /link to y closed|All promises were rejected/);
     });
   });
 
