@@ -64,6 +64,11 @@ function badValue(what: string, value: unknown): never {
   throw new HuntWireError(what, `no encoding for ${JSON.stringify(value)?.slice(0, 120) ?? String(value)}`);
 }
 
+/** `value: never`: a new variant of a message union is a compile error here until it has a proto variant. */
+function unknownType(what: string, value: never): never {
+  return badValue(what, value);
+}
+
 // Awards, treasure lists and winners are hunt.v1's messages as they are: copied field by field so a TS value with
 // extra properties encodes the same, and a decoded one has exactly the TS fields.
 const awardOut = (a: Award): PbAward => ({ beaconId: a.beaconId, points: a.points, reason: a.reason });
@@ -130,7 +135,7 @@ export const playerMessageCodec: Codec<PlayerMsg> = protoCodec('PlayerMessage', 
   (m): pb.PlayerMessage => {
     if (m.type === 'fix') return { msg: { $case: 'fix', value: fixOut(m.fix) } };
     if (m.type === 'profile') return { msg: { $case: 'profile', value: NOTHING } };
-    return badValue('PlayerMessage', m);
+    return unknownType('PlayerMessage', m);
   },
   (p) => {
     if (p.msg?.$case === 'fix') return { type: 'fix', fix: fixIn(p.msg.value) };
@@ -182,7 +187,7 @@ export const buildingMessageCodec: Codec<BuildingMsg> = protoCodec('BuildingMess
   (m): pb.BuildingMessage => {
     if (m.type === 'claim') return { msg: { $case: 'claim', value: { playerId: m.playerId, treasureId: m.treasureId, beaconId: m.beaconId, fixSeq: m.fixSeq, atMs: m.atMs } } };
     if (m.type === 'list') return { msg: { $case: 'list', value: NOTHING } };
-    return badValue('BuildingMessage', m);
+    return unknownType('BuildingMessage', m);
   },
   (p) => {
     if (p.msg?.$case === 'claim') {
@@ -223,7 +228,7 @@ export const shardMessageCodec: Codec<ShardMsg> = protoCodec('ShardMessage', pb.
       case 'score': return { msg: { $case: 'score', value: { playerId: m.playerId, score: m.score } } };
       case 'get': return { msg: { $case: 'get', value: { playerId: m.playerId } } };
       case 'summary': return { msg: { $case: 'summary', value: { topN: m.topN } } };
-      default: return badValue('ShardMessage', m);
+      default: return unknownType('ShardMessage', m);
     }
   },
   (p) => {
@@ -273,7 +278,7 @@ export const gameMessageCodec: Codec<GameMsg> = protoCodec('GameMessage', pb.Gam
   (m): pb.GameMessage => {
     if (m.type === 'complete') return { msg: { $case: 'complete', value: { playerId: m.playerId, fixSeq: m.fixSeq } } };
     if (m.type === 'winner') return { msg: { $case: 'winner', value: NOTHING } };
-    return badValue('GameMessage', m);
+    return unknownType('GameMessage', m);
   },
   (p) => {
     if (p.msg?.$case === 'complete') return { type: 'complete', playerId: p.msg.value.playerId, fixSeq: p.msg.value.fixSeq };

@@ -4,11 +4,50 @@ import type { Codec } from '../../../actors/runtime/types.js';
 import { huntKinds } from '../../../actors/hunt/kinds.js';
 import * as w from '../../../actors/hunt/wire-codecs.js';
 import { HuntWireError } from '../../../actors/hunt/wire-codecs.js';
-import type { PlayerView, ShardSummary, TreasureList } from '../../../actors/hunt/messages.js';
+import type { Fix } from '../../../actors/hunt/fix.js';
+import type {
+  AggregateView, AggregatorMsg, Award, BuildingMsg, ClaimReply, FixAck, GameMsg, PlayerMsg, PlayerView, ShardMsg, ShardSummary, Treasure, TreasureList,
+  VisitMsg, VisitReply, Winner,
+} from '../../../actors/hunt/messages.js';
 import { WireCodecError } from '../../../cluster/routing/errors.js';
 import { codecsOf, decodeWith, encodeWith, MSGPACK } from '../../../cluster/routing/wire-codec.js';
 import * as pb from '../../../proto/gen/actors.js';
 import { smallHunt } from './support.js';
+
+/**
+ * Compile-time guard: the fields wire-codecs.ts carries, per TS type. A field added to a message type without a proto
+ * field (and a mapping) fails to compile here instead of being dropped silently between nodes.
+ */
+type Carries<T, K extends keyof T> = [Exclude<keyof T, K>] extends [never] ? true : { missing: Exclude<keyof T, K> };
+const carried: true[] = [
+  true as Carries<Extract<PlayerMsg, { type: 'fix' }>, 'type' | 'fix'>,
+  true as Carries<Extract<PlayerMsg, { type: 'profile' }>, 'type'>,
+  true as Carries<Fix, 'clientSeq' | 'clientTimeMs' | 'readings' | 'gps'>,
+  true as Carries<Fix['readings'][number], 'beaconId' | 'rssiDbm'>,
+  true as Carries<NonNullable<Fix['gps']>, 'lat' | 'lon' | 'accuracyM'>,
+  true as Carries<FixAck, 'accepted' | 'closestBeaconId' | 'score' | 'awards' | 'achievements' | 'claimedTreasures'>,
+  true as Carries<Award, 'beaconId' | 'points' | 'reason'>,
+  true as Carries<PlayerView, 'playerId' | 'score' | 'achievements' | 'claims' | 'visitedBeacons' | 'lastSeq' | 'completedAtMs' | 'session'>,
+  true as Carries<PlayerView['session'], 'lastSeq' | 'currentBeaconId' | 'buildingId' | 'trackedBeacons'>,
+  true as Carries<VisitMsg, 'type' | 'playerId' | 'fixSeq' | 'atMs' | 'firstVisit' | 'lastPointsAtMs'>,
+  true as Carries<VisitReply, 'inHunt' | 'awards' | 'treasureIds'>,
+  true as Carries<Extract<BuildingMsg, { type: 'claim' }>, 'type' | 'playerId' | 'treasureId' | 'beaconId' | 'fixSeq' | 'atMs'>,
+  true as Carries<Extract<BuildingMsg, { type: 'list' }>, 'type'>,
+  true as Carries<ClaimReply, 'result' | 'treasureList'>,
+  true as Carries<TreasureList, 'buildingId' | 'version' | 'treasures'>,
+  true as Carries<Treasure, 'id' | 'name' | 'capacity' | 'claimedBy'>,
+  true as Carries<Extract<ShardMsg, { type: 'score' }>, 'type' | 'playerId' | 'score'>,
+  true as Carries<Extract<ShardMsg, { type: 'get' }>, 'type' | 'playerId'>,
+  true as Carries<Extract<ShardMsg, { type: 'summary' }>, 'type' | 'topN'>,
+  true as Carries<ShardSummary, 'top' | 'scoresDesc' | 'asOfMs'>,
+  true as Carries<ShardSummary['top'][number], 'playerId' | 'score'>,
+  true as Carries<AggregatorMsg, 'type' | 'maxAgeMs'>,
+  true as Carries<AggregateView, 'top' | 'scoresDesc' | 'asOfMs'>,
+  true as Carries<Extract<GameMsg, { type: 'complete' }>, 'type' | 'playerId' | 'fixSeq'>,
+  true as Carries<Extract<GameMsg, { type: 'winner' }>, 'type'>,
+  true as Carries<Winner, 'playerId' | 'decidedAtMs'>,
+];
+void carried;
 
 const BIG = Number.MAX_SAFE_INTEGER;
 const UNI = 'jö-🚀-名前';
