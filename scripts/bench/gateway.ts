@@ -1,6 +1,6 @@
 // Benchmark suite `gateway`: the player edge of one whole node process (`quarry node start`), as costs against a
 // bare grpc-js echo measured in the same run. Figures: bareGrpcCpuUsPerCall, serverCpuUsPerFix.grpc,
-// serverCpuUsPerFix.grpcWeb, fixesPerSec.grpc, fixToEventP99Ms (at half of fixesPerSec.grpc),
+// serverCpuUsPerFix.grpcWeb, fixesPerSec.grpc, fixToEventP99Ms (at half of fixesPerSec.grpc), nodeIdleCpuMsPerSec,
 // heapBytesPerOpenStream and rssBytesPerOpenStream (20k open Subscribe streams).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,8 @@ const ECHO_CALLS = 20_000;
 const GRPC_PHASE_MS = 10_000;
 const WEB_PHASE_MS = 8_000;
 const LATENCY_PHASE_MS = 15_000;
+/** Load-free interval in which the node's background CPU is measured. */
+const IDLE_PHASE_MS = 3_000;
 /**
  * Players (of the load players) that send fixes and hold streams in the latency phase: few enough that each sends
  * about one fix a second at half the maximum rate, so each changes beacon (and earns a visit award) every few seconds.
@@ -224,8 +226,15 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
     const warm = await closedLoop(route, LOAD_PLAYERS, CONCURRENCY, 4_000, sendGrpc);
     if (first.failed + warm.failed > 0) notes.push(`warm-up: ${first.failed + warm.failed} fixes failed (first: ${first.firstError ?? warm.firstError})`);
 
-    // 3. Native gRPC at the maximum this one load process reaches: rate and node CPU per fix.
+    // The node's own background (passivation ticks, leaderboard poll, outbox relay, gossip) with no load: the per-fix
+    // figures below include it, so at the low rates a crowded machine allows it is a visible share of them.
     let cpu0 = await cpuUs();
+    const idleT0 = performance.now();
+    await sleep(IDLE_PHASE_MS);
+    figures['nodeIdleCpuMsPerSec'] = round1(((await cpuUs()) - cpu0) / (performance.now() - idleT0));
+
+    // 3. Native gRPC at the maximum this one load process reaches: rate and node CPU per fix.
+    cpu0 = await cpuUs();
     const g = await closedLoop(route, LOAD_PLAYERS, CONCURRENCY, GRPC_PHASE_MS, sendGrpc);
     let cpu = (await cpuUs()) - cpu0;
     if (g.failed > 0) notes.push(`gRPC phase: ${g.failed} fixes failed (first: ${g.firstError})`);
