@@ -70,13 +70,14 @@ function unknownType(what: string, value: never): never {
 }
 
 // Awards, treasure lists and winners are hunt.v1's messages as they are: copied field by field so a TS value with
-// extra properties encodes the same, and a decoded one has exactly the TS fields.
+// extra properties encodes the same, and a decoded one has exactly the TS fields. Arrays of scalars go to the encoder as
+// they are (it only reads them); decoded ones are fresh.
 const awardOut = (a: Award): PbAward => ({ beaconId: a.beaconId, points: a.points, reason: a.reason });
 const awardIn = (a: PbAward): Award => ({ beaconId: a.beaconId, points: a.points, reason: a.reason });
 const listOut = (l: TreasureList): PbTreasureList => ({
   buildingId: l.buildingId,
   version: l.version,
-  treasures: l.treasures.map((t) => ({ id: t.id, name: t.name, capacity: t.capacity, claimedBy: [...t.claimedBy] })),
+  treasures: l.treasures.map((t) => ({ id: t.id, name: t.name, capacity: t.capacity, claimedBy: t.claimedBy })),
 });
 const listIn = (l: PbTreasureList): TreasureList => ({
   buildingId: l.buildingId,
@@ -106,7 +107,7 @@ function fixIn(f: pb.PlayerFix): Fix {
 }
 
 function fixAckOut(a: FixAck): pb.FixAck {
-  return { accepted: a.accepted, closestBeaconId: optional(a.closestBeaconId), score: a.score, awards: a.awards.map(awardOut), achievements: [...a.achievements], claimedTreasures: [...a.claimedTreasures] };
+  return { accepted: a.accepted, closestBeaconId: optional(a.closestBeaconId), score: a.score, awards: a.awards.map(awardOut), achievements: a.achievements, claimedTreasures: a.claimedTreasures };
 }
 
 function fixAckIn(a: pb.FixAck): FixAck {
@@ -116,7 +117,7 @@ function fixAckIn(a: pb.FixAck): FixAck {
 function viewOut(v: PlayerView): pb.PlayerView {
   const s = v.session;
   return {
-    playerId: v.playerId, score: v.score, achievements: [...v.achievements], claims: [...v.claims], visitedBeacons: v.visitedBeacons, lastSeq: v.lastSeq,
+    playerId: v.playerId, score: v.score, achievements: v.achievements, claims: v.claims, visitedBeacons: v.visitedBeacons, lastSeq: v.lastSeq,
     completedAtMs: optional(v.completedAtMs),
     session: { lastSeq: s.lastSeq, currentBeaconId: optional(s.currentBeaconId), buildingId: optional(s.buildingId), trackedBeacons: s.trackedBeacons },
   };
@@ -170,7 +171,7 @@ export const beaconMessageCodec: Codec<VisitMsg> = protoCodec('BeaconMessage', p
   });
 
 export const beaconReplyCodec: Codec<VisitReply> = protoCodec('VisitReply', pb.VisitReply,
-  (r): pb.VisitReply => ({ inHunt: r.inHunt, awards: r.awards.map(awardOut), treasureIds: [...r.treasureIds] }),
+  (r): pb.VisitReply => ({ inHunt: r.inHunt, awards: r.awards.map(awardOut), treasureIds: r.treasureIds }),
   (p) => ({ inHunt: p.inHunt, awards: p.awards.map(awardIn), treasureIds: p.treasureIds }));
 
 // --- building ----------------------------------------------------------------------------------------------------
@@ -240,7 +241,7 @@ export const shardMessageCodec: Codec<ShardMsg> = protoCodec('ShardMessage', pb.
     }
   });
 
-const summaryOut = (s: ShardSummary | AggregateView): pb.ShardSummary => ({ top: entriesOut(s.top), scoresDesc: [...s.scoresDesc], asOfMs: s.asOfMs });
+const summaryOut = (s: ShardSummary | AggregateView): pb.ShardSummary => ({ top: entriesOut(s.top), scoresDesc: s.scoresDesc, asOfMs: s.asOfMs });
 const summaryIn = (s: pb.ShardSummary): ShardSummary => ({ top: entriesIn(s.top), scoresDesc: s.scoresDesc, asOfMs: s.asOfMs });
 
 /**
