@@ -18,7 +18,7 @@ export function handleEnvelope(r: ClusterRouter, env: Envelope, from: string): P
   if (target === undefined) return Promise.resolve(errorReply('BAD_ENVELOPE', 'envelope without target'));
   switch (target.kind) {
     case REPLICATE_KIND:
-      return r.store.inner.commit(decodeOps(env.payload)).then(() => undefined);
+      return applyReplica(r, env.payload, from);
     case CLAIM_KIND:
       return r.claims.answer(env.payload, from);
     case BARRIER_KIND:
@@ -72,6 +72,17 @@ export function handleEnvelope(r: ClusterRouter, env: Envelope, from: string): P
       });
     }
   }
+}
+
+/**
+ * Writes a peer's replicated ops. Refused from a sender this node no longer counts as a member (its failure was
+ * confirmed: the writes come from a cut-off owner whose actors the majority took over; refusing keeps them from being
+ * acknowledged). A snapshot older than the one stored is skipped, so a late copy never overwrites a newer term.
+ */
+async function applyReplica(r: ClusterRouter, payload: Uint8Array, from: string): Promise<Reply | void> {
+  if (!r.view.live.has(from) && !r.view.agreed.has(from)) return errorReply('NOT_A_MEMBER', `${r.nodeId} does not count ${from} as a member: replication refused`);
+  const ops = decodeOps(payload).filter((op) => op.t !== 'snapshot' || (r.store.inner.readSnapshot(op.kind, op.key)?.seq ?? -1) <= op.seq);
+  await r.store.inner.commit(ops);
 }
 
 /** Hands a decoded envelope to the local actor (through the claim, which waits if the key is being taken over). */

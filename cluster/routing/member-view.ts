@@ -28,6 +28,8 @@ export class MemberView {
   agreed = new Set<string>();
   quorum = true;
   rejoining = false;
+  /** How often this node lost quorum: a write whose replica answered across a loss is not acknowledged. */
+  quorumLosses = 0;
   private readonly left = new Set<string>();
   private readonly views = new Map<string, PeerView>();
   private timer: unknown;
@@ -55,9 +57,13 @@ export class MemberView {
     return { serving, agreed: [...this.agreed], live: [...this.live] };
   }
 
-  /** Members whose actors this node routes to: the agreed set while it has quorum (else the live view). */
+  /**
+   * The ring's members: the agreed set (with quorum, it holds every live member). Without quorum nothing is routed,
+   * but the ring stays the last agreed one, so writes an actor makes while it drains still need a replica on the other
+   * side of the cut (and fail): a ring of this node alone would need none and acknowledge them.
+   */
   get ringMembers(): ReadonlySet<string> {
-    return this.quorum ? this.agreed : this.live;
+    return this.quorum ? this.agreed : new Set([...this.agreed, ...this.live]);
   }
 
   /** Members that may host actors, this node excluded: every live or agreed one (a claim must hear from each). */
@@ -86,6 +92,7 @@ export class MemberView {
     const quorum = !this.rejoining && hasQuorum(this.agreed, this.live);
     if (quorum !== this.quorum) this.o.logger.warn({ node: this.o.nodeId, quorum, live: [...this.live], agreed: [...this.agreed] }, quorum ? 'quorum regained' : 'quorum lost: hosting nothing until rejoined');
     if (this.quorum && !quorum) {
+      this.quorumLosses++;
       this.rejoining = true;
       this.views.clear();
     }

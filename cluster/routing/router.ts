@@ -15,7 +15,7 @@ import { resolveRoutingOptions, type ResolvedRoutingOptions, type RoutingOptions
 import { MemberView } from './member-view.js';
 import { RingBarriers } from './ring-barriers.js';
 import type { PeerView } from './quorum.js';
-import type { ReplicaOp, ReplicaTargets, ReplicatingStore } from './replicating-store.js';
+import { ReplicationUnavailableError, type ReplicaOp, type ReplicaTargets, type ReplicatingStore } from './replicating-store.js';
 import { Releaser } from './releaser.js';
 import { pushOnLeave } from './leave-push.js';
 import { decideRoute } from './route.js';
@@ -219,12 +219,16 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
   async replicate(nodeId: string, ops: ReplicaOp[]): Promise<void> {
     const env = systemEnvelope(this.nodeId, REPLICATE_KIND, encodeOps(ops));
     const hop = startHopSpan('replicate', nodeId, env.trace);
+    const losses = this.view.quorumLosses;
     try {
       const reply = await this.transport.ask(nodeId, env, Date.now() + this.options.peerRequestTimeoutMs);
       if (reply.errorCode !== '') throw new RemoteActorError(reply.errorCode, reply.errorMessage, nodeId);
     } finally {
       hop?.end();
     }
+    // A replica answer that crossed a quorum loss (a partition: the writes waited on a cut link and arrived after
+    // the heal) does not acknowledge them: meanwhile the majority may have moved these actors on without them.
+    if (this.view.quorumLosses !== losses || !this.view.quorum) throw new ReplicationUnavailableError(`quorum lost while replicating to ${nodeId}`);
   }
 
   onReplicationError(nodeId: string, err: unknown): void {
