@@ -104,6 +104,8 @@ export class MemberView {
   }
 
   private onChange(c: MemberChange): void {
+    // Our own leave: the router stopped serving before announcing it; the view stays as it was.
+    if (c.id === this.o.nodeId) return;
     if (c.state === 'left') this.left.add(c.id);
     else if (c.state === 'alive') this.left.delete(c.id);
     this.update();
