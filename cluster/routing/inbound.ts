@@ -75,12 +75,12 @@ export function handleEnvelope(r: ClusterRouter, env: Envelope, from: string): P
 }
 
 /**
- * Writes a peer's replicated ops. Refused from a sender this node no longer counts as a member (its failure was
- * confirmed: the writes come from a cut-off owner whose actors the majority took over; refusing keeps them from being
- * acknowledged). A snapshot older than the one stored is skipped, so a late copy never overwrites a newer term.
+ * Writes a peer's replicated ops. Refused from a sender this node dropped from its agreed set and has not seen live
+ * since (its failure was confirmed: the writes come from a cut-off owner whose actors the majority took over; refusing
+ * keeps them from being acknowledged). A sender not heard of yet (a joiner ahead of gossip) is accepted. A snapshot older than the one stored is skipped, so a late copy never overwrites a newer term.
  */
 async function applyReplica(r: ClusterRouter, payload: Uint8Array, from: string): Promise<Reply | void> {
-  if (!r.view.live.has(from) && !r.view.agreed.has(from)) return errorReply('NOT_A_MEMBER', `${r.nodeId} does not count ${from} as a member: replication refused`);
+  if (r.view.isDeparted(from)) return errorReply('NOT_A_MEMBER', `${r.nodeId} no longer counts ${from} as a member: replication refused`);
   const ops = decodeOps(payload).filter((op) => op.t !== 'snapshot' || (r.store.inner.readSnapshot(op.kind, op.key)?.seq ?? -1) <= op.seq);
   await r.store.inner.commit(ops);
 }

@@ -31,6 +31,8 @@ export class MemberView {
   /** How often this node lost quorum: a write whose replica answered across a loss is not acknowledged. */
   quorumLosses = 0;
   private readonly left = new Set<string>();
+  /** Members that were agreed and left the set (failure confirmed, or left) and are not live again. */
+  private readonly departed = new Set<string>();
   private readonly views = new Map<string, PeerView>();
   private timer: unknown;
   private polling = false;
@@ -50,6 +52,14 @@ export class MemberView {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.stopPolling();
+  }
+
+  /**
+   * True for a member this node dropped from its agreed set (failure confirmed, or left) that is not live again: its
+   * writes come from the far side of a cut. A member this node has not heard of yet (a joiner) is not departed.
+   */
+  isDeparted(id: string): boolean {
+    return this.departed.has(id);
   }
 
   /** What this node reports to a peer that asks (`$view`). */
@@ -78,6 +88,7 @@ export class MemberView {
     this.live = new Set(this.o.members.liveMemberIds());
     this.live.add(this.o.nodeId);
     for (const id of this.views.keys()) if (!this.live.has(id)) this.views.delete(id);
+    const before = this.agreed;
     if (this.rejoining) {
       const agreed = rejoinAgreed(this.o.nodeId, this.agreed, this.live, this.views);
       if (agreed !== undefined) {
@@ -89,6 +100,8 @@ export class MemberView {
       this.agreed = nextAgreed(this.agreed, this.live, this.left, confirmedGone(this.o.nodeId, this.agreed, this.live, this.views));
     }
     for (const id of this.left) this.agreed.delete(id);
+    for (const id of before) if (!this.agreed.has(id)) this.departed.add(id);
+    for (const id of this.live) this.departed.delete(id);
     const quorum = !this.rejoining && hasQuorum(this.agreed, this.live);
     if (quorum !== this.quorum) this.o.logger.warn({ node: this.o.nodeId, quorum, live: [...this.live], agreed: [...this.agreed] }, quorum ? 'quorum regained' : 'quorum lost: hosting nothing until rejoined');
     if (this.quorum && !quorum) {

@@ -113,6 +113,10 @@ describe('cluster/routing: MemberView (keep-majority and rejoin after quorum los
     script.answers.set('p1', { serving: true, agreed: ['p1', 'p2', 'p3'], live: ['p1', 'p3'] });
     await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 2);
     assert.deepEqual([...view.ringMembers].sort(), ['p1', 'p3']);
+    assert.equal(view.isDeparted('p2'), true, 'its late replication is refused');
+    assert.equal(view.isDeparted('p9'), false, 'a member not heard of yet (a joiner ahead of gossip) is not departed');
+    script.set(['p1', 'p2', 'p3'], { id: 'p2', state: 'alive' });
+    assert.equal(view.isDeparted('p2'), false, 'live again');
   });
 
   it('a graceful leave drops out of the agreed set at once, without a quorum loss', () => {
