@@ -103,21 +103,26 @@ async function closedLoop(route: Route, players: number, concurrency: number, du
     while (performance.now() - t0 < durationMs) {
       let p = cursor++ % players;
       while (route.busy[p]) p = cursor++ % players;
-      route.busy[p] = 1;
-      try {
-        await send(p);
-        r.acked++;
-      } catch (err) {
-        r.failed++;
-        r.firstError ??= String((err as Error).message);
-      } finally {
-        route.busy[p] = 0;
-      }
+      await sendCounted(route, p, send, r);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   r.elapsedMs = performance.now() - t0;
   return r;
+}
+
+/** Sends player `p`'s next fix, marking it busy meanwhile, and counts the outcome in `r`. */
+async function sendCounted(route: Route, p: number, send: SendFix, r: LoopResult): Promise<void> {
+  route.busy[p] = 1;
+  try {
+    await send(p);
+    r.acked++;
+  } catch (err) {
+    r.failed++;
+    r.firstError ??= String((err as Error).message);
+  } finally {
+    route.busy[p] = 0;
+  }
 }
 
 /** One fix from each player, `concurrency` in flight. */
@@ -128,16 +133,7 @@ async function eachPlayerOnce(route: Route, players: number, concurrency: number
   const worker = async () => {
     while (next < players) {
       const p = next++;
-      route.busy[p] = 1;
-      try {
-        await send(p);
-        r.acked++;
-      } catch (err) {
-        r.failed++;
-        r.firstError ??= String((err as Error).message);
-      } finally {
-        route.busy[p] = 0;
-      }
+      await sendCounted(route, p, send, r);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
