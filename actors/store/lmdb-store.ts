@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { open, type Database, type Key, type RootDatabase } from 'lmdb';
-import { decodeSnapshot, decodeValue } from './snapshot-codec.js';
+import { decodeSnapshot, decodeValue, snapshotSeqOf } from './snapshot-codec.js';
 import { StoreClosedError, StoreCommitError } from './errors.js';
 import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from './options.js';
 import type {
@@ -134,6 +134,10 @@ export class LmdbSnapshotStore implements SnapshotStore {
         case 'snapshot': {
           const bytes = asBuffer(op.bytes);
           writes.push(() => {
+            // Never back: a late copy (replication from an owner that was cut off, a re-sent base) must not replace a
+            // newer term. Only the header is read.
+            const stored = snapshots.getBinary([op.kind, op.key]);
+            if (stored !== undefined && (snapshotSeqOf(stored) ?? -1) > op.seq) return;
             snapshots.put([op.kind, op.key], bytes);
             for (let s = op.pruneAfterSeq + 1; s <= op.seq; s++) journal.remove([op.kind, op.key, s]);
           });

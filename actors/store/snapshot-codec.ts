@@ -43,6 +43,13 @@ export function snapshotChecksum(bytes: Uint8Array): number {
   return crc32(bytes.subarray(SNAPSHOT_HEADER_BYTES), head);
 }
 
+/** The seq in a snapshot's header without verifying or decoding it; undefined when the bytes are not a snapshot. */
+export function snapshotSeqOf(bytes: Uint8Array): number | undefined {
+  if (bytes.length < SNAPSHOT_HEADER_BYTES) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return view.getUint32(0) === MAGIC ? view.getFloat64(8) : undefined;
+}
+
 export function decodeSnapshot(bytes: Uint8Array, actorId: string): SnapshotRecord {
   if (bytes.length < SNAPSHOT_HEADER_BYTES) {
     throw new CorruptSnapshotError(actorId, `${bytes.length} bytes is shorter than the ${SNAPSHOT_HEADER_BYTES}-byte header`);

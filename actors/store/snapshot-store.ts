@@ -9,7 +9,7 @@ export type StoreOp =
       readonly t: 'snapshot';
       readonly kind: string;
       readonly key: string;
-      /** `encodeSnapshot(record)`, encoded by the caller when the state was current. */
+      /** `encodeSnapshot(record)`, encoded by the caller when the state was current. Skipped (with its pruning) when the stored snapshot's seq is higher. */
       readonly bytes: Uint8Array;
       readonly seq: number;
       /** Journal entries with seq in (pruneAfterSeq, seq] are deleted in the same transaction. */

@@ -77,12 +77,12 @@ export function handleEnvelope(r: ClusterRouter, env: Envelope, from: string): P
 /**
  * Writes a peer's replicated ops. Refused from a sender this node dropped from its agreed set and has not seen live
  * since (its failure was confirmed: the writes come from a cut-off owner whose actors the majority took over; refusing
- * keeps them from being acknowledged). A sender not heard of yet (a joiner ahead of gossip) is accepted. A snapshot older than the one stored is skipped, so a late copy never overwrites a newer term.
+ * keeps them from being acknowledged). A sender not heard of yet (a joiner ahead of gossip) is accepted. The store
+ * skips a snapshot older than the one it holds, so a late copy never overwrites a newer term.
  */
 async function applyReplica(r: ClusterRouter, payload: Uint8Array, from: string): Promise<Reply | void> {
   if (r.view.isDeparted(from)) return errorReply('NOT_A_MEMBER', `${r.nodeId} no longer counts ${from} as a member: replication refused`);
-  const ops = decodeOps(payload).filter((op) => op.t !== 'snapshot' || (r.store.inner.readSnapshot(op.kind, op.key)?.seq ?? -1) <= op.seq);
-  await r.store.inner.commit(ops);
+  await r.store.inner.commit(decodeOps(payload));
 }
 
 /** Hands a decoded envelope to the local actor (through the claim, which waits if the key is being taken over). */

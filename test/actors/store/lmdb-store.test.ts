@@ -30,6 +30,16 @@ describe('LMDB snapshot store', () => {
     assert.deepEqual(store.readJournal('p', 'b', 0), []);
   });
 
+  it('never replaces a snapshot with an older one (a late replicated copy), nor prunes for it', async () => {
+    const snap = (n: number, seq: number): StoreOp => ({ t: 'snapshot', kind: 'p', key: 'a', bytes: encodeSnapshot({ state: { n }, seq, schemaVersion: 1, activationCount: 1 }), seq, pruneAfterSeq: 0 });
+    await store.commit([snap(7, 2_000_007)]);
+    await store.commit([journal('p', 'a', 5), snap(5, 5)]);
+    assert.deepEqual(store.readSnapshot('p', 'a'), { state: { n: 7 }, seq: 2_000_007, schemaVersion: 1, activationCount: 1 });
+    assert.deepEqual(store.readJournal('p', 'a', 0).map((e) => e.seq), [5], 'the skipped snapshot pruned nothing');
+    await store.commit([snap(8, 2_000_008)]);
+    assert.equal(store.readSnapshot('p', 'a')?.seq, 2_000_008);
+  });
+
   it('prunes journal entries up to a snapshot in the snapshot\'s transaction', async () => {
     await store.commit([journal('p', 'a', 1), journal('p', 'a', 2), journal('p', 'a', 3)]);
     const bytes = encodeSnapshot({ state: { n: 2 }, seq: 2, schemaVersion: 1, activationCount: 1 });
