@@ -35,8 +35,4 @@ export class ClusterHost extends ActorHost {
   deliverAsk(ref: ActorRef<any, any>, msg: unknown, options?: AskOptions): Promise<unknown> {
     return super.ask(ref, msg, options);
   }
-
-  isActive(ref: ActorRef<any, any>): boolean {
-    return this.metrics(ref) !== undefined;
-  }
 }
