@@ -1,12 +1,14 @@
 /**
  * Building blocks for `quarry bench gateway`: the server's CPU time per call, measured with
  * process.cpuUsage() inside a separate server process (so the load generator's CPU is not counted),
- * for a bare grpc-js unary echo and for the same echo through the gateway (native gRPC and gRPC-web).
+ * for a bare grpc-js unary echo and for the same echo through the gateway (native gRPC and gRPC-web),
+ * and a raw gRPC-web load client fast enough that the server, not the load process, sets the rate.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Client, Server, ServerCredentials, credentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Pool } from 'undici';
+import { FLAG_TRAILERS, FRAME_HEADER_BYTES, encodeFrame } from '../../gateway/grpcweb/frames.js';
 import { startGatewayServer } from '../../gateway/server.js';
 
 const identity = (b: Buffer): Buffer => b;
@@ -90,33 +92,81 @@ export async function loadGrpc(port: number, calls: number, concurrency: number,
   }
 }
 
-/** Runs `calls` unary echoes over gRPC-web (binary, HTTP/1.1 keep-alive) with `concurrency` in flight. */
-export async function loadGrpcWeb(port: number, calls: number, concurrency: number, payload: Buffer): Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const body = Buffer.alloc(5 + payload.length);
-  body.writeUInt32BE(payload.length, 1);
-  payload.copy(body, 5);
-  const one = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/quarry.bench.Echo/Echo', method: 'POST', agent, headers: { 'content-type': 'application/grpc-web+proto', 'content-length': body.length } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const all = Buffer.concat(chunks);
-          // The trailers frame is last; a successful echo carries grpc-status: 0.
-          if (!all.includes('grpc-status: 0\r\n')) return reject(new Error(`gRPC-web echo failed: ${all.subarray(-80).toString('latin1')}`));
-          resolve();
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  try {
-    await inParallel(calls, concurrency, one);
-  } finally {
-    agent.destroy();
+/** Runs `calls` unary echoes over gRPC-web with `concurrency` in flight. */
+export async function loadGrpcWeb(client: RawGrpcWebClient, calls: number, concurrency: number, payload: Buffer): Promise<void> {
+  await inParallel(calls, concurrency, async () => void (await client.unary(ECHO_SERVICE['echo']!.path, payload)));
+}
+
+/** A gRPC-web call that ended with a non-OK grpc-status (or a non-200 HTTP status). */
+export class GrpcWebCallError extends Error {
+  override readonly name = 'GrpcWebCallError';
+  constructor(readonly code: number, message: string) {
+    super(message);
   }
+}
+
+/**
+ * Unary gRPC-web calls as raw binary frames over undici keep-alive connections: a much cheaper client than
+ * `fetch` + nice-grpc-web, so one load process can push the server as hard as the native gRPC loop does.
+ * Conformance with real client libraries is proven by the gateway's tests, not here. `pipelining` 1 is what a
+ * browser does (one request at a time per connection); more lets the server read several requests per syscall.
+ */
+export class RawGrpcWebClient {
+  private readonly pool: Pool;
+  constructor(origin: string, readonly connections: number, readonly pipelining = 1) {
+    this.pool = new Pool(origin, { connections, pipelining, keepAliveTimeout: 60_000 });
+  }
+
+  /** Sends one message, resolves to the one response message; rejects with GrpcWebCallError unless grpc-status is 0. */
+  unary(path: string, message: Uint8Array, metadata: Record<string, string> = {}): Promise<Buffer> {
+    const headers = { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1', ...metadata };
+    const pipelined = this.pipelining > 1;
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let httpStatus = 0;
+      this.pool.dispatch(
+        { path, method: 'POST', headers, body: encodeFrame(0, message), idempotent: pipelined, blocking: !pipelined },
+        {
+          // undici treats a handler as the new-style API only when it has onRequestStart.
+          onRequestStart: () => undefined,
+          onResponseStart: (_c, statusCode) => void (httpStatus = statusCode),
+          onResponseData: (_c, chunk) => void chunks.push(chunk),
+          onResponseEnd: () => {
+            try {
+              resolve(parseUnaryResponse(httpStatus, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+            } catch (e) {
+              reject(e as Error);
+            }
+          },
+          onResponseError: (_c, err) => reject(err),
+        },
+      );
+    });
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/** The message and trailers of a binary gRPC-web unary response body; throws unless grpc-status is 0. */
+export function parseUnaryResponse(httpStatus: number, body: Buffer): Buffer {
+  if (httpStatus !== 200) throw new GrpcWebCallError(2, `HTTP ${httpStatus}`);
+  let message: Buffer | undefined;
+  let trailers = '';
+  for (let at = 0; at + FRAME_HEADER_BYTES <= body.length; ) {
+    const length = body.readUInt32BE(at + 1);
+    const payload = body.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length);
+    if (body[at]! & FLAG_TRAILERS) trailers += payload.toString('latin1');
+    else message = payload;
+    at += FRAME_HEADER_BYTES + length;
+  }
+  const code = Number(/^grpc-status:\s*(\d+)/im.exec(trailers)?.[1] ?? NaN);
+  if (code !== 0 || !message) {
+    const details = /^grpc-message:\s*(.*?)\r?$/im.exec(trailers)?.[1] ?? '';
+    throw new GrpcWebCallError(Number.isNaN(code) ? 2 : code, `grpc-status ${Number.isNaN(code) ? 'missing' : code}${message || code !== 0 ? '' : ' without a message'}: ${decodeURIComponent(details)}`);
+  }
+  return message;
 }
 
 async function inParallel(total: number, concurrency: number, one: () => Promise<void>): Promise<void> {
@@ -156,8 +206,13 @@ export async function measureServerCpuPerCall(o: CpuPerCallOptions): Promise<{ b
   const gw = await startEchoServerProcess('gateway');
   try {
     const gatewayGrpcCpuUsPerCall = await measure(gw, (p, n) => loadGrpc(p, n, o.concurrency, payload), gw.grpcPort);
-    const grpcWebCpuUsPerCall = await measure(gw, (p, n) => loadGrpcWeb(p, n, o.concurrency, payload), gw.httpPort!);
-    return { bareGrpcCpuUsPerCall, gatewayGrpcCpuUsPerCall, grpcWebCpuUsPerCall };
+    const web = new RawGrpcWebClient(`http://127.0.0.1:${gw.httpPort!}`, o.concurrency);
+    try {
+      const grpcWebCpuUsPerCall = await measure(gw, (_p, n) => loadGrpcWeb(web, n, o.concurrency, payload), gw.httpPort!);
+      return { bareGrpcCpuUsPerCall, gatewayGrpcCpuUsPerCall, grpcWebCpuUsPerCall };
+    } finally {
+      await web.close();
+    }
   } finally {
     await gw.stop();
   }
