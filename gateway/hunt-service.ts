@@ -5,7 +5,7 @@ import type { Event, Fix, FixAck, Leaderboard, LeaderboardRequest, SubscribeRequ
 import { HuntService, type HuntServer } from '../proto/gen/hunt.js';
 import { authorizePlayer, type TokenVerifier } from './auth/index.js';
 import { cursorFromSubscribeRequest, eventEnvelope } from './notify/cursor.js';
-import type { Notifier, NotifyEvent, PlayerStream } from './notify/notifier.js';
+import type { Notifier, NotifyEvent, PlayerStream, SubscribeOptions } from './notify/notifier.js';
 import type { ServiceBinding } from './grpcweb/index.js';
 import { isInternal, toGrpcError } from './errors.js';
 import { context, propagation, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
@@ -50,6 +50,10 @@ export const DEFAULT_LEADERBOARD_TOP_N = 10;
  */
 export function huntService(deps: HuntServiceDeps): ServiceBinding {
   const maxBuffer = deps.maxStreamBufferBytes ?? DEFAULT_MAX_STREAM_BUFFER_BYTES;
+  // One options object for every stream (the notifier passes the player id), not a closure per stream.
+  const streamOptions: SubscribeOptions = {
+    onError: (err, playerId) => deps.logger.warn({ err, playerId }, 'event replay failed; retrying'),
+  };
 
   const fail = (method: string, err: unknown, metadata: Metadata | undefined) => {
     if (isInternal(err)) deps.logger.error({ err, method }, 'hunt call failed');
@@ -111,7 +115,7 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
     }),
 
     subscribe: (call: ServerWritableStream<SubscribeRequest, Event>) => {
-      subscribe(call, deps, maxBuffer).catch((err) => {
+      subscribe(call, deps, maxBuffer, streamOptions).catch((err) => {
         if (!call.cancelled) call.destroy(fail('Subscribe', err, call.metadata) as Error);
       });
     },
@@ -119,34 +123,45 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
   return { definition: HuntService, implementation };
 }
 
-async function subscribe(call: ServerWritableStream<SubscribeRequest, Event>, deps: HuntServiceDeps, maxBuffer: number): Promise<void> {
+/**
+ * Per open stream this keeps only the notifier's stream, one event listener and one close listener: 20k open streams
+ * are the edge's memory (bench gateway, `heapBytesPerOpenStream`), so nothing else may stay reachable from a call.
+ */
+async function subscribe(call: ServerWritableStream<SubscribeRequest, Event>, deps: HuntServiceDeps, maxBuffer: number, options: SubscribeOptions): Promise<void> {
   const req = call.request;
   await authorizePlayer(call.metadata, deps.verifier, req.playerId);
+  // grpc-js keeps the request metadata as long as the call: the token (and the rest) would stay ~300 B per stream.
+  clearMetadata(call.metadata);
   const cursor = cursorFromSubscribeRequest(req);
   if (call.cancelled) return;
-  let stream: PlayerStream | undefined;
-  const onEvent = (event: NotifyEvent) => {
-    if (!stream || call.cancelled) return;
-    const body = event.body as Event['body'];
-    // The building stream follows the player: entering a building switches the channel this stream merges in.
-    if (body?.$case === 'buildingEntered' && event.channel.startsWith('user.')) stream.follow(body.value, cursor[`building.${body.value}`]);
-    call.write({ ...eventEnvelope(event), body } as Event);
-    if (call.writableLength > maxBuffer) {
-      stream.unsubscribe();
-      call.destroy(Object.assign(new Error('client reads too slowly; resume from your last seq'), { code: 8 /* RESOURCE_EXHAUSTED */ }));
-    }
-  };
-  stream = deps.notifier.subscribe(req.playerId, cursor, onEvent, {
-    onError: (err) => deps.logger.warn({ err, playerId: req.playerId }, 'event replay failed; retrying'),
-  });
+  const stream = deps.notifier.subscribe(req.playerId, cursor, (event) => onEvent(call, stream, event, maxBuffer), options);
   // Headers now, not with the first event: the client learns at once that its stream is live.
   call.sendMetadata(new Metadata());
-  const close = () => stream?.unsubscribe();
+  // grpc-js and the gRPC-web call both emit 'close' after an error or an end; a gRPC-web cancel only 'cancelled'.
+  // `on`, not `once`: a once wrapper is two more objects per stream, and unsubscribe is idempotent.
+  const close = () => stream.unsubscribe();
   call.on('cancelled', close);
   call.on('close', close);
-  call.on('error', close);
-  // A player already inside a building gets that building's list changes from the start.
+  // A player already inside a building gets that building's list changes from the start. The profile read does not
+  // activate an idle player (`readOnly` in actors/hunt/player.ts): a stream must not hold its actor in memory.
   const profile = await deps.game.profile(req.playerId);
   const building = profile.session.buildingId;
-  if (building && !call.cancelled) stream.follow(building, cursor[`building.${building}`]);
+  if (building && !call.cancelled) stream.follow(building);
+}
+
+function onEvent(call: ServerWritableStream<SubscribeRequest, Event>, stream: PlayerStream, event: NotifyEvent, maxBuffer: number): void {
+  if (call.cancelled) return;
+  const body = event.body as Event['body'];
+  // The building stream follows the player: entering a building switches the channel this stream merges in (from
+  // the client's cursor for that building, if it sent one).
+  if (body?.$case === 'buildingEntered' && event.channel.startsWith('user.')) stream.follow(body.value);
+  call.write({ ...eventEnvelope(event), body } as Event);
+  if (call.writableLength > maxBuffer) {
+    stream.unsubscribe();
+    call.destroy(Object.assign(new Error('client reads too slowly; resume from your last seq'), { code: 8 /* RESOURCE_EXHAUSTED */ }));
+  }
+}
+
+function clearMetadata(metadata: Metadata): void {
+  for (const key of Object.keys(metadata.getMap())) metadata.remove(key);
 }

@@ -87,6 +87,8 @@ export function playerKind(deps: PlayerDeps): PlayerKind {
       ttlMs: options.sessionTtlMinutes * 60_000,
       initial: () => ({ lastSeq: 0, smoothed: [], closest: NO_CLOSEST, buildingId: null }),
     },
+    // A profile read (e.g. the edge learning a new stream's building) does not activate an idle player.
+    readOnly: (msg) => msg.type === 'profile',
     handle(msg, ctx) {
       if (msg.type === 'profile') return view(ctx);
       return handleFix(deps, msg.fix, ctx);

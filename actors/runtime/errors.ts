@@ -21,6 +21,14 @@ export class HandlerError extends Error {
   }
 }
 
+/** A handler answering a `KindDef.readOnly` message from stored state tried to write (persist or audit). */
+export class ReadOnlyMessageError extends Error {
+  override readonly name = 'ReadOnlyMessageError';
+  constructor(readonly actorId: string, what: string) {
+    super(`actor ${actorId} ${what} while answering a read-only message`);
+  }
+}
+
 /** Activation failed (corrupt snapshot, schema without migration, replay error); nothing was loaded. */
 export class ActivationError extends Error {
   override readonly name = 'ActivationError';

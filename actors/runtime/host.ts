@@ -8,6 +8,7 @@ import { consoleLogger } from './logger.js';
 import { resolveHostOptions, validateKind, type HostOptions, type ResolvedHostOptions } from './options.js';
 import { PassivationWheel } from './passivation-wheel.js';
 import { RunQueue } from './run-queue.js';
+import { answerFromStore } from './stored-read.js';
 import { context, endSpan, startChildSpan, startHandleSpan, TracedMessage, wrapIfTraced } from './tracing.js';
 import type { Context } from '@opentelemetry/api';
 import type { Span, Tracer } from '@opentelemetry/api';
@@ -86,6 +87,14 @@ export class ActorHost implements ActorSystem, HostServices {
   }
 
   ask<M, R>(ref: ActorRef<M, R>, msg: M, options?: AskOptions): Promise<R> {
+    const rt = this.kinds.get(ref.kind);
+    if (rt?.def.readOnly !== undefined && !this.closed && !rt.actors.has(ref.key) && rt.def.readOnly(msg)) {
+      try {
+        return answerFromStore(rt, this, this.store, ref.key, msg, this.clock.now()) as Promise<R>;
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return new Promise<R>((resolve, reject) => {
       const actor = this.actorFor(ref);
       const reply = new AskReply(resolve, reject, this.clock);

@@ -49,6 +49,12 @@ export interface KindDef<S, M, R, E = never, X = undefined> {
   readonly session?: SessionDef<X>;
   /** Handles one message; the returned value (or promise) answers an `ask`. */
   handle(msg: M, ctx: ActorContext<S, E, X>): R | Promise<R>;
+  /**
+   * Messages that only read (no persist, emit or audit). One sent to an actor that is not active is answered from
+   * its stored state (what an activation would load) without activating it; an active actor handles it in its
+   * mailbox order as usual. A write attempted from stored state fails the ask (ReadOnlyMessageError).
+   */
+  readOnly?(msg: M): boolean;
   /** Wire codecs, needed only when messages cross nodes. */
   readonly messageCodec?: Codec<M>;
   readonly replyCodec?: Codec<R>;

@@ -38,22 +38,104 @@ export interface FanoutOptions {
   maxConcurrentReads: number;
 }
 
-interface Tap {
-  readonly channel: string;
-  readonly stream: LocalStream;
-  /** False until the first event of a channel followed "live from now". */
-  anchored: boolean;
+const ANCHORED = 1;
+const SYNCING = 2;
+const OVERFLOWED = 4;
+const CLOSED = 8;
+const CHECK_AHEAD = 16;
+
+/**
+ * One stream's subscription to one channel. The five flags share one small integer behind accessors: five boolean
+ * fields made a tap 96 B, and every open stream has two or three (bench gateway holds 20k streams).
+ */
+class Tap {
+  private flags: number;
   lastSeq: number;
-  syncing: boolean;
-  buffer: NotifyEvent[];
-  overflowed: boolean;
-  closed: boolean;
+  /** Live events held while catching up; {@link NO_EVENTS} (shared, frozen) while there are none. */
+  buffer: NotifyEvent[] = NO_EVENTS;
+
+  constructor(
+    readonly channel: string,
+    readonly stream: LocalStream,
+    afterSeq: number | undefined,
+  ) {
+    this.lastSeq = afterSeq ?? 0;
+    this.flags = (afterSeq !== undefined ? ANCHORED : 0) | ((afterSeq ?? 0) > 0 ? CHECK_AHEAD : 0);
+  }
+
+  /** False until the first event of a channel followed "live from now". */
+  get anchored(): boolean {
+    return (this.flags & ANCHORED) !== 0;
+  }
+  set anchored(on: boolean) {
+    this.set(ANCHORED, on);
+  }
+  get syncing(): boolean {
+    return (this.flags & SYNCING) !== 0;
+  }
+  set syncing(on: boolean) {
+    this.set(SYNCING, on);
+  }
+  get overflowed(): boolean {
+    return (this.flags & OVERFLOWED) !== 0;
+  }
+  set overflowed(on: boolean) {
+    this.set(OVERFLOWED, on);
+  }
+  get closed(): boolean {
+    return (this.flags & CLOSED) !== 0;
+  }
+  set closed(on: boolean) {
+    this.set(CLOSED, on);
+  }
   /** The start came from a client cursor, which may predate a reset of the backend's history. */
-  checkAhead: boolean;
+  get checkAhead(): boolean {
+    return (this.flags & CHECK_AHEAD) !== 0;
+  }
+  set checkAhead(on: boolean) {
+    this.set(CHECK_AHEAD, on);
+  }
+
+  private set(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
+  }
+}
+
+/**
+ * Shared empty buffer: most taps never buffer anything, so an array per tap would be memory per open stream for
+ * nothing (bench gateway: 20k open streams). Replaced by a real array on the first push.
+ */
+const NO_EVENTS: NotifyEvent[] = Object.freeze([]) as unknown as NotifyEvent[];
+
+function push(tap: Tap, event: NotifyEvent): void {
+  if (tap.buffer === NO_EVENTS) tap.buffer = [event];
+  else tap.buffer.push(event);
+}
+
+/** Takes the first `n` buffered events out. */
+function takeBuffered(tap: Tap, n: number): NotifyEvent[] {
+  if (n === 0) return NO_EVENTS;
+  if (n === tap.buffer.length) {
+    const all = tap.buffer;
+    tap.buffer = NO_EVENTS;
+    return all;
+  }
+  return tap.buffer.splice(0, n);
+}
+
+/**
+ * The taps of one channel: the tap itself while it is the only one (every personal channel, usually), a Set from
+ * the second on. A Set per personal channel was ~200 B per open stream.
+ */
+type ChannelTaps = Tap | Set<Tap>;
+
+function* each(taps: ChannelTaps): Iterable<Tap> {
+  if (taps instanceof Set) yield* taps;
+  else yield taps;
 }
 
 export class LocalFanout {
-  private readonly taps = new Map<string, Set<Tap>>();
+  private readonly taps = new Map<string, ChannelTaps>();
   private readonly abort = new AbortController();
   private syncingTaps = 0;
   private readsInFlight = 0;
@@ -66,7 +148,8 @@ export class LocalFanout {
 
   /** Number of open streams on this node. */
   get streamCount(): number {
-    return this.taps.get('all')?.size ?? 0;
+    const all = this.taps.get('all');
+    return all === undefined ? 0 : all instanceof Set ? all.size : 1;
   }
 
   /** Channels of local streams currently catching up a gap or a resume (a gauge for the inspector and benchmarks). */
@@ -81,16 +164,17 @@ export class LocalFanout {
 
   /** Hands one live event to every local stream on its channel. */
   dispatch(event: NotifyEvent): void {
-    const set = this.taps.get(event.channel);
-    if (!set) return;
-    for (const tap of set) this.handle(tap, event);
+    const taps = this.taps.get(event.channel);
+    if (taps === undefined) return;
+    if (!(taps instanceof Set)) return this.handle(taps, event);
+    for (const tap of taps) this.handle(tap, event);
   }
 
   subscribe(playerId: string, cursor: NotifyCursor, onEvent: EventListener, options: SubscribeOptions = {}): PlayerStream {
     const stream = new LocalStream(this, playerId, cursor, onEvent, options);
     const personal = userChannel(playerId);
-    this.open(stream, personal, cursor[personal] ?? 0);
-    this.open(stream, 'all', cursor['all']);
+    stream.personal = this.open(stream, personal, cursor[personal] ?? 0);
+    stream.all = this.open(stream, 'all', cursor['all']);
     return stream;
   }
 
@@ -111,17 +195,17 @@ export class LocalFanout {
   close(): void {
     this.abort.abort();
     for (const next of this.readQueue.splice(0)) next();
-    for (const set of this.taps.values()) for (const tap of set) tap.closed = true;
+    for (const taps of this.taps.values()) for (const tap of each(taps)) tap.closed = true;
     this.taps.clear();
   }
 
   /** @internal used by LocalStream */
   open(stream: LocalStream, channel: string, afterSeq: number | undefined): Tap {
-    const tap: Tap = { channel, stream, anchored: afterSeq !== undefined, lastSeq: afterSeq ?? 0, syncing: false, buffer: [], overflowed: false, closed: false, checkAhead: (afterSeq ?? 0) > 0 };
-    let set = this.taps.get(channel);
-    if (!set) this.taps.set(channel, (set = new Set()));
-    set.add(tap);
-    stream.taps.set(channel, tap);
+    const tap = new Tap(channel, stream, afterSeq);
+    const taps = this.taps.get(channel);
+    if (taps === undefined) this.taps.set(channel, tap);
+    else if (taps instanceof Set) taps.add(tap);
+    else this.taps.set(channel, new Set([taps, tap]));
     if (tap.anchored) void this.catchUp(tap);
     return tap;
   }
@@ -129,16 +213,20 @@ export class LocalFanout {
   /** @internal used by LocalStream */
   shut(tap: Tap): void {
     tap.closed = true;
-    tap.stream.taps.delete(tap.channel);
-    const set = this.taps.get(tap.channel);
-    set?.delete(tap);
-    if (set?.size === 0) this.taps.delete(tap.channel);
+    const taps = this.taps.get(tap.channel);
+    if (taps === tap) this.taps.delete(tap.channel);
+    else if (taps instanceof Set) {
+      taps.delete(tap);
+      // Back to a lone tap, so a channel's memory does not keep the Set of its busiest moment.
+      if (taps.size === 1) this.taps.set(tap.channel, taps.values().next().value!);
+      else if (taps.size === 0) this.taps.delete(tap.channel);
+    }
   }
 
   private handle(tap: Tap, event: NotifyEvent): void {
     if (tap.closed) return;
     if (tap.syncing) {
-      if (tap.buffer.length < this.options.catchUpBufferEvents) tap.buffer.push(event);
+      if (tap.buffer.length < this.options.catchUpBufferEvents) push(tap, event);
       else tap.overflowed = true;
       return;
     }
@@ -152,7 +240,7 @@ export class LocalFanout {
       this.deliver(tap, event);
       return;
     }
-    tap.buffer.push(event);
+    push(tap, event);
     void this.catchUp(tap);
   }
 
@@ -161,7 +249,7 @@ export class LocalFanout {
     try {
       tap.stream.onEvent(event);
     } catch (err) {
-      tap.stream.options.onError?.(err as Error);
+      tap.stream.options.onError?.(err as Error, tap.stream.playerId);
     }
   }
 
@@ -185,35 +273,38 @@ export class LocalFanout {
     for (;;) {
       // Live events buffered before this read starts were stored before it: the read covers them.
       const before = tap.buffer.length;
-      const events = await this.readWithRetry(tap.channel, tap.lastSeq, (err) => tap.stream.options.onError?.(err), () => tap.closed);
+      const events = await this.readWithRetry(tap.channel, tap.lastSeq, (err) => tap.stream.options.onError?.(err, tap.stream.playerId), () => tap.closed);
       if (tap.closed || !events) return;
       for (const event of events) if (event.seq > tap.lastSeq) this.deliver(tap, event);
       if (tap.overflowed) {
         tap.overflowed = false;
-        tap.buffer = [];
+        tap.buffer = NO_EVENTS;
         continue;
       }
       // A covered live event the read did not return is gone from the backend (retention), and so is its
       // predecessor: deliver it anyway, its prevSeq beyond the cursor tells the client. Re-reading would find
       // nothing new, forever.
-      for (const event of tap.buffer.splice(0, before)) if (event.seq > tap.lastSeq) this.deliver(tap, event);
+      for (const event of takeBuffered(tap, before)) if (event.seq > tap.lastSeq) this.deliver(tap, event);
       break;
     }
     tap.syncing = false;
     const buffered = tap.buffer;
-    tap.buffer = [];
+    tap.buffer = NO_EVENTS;
     for (const event of buffered) this.handle(tap, event);
   }
 
   private async resyncChannel(channel: string): Promise<void> {
-    const set = this.taps.get(channel);
-    if (!set) return;
+    const taps = this.taps.get(channel);
+    if (taps === undefined) return;
     let from = Infinity;
-    for (const tap of set) if (tap.anchored) from = Math.min(from, tap.lastSeq);
+    for (const tap of each(taps)) if (tap.anchored) from = Math.min(from, tap.lastSeq);
     if (from === Infinity) return;
     const events = await this.readWithRetry(channel, from, () => {}, () => this.abort.signal.aborted);
     if (!events) return;
-    for (const event of events) for (const tap of this.taps.get(channel) ?? []) if (tap.anchored) this.handle(tap, event);
+    for (const event of events) {
+      const now = this.taps.get(channel);
+      if (now !== undefined) for (const tap of each(now)) if (tap.anchored) this.handle(tap, event);
+    }
   }
 
   /** Reads until it succeeds (a backend outage delays a catch-up, never ends the stream); undefined if stopped. */
@@ -245,25 +336,37 @@ export class LocalFanout {
   }
 }
 
+/** Whether a cursor names any building: only then does a stream keep it (for `follow`). */
+function hasBuildingCursor(cursor: NotifyCursor): boolean {
+  for (const channel in cursor) if (channel.startsWith('building.')) return true;
+  return false;
+}
+
+/** One stream's three taps as fields (a Map per stream cost ~200 B; bench gateway holds 20k streams). */
 class LocalStream implements PlayerStream {
-  readonly taps = new Map<string, Tap>();
+  personal: Tap | undefined;
+  all: Tap | undefined;
   private building: Tap | undefined;
   private closed = false;
+  /** The client's cursor, kept only when it has building entries `follow` may resume from. */
+  private readonly buildingCursor: NotifyCursor | undefined;
 
   constructor(
     private readonly fanout: LocalFanout,
     readonly playerId: string,
-    private readonly initialCursor: NotifyCursor,
+    initialCursor: NotifyCursor,
     readonly onEvent: EventListener,
     readonly options: SubscribeOptions,
-  ) {}
+  ) {
+    this.buildingCursor = hasBuildingCursor(initialCursor) ? initialCursor : undefined;
+  }
 
   follow(buildingId: string, afterSeq?: number): void {
     if (this.closed) return;
     const channel = buildingChannel(buildingId);
     if (this.building?.channel === channel) return;
     this.unfollow();
-    this.building = this.fanout.open(this, channel, afterSeq ?? this.initialCursor[channel]);
+    this.building = this.fanout.open(this, channel, afterSeq ?? this.buildingCursor?.[channel]);
   }
 
   unfollow(): void {
@@ -273,14 +376,14 @@ class LocalStream implements PlayerStream {
 
   cursor(): NotifyCursor {
     const out: Record<string, number> = {};
-    for (const tap of this.taps.values()) if (tap.anchored) out[tap.channel] = tap.lastSeq;
+    for (const tap of [this.personal, this.all, this.building]) if (tap !== undefined && tap.anchored) out[tap.channel] = tap.lastSeq;
     return out;
   }
 
   unsubscribe(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const tap of [...this.taps.values()]) this.fanout.shut(tap);
-    this.building = undefined;
+    for (const tap of [this.personal, this.all, this.building]) if (tap !== undefined) this.fanout.shut(tap);
+    this.personal = this.all = this.building = undefined;
   }
 }

@@ -74,8 +74,11 @@ export interface PlayerStream {
 }
 
 export interface SubscribeOptions {
-  /** Called when catching up a channel failed and is being retried (the stream stays open). */
-  onError?: (err: Error) => void;
+  /**
+   * Called when catching up a channel failed and is being retried (the stream stays open). It gets the stream's
+   * player, so one options object can serve every stream (no closure per open stream).
+   */
+  onError?: (err: Error, playerId: string) => void;
 }
 
 export interface Notifier {
