@@ -29,6 +29,9 @@ export class GrpcWebOptionsError extends Error {
 /** Longest delay setTimeout honours; a later deadline is as good as none for one call. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** The content type nearly every binary-mode client sends; matched before the general pattern. */
+const BINARY_PROTO = 'application/grpc-web+proto';
+
 const statusOf = (code: status, details: string): Partial<StatusObject> => ({ code, details, metadata: new Metadata() });
 
 export class GrpcWebAdapter {
@@ -67,7 +70,7 @@ export class GrpcWebAdapter {
     }
     const type = req.headers['content-type'] ?? '';
     const text = type.startsWith('application/grpc-web-text');
-    if (!/^application\/grpc-web(-text)?(\+proto)?(;|$)/.test(type)) {
+    if (type !== BINARY_PROTO && !/^application\/grpc-web(-text)?(\+proto)?(;|$)/.test(type)) {
       res.writeHead(415, { 'content-length': '0' }).end();
       return;
     }
@@ -93,9 +96,10 @@ export class GrpcWebAdapter {
     const ctx: CallContext = {
       path,
       host: req.headers.host ?? '',
-      peer: `${req.socket.remoteAddress ?? 'unknown'}:${req.socket.remotePort ?? 0}`,
+      socket: req.socket,
       metadata,
-      deadline: deadlineMs === undefined ? Infinity : new Date(Date.now() + deadlineMs),
+      startedAtMs: deadlineMs === undefined ? 0 : Date.now(),
+      deadlineMs,
       sink: web,
     };
     let call: WebUnaryCall | WebWritableStream | undefined;
@@ -103,18 +107,15 @@ export class GrpcWebAdapter {
       web.finish(statusOf(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
       call?.cancel();
     }, deadlineMs);
-    const done = (): void => {
-      if (timer) clearTimeout(timer);
-      if (call) this.active.delete(call);
-    };
-    res.once('finish', done);
+    // A response emits 'close' after 'finish', and also when the client goes away first: one listener serves both.
     res.once('close', () => {
       // The client went away (abort, reset, deadline on its side) before the status was written.
       if (!web.finished) {
         web.finished = true;
         call?.cancel();
       }
-      done();
+      if (timer) clearTimeout(timer);
+      if (call) this.active.delete(call);
     });
 
     this.readBody(req, text, (err, body) => {
@@ -145,7 +146,7 @@ export class GrpcWebAdapter {
           } catch (e) {
             return web.finish(statusOf(status.INTERNAL, `cannot serialize response: ${(e as Error).message}`));
           }
-          web.finishUnary(payload, trailers instanceof Metadata ? trailers : new Metadata());
+          web.finishUnary(payload, trailers instanceof Metadata ? trailers : undefined);
         });
         return call;
       }

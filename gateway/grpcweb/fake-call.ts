@@ -19,25 +19,24 @@ export interface ResponseSink {
 export interface CallContext {
   path: string;
   host: string;
-  peer: string;
+  /** The client's socket; its `address:port` is formatted only when a handler asks (most never do). */
+  socket: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined };
   metadata: Metadata;
-  deadline: Deadline;
+  /** When the call started (Date.now()) and its grpc-timeout; the Date is built only when a handler asks. */
+  startedAtMs: number;
+  deadlineMs: number | undefined;
   sink: ResponseSink;
 }
 
-type Surface = Pick<ServerUnaryCall<unknown, unknown>, 'getPeer' | 'getDeadline' | 'getPath' | 'getHost' | 'getAuthContext' | 'getMetricsRecorder' | 'sendMetadata'>;
+// No ORCA load reporting over gRPC-web: a recorder that records nothing, shared by every call.
+const NO_METRICS_RECORDER = new Proxy({}, { get: () => () => undefined }) as ReturnType<ServerUnaryCall<unknown, unknown>['getMetricsRecorder']>;
 
-function surface(ctx: CallContext): Surface {
-  return {
-    getPeer: () => ctx.peer,
-    getDeadline: () => ctx.deadline,
-    getPath: () => ctx.path,
-    getHost: () => ctx.host,
-    getAuthContext: () => ({}),
-    // No ORCA load reporting over gRPC-web: a recorder that records nothing.
-    getMetricsRecorder: () => new Proxy({}, { get: () => () => undefined }) as ReturnType<Surface['getMetricsRecorder']>,
-    sendMetadata: (md: Metadata) => ctx.sink.sendHeaders(md),
-  };
+function peerOf(ctx: CallContext): string {
+  return `${ctx.socket.remoteAddress ?? 'unknown'}:${ctx.socket.remotePort ?? 0}`;
+}
+
+function deadlineOf(ctx: CallContext): Deadline {
+  return ctx.deadlineMs === undefined ? Infinity : new Date(ctx.startedAtMs + ctx.deadlineMs);
 }
 
 /** grpc-js turns a handler's error into a status the same way: code (default UNKNOWN), details, metadata. */
@@ -48,16 +47,24 @@ export function errorToStatus(err: unknown): Partial<StatusObject> {
   return { code, details, metadata: e?.metadata instanceof Metadata ? e.metadata : new Metadata() };
 }
 
+// The call surfaces are prototype methods reading the context (as in grpc-js), not closures made per call: a unary
+// gRPC-web fix allocated seven of them plus a Proxy (bench gateway).
 export class WebUnaryCall extends EventEmitter implements ServerUnaryCall<unknown, unknown> {
   cancelled = false;
   readonly metadata: Metadata;
-  readonly getPeer; readonly getDeadline; readonly getPath; readonly getHost; readonly getAuthContext; readonly getMetricsRecorder; readonly sendMetadata;
 
-  constructor(ctx: CallContext, readonly request: unknown) {
+  constructor(private readonly ctx: CallContext, readonly request: unknown) {
     super();
     this.metadata = ctx.metadata;
-    ({ getPeer: this.getPeer, getDeadline: this.getDeadline, getPath: this.getPath, getHost: this.getHost, getAuthContext: this.getAuthContext, getMetricsRecorder: this.getMetricsRecorder, sendMetadata: this.sendMetadata } = surface(ctx));
   }
+
+  getPeer(): string { return peerOf(this.ctx); }
+  getDeadline(): Deadline { return deadlineOf(this.ctx); }
+  getPath(): string { return this.ctx.path; }
+  getHost(): string { return this.ctx.host; }
+  getAuthContext(): ReturnType<ServerUnaryCall<unknown, unknown>['getAuthContext']> { return {}; }
+  getMetricsRecorder(): typeof NO_METRICS_RECORDER { return NO_METRICS_RECORDER; }
+  sendMetadata(md: Metadata): void { this.ctx.sink.sendHeaders(md); }
 
   cancel(): void {
     if (this.cancelled) return;
@@ -69,20 +76,26 @@ export class WebUnaryCall extends EventEmitter implements ServerUnaryCall<unknow
 export class WebWritableStream extends Writable implements ServerWritableStream<unknown, unknown> {
   cancelled = false;
   readonly metadata: Metadata;
-  readonly getPeer; readonly getDeadline; readonly getPath; readonly getHost; readonly getAuthContext; readonly getMetricsRecorder; readonly sendMetadata;
   private trailers: Metadata | undefined;
   private failed: Partial<StatusObject> | undefined;
 
   constructor(private readonly ctx: CallContext, readonly request: unknown, private readonly serialize: (value: unknown) => Buffer) {
     super({ objectMode: true, highWaterMark: 16 });
     this.metadata = ctx.metadata;
-    ({ getPeer: this.getPeer, getDeadline: this.getDeadline, getPath: this.getPath, getHost: this.getHost, getAuthContext: this.getAuthContext, getMetricsRecorder: this.getMetricsRecorder, sendMetadata: this.sendMetadata } = surface(ctx));
     // As in grpc-js: an error from the handler ends the call with its status instead of throwing.
     this.on('error', (err) => {
       this.failed ??= errorToStatus(err);
       this.ctx.sink.finish(this.failed);
     });
   }
+
+  getPeer(): string { return peerOf(this.ctx); }
+  getDeadline(): Deadline { return deadlineOf(this.ctx); }
+  getPath(): string { return this.ctx.path; }
+  getHost(): string { return this.ctx.host; }
+  getAuthContext(): ReturnType<ServerUnaryCall<unknown, unknown>['getAuthContext']> { return {}; }
+  getMetricsRecorder(): typeof NO_METRICS_RECORDER { return NO_METRICS_RECORDER; }
+  sendMetadata(md: Metadata): void { this.ctx.sink.sendHeaders(md); }
 
   override _write(chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.cancelled) return callback();

@@ -1,8 +1,13 @@
 import type { ServerResponse, OutgoingHttpHeaders } from 'node:http';
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
-import { encodeFrame, encodeTrailers } from './frames.js';
+import { FRAME_HEADER_BYTES, encodeFrame, encodeTrailers } from './frames.js';
 import { metadataToPairs, pairsToHeaders, percentEncodeGrpcMessage } from './metadata.js';
 import type { ResponseSink } from './fake-call.js';
+
+const BINARY_TYPE = 'application/grpc-web+proto';
+const TEXT_TYPE = 'application/grpc-web-text+proto';
+/** The trailers frame of an OK answer without trailing metadata: the same bytes for almost every unary call. */
+const OK_TRAILERS = encodeTrailers([['grpc-status', String(status.OK)]]);
 
 /**
  * One gRPC-web response on an HTTP/1.1 ServerResponse. Every message is written (and so flushed as a
@@ -21,7 +26,7 @@ export class WebResponse implements ResponseSink {
   private headers(md?: Metadata): OutgoingHttpHeaders {
     return pairsToHeaders(metadataToPairs(md), {
       ...this.extraHeaders,
-      'content-type': this.text ? 'application/grpc-web-text+proto' : 'application/grpc-web+proto',
+      'content-type': this.text ? TEXT_TYPE : BINARY_TYPE,
       'cache-control': 'no-cache',
     });
   }
@@ -38,18 +43,32 @@ export class WebResponse implements ResponseSink {
    * content-length, not as three chunked writes (each a syscall and a loopback segment; together they were most of
    * a gRPC-web call's CPU in bench gateway). Otherwise (headers already sent) it streams like any other answer.
    */
-  finishUnary(payload: Buffer, trailers: Metadata): void {
+  finishUnary(payload: Buffer, trailers: Metadata | undefined): void {
     if (this.finished || this.res.destroyed) return;
-    if (this.headersSent) return this.sendMessage(payload, () => this.finish({ code: status.OK, details: 'OK', metadata: trailers }));
+    if (this.headersSent) return this.sendMessage(payload, () => this.finish({ code: status.OK, details: 'OK', metadata: trailers ?? new Metadata() }));
     this.finished = true;
     this.headersSent = true;
-    const message = encodeFrame(0, payload);
-    const end = encodeTrailers([['grpc-status', String(status.OK)], ...metadataToPairs(trailers)]);
-    const body = this.text ? Buffer.from(message.toString('base64') + end.toString('base64'), 'latin1') : Buffer.concat([message, end], message.length + end.length);
-    const headers = this.headers();
-    headers['content-length'] = String(body.length);
+    const pairs = metadataToPairs(trailers);
+    const end = pairs.length === 0 ? OK_TRAILERS : encodeTrailers([['grpc-status', String(status.OK)], ...pairs]);
+    const frames = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length + end.length);
+    frames[0] = 0;
+    frames.writeUInt32BE(payload.length, 1);
+    frames.set(payload, FRAME_HEADER_BYTES);
+    frames.set(end, FRAME_HEADER_BYTES + payload.length);
+    // As a latin1 string (lossless for bytes), Node sends the head and the body as one string in one write; a Buffer
+    // body goes out as a writev of two chunks.
+    const body = this.text ? frames.toString('base64') : frames.toString('latin1');
+    const headers: OutgoingHttpHeaders =
+      this.noExtraHeaders ? { 'content-type': this.text ? TEXT_TYPE : BINARY_TYPE, 'cache-control': 'no-cache', 'content-length': body.length } : this.headers();
+    headers['content-length'] = body.length;
     this.res.writeHead(200, headers);
-    this.res.end(body);
+    this.res.end(body, 'latin1');
+  }
+
+  /** Same-origin calls (no CORS headers): the common case, whose response headers need no merging. */
+  private get noExtraHeaders(): boolean {
+    for (const _ in this.extraHeaders) return false;
+    return true;
   }
 
   sendMessage(payload: Buffer, done: () => void): void {
