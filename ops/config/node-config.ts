@@ -16,7 +16,7 @@ export interface NodeConfig {
   };
   gateway: { maxMessageBytes: number; corsOrigins: string[]; tokenSecret: string; tokenTtlMinutes: number; maxClockSkewMs: number };
   notify: { backend: 'in-process' | 'nats'; natsUrl: string; dedupWindowMs: number; replayRetainEvents: number; outboxFlushIntervalMs: number };
-  ops: { operatorToken: string; allowDevSecrets: boolean; logLevel: string; tracingEnabled: boolean; tracingSampleRatio: number };
+  ops: { operatorToken: string; allowDevSecrets: boolean; logLevel: string; tracingEnabled: boolean; tracingSampleRatio: number; v8Pretenuring: boolean };
 }
 
 /** Nests the flat, already validated values: `{'runtime.passivationIdleMs': 1}` -> `{runtime: {passivationIdleMs: 1}}`. */

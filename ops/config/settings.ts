@@ -71,6 +71,7 @@ export const SETTINGS = [
   setting('ops.logLevel', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']), 'info' as string, 'Least severe log level written.'),
   setting('ops.tracingEnabled', z.boolean(), false, 'Export traces over OTLP (endpoint from the standard OTEL_EXPORTER_OTLP_* variables).'),
   setting('ops.tracingSampleRatio', z.number().min(0).max(1), 0.1, 'Fraction of new traces sampled; a sampled parent is always honoured.'),
+  setting('ops.v8Pretenuring', z.boolean(), false, "V8's allocation-site pretenuring in the node process. Off: after one burst of slow calls V8 allocates grpc-js call objects in the old generation for good, every later call is promoted and full GCs stall the node (BENCHMARKS.md, gateway)."),
 ] as const satisfies readonly Setting<any>[];
 
 export type SettingKey = (typeof SETTINGS)[number]['key'];

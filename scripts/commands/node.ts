@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
 import { configOrExit, withConfigOptions } from './options.js';
@@ -12,6 +13,8 @@ export function registerNode(program: Command): void {
       .addHelpText('after', '\nExamples:\n  quarry node start --config node.yaml\n  quarry node start --set node.id=n2 --set node.gossipPort=0 --join 127.0.0.1:7946'),
   ).action(async (opts: { config?: string; set?: Record<string, string>; join: string[] }) => {
     const config = configOrExit(opts);
+    // Read by V8 at each GC, so setting it before the node allocates anything is enough (see ops.v8Pretenuring).
+    if (!config.ops.v8Pretenuring) setFlagsFromString('--no-allocation-site-pretenuring');
     const logger = createLogger({ level: config.ops.logLevel, nodeId: config.node.id });
     // Tracing starts before the node's modules load, as OpenTelemetry wants; it is a no-op unless enabled.
     const { startTracing } = await import('../../ops/telemetry/tracing.js');
