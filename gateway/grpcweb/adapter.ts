@@ -176,7 +176,7 @@ export class GrpcWebAdapter {
       const before = received;
       received += chunk.length;
       // The header check comes first: its reason names the message size, not just the body size.
-      if (before < (text ? 8 : FRAME_HEADER_BYTES)) this.checkEarly(Buffer.concat([...chunks, chunk]), text, fail);
+      if (before < (text ? 8 : FRAME_HEADER_BYTES)) this.checkEarly(chunks.length === 0 ? chunk : Buffer.concat([...chunks, chunk]), text, fail);
       if (settled) return;
       if (received > capBytes) return fail(new FrameError('too-large', `request body exceeds ${capBytes} bytes (maxMessageBytes ${this.options.maxMessageBytes})`));
       chunks.push(chunk);
@@ -185,7 +185,8 @@ export class GrpcWebAdapter {
     req.once('end', () => {
       if (settled) return;
       settled = true;
-      const raw = Buffer.concat(chunks);
+      // Most bodies arrive in one chunk: no copy (the message is decoded before the next read).
+      const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       try {
         cb(undefined, text ? decodeBase64Text(raw.toString('latin1')) : raw);
       } catch (e) {

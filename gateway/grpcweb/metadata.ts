@@ -16,7 +16,8 @@ export class MetadataError extends Error {
 /** Request headers -> grpc Metadata, as grpc-js builds it for HTTP/2 (`-bin` values are base64). */
 export function headersToMetadata(headers: IncomingHttpHeaders): Metadata {
   const md = new Metadata();
-  for (const [key, raw] of Object.entries(headers)) {
+  for (const key in headers) {
+    const raw = headers[key];
     if (raw === undefined || TRANSPORT_HEADERS.has(key) || key.startsWith(':')) continue;
     const values = Array.isArray(raw) ? raw : key.endsWith('-bin') ? raw.split(',') : [raw];
     for (const value of values) {

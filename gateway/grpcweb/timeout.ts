@@ -3,7 +3,16 @@ const UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1_000, m: 
 
 /** Milliseconds of a `grpc-timeout` value, or undefined when it is malformed. */
 export function parseGrpcTimeoutMs(value: string): number | undefined {
-  const m = /^(\d{1,8})([HMSmun])$/.exec(value);
-  if (!m) return undefined;
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
+  // Read by hand, not with a regular expression: every call with a deadline carries one (bench gateway).
+  const digits = value.length - 1;
+  if (digits < 1 || digits > 8) return undefined;
+  const unitMs = UNIT_MS[value[digits]!];
+  if (unitMs === undefined) return undefined;
+  let n = 0;
+  for (let i = 0; i < digits; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return n * unitMs;
 }

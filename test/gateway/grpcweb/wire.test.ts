@@ -55,7 +55,7 @@ describe('gateway/grpcweb wire helpers', () => {
 
   const timeouts: Array<[string, number | undefined]> = [
     ['1S', 1000], ['250m', 250], ['2M', 120_000], ['1H', 3_600_000], ['1500u', 1.5], ['99999999n', 99.999999],
-    ['', undefined], ['1s', undefined], ['123456789S', undefined], ['-1S', undefined], ['1.5S', undefined],
+    ['', undefined], ['1s', undefined], ['123456789S', undefined], ['-1S', undefined], ['1.5S', undefined], ['S', undefined], ['12', undefined], ['0m', 0], ['1 S', undefined], ['1x', undefined],
   ];
   for (const [value, ms] of timeouts) it(`parseGrpcTimeoutMs(${JSON.stringify(value)}) = ${ms}`, () => assert.equal(parseGrpcTimeoutMs(value), ms));
 
