@@ -131,4 +131,22 @@ describe('hunt messages between two real cluster nodes are protobuf', function (
     assert.deepEqual({ playerId: view.playerId, score: view.score, lastSeq: view.lastSeq }, { playerId, score: ack.score, lastSeq: 1 });
     assert.equal(pb.PlayerReply.decode(b.seen.get('player.reply.encode')!.at(-1)!).reply?.$case, 'view');
   });
+
+  it('a profile read entering A for a passivated player owned by B is answered by B from its store, activating it nowhere', async () => {
+    const playerId = Array.from({ length: 200 }, (_, i) => `peek-${i}`).find((p) => a.node.router.ownerOf('player', p) === 'wb');
+    assert.ok(playerId !== undefined, 'no player of 200 is owned by wb');
+    const playerRef = { kind: kinds.player.name, key: playerId };
+    const beacon = hunt.beacons[0]!;
+    const ack = (await a.node.router.ask(playerRef, { type: 'fix', fix: { clientSeq: 1, clientTimeMs: Date.now(), readings: [{ beaconId: beacon.id, rssiDbm: -55 }] } } as PlayerMsg)) as FixAck;
+    assert.equal(ack.closestBeaconId, beacon.id);
+    await b.node.host.deactivate(playerRef);
+    assert.equal(b.node.host.metrics(playerRef), undefined, 'passivated on B');
+
+    const decodedBefore = (b.seen.get('player.message.decode') ?? []).length;
+    const view = (await a.node.router.ask(playerRef, { type: 'profile' })) as PlayerView;
+    assert.deepEqual({ score: view.score, lastSeq: view.lastSeq, building: view.session.buildingId }, { score: ack.score, lastSeq: 1, building: beacon.buildingId });
+    assert.equal((b.seen.get('player.message.decode') ?? []).length, decodedBefore + 1, 'the read crossed to the owner');
+    assert.equal(b.node.host.metrics(playerRef), undefined, 'not activated on B');
+    assert.equal(a.node.host.metrics(playerRef), undefined, 'not activated on A');
+  });
 });
