@@ -178,4 +178,32 @@ describe('gateway/notify LocalFanout', () => {
     assert.equal(fanout.streamCount, 0);
     fanout.close();
   });
+
+  it('a channel going from one tap to several and back delivers to exactly the streams still on it', () => {
+    const fanout = new LocalFanout(new FakeReader(), options);
+    const got: Record<string, unknown[]> = { p: [], q: [], r: [] };
+    const streams = Object.fromEntries(['p', 'q', 'r'].map((id) => [id, fanout.subscribe(id, {}, (e) => got[id]!.push(e.body))]));
+    const send = (seq: number) => fanout.dispatch({ channel: 'building.hq', seq, prevSeq: seq - 1, atMs: 0, body: seq });
+    streams['p']!.follow('hq');
+    send(1);
+    streams['q']!.follow('hq');
+    streams['r']!.follow('hq');
+    send(2);
+    streams['q']!.unsubscribe();
+    send(3);
+    streams['r']!.unfollow();
+    send(4);
+    streams['q']!.follow('hq'); // after unsubscribe: ignored
+    send(5);
+    assert.deepEqual(got, { p: [1, 2, 3, 4, 5], q: [2], r: [2, 3] });
+    assert.equal(fanout.streamCount, 2);
+    assert.equal(fanout.listens('building.hq'), true);
+    streams['p']!.unfollow();
+    assert.equal(fanout.listens('building.hq'), false, 'the last tap leaves the channel');
+    assert.deepEqual(streams['r']!.cursor(), { 'user.r': 0 });
+    for (const s of Object.values(streams)) s.unsubscribe();
+    assert.equal(fanout.streamCount, 0);
+    assert.equal(fanout.listens('all'), false);
+    fanout.close();
+  });
 });
