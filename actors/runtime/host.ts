@@ -2,20 +2,18 @@ import type { SnapshotStore, SweepResult } from '../store/snapshot-store.js';
 import { activate, EMPTY_QUEUE, type Activation, type HostServices, type KindRuntime } from './activation.js';
 import { AskReply } from './ask-reply.js';
 import { systemClock } from './clock.js';
-import { CommitBatch } from './commit-batch.js';
-import { AskTimeoutError, HandlerError, HostClosedError, KindConflictError, MailboxFullError, PersistError, UnknownKindError } from './errors.js';
+import type { CommitBatch } from './commit-batch.js';
+import { AskTimeoutError, HandlerError, HostClosedError, KindConflictError, MailboxFullError, UnknownKindError } from './errors.js';
+import { GroupCommit } from './group-commit.js';
+import { HandledTap } from './handled-tap.js';
 import { consoleLogger } from './logger.js';
 import { resolveHostOptions, validateKind, type HostOptions, type ResolvedHostOptions } from './options.js';
 import { PassivationWheel } from './passivation-wheel.js';
 import { RunQueue } from './run-queue.js';
 import { answerFromStore } from './stored-read.js';
 import { context, endSpan, startChildSpan, startHandleSpan, TracedMessage, wrapIfTraced } from './tracing.js';
-import type { Context } from '@opentelemetry/api';
 import type { Span, Tracer } from '@opentelemetry/api';
 import type { ActorInspection, ActorMetrics, ActorRef, ActorSystem, AskOptions, Clock, HandledObserver, KindDef, Logger, OutboxSource } from './types.js';
-
-/** Marks "no copy taken" (undefined is a legitimate copy of an undefined state). */
-const NOT_OBSERVED: unique symbol = Symbol('not observed');
 
 /**
  * Quarry's virtual-actor host on one node. Sends append to the actor's mailbox and put the actor on one shared run
@@ -32,8 +30,7 @@ export class ActorHost implements ActorSystem, HostServices {
   private drainScheduled = false;
   private draining = false;
   private turnNowMs = 0;
-  private openBatch: CommitBatch<Activation> | null = null;
-  private readonly commitsInFlight = new Set<Promise<void>>();
+  private readonly commits: GroupCommit;
   private readonly wheel: PassivationWheel<Activation>;
   private readonly tickTimer: unknown;
   private readonly sweepTimer: unknown;
@@ -41,11 +38,9 @@ export class ActorHost implements ActorSystem, HostServices {
   private activeCount = 0;
   private closed = false;
   private readonly drainFn = () => this.drain();
-  private observer: HandledObserver | null = null;
+  private readonly tap: HandledTap;
   /** Set only when tracing is on; then messages sent inside a span carry its context (see tracing.ts). */
   private readonly tracer: Tracer | undefined;
-  /** The first traced message's context in the open commit batch: the LMDB commit span's parent. */
-  private batchTraceCtx: Context | undefined;
 
   constructor(options: HostOptions) {
     this.options = resolveHostOptions(options);
@@ -53,6 +48,16 @@ export class ActorHost implements ActorSystem, HostServices {
     this.tracer = options.tracer;
     this.clock = options.clock ?? systemClock();
     this.logger = options.logger ?? consoleLogger();
+    this.tap = new HandledTap(this.clock, this.logger);
+    this.commits = new GroupCommit({
+      store: this.store,
+      logger: this.logger,
+      tracer: this.tracer,
+      onOpened: () => this.scheduleDrain(),
+      onFailed: (actors) => {
+        for (const a of actors) if (!a.dead && !a.passivating && !a.busy) this.retire(a);
+      },
+    });
     for (const kind of options.kinds ?? []) this.register(kind);
     this.wheel = new PassivationWheel(this.options.passivationTickMs, this.clock.now());
     this.tickTimer = this.clock.setInterval(() => this.tick(), this.options.passivationTickMs);
@@ -155,20 +160,16 @@ export class ActorHost implements ActorSystem, HostServices {
    * installed already, so two inspectors cannot silently steal each other's records.
    */
   observeHandled(observer: HandledObserver): () => void {
-    if (this.observer !== null) throw new Error('a HandledObserver is already installed on this host');
-    this.observer = observer;
-    return () => {
-      if (this.observer === observer) this.observer = null;
-    };
+    return this.tap.install(observer);
   }
 
   /** Resolves once every message queued so far is handled and every write committed. */
   async flush(): Promise<void> {
     for (;;) {
-      if (this.runQueue.size > 0 || this.openBatch !== null || this.anyBusy()) {
+      if (this.runQueue.size > 0 || this.commits.hasOpenBatch || this.anyBusy()) {
         await new Promise<void>((resolve) => setImmediate(resolve));
-      } else if (this.commitsInFlight.size > 0) {
-        await Promise.all(this.commitsInFlight);
+      } else if (this.commits.commitsInFlight > 0) {
+        await this.commits.settled();
       } else {
         return;
       }
@@ -191,7 +192,7 @@ export class ActorHost implements ActorSystem, HostServices {
       }
       await new Promise<void>((resolve, reject) => {
         this.passivate(a, (err) => (err === undefined ? resolve() : reject(err)));
-        this.flushBatch();
+        this.commits.flush();
       });
     }
   }
@@ -221,24 +222,15 @@ export class ActorHost implements ActorSystem, HostServices {
     for (const rt of this.kinds.values()) {
       for (const a of rt.actors.values()) if (!a.busy && !a.passivating) a.writeSnapshot();
     }
-    this.flushBatch();
-    await Promise.all(this.commitsInFlight);
+    this.commits.flush();
+    await this.commits.settled();
     await this.sweeping?.catch(() => undefined);
   }
 
   // ---- HostServices (used by activations) ----
 
   batchFor(actor: Activation): CommitBatch<Activation> {
-    let b = this.openBatch;
-    if (b === null) {
-      b = this.openBatch = new CommitBatch<Activation>();
-      if (!this.draining) this.scheduleDrain();
-    }
-    if (actor.lastBatch !== b) {
-      actor.lastBatch = b;
-      b.actors.push(actor);
-    }
-    return b;
+    return this.commits.batchFor(actor, this.draining);
   }
 
   nowMs(): number {
@@ -308,7 +300,7 @@ export class ActorHost implements ActorSystem, HostServices {
       }
     }
     this.draining = false;
-    this.flushBatch();
+    this.commits.flush();
     if (queue.size > 0) this.scheduleDrain();
   }
 
@@ -326,7 +318,7 @@ export class ActorHost implements ActorSystem, HostServices {
       let spanCtx;
       if (this.tracer !== undefined && msg instanceof TracedMessage) {
         ({ span, ctx: spanCtx } = startHandleSpan(this.tracer, msg, actor.kind, actor.key, this.clock.now()));
-        this.batchTraceCtx ??= spanCtx;
+        this.commits.traceParent(spanCtx);
         msg = msg.msg;
       }
       q[i] = undefined;
@@ -334,14 +326,14 @@ export class ActorHost implements ActorSystem, HostServices {
       actor.head = i + 2;
       n++;
       actor.beginMessage(now);
-      const before = this.observer === null ? NOT_OBSERVED : this.copyIfWanted(actor);
+      const before = this.tap.before(actor);
       let result: any;
       try {
         result = spanCtx === undefined ? handle(msg, actor) : context.with(spanCtx, handle, undefined, msg, actor);
       } catch (err) {
         if (span !== undefined) endSpan(span, err);
         actor.finishMessage();
-        if (before !== NOT_OBSERVED) this.notifyHandled(actor, msg, before, true);
+        this.tap.handled(actor, msg, before, true);
         this.handlerFailed(actor, err, reply);
         continue;
       }
@@ -351,7 +343,7 @@ export class ActorHost implements ActorSystem, HostServices {
       }
       if (span !== undefined) endSpan(span);
       actor.finishMessage();
-      if (before !== NOT_OBSERVED) this.notifyHandled(actor, msg, before, false);
+      this.tap.handled(actor, msg, before, false);
       if (reply !== undefined) this.reply(actor, reply, result);
     }
     if (actor.head === actor.tail) {
@@ -369,7 +361,7 @@ export class ActorHost implements ActorSystem, HostServices {
         actor.busy = false;
         actor.lastActivityMs = this.clock.now();
         actor.finishMessage();
-        if (before !== NOT_OBSERVED) this.notifyHandled(actor, msg, before, false);
+        this.tap.handled(actor, msg, before, false);
         if (reply !== undefined) this.reply(actor, reply, value);
         this.afterAsync(actor);
       },
@@ -377,30 +369,11 @@ export class ActorHost implements ActorSystem, HostServices {
         if (span !== undefined) endSpan(span, err);
         actor.busy = false;
         actor.finishMessage();
-        if (before !== NOT_OBSERVED) this.notifyHandled(actor, msg, before, true);
+        this.tap.handled(actor, msg, before, true);
         this.handlerFailed(actor, err, reply);
         this.afterAsync(actor);
       },
     );
-  }
-
-  private copyIfWanted(actor: Activation): unknown {
-    const o = this.observer!;
-    if (!o.wants(actor.kind, actor.key)) return NOT_OBSERVED;
-    try {
-      return structuredClone(actor.state);
-    } catch {
-      // State holding functions or class instances cannot be cloned; the record then shows no diff.
-      return undefined;
-    }
-  }
-
-  private notifyHandled(actor: Activation, msg: unknown, before: unknown, failed: boolean): void {
-    try {
-      this.observer?.handled({ kind: actor.kind, key: actor.key, msg, before, after: actor.state, atMs: this.clock.now(), failed });
-    } catch (err) {
-      this.logger.warn({ actor: actor.id, err }, 'handled observer failed');
-    }
   }
 
   private afterAsync(actor: Activation): void {
@@ -424,39 +397,6 @@ export class ActorHost implements ActorSystem, HostServices {
     return false;
   }
 
-  // ---- commits ----
-
-  private flushBatch(): void {
-    const b = this.openBatch;
-    if (b === null) return;
-    this.openBatch = null;
-    const release = () => {
-      for (const a of b.actors) if (a.lastBatch === b) a.lastBatch = null;
-    };
-    // The batch's first traced message, or, for a commit made at the end of an async handler, that handler's context.
-    const parent = this.batchTraceCtx ?? (this.tracer !== undefined ? context.active() : undefined);
-    this.batchTraceCtx = undefined;
-    const traced = this.tracer === undefined || parent === undefined ? undefined : startChildSpan(this.tracer, 'lmdb commit', { 'quarry.commit.ops': b.ops.length, 'quarry.commit.actors': b.actors.length }, parent);
-    // Inside the commit span, so replication of this batch to other nodes is traced as its child.
-    const commit = traced === undefined ? this.store.commit(b.ops) : context.with(traced.ctx, () => this.store.commit(b.ops));
-    const done = commit.then(
-      () => {
-        if (traced !== undefined) endSpan(traced.span);
-        release();
-        b.settle(undefined, () => undefined);
-      },
-      (err: unknown) => {
-        if (traced !== undefined) endSpan(traced.span, err);
-        release();
-        this.logger.error({ err, actors: b.actors.length }, 'commit failed; the actors involved reload from the store');
-        b.settle(err, (cause, actorId) => new PersistError(actorId, { cause }));
-        for (const a of b.actors) if (!a.dead && !a.passivating && !a.busy) this.retire(a);
-      },
-    );
-    this.commitsInFlight.add(done);
-    void done.finally(() => this.commitsInFlight.delete(done));
-  }
-
   // ---- passivation ----
 
   private tick(): void {
@@ -472,7 +412,7 @@ export class ActorHost implements ActorSystem, HostServices {
       this.passivate(actor);
       passivated = true;
     }
-    if (passivated) this.flushBatch();
+    if (passivated) this.commits.flush();
   }
 
   /** Snapshots and retires `actor`; `settled` (if given) runs once it is retired, or with the error of its snapshot. */
