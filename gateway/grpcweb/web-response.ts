@@ -7,6 +7,8 @@ import type { ResponseSink } from './fake-call.js';
 const BINARY_TYPE = 'application/grpc-web+proto';
 const TEXT_TYPE = 'application/grpc-web-text+proto';
 /** The trailers frame of an OK answer without trailing metadata: the same bytes for almost every unary call. */
+/** Largest unary body sent as a latin1 string together with the response head, in bytes. */
+const SMALL_BODY_BYTES = 16 * 1024;
 const OK_TRAILERS = encodeTrailers([['grpc-status', String(status.OK)]]);
 
 /**
@@ -55,14 +57,15 @@ export class WebResponse implements ResponseSink {
     frames.writeUInt32BE(payload.length, 1);
     frames.set(payload, FRAME_HEADER_BYTES);
     frames.set(end, FRAME_HEADER_BYTES + payload.length);
-    // As a latin1 string (lossless for bytes), Node sends the head and the body as one string in one write; a Buffer
-    // body goes out as a writev of two chunks.
-    const body = this.text ? frames.toString('base64') : frames.toString('latin1');
+    // A small body as a latin1 string (lossless for bytes): Node prepends the head to a string body, so head and
+    // body are one chunk of the socket write; a Buffer body is a chunk of its own. Large bodies stay Buffers (no copy).
+    const body = this.text ? frames.toString('base64') : frames.length <= SMALL_BODY_BYTES ? frames.toString('latin1') : frames;
     const headers: OutgoingHttpHeaders =
       this.noExtraHeaders ? { 'content-type': this.text ? TEXT_TYPE : BINARY_TYPE, 'cache-control': 'no-cache', 'content-length': body.length } : this.headers();
     headers['content-length'] = body.length;
     this.res.writeHead(200, headers);
-    this.res.end(body, 'latin1');
+    if (typeof body === 'string') this.res.end(body, 'latin1');
+    else this.res.end(body);
   }
 
   /** Same-origin calls (no CORS headers): the common case, whose response headers need no merging. */
