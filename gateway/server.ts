@@ -12,6 +12,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { GrpcWebAdapter } from './grpcweb/adapter.js';
 import type { ServiceBinding } from './grpcweb/routes.js';
 import { DEFAULT_SNIFF_TIMEOUT_MS, sniffConnection } from './grpcweb/sniff.js';
+import { NativeStreams, installNativeStreams } from './h2stream/index.js';
 
 export interface GatewayServerOptions {
   host: string;
@@ -37,6 +38,14 @@ export interface GatewayServerOptions {
   beforeBind?: (server: Server) => void;
   /** Called for HTTP requests that are neither gRPC-web nor a static file (e.g. the inspector). */
   httpFallback?: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * Serve native server-streaming methods of `services` (Hunt/Subscribe) from Node's http2 instead of grpc-js:
+   * ~2.8 KB less heap per open stream (gateway/h2stream). Unary calls and native-only services stay on grpc-js.
+   * @default true
+   */
+  nativeStreams?: boolean;
+  /** Told once when the native-stream hook cannot be installed on this grpc-js version; a process warning when absent. */
+  warn?: (message: string) => void;
 }
 
 export interface GatewayServer {
@@ -44,6 +53,8 @@ export interface GatewayServer {
   readonly httpPort: number;
   readonly grpc: Server;
   readonly grpcWeb: GrpcWebAdapter;
+  /** Native server streams served beside grpc-js; undefined when disabled or the hook could not be installed. */
+  readonly nativeStreams: NativeStreams | undefined;
   /** Stops accepting, ends open calls and connections; resolves when every listener is closed. */
   close(): Promise<void>;
 }
@@ -81,11 +92,20 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     res.writeHead(404, { 'content-type': 'text/plain', 'content-length': '9' }).end('not found');
   });
 
+  let nativeStreams = (options.nativeStreams ?? true) ? new NativeStreams({ services: options.services, maxMessageBytes: options.maxMessageBytes }) : undefined;
+  // Right after bind (or after the injector is made), before a client can open a stream: the hook wraps the HTTP/2
+  // servers grpc-js has created by then.
+  const hookNativeStreams = (): void => {
+    const warn = options.warn ?? ((message: string) => process.emitWarning(message, 'QuarryNativeStreams'));
+    if (nativeStreams && !installNativeStreams(grpc, nativeStreams, warn)) nativeStreams = undefined;
+  };
+
   let grpcPort: number;
   let httpPort: number;
   let sniffer: NetServer | undefined;
   if (options.singlePort) {
     const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
+    hookNativeStreams();
     sniffer = createNetServer((socket: Socket) => {
       sniffConnection(socket, DEFAULT_SNIFF_TIMEOUT_MS, (kind, s) => (kind === 'h2' ? injector.injectConnection(s) : http.emit('connection', s)));
     });
@@ -94,6 +114,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     grpcPort = await new Promise<number>((resolve, reject) =>
       grpc.bindAsync(`${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.grpcPort}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
+    hookNativeStreams();
     httpPort = await listen(http, options.host, options.httpPort);
   }
 
@@ -102,6 +123,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     httpPort,
     grpc,
     grpcWeb,
+    nativeStreams,
     async close() {
       const closing: Promise<void>[] = [];
       if (sniffer) closing.push(new Promise((r) => sniffer!.close(() => r())));
@@ -110,6 +132,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       closing.push(new Promise((r) => grpc.tryShutdown(() => r())));
       // Open server streams would hold tryShutdown forever; the edge holds no state, so cut them.
       grpc.forceShutdown();
+      // With channelz off, forceShutdown destroys no session; ours are tracked by the native-stream hook.
+      nativeStreams?.destroyConnections();
       await Promise.all(closing);
     },
   };

@@ -1,0 +1,176 @@
+/**
+ * Serves native gRPC server-streaming calls straight from Node's `http2` through the same grpc-js handlers, with the
+ * gRPC-web call object (gateway/grpcweb/fake-call.ts). grpc-js holds ~3.7 KB per open server stream that no handler
+ * can reach (BENCHMARKS.md, "Heap per open stream"); this path holds the call object, this context and the request.
+ * Unary, client- and bidi-streaming methods stay on grpc-js (see hook.ts).
+ */
+import { constants as h2constants, type IncomingHttpHeaders, type Http2Session, type ServerHttp2Stream } from 'node:http2';
+import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
+import { WebWritableStream } from '../grpcweb/fake-call.js';
+import { buildRoutes, type Route, type ServiceBinding } from '../grpcweb/routes.js';
+import { parseGrpcTimeoutMs } from '../grpcweb/timeout.js';
+import { FRAME_HEADER_BYTES, RequestMessageError, checkFrameHeader, readRequestMessage } from './request.js';
+import { H2StreamCall, encodeGrpcMessage } from './response.js';
+
+export interface NativeStreamsOptions {
+  /** Services whose `responseStream && !requestStream` methods are served here. */
+  services: readonly ServiceBinding[];
+  /** Largest request message accepted, in bytes (grpc-js's `grpc.max_receive_message_length`). */
+  maxMessageBytes: number;
+}
+
+/** Invalid options; the message names the option and the rule. */
+export class NativeStreamsOptionsError extends Error {
+  override readonly name = 'NativeStreamsOptionsError';
+}
+
+/** Longest delay setTimeout honours; a later deadline is as good as none for one call. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Headers grpc-js removes from the request metadata before a handler sees it (server-interceptors.js). */
+const NOT_METADATA = ['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type'];
+
+// One listener for every stream: grpc-js adds the same no-op (an 'error' without a listener would throw); the
+// 'close' that follows every error is what ends the call.
+const ignoreError = (): void => undefined;
+
+export class NativeStreams {
+  private readonly routes = new Map<string, Route>();
+  /** Streams served here and still open; a test or shutdown can wait for it. */
+  open = 0;
+  /** Streams served here since start. */
+  served = 0;
+  /** Connections that carried a call (ours or grpc-js's), until they close: a handful per client, not per stream. */
+  private readonly sessions = new Set<Http2Session>();
+
+  constructor(private readonly options: NativeStreamsOptions) {
+    if (!Number.isInteger(options.maxMessageBytes) || options.maxMessageBytes < 1) {
+      throw new NativeStreamsOptionsError(`maxMessageBytes must be a positive integer, got ${options.maxMessageBytes}`);
+    }
+    for (const [path, route] of buildRoutes(options.services)) {
+      if (route.method.responseStream && !route.method.requestStream) this.routes.set(path, route);
+    }
+  }
+
+  /** Paths served here (`/pkg.Service/Method`). */
+  get paths(): string[] {
+    return [...this.routes.keys()];
+  }
+
+  /** The route for a stream's headers, or undefined when grpc-js should serve it (grpc-js answers bad content types). */
+  routeOf(headers: IncomingHttpHeaders): Route | undefined {
+    const route = this.routes.get(headers[':path'] as string);
+    if (route === undefined) return undefined;
+    const type = headers['content-type'];
+    return typeof type === 'string' && type.startsWith('application/grpc') ? route : undefined;
+  }
+
+  /** Notes the connection of a stream (any method) so `destroyConnections` can cut it. */
+  track(session: Http2Session | undefined): void {
+    if (session === undefined || this.sessions.has(session)) return;
+    this.sessions.add(session);
+    session.once('close', () => this.sessions.delete(session));
+  }
+
+  /**
+   * Node shutdown: cuts every tracked connection (RST of its streams), so open streams end and their handlers see
+   * 'cancelled'. grpc-js's `forceShutdown` does this only for sessions it tracks with channelz on; with channelz off
+   * (gateway/server.ts) its graceful close would wait for every open server stream forever.
+   */
+  destroyConnections(): void {
+    for (const session of this.sessions) session.destroy(undefined, h2constants.NGHTTP2_CANCEL);
+    this.sessions.clear();
+  }
+
+  serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: Route): void {
+    stream.on('error', ignoreError);
+    this.open++;
+    this.served++;
+    let deadlineMs: number | undefined;
+    const timeout = headers['grpc-timeout'];
+    if (typeof timeout === 'string') {
+      deadlineMs = parseGrpcTimeoutMs(timeout);
+      if (deadlineMs === undefined) return this.reject(stream, { code: status.INTERNAL, details: `Invalid grpc-timeout value "${timeout}"` });
+    }
+    const metadata = Metadata.fromHttp2Headers(headers);
+    for (const key of NOT_METADATA) metadata.remove(key);
+    const encoding = typeof headers['grpc-encoding'] === 'string' ? headers['grpc-encoding'] : 'identity';
+    const h2 = new H2StreamCall(stream, route, String(headers[':authority'] ?? headers.host ?? ''), metadata, deadlineMs === undefined ? 0 : Date.now(), deadlineMs);
+    // `on`, not `once`: 'close' fires once, and a once wrapper is two more objects per open stream.
+    stream.on('close', () => {
+      this.open--;
+      h2.closed();
+    });
+    if (deadlineMs !== undefined && deadlineMs <= MAX_TIMER_MS) h2.deadlineTimer = setTimeout(() => h2.deadlineExceeded(), deadlineMs);
+    this.readRequest(h2, encoding);
+  }
+
+  /** Collects the body (one message, then the client's half-close) and starts the handler. */
+  private readRequest(h2: H2StreamCall, encoding: string): void {
+    const stream = h2.stream;
+    const max = this.options.maxMessageBytes;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const stop = (): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      // Whatever else the client sends is read and dropped, so its flow-control window does not stall the session.
+      stream.resume();
+    };
+    const onData = (chunk: Buffer): void => {
+      const before = received;
+      received += chunk.length;
+      chunks.push(chunk);
+      try {
+        if (before < FRAME_HEADER_BYTES && received >= FRAME_HEADER_BYTES) checkFrameHeader(chunks.length === 1 ? chunk : Buffer.concat(chunks), max);
+      } catch (err) {
+        stop();
+        return h2.finish(statusOf(err));
+      }
+      // One message fits in max + a header; past that (and a second header) the reader has all it needs to refuse.
+      if (received > max + 2 * FRAME_HEADER_BYTES) onEnd();
+    };
+    const onEnd = (): void => {
+      stop();
+      if (h2.finished) return;
+      let request: unknown;
+      try {
+        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        const message = readRequestMessage(body, h2.path, max, encoding);
+        try {
+          request = h2.route.method.requestDeserialize(message);
+        } catch (cause) {
+          throw new RequestMessageError(status.INTERNAL, 'Error deserializing request', { cause });
+        }
+      } catch (err) {
+        return h2.finish(statusOf(err));
+      }
+      this.invoke(h2, request);
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+  }
+
+  private invoke(h2: H2StreamCall, request: unknown): void {
+    const route = h2.route;
+    const call = new WebWritableStream(h2, request, route.method.responseSerialize);
+    h2.call = call;
+    try {
+      (route.handler as (c: unknown) => void)(call);
+    } catch {
+      // grpc-js's answer when a handler throws (details only with GRPC_NODE_DEBUG_SEND_ERROR_DETAILS).
+      h2.finish({ code: status.UNKNOWN, details: 'Unknown error' });
+    }
+  }
+
+  /** Refuses a call before anything is read: trailers-only status, the stream's close does the bookkeeping. */
+  private reject(stream: ServerHttp2Stream, result: Partial<StatusObject>): void {
+    stream.once('close', () => this.open--);
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc+proto', 'grpc-status': String(result.code), 'grpc-message': encodeGrpcMessage(result.details ?? '') }, { endStream: true });
+  }
+}
+
+function statusOf(err: unknown): Partial<StatusObject> {
+  if (err instanceof RequestMessageError) return { code: err.code, details: err.message };
+  return { code: status.INTERNAL, details: (err as Error).message };
+}
