@@ -108,7 +108,8 @@ export class GrpcWebAdapter {
       call?.cancel();
     }, deadlineMs);
     // A response emits 'close' after 'finish', and also when the client goes away first: one listener serves both.
-    res.once('close', () => {
+    // `on`, not `once`: each emits at most once per request, and a `once` wrapper is two more objects per call.
+    res.on('close', () => {
       // The client went away (abort, reset, deadline on its side) before the status was written.
       if (!web.finished) {
         web.finished = true;
@@ -182,7 +183,7 @@ export class GrpcWebAdapter {
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => {
+    req.on('end', () => {
       if (settled) return;
       settled = true;
       // Most bodies arrive in one chunk: no copy (the message is decoded before the next read).
@@ -193,7 +194,7 @@ export class GrpcWebAdapter {
         cb(e instanceof FrameError ? e : new FrameError('malformed', (e as Error).message));
       }
     });
-    req.once('error', () => fail(new FrameError('malformed', 'request body aborted')));
+    req.on('error', () => fail(new FrameError('malformed', 'request body aborted')));
   }
 
   /** Rejects an oversized message from its header alone, before its payload arrives. */
