@@ -13,7 +13,7 @@ interface GrpcJsPrivate {
   onStreamOpened?: unknown;
 }
 
-type StreamListener = (this: Http2Server, stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => void;
+type StreamListener = (this: Http2Server, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void;
 
 /** Tags our 'stream' listener, so a second install skips the servers already hooked. */
 const OURS = Symbol('quarry.nativeStreams');
@@ -46,10 +46,11 @@ export function installNativeStreams(grpc: Server, streams: NativeStreams, warn:
   for (const [i, server] of fresh.entries()) {
     const original = originals[i]!;
     (server as Http2Server).removeListener('stream', original);
-    const listener = function (this: Http2Server, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    // Node's 'stream' arguments passed on as they are (no rest array: every unary call goes through here).
+    const listener = function (this: Http2Server, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]): void {
       streams.track(stream.session);
       const route = streams.routeOf(headers);
-      if (route === undefined) return original.call(this, stream, headers);
+      if (route === undefined) return original.call(this, stream, headers, flags, rawHeaders);
       (onStreamOpened as (s: ServerHttp2Stream) => void).call(grpc, stream);
       streams.serve(stream, headers, route);
     };
