@@ -89,6 +89,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     },
     maxMessageBytes: config.gateway.maxMessageBytes,
     corsOrigins: config.gateway.corsOrigins,
+    warn: (message) => logger.warn({ event: 'native-calls-on-grpc-js' }, message),
     httpFallback: (req, res) => {
       if (web(req, res)) return;
       if (ops.inspector(req, res)) return;
