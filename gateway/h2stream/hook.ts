@@ -1,7 +1,8 @@
 /**
  * Puts `NativeStreams` in front of grpc-js on grpc-js's own HTTP/2 server(s), so one port (and one connection) serves
- * native server streams from our path and everything else (unary calls, node links, admin, unknown methods) from
- * grpc-js. This is the one place that touches grpc-js's private surface.
+ * the player services' native unary calls and server streams from our path and everything else (node links, admin,
+ * client/bidi streams, unknown methods, wrong content types) from grpc-js. This is the one place that touches
+ * grpc-js's private surface.
  */
 import type { Http2Server, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Server } from '@grpc/grpc-js';
@@ -23,11 +24,11 @@ const OURS = Symbol('quarry.nativeStreams');
  * `http2.Server`s made by `bindAsync` and `createConnectionInjector` (both through `createHttp2Server`), each with
  * exactly one 'stream' listener added by `_setupHandlers` (the call dispatcher); `onStreamOpened(stream)` counts the
  * stream as an open call of its session for `grpc.max_connection_idle_ms` until the stream closes.
- * The listener is replaced by one that hands our methods to `streams` and calls grpc-js's for the rest. Streams we
+ * The listener is replaced by one that hands our methods to `streams` and calls grpc-js's for the rest. Calls we
  * serve are counted through `onStreamOpened` too, so a connection carrying only a Subscribe is not idle. grpc-js's
  * other per-stream duty, `grpc.max_concurrent_streams`, is an HTTP/2 setting nghttp2 enforces before any listener.
  * When the surface is not as expected, nothing is changed and grpc-js keeps serving every call (correct, with more
- * memory per stream); `warn` is told why. Call after binding (or after creating an injector); again for a later one.
+ * memory per stream and CPU per call); `warn` is told why. Call after binding (or after creating an injector); again for a later one.
  */
 export function installNativeStreams(grpc: Server, streams: NativeStreams, warn: (reason: string) => void): boolean {
   const priv = grpc as unknown as GrpcJsPrivate;
@@ -60,6 +61,6 @@ export function installNativeStreams(grpc: Server, streams: NativeStreams, warn:
 }
 
 function refuse(warn: (reason: string) => void, reason: string): false {
-  warn(`${reason}; native server streams stay on grpc-js (more memory per open stream)`);
+  warn(`${reason}; native player calls stay on grpc-js (more memory per open stream, more CPU per unary call)`);
   return false;
 }

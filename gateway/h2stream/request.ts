@@ -1,7 +1,7 @@
 /**
- * The single request message of a native server-streaming call, read from the whole request body (the client
+ * The single request message of a native unary or server-streaming call, read from the whole request body (the client
  * half-closes right after it). Statuses and details follow grpc-js 1.14 (server-interceptors.js, stream-decoder.js,
- * handleServerStreaming) so a client cannot tell which path served it; one exception: a body that ends inside a
+ * handleServerStreaming) (whose details say "server streaming method" for unary methods too) so a client cannot tell which path served it; one exception: a body that ends inside a
  * message is INTERNAL here, where grpc-js, which never sees the message complete, answers "no request message".
  */
 import { gunzipSync, inflateSync } from 'node:zlib';

@@ -1,10 +1,11 @@
 /**
- * One native server-streaming call on a Node `Http2Stream`: the grpc-js call context the gRPC-web call classes read
- * (gateway/grpcweb/fake-call.ts) and the `ResponseSink` they write to, in one object, because it lives as long as the
- * stream and every byte per open stream counts (bench gateway, `heapBytesPerOpenStream`).
+ * One native unary or server-streaming call on a Node `Http2Stream`: the grpc-js call context the gRPC-web call
+ * classes read (gateway/grpcweb/fake-call.ts) and the `ResponseSink` they write to, in one object, because it lives as
+ * long as the stream and every byte per open stream counts (bench gateway, `heapBytesPerOpenStream`).
  * Wire format as grpc-js 1.14 writes it (server-interceptors.js): headers `:status 200`, `content-type:
  * application/grpc+proto`; length-prefixed messages; trailers `grpc-status`/`grpc-message` after `waitForTrailers`, or
- * one trailers-only HEADERS frame when the call fails before anything was sent.
+ * one trailers-only HEADERS frame when the call fails before anything was sent. A unary answer is `respond` + one
+ * `end(frame)` + the trailers (grpc-js: `respond`, `write`, `end`, trailers).
  */
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
@@ -35,6 +36,38 @@ function responseHeaders(md: Metadata | undefined): OutgoingHttpHeaders {
   // The request reader takes what grpc-js takes (request.ts); responses are never compressed.
   headers['grpc-accept-encoding'] = 'identity,deflate,gzip';
   return headers;
+}
+
+// Shared by every unary answer without response metadata: Node's `respond` and `sendTrailers` copy what they are
+// given (frozen, so a Node that wrote into them would throw in the tests rather than leak between calls).
+const PLAIN_HEADERS: OutgoingHttpHeaders = Object.freeze(responseHeaders(undefined));
+const OK_TRAILERS: OutgoingHttpHeaders = Object.freeze({ 'grpc-status': '0', 'grpc-message': 'OK' });
+const WAIT_FOR_TRAILERS = Object.freeze({ waitForTrailers: true });
+/** Trailers with metadata, kept on the stream until Node asks for them ('wantTrailers'). */
+const PENDING_TRAILERS = Symbol('quarry.pendingTrailers');
+
+/** Sends the trailers a unary answer left on its stream; one function for every stream (no closure per call). */
+function sendPendingTrailers(this: ServerHttp2Stream & { [PENDING_TRAILERS]?: OutgoingHttpHeaders }): void {
+  const trailers = this[PENDING_TRAILERS] ?? OK_TRAILERS;
+  this[PENDING_TRAILERS] = undefined;
+  this.sendTrailers(trailers);
+}
+
+/**
+ * The status grpc-js 1.14 sends for an error a unary handler passes to its callback (server-call.js
+ * `serverErrorToStatus`): code only when it is an integer (details then from `details` when a string), otherwise
+ * UNKNOWN with the error's message; trailers passed to the callback win over the error's metadata.
+ */
+export function unaryErrorStatus(err: unknown, trailers: Metadata | undefined): Partial<StatusObject> {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; details?: unknown; message?: unknown; metadata?: unknown };
+  const result: Partial<StatusObject> = { code: status.UNKNOWN, details: 'message' in e ? String(e.message) : 'Unknown Error' };
+  const metadata = trailers ?? e.metadata;
+  if (metadata instanceof Metadata) result.metadata = metadata;
+  if (typeof e.code === 'number' && Number.isInteger(e.code)) {
+    result.code = e.code;
+    if (typeof e.details === 'string') result.details = e.details;
+  }
+  return result;
 }
 
 export class H2StreamCall implements CallContext, ResponseSink {
@@ -93,6 +126,31 @@ export class H2StreamCall implements CallContext, ResponseSink {
     }
     stream.once('wantTrailers', () => stream.sendTrailers(trailers));
     stream.end();
+  }
+
+  /** A unary call's answer: headers (unless sent), the one message and OK trailers, in as few writes as Node allows. */
+  finishUnary(payload: Buffer, trailers: Metadata | undefined): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    const stream = this.stream as ServerHttp2Stream & { [PENDING_TRAILERS]?: OutgoingHttpHeaders };
+    if (stream.destroyed || stream.closed) return;
+    if (!this.headersSent) {
+      this.headersSent = true;
+      stream.respond(PLAIN_HEADERS, WAIT_FOR_TRAILERS);
+    }
+    if (trailers !== undefined) {
+      const block = trailers.toHttp2Headers();
+      block['grpc-status'] = '0';
+      block['grpc-message'] = 'OK';
+      stream[PENDING_TRAILERS] = block;
+    }
+    const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+    frame[0] = 0;
+    frame.writeUInt32BE(payload.length, 1);
+    payload.copy(frame, FRAME_HEADER_BYTES);
+    stream.on('wantTrailers', sendPendingTrailers);
+    stream.end(frame);
   }
 
   /** The stream closed (status sent, client cancel, RST_STREAM, connection gone, node shutdown). */

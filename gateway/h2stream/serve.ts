@@ -1,19 +1,20 @@
 /**
- * Serves native gRPC server-streaming calls straight from Node's `http2` through the same grpc-js handlers, with the
- * gRPC-web call object (gateway/grpcweb/fake-call.ts). grpc-js holds ~3.7 KB per open server stream that no handler
- * can reach (BENCHMARKS.md, "Heap per open stream"); this path holds the call object, this context and the request.
- * Unary, client- and bidi-streaming methods stay on grpc-js (see hook.ts).
+ * Serves native gRPC unary and server-streaming calls straight from Node's `http2` through the same grpc-js handlers,
+ * with the gRPC-web call objects (gateway/grpcweb/fake-call.ts). grpc-js holds ~3.7 KB per open server stream that no
+ * handler can reach (BENCHMARKS.md, "Heap per open stream"); this path holds the call object, this context and the
+ * request. A unary call skips grpc-js's interceptor chain, decoder and call objects (BENCHMARKS.md, "Native unary on
+ * our HTTP/2 path"). Client- and bidi-streaming methods stay on grpc-js (see hook.ts).
  */
 import { constants as h2constants, type IncomingHttpHeaders, type Http2Session, type ServerHttp2Stream } from 'node:http2';
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
-import { WebWritableStream } from '../grpcweb/fake-call.js';
+import { WebUnaryCall, WebWritableStream } from '../grpcweb/fake-call.js';
 import { buildRoutes, type Route, type ServiceBinding } from '../grpcweb/routes.js';
 import { parseGrpcTimeoutMs } from '../grpcweb/timeout.js';
 import { FRAME_HEADER_BYTES, RequestMessageError, checkFrameHeader, readRequestMessage } from './request.js';
-import { H2StreamCall, encodeGrpcMessage } from './response.js';
+import { H2StreamCall, encodeGrpcMessage, unaryErrorStatus } from './response.js';
 
 export interface NativeStreamsOptions {
-  /** Services whose `responseStream && !requestStream` methods are served here. */
+  /** Services whose unary and server-streaming methods (`!requestStream`) are served here. */
   services: readonly ServiceBinding[];
   /** Largest request message accepted, in bytes (grpc-js's `grpc.max_receive_message_length`). */
   maxMessageBytes: number;
@@ -36,10 +37,12 @@ const ignoreError = (): void => undefined;
 
 export class NativeStreams {
   private readonly routes = new Map<string, Route>();
-  /** Streams served here and still open; a test or shutdown can wait for it. */
+  /** Calls (unary and streams) served here and still open; a test or shutdown can wait for it. */
   open = 0;
-  /** Streams served here since start. */
+  /** Calls (unary and streams) served here since start. */
   served = 0;
+  /** Unary calls served here since start (included in `served`). */
+  servedUnary = 0;
   /** Connections that carried a call (ours or grpc-js's), until they close: a handful per client, not per stream. */
   private readonly sessions = new Set<Http2Session>();
 
@@ -48,7 +51,7 @@ export class NativeStreams {
       throw new NativeStreamsOptionsError(`maxMessageBytes must be a positive integer, got ${options.maxMessageBytes}`);
     }
     for (const [path, route] of buildRoutes(options.services)) {
-      if (route.method.responseStream && !route.method.requestStream) this.routes.set(path, route);
+      if (!route.method.requestStream) this.routes.set(path, route);
     }
   }
 
@@ -86,6 +89,7 @@ export class NativeStreams {
     stream.on('error', ignoreError);
     this.open++;
     this.served++;
+    if (!route.method.responseStream) this.servedUnary++;
     let deadlineMs: number | undefined;
     const timeout = headers['grpc-timeout'];
     if (typeof timeout === 'string') {
@@ -153,10 +157,16 @@ export class NativeStreams {
 
   private invoke(h2: H2StreamCall, request: unknown): void {
     const route = h2.route;
-    const call = new WebWritableStream(h2, request, route.method.responseSerialize);
-    h2.call = call;
     try {
-      (route.handler as (c: unknown) => void)(call);
+      if (route.method.responseStream) {
+        const call = new WebWritableStream(h2, request, route.method.responseSerialize);
+        h2.call = call;
+        (route.handler as (c: unknown) => void)(call);
+        return;
+      }
+      const call = new WebUnaryCall(h2, request);
+      h2.call = call;
+      (route.handler as (c: unknown, cb: UnaryCallback) => void)(call, (err, value, trailers) => answerUnary(h2, err, value, trailers));
     } catch {
       // grpc-js's answer when a handler throws (details only with GRPC_NODE_DEBUG_SEND_ERROR_DETAILS).
       h2.finish({ code: status.UNKNOWN, details: 'Unknown error' });
@@ -168,6 +178,23 @@ export class NativeStreams {
     stream.once('close', () => this.open--);
     stream.respond({ ':status': 200, 'content-type': 'application/grpc+proto', 'grpc-status': String(result.code), 'grpc-message': encodeGrpcMessage(result.details ?? '') }, { endStream: true });
   }
+}
+
+type UnaryCallback = (err: unknown, value?: unknown, trailers?: unknown) => void;
+
+/** A unary handler's callback, as grpc-js's `handleUnary` reads it; a second call or one after the end is dropped. */
+function answerUnary(h2: H2StreamCall, err: unknown, value: unknown, trailers: unknown): void {
+  if (h2.finished) return;
+  const md = trailers instanceof Metadata ? trailers : undefined;
+  if (err) return h2.finish(unaryErrorStatus(err, md));
+  let payload: Buffer;
+  try {
+    payload = h2.route.method.responseSerialize(value);
+  } catch {
+    // grpc-js's details without GRPC_NODE_DEBUG_SEND_ERROR_DETAILS.
+    return h2.finish({ code: status.INTERNAL, details: 'Error serializing response' });
+  }
+  h2.finishUnary(payload, md);
 }
 
 function statusOf(err: unknown): Partial<StatusObject> {

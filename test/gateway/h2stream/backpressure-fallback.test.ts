@@ -144,7 +144,7 @@ describe('h2stream: fallback when the hook cannot be installed', function () {
       h2!.on('stream', extra);
       const warnings: string[] = [];
       assert.equal(installNativeStreams(grpc, streams, (m) => warnings.push(m)), false);
-      assert.deepEqual(warnings, ["grpc-js HTTP/2 server has 2 'stream' listeners, expected 1; native server streams stay on grpc-js (more memory per open stream)"]);
+      assert.deepEqual(warnings, ["grpc-js HTTP/2 server has 2 'stream' listeners, expected 1; native player calls stay on grpc-js (more memory per open stream, more CPU per unary call)"]);
       h2!.off('stream', extra);
 
       const md = new Metadata();

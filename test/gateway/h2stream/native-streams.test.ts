@@ -57,7 +57,7 @@ for (const singlePort of [false, true]) {
     });
 
     it('serves Subscribe on our path and delivers events message by message, then the status and trailers', async () => {
-      assert.deepEqual(gw.server.nativeStreams?.paths, [SUBSCRIBE]);
+      assert.ok(gw.server.nativeStreams?.paths.includes(SUBSCRIBE));
       const servedBefore = gw.server.nativeStreams!.served;
       const call = client.subscribe(SubscribeRequest.fromPartial({ playerId: 'ann', afterSeq: 4 }), await md('ann'));
       const events: Event[] = [];
@@ -138,7 +138,7 @@ for (const singlePort of [false, true]) {
       assert.equal(Event.decode(gz.messages[0]!).seq, 1);
     });
 
-    it('leaves unknown methods and unary calls on the same connection to grpc-js', async () => {
+    it('leaves unknown methods to grpc-js; serves a unary call on the connection of an open stream', async () => {
       const servedBefore = gw.server.nativeStreams!.served;
       const unknown = await rawCall(raw, '/quarry.hunt.v1.Hunt/Nope', frame(Buffer.alloc(0)));
       assert.equal(unknown.code, status.UNIMPLEMENTED);
@@ -152,8 +152,7 @@ for (const singlePort of [false, true]) {
       const answer = await rawCall(raw, '/quarry.hunt.v1.Hunt/ReportFix', frame(fix), { authorization: `Bearer ${token}` });
       assert.equal(answer.code, status.OK);
       assert.equal(FixAck.decode(answer.messages[0]!).closestBeaconId, 'b1');
-      assert.equal(answer.headers['grpc-accept-encoding'], 'identity,deflate,gzip', 'grpc-js answered the unary call');
-      assert.equal(gw.server.nativeStreams!.served, servedBefore + 1, 'only the stream went our way');
+      assert.equal(gw.server.nativeStreams!.served, servedBefore + 2, 'the stream and the unary call went our way, not the unknown method');
       const cancelled = gw.hunt.until('raw stream cancel reaches subscribe:uno', () => gw.hunt.cancelled.includes('subscribe:uno'));
       streamReq.close();
       await cancelled;
