@@ -6,16 +6,12 @@
  * a replayed `buildingEntered`: the cursor here is past it.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { credentials, Metadata, type ClientReadableStream } from '@grpc/grpc-js';
-import { memoryLogger } from '../../actors/runtime/logger.js';
 import { issuePlayerToken } from '../../gateway/auth/index.js';
-import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import { HuntClient, type Event, type FixAck } from '../../proto/gen/hunt.js';
-import { startQuarryNode, type QuarryNode } from '../../scripts/node-process.js';
-import { SAMPLE_HUNT_FILE } from './web/support/web-stack.js';
+import type { QuarryNode } from '../../scripts/node-process.js';
+import { startRealNode } from './support-real-node.js';
 
 const SECRET = 'subscribe-test-token-secret-0123456789';
 const WAIT_MS = 10_000;
@@ -30,24 +26,7 @@ describe('gateway Subscribe: a player already in a building (real node)', functi
   const open: ClientReadableStream<Event>[] = [];
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'quarry-subscribe-'));
-    const config = nodeConfig(
-      loadConfig({
-        env: {},
-        flags: {
-          'node.dataDir': dataDir,
-          'node.host': '127.0.0.1',
-          'node.grpcPort': 0,
-          'node.httpPort': 0,
-          'node.gossipPort': 0,
-          'hunt.file': SAMPLE_HUNT_FILE,
-          'gateway.tokenSecret': SECRET,
-          'cluster.key': 'subscribe-test-cluster-key',
-          'ops.operatorToken': 'subscribe-test-operator',
-        },
-      }),
-    );
-    node = await startQuarryNode(config, memoryLogger());
+    ({ node, dataDir } = await startRealNode('subscribe', SECRET));
     client = new HuntClient(node.grpcAddress, credentials.createInsecure());
   });
 

@@ -5,17 +5,15 @@
  * arrive live on the building's treasure list, zoomed in, screenshot to $TMPDIR/quarry-page.png.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { memoryLogger } from '../../../actors/runtime/logger.js';
 import { issuePlayerToken } from '../../../gateway/auth/index.js';
 import { HuntWebClient } from '../../../gateway/web/hunt-client.js';
-import { loadConfig, nodeConfig } from '../../../ops/config/index.js';
-import { startQuarryNode, type QuarryNode } from '../../../scripts/node-process.js';
-import { SAMPLE_HUNT_FILE } from './support/web-stack.js';
+import type { QuarryNode } from '../../../scripts/node-process.js';
+import { startRealNode } from '../support-real-node.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, waitText, walkTo } from './support/browser.js';
 
 const SECRET = 'page-real-node-token-secret-0123456789';
@@ -35,24 +33,7 @@ describe('gateway/web player page on a real node (Chromium)', function () {
 
   before(async () => {
     assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: the build must run scripts/build-web.mjs after tsc`);
-    dataDir = mkdtempSync(join(tmpdir(), 'quarry-page-'));
-    const config = nodeConfig(
-      loadConfig({
-        env: {},
-        flags: {
-          'node.dataDir': dataDir,
-          'node.host': '127.0.0.1',
-          'node.grpcPort': 0,
-          'node.httpPort': 0,
-          'node.gossipPort': 0,
-          'hunt.file': SAMPLE_HUNT_FILE,
-          'gateway.tokenSecret': SECRET,
-          'cluster.key': 'page-real-node-cluster-key',
-          'ops.operatorToken': 'page-real-node-operator',
-        },
-      }),
-    );
-    node = await startQuarryNode(config, memoryLogger());
+    ({ node, dataDir } = await startRealNode('page-real-node', SECRET));
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   });
 
