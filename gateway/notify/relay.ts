@@ -7,7 +7,8 @@
  *
  * Pipelined: up to `maxInFlightBatches` batches are published before the oldest is acked, so commit-to-stream
  * latency under load is not one publish round trip plus one LMDB ack per batch. Acks go strictly in outbox
- * order (a batch is acked only after every earlier one). Order on the stream is unchanged: every batch is
+ * order (a batch is acked only after every earlier one) and trail the publishes: the next read does not wait for an
+ * ack's disk flush (a backlog waits once more than `maxInFlightBatches` acks are pending). Order on the stream is unchanged: every batch is
  * handed to the same connection in outbox order and NATS stores one connection's messages in the order sent.
  * When a batch fails, no later batch is acked; the relay waits for the in-flight ones to settle and retries
  * from the first unacked entry, and the later batches that did get stored are dropped as duplicates by
@@ -64,6 +65,15 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private unlisten: (() => void) | undefined;
   readonly stats: RelayStats = { published: 0, failedAttempts: 0, ackedId: 0 };
+  /** Last id published in order; reads go on after it while the acks trail behind. */
+  private publishedId = 0;
+  /**
+   * Acks of published batches, chained in outbox order. They trail the publishes instead of holding up the next read:
+   * an ack is an LMDB write whose disk flush would otherwise sit in the next events' latency.
+   */
+  private acks: Promise<void> = Promise.resolve();
+  private acksPending = 0;
+  private ackFailure: { err: unknown } | undefined;
 
   constructor(options: OutboxRelayOptions) {
     this.source = options.source;
@@ -87,6 +97,7 @@ export class OutboxRelay {
     this.wake.abort();
     this.unlisten?.();
     await this.loop;
+    await this.acks;
   }
 
   private async run(): Promise<void> {
@@ -116,12 +127,19 @@ export class OutboxRelay {
    * and throws the first error.
    */
   private async pump(): Promise<boolean> {
+    if (this.ackFailure) {
+      const { err } = this.ackFailure;
+      await this.acks;
+      this.ackFailure = undefined;
+      // What was published but not acked goes out again; the notifier drops the copies by dedupId.
+      this.publishedId = this.stats.ackedId;
+      throw err;
+    }
     const window: Array<{ lastId: number; entries: number; published: Promise<void> }> = [];
-    let readAfter = this.stats.ackedId;
+    let readAfter = this.publishedId;
     let failure: { err: unknown } | undefined;
     let any = false;
     let backlog = false;
-    let acks: Promise<void> = Promise.resolve();
     for (;;) {
       while (!failure && window.length < this.maxInFlight && (window.length === 0 || backlog) && !this.stopper.signal.aborted) {
         const batch = this.source.readPending(readAfter, this.batchEntries);
@@ -142,17 +160,35 @@ export class OutboxRelay {
         failure ??= { err };
       }
       if (failure) continue;
-      // An ack that fails skips the ones after it (the chain rejects) and is thrown below.
-      acks = acks.then(async () => {
-        await this.source.ack(head.lastId);
-        this.stats.published += head.entries;
-        this.stats.ackedId = head.lastId;
-      });
-      acks.catch(() => {});
+      this.publishedId = head.lastId;
+      this.ack(head.lastId, head.entries);
+      // A backlog waits for its acks now and then, so the outbox does not grow while acks fall behind.
+      if (this.acksPending > this.maxInFlight) await this.acks;
     }
-    await acks;
-    if (failure) throw failure.err;
+    if (failure) {
+      await this.acks;
+      throw failure.err;
+    }
     return any;
+  }
+
+  /** Chains the ack of a published batch; after a failed ack the later ones are skipped and the next pump throws. */
+  private ack(lastId: number, entries: number): void {
+    this.acksPending++;
+    this.acks = this.acks.then(async () => {
+      try {
+        if (this.ackFailure) return;
+        await this.source.ack(lastId);
+        this.stats.published += entries;
+        this.stats.ackedId = lastId;
+      } catch (err) {
+        this.ackFailure = { err };
+        // Wakes the loop, which throws it and retries with backoff.
+        this.wake.abort();
+      } finally {
+        this.acksPending--;
+      }
+    });
   }
 
   /** One batch, under a root span (events are published after their trace's fix was answered). */

@@ -128,6 +128,40 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     await notifier.close();
   });
 
+  it('publishes new commits while an earlier batch\'s ack is still waiting for its disk flush, and acks in order', async () => {
+    const notifier = new InProcessNotifier();
+    const got: NotifyEvent[] = [];
+    const stream = notifier.subscribe('eve', {}, (e) => got.push(e));
+    const heldAcks: Array<{ uptoId: number; release: () => void }> = [];
+    const acked: number[] = [];
+    const source = {
+      readPending: (afterId: number, limit: number) => outbox.readPending(afterId, limit),
+      onCommit: (listener: () => void) => outbox.onCommit(listener),
+      async ack(uptoId: number) {
+        await new Promise<void>((release) => heldAcks.push({ uptoId, release }));
+        await outbox.ack(uptoId);
+        acked.push(uptoId);
+      },
+    };
+    const relay = new OutboxRelay({ source, notifier, flushIntervalMs: 5 });
+    relay.start();
+    await outbox.commit('user.eve', 1, 'eve/1');
+    await waitFor(() => got.length === 1 && heldAcks.length === 1, { phase: 'first batch', expected: '1 event, its ack held', seen: () => `${got.length} events, ${heldAcks.length} acks held` });
+    await outbox.commit('user.eve', 2, 'eve/2');
+    await waitFor(() => got.length === 2, { phase: 'second batch behind a held ack', expected: '2 events while the first ack is held', seen: () => `${got.length} events, ${heldAcks.length} acks held` });
+    assert.deepEqual(acked, [], 'nothing acked yet');
+    for (let i = 0; i < 2; i++) {
+      await waitFor(() => heldAcks.length > i, { phase: `ack ${i + 1}`, expected: 'requested', seen: () => `${heldAcks.length} acks held` });
+      heldAcks[i]!.release();
+    }
+    await waitFor(() => outbox.pendingCount() === 0, { phase: 'acks released', expected: 'outbox empty', seen: () => `${outbox.pendingCount()} pending, acked ${acked.join(',')}` });
+    await relay.stop();
+    assert.deepEqual(acked, heldAcks.map((a) => a.uptoId), 'acks in outbox order');
+    assert.deepEqual(got.map((e) => e.body), [1, 2]);
+    stream.unsubscribe();
+    await notifier.close();
+  });
+
   it('stops promptly while idle and resumes from the outbox on the next start', async () => {
     const notifier = new InProcessNotifier();
     const relay = new OutboxRelay({ source: outbox, notifier, flushIntervalMs: 60_000 });
