@@ -13,7 +13,7 @@ import { NativeStreams, installNativeStreams } from '../../../gateway/h2stream/i
 import { huntService } from '../../../gateway/hunt-service.js';
 import type { EventListener, Notifier, PlayerStream } from '../../../gateway/notify/notifier.js';
 import { startGatewayServer, type GatewayServer } from '../../../gateway/server.js';
-import { Event, HuntClient, SubscribeRequest } from '../../../proto/gen/hunt.js';
+import { Event, Fix, FixAck, HuntClient, SubscribeRequest } from '../../../proto/gen/hunt.js';
 import { FakeHunt } from '../grpcweb/support/fake-hunt.js';
 import { frame, rawSession } from './support/raw-h2.js';
 
@@ -133,7 +133,7 @@ describe('h2stream: fallback when the hook cannot be installed', function () {
     return { grpc, hunt, port };
   }
 
-  it('refuses, with one warning naming why, a surface it does not know; grpc-js then serves Subscribe', async () => {
+  it('refuses, with one warning naming why, a surface it does not know; grpc-js then serves Subscribe and ReportFix', async () => {
     const { grpc, hunt, port } = await boundFakeHunt();
     const client = new HuntClient(`127.0.0.1:${port}`, credentials.createInsecure());
     try {
@@ -157,6 +157,9 @@ describe('h2stream: fallback when the hook cannot be installed', function () {
       const cancelled = hunt.until('cancel reaches subscribe:fal on grpc-js', () => hunt.cancelled.includes('subscribe:fal'));
       call.cancel();
       await cancelled;
+      const ack = await new Promise<FixAck>((resolve, reject) => client.reportFix(Fix.fromPartial({ playerId: 'fal', readings: [{ beaconId: 'b2', rssiDbm: -50 }] }), md, (err, res) => (err ? reject(err) : resolve(res))));
+      assert.equal(ack.closestBeaconId, 'b2');
+      assert.equal(streams.served, 0, 'grpc-js served the unary call too');
 
       const noMap: string[] = [];
       assert.equal(installNativeStreams({} as Server, streams, (m) => noMap.push(m)), false);
