@@ -180,44 +180,6 @@ async function inParallel(total: number, concurrency: number, one: () => Promise
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
 }
 
-export interface CpuPerCallOptions {
-  calls: number;
-  concurrency: number;
-  warmupCalls: number;
-  payloadBytes: number;
-}
-
-/** Server CPU µs per unary echo call: bare grpc-js, the gateway's native port, the gateway's gRPC-web port. */
-export async function measureServerCpuPerCall(o: CpuPerCallOptions): Promise<{ bareGrpcCpuUsPerCall: number; gatewayGrpcCpuUsPerCall: number; grpcWebCpuUsPerCall: number }> {
-  const payload = Buffer.alloc(o.payloadBytes, 7);
-  const measure = async (server: EchoServerProcess, load: (port: number, n: number) => Promise<void>, port: number): Promise<number> => {
-    await load(port, o.warmupCalls);
-    const before = await server.cpuUs();
-    await load(port, o.calls);
-    return ((await server.cpuUs()) - before) / o.calls;
-  };
-  const bare = await startEchoServerProcess('bare');
-  let bareGrpcCpuUsPerCall: number;
-  try {
-    bareGrpcCpuUsPerCall = await measure(bare, (p, n) => loadGrpc(p, n, o.concurrency, payload), bare.grpcPort);
-  } finally {
-    await bare.stop();
-  }
-  const gw = await startEchoServerProcess('gateway');
-  try {
-    const gatewayGrpcCpuUsPerCall = await measure(gw, (p, n) => loadGrpc(p, n, o.concurrency, payload), gw.grpcPort);
-    const web = new RawGrpcWebClient(`http://127.0.0.1:${gw.httpPort!}`, o.concurrency);
-    try {
-      const grpcWebCpuUsPerCall = await measure(gw, (_p, n) => loadGrpcWeb(web, n, o.concurrency, payload), gw.httpPort!);
-      return { bareGrpcCpuUsPerCall, gatewayGrpcCpuUsPerCall, grpcWebCpuUsPerCall };
-    } finally {
-      await web.close();
-    }
-  } finally {
-    await gw.stop();
-  }
-}
-
 if (process.argv[2] === CHILD_FLAG) void runChild(process.argv[3] as EchoServerMode);
 
 /** Extracts the inspector's WebSocket URL from a node's stderr (`Debugger listening on ws://...`). */

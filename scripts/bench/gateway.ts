@@ -1,24 +1,25 @@
 // Benchmark suite `gateway`: the player edge of one whole node process (`quarry node start`), as costs against a
 // bare grpc-js echo measured in the same run. Figures: bareGrpcCpuUsPerCall, bareGrpcWebCpuUsPerCall (the same echo
 // through the gateway's gRPC-web adapter), serverCpuUsPerFix.grpc, serverCpuUsPerFix.grpcWeb, fixesPerSec.grpc,
-// fixesPerSec.grpcWeb, fixToEventP99Ms (at half of fixesPerSec.grpc), nodeIdleCpuMsPerSec, heapBytesPerOpenStream and
-// rssBytesPerOpenStream (20k open Subscribe streams).
+// fixesPerSec.grpcWeb, fixToEventP99Ms (at half of fixesPerSec.grpc), fixToEventP99Ms.ackAtCommit (the same on a fresh
+// node with store.ackAfterDiskFlush=false: the share of the disk's fsync), nodeIdleCpuMsPerSec, heapBytesPerOpenStream
+// and rssBytesPerOpenStream (20k open Subscribe streams).
 // The gRPC-web loops use a raw client (binary frames over undici keep-alive connections, RawGrpcWebClient): fetch +
 // nice-grpc-web reached only 110–450 calls/s here, so the node's idle background was a large share of each fix.
 // Conformance with real client libraries (nice-grpc-web, connect, grpc-web, in Node and Chromium) is proven by
 // test/gateway/grpcweb; one nice-grpc-web call per run still checks that a real library gets an answer here.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Metadata, type ClientReadableStream } from '@grpc/grpc-js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credentials, Metadata, type ClientReadableStream } from '@grpc/grpc-js';
-import { build } from 'hdr-histogram-js';
 import { createChannel, createClient, FetchTransport, Metadata as WebMetadata } from 'nice-grpc-web';
 import { loadHuntFile } from '../../actors/hunt/index.js';
 import { issuePlayerToken } from '../../gateway/auth/index.js';
 import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import type { ProcessMetrics } from '../../ops/process-metrics.js';
-import { Fix as FixCodec, FixAck as FixAckCodec, HuntClient, HuntDefinition, HuntService, type Event, type Fix, type FixAck } from '../../proto/gen/hunt.js';
+import { Fix as FixCodec, FixAck as FixAckCodec, HuntClient, HuntDefinition, HuntService, type Event } from '../../proto/gen/hunt.js';
 import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
+import { bearer, closedLoop, eachPlayerOnce, fixToEvent, grpcClients, Route, sleep, type LatencyResult, type LoopResult, type SendFix, type SimBeacon } from './gateway-load.js';
 import { collectGarbageIn, inspectorUrlFrom, loadGrpc, loadGrpcWeb, RawGrpcWebClient, startEchoServerProcess } from './gateway-support.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 
@@ -49,122 +50,10 @@ const STREAMS_PER_CHANNEL = 1_000;
 const OPENING_IN_FLIGHT = 500;
 /** Idle time before memory readings (the node's background work settles). */
 const SETTLE_MS = 4_000;
-/**
- * Fixes a player sends at one beacon before stepping to the next: enough for smoothing and hysteresis
- * (3 confirming fixes) to make the new beacon current, so every player keeps visiting beacons it has not seen.
- */
-const FIXES_PER_BEACON = 6;
 const FIX_DEADLINE_MS = 10_000;
 const TARGET_CPU_RATIO = 2;
 const TARGET_HEAP_BYTES_PER_STREAM = 4_096;
 const TARGET_FIX_TO_EVENT_P99_MS = 20;
-
-interface SimBeacon {
-  id: string;
-  txPowerDbm: number;
-}
-
-/** One player's fix stream: strong at the beacon it stands at, weaker from the previous and the next. */
-class Route {
-  private readonly seq: Uint32Array;
-  readonly busy: Uint8Array;
-  constructor(private readonly beacons: SimBeacon[], players: number) {
-    this.seq = new Uint32Array(players);
-    this.busy = new Uint8Array(players);
-  }
-  private at(player: number, leg: number): SimBeacon {
-    return this.beacons[(player * 7 + leg) % this.beacons.length]!;
-  }
-  next(player: number, playerId: string): Fix {
-    const s = ++this.seq[player]!;
-    const leg = Math.floor(s / FIXES_PER_BEACON);
-    const here = this.at(player, leg);
-    const prev = this.at(player, leg + this.beacons.length - 1);
-    const next = this.at(player, leg + 1);
-    return {
-      playerId,
-      clientSeq: s,
-      clientTimeMs: Date.now(),
-      gps: undefined,
-      readings: [
-        { beaconId: here.id, rssiDbm: here.txPowerDbm - 3 - (s % 3) },
-        { beaconId: prev.id, rssiDbm: prev.txPowerDbm - 20 },
-        { beaconId: next.id, rssiDbm: next.txPowerDbm - 18 },
-      ],
-    };
-  }
-}
-
-type SendFix = (player: number) => Promise<FixAck>;
-
-interface LoopResult {
-  acked: number;
-  failed: number;
-  firstError?: string;
-  elapsedMs: number;
-}
-
-/** Closed loop: `concurrency` fixes in flight for `durationMs`, each to a player with none in flight. */
-async function closedLoop(route: Route, players: number, concurrency: number, durationMs: number, send: SendFix): Promise<LoopResult> {
-  const r: LoopResult = { acked: 0, failed: 0, elapsedMs: 0 };
-  let cursor = 0;
-  const t0 = performance.now();
-  const worker = async () => {
-    while (performance.now() - t0 < durationMs) {
-      let p = cursor++ % players;
-      while (route.busy[p]) p = cursor++ % players;
-      await sendCounted(route, p, send, r);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  r.elapsedMs = performance.now() - t0;
-  return r;
-}
-
-/** Sends player `p`'s next fix, marking it busy meanwhile, and counts the outcome in `r`. */
-async function sendCounted(route: Route, p: number, send: SendFix, r: LoopResult): Promise<void> {
-  route.busy[p] = 1;
-  try {
-    await send(p);
-    r.acked++;
-  } catch (err) {
-    r.failed++;
-    r.firstError ??= String((err as Error).message);
-  } finally {
-    route.busy[p] = 0;
-  }
-}
-
-/** One fix from each player, `concurrency` in flight. */
-async function eachPlayerOnce(route: Route, players: number, concurrency: number, send: SendFix): Promise<LoopResult> {
-  const r: LoopResult = { acked: 0, failed: 0, elapsedMs: 0 };
-  let next = 0;
-  const t0 = performance.now();
-  const worker = async () => {
-    while (next < players) {
-      const p = next++;
-      await sendCounted(route, p, send, r);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  r.elapsedMs = performance.now() - t0;
-  return r;
-}
-
-function grpcClients(address: string, count: number): HuntClient[] {
-  // A local subchannel pool per client: each client is its own HTTP/2 connection, not one shared.
-  return Array.from({ length: count }, () => new HuntClient(address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
-}
-
-function bearer(token: string): Metadata {
-  const md = new Metadata();
-  md.set('authorization', `Bearer ${token}`);
-  return md;
-}
-
-async function sleep(ms: number): Promise<void> {
-  await new Promise((r) => setTimeout(r, ms));
-}
 
 export async function run(_options: BenchOptions): Promise<BenchResult> {
   const notes: string[] = [];
@@ -285,11 +174,11 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
 
     // 5. Fix -> award event on the player's own stream, open loop at half the maximum rate.
     cpu0 = await cpuUs();
-    const lat = await fixToEvent(clients, route, loadIds.slice(0, LATENCY_PLAYERS), loadMd, maxRate / 2, sendGrpc);
+    const lat = await fixToEvent(clients, route, loadIds.slice(0, LATENCY_PLAYERS), loadMd, maxRate / 2, sendGrpc, LATENCY_PHASE_MS);
     const latCpuShare = ((await cpuUs()) - cpu0) / 1e6 / lat.elapsedS;
     if (lat.samples > 0) figures['fixToEventP99Ms'] = lat.p99Ms;
     else notes.push('fixToEventP99Ms not measured: no fix produced an award event');
-    notes.push(`fix-to-event at ${Math.round(maxRate / 2)}/s target, ${LATENCY_PLAYERS} players: ${lat.sent} fixes sent (${lat.failed} failed), ${lat.samples} award events timed, p50 ${lat.p50Ms} ms, p99 ${lat.p99Ms} ms, max ${lat.maxMs} ms; ack p50 ${lat.ackP50Ms} ms, p99 ${lat.ackP99Ms} ms; node CPU ${(latCpuShare * 100).toFixed(0)}% of one core`);
+    notes.push(`fix-to-event at ${Math.round(maxRate / 2)}/s target, ${LATENCY_PLAYERS} players: ${describeLatency(lat)}; node CPU ${(latCpuShare * 100).toFixed(0)}% of one core`);
     for (const c of clients.splice(0)) c.close();
 
     // 6. Memory per open Subscribe stream: 20k streams (fresh players) over 20 HTTP/2 connections.
@@ -301,9 +190,18 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
     notes.push(`${OPEN_STREAMS} streams open in ${mem.openS.toFixed(1)} s; heapUsed ${mb(mem.heap0)} -> ${mb(mem.heap1)} MB, rss ${mb(mem.rss0)} -> ${mb(mem.rss1)} MB`);
     notes.push(
       gc
-        ? `heap after a full GC in the node (HeapProfiler.collectGarbage over its inspector), before and after opening; each stream also activates its player actor (Subscribe reads the profile)`
-        : `heap without gc: the node's inspector did not open, so heapUsed is the lowest of 3 samples after ${SETTLE_MS} ms idle (includes garbage not yet collected); each stream also activates its player actor`,
+        ? `heap after a full GC in the node (HeapProfiler.collectGarbage over its inspector), before and after opening`
+        : `heap without gc: the node's inspector did not open, so heapUsed is the lowest of 3 samples after ${SETTLE_MS} ms idle (includes garbage not yet collected)`,
     );
+
+    for (const c of clients.splice(0)) c.close();
+    await stopNode(node);
+    node = undefined;
+
+    // 7. Step 5 again on a fresh node with store.ackAfterDiskFlush=false: how much of the tail is the disk's fsync.
+    const noFlush = await fixToEventAckAtCommit(nodeEnv, join(dir, 'n2'), beacons, loadIds.slice(0, LATENCY_PLAYERS), loadMd, maxRate / 2);
+    if (noFlush.samples > 0) figures['fixToEventP99Ms.ackAtCommit'] = noFlush.p99Ms;
+    notes.push(`fix-to-event with store.ackAfterDiskFlush=false: ${describeLatency(noFlush)}`);
 
     const ratioGrpc = figures['serverCpuUsPerFix.grpc']! / figures['bareGrpcCpuUsPerCall']!;
     const ratioWeb = figures['serverCpuUsPerFix.grpcWeb']! / figures['bareGrpcCpuUsPerCall']!;
@@ -320,91 +218,30 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
   }
 }
 
-interface LatencyResult {
-  sent: number;
-  failed: number;
-  samples: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  ackP50Ms: number;
-  ackP99Ms: number;
-  elapsedS: number;
+function describeLatency(l: LatencyResult): string {
+  return `${l.sent} fixes sent (${l.failed} failed), ${l.samples} award events timed, p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms; ack p50 ${l.ackP50Ms} ms, p99 ${l.ackP99Ms} ms`;
 }
 
-/**
- * Every load player holds its event stream open; fixes go out on a 10 ms tick at `ratePerSec`. A fix whose ack
- * carries an award is timed until the award event with that beacon arrives (it may arrive before the ack).
- */
-async function fixToEvent(clients: HuntClient[], route: Route, ids: string[], md: Metadata[], ratePerSec: number, send: SendFix): Promise<LatencyResult> {
-  const hist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  const ackHist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  const awaiting = ids.map(() => new Map<string, number>());
-  const early = ids.map(() => new Map<string, number>());
-  const streams: ClientReadableStream<Event>[] = [];
-  let opened = 0;
-  await new Promise<void>((resolve, reject) => {
-    ids.forEach((playerId, p) => {
-      const s = clients[p % clients.length]!.subscribe({ playerId, afterSeq: 0, cursors: [] }, md[p]!);
-      streams.push(s);
-      s.on('metadata', () => ++opened === ids.length && resolve());
-      s.on('error', (err: Error & { code?: number }) => err.code !== 1 && reject(new Error(`stream of ${playerId}: ${err.message}`)));
-      s.on('data', (e: Event) => {
-        if (e.body?.$case !== 'award') return;
-        const at = performance.now();
-        const sentAt = awaiting[p]!.get(e.body.value.beaconId);
-        if (sentAt === undefined) early[p]!.set(e.body.value.beaconId, at);
-        else {
-          awaiting[p]!.delete(e.body.value.beaconId);
-          hist.recordValue(Math.max(1, Math.round((at - sentAt) * 1000)));
-        }
-      });
-    });
+/** A fresh node answering at commit (fsync after): its players' first fixes, a short warm loop, then the latency phase. */
+async function fixToEventAckAtCommit(env: Record<string, string>, dataDir: string, beacons: SimBeacon[], ids: string[], md: Metadata[], ratePerSec: number): Promise<LatencyResult> {
+  const node = await spawnNode({
+    env,
+    settings: { 'node.id': 'bench-gw-ack-at-commit', 'node.grpcPort': 0, 'node.httpPort': 0, 'node.gossipPort': 0, 'node.dataDir': dataDir, 'ops.logLevel': 'warn', 'store.ackAfterDiskFlush': 'false' },
   });
-  let sent = 0;
-  let failed = 0;
-  let credit = 0;
-  let cursor = 0;
-  const inflight = new Set<Promise<void>>();
-  const t0 = performance.now();
-  let last = t0;
-  while (performance.now() - t0 < LATENCY_PHASE_MS) {
-    await sleep(10);
-    const now = performance.now();
-    credit += ((now - last) / 1000) * ratePerSec;
-    last = now;
-    for (; credit >= 1; credit--) {
-      let p = cursor++ % ids.length;
-      for (let tries = 0; route.busy[p] && tries < ids.length; tries++) p = cursor++ % ids.length;
-      if (route.busy[p]) break;
-      route.busy[p] = 1;
-      sent++;
-      const sentAt = performance.now();
-      const done = send(p)
-        .then((ack) => {
-          ackHist.recordValue(Math.max(1, Math.round((performance.now() - sentAt) * 1000)));
-          for (const a of ack.awards) {
-            const at = early[p]!.get(a.beaconId);
-            if (at === undefined) awaiting[p]!.set(a.beaconId, sentAt);
-            else {
-              early[p]!.delete(a.beaconId);
-              hist.recordValue(Math.max(1, Math.round((at - sentAt) * 1000)));
-            }
-          }
-        })
-        .catch(() => void failed++)
-        .finally(() => {
-          route.busy[p] = 0;
-          inflight.delete(done);
-        });
-      inflight.add(done);
-    }
+  const clients = grpcClients(node.ready.grpcAddress, 4);
+  try {
+    const route = new Route(beacons, ids.length);
+    const send: SendFix = (p) =>
+      new Promise((resolve, reject) =>
+        clients[p % 4]!.reportFix(route.next(p, ids[p]!), md[p]!, { deadline: Date.now() + FIX_DEADLINE_MS }, (err, ack) => (err ? reject(err) : resolve(ack!))),
+      );
+    await eachPlayerOnce(route, ids.length, CONCURRENCY, send);
+    await closedLoop(route, ids.length, CONCURRENCY, 2_000, send);
+    return await fixToEvent(clients, route, ids, md, ratePerSec, send, LATENCY_PHASE_MS);
+  } finally {
+    for (const c of clients) c.close();
+    await stopNode(node);
   }
-  await Promise.all(inflight);
-  await sleep(500);
-  for (const s of streams) s.cancel();
-  const ms = (q: number, h = hist) => Math.round(h.getValueAtPercentile(q)) / 1000;
-  return { sent, failed, samples: hist.totalCount, p50Ms: ms(50), p99Ms: ms(99), maxMs: ms(100), ackP50Ms: ms(50, ackHist), ackP99Ms: ms(99, ackHist), elapsedS: (performance.now() - t0) / 1000 };
 }
 
 async function streamMemory(address: string, metrics: () => Promise<ProcessMetrics>, token: (id: string) => Promise<string>, gc?: () => Promise<void>) {

@@ -1,0 +1,205 @@
+// Load side of bench gateway: the players' fix streams, closed and open loops, and the fix-to-event phase.
+import { credentials, Metadata, type ClientReadableStream } from '@grpc/grpc-js';
+import { build } from 'hdr-histogram-js';
+import { HuntClient, type Event, type Fix, type FixAck } from '../../proto/gen/hunt.js';
+
+/**
+ * Fixes a player sends at one beacon before stepping to the next: enough for smoothing and hysteresis
+ * (3 confirming fixes) to make the new beacon current, so every player keeps visiting beacons it has not seen.
+ */
+const FIXES_PER_BEACON = 6;
+
+export interface SimBeacon {
+  id: string;
+  txPowerDbm: number;
+}
+
+/** One player's fix stream: strong at the beacon it stands at, weaker from the previous and the next. */
+export class Route {
+  private readonly seq: Uint32Array;
+  readonly busy: Uint8Array;
+  constructor(private readonly beacons: SimBeacon[], players: number) {
+    this.seq = new Uint32Array(players);
+    this.busy = new Uint8Array(players);
+  }
+  private at(player: number, leg: number): SimBeacon {
+    return this.beacons[(player * 7 + leg) % this.beacons.length]!;
+  }
+  next(player: number, playerId: string): Fix {
+    const s = ++this.seq[player]!;
+    const leg = Math.floor(s / FIXES_PER_BEACON);
+    const here = this.at(player, leg);
+    const prev = this.at(player, leg + this.beacons.length - 1);
+    const next = this.at(player, leg + 1);
+    return {
+      playerId,
+      clientSeq: s,
+      clientTimeMs: Date.now(),
+      gps: undefined,
+      readings: [
+        { beaconId: here.id, rssiDbm: here.txPowerDbm - 3 - (s % 3) },
+        { beaconId: prev.id, rssiDbm: prev.txPowerDbm - 20 },
+        { beaconId: next.id, rssiDbm: next.txPowerDbm - 18 },
+      ],
+    };
+  }
+}
+
+export type SendFix = (player: number) => Promise<FixAck>;
+
+export interface LoopResult {
+  acked: number;
+  failed: number;
+  firstError?: string;
+  elapsedMs: number;
+}
+
+/** Closed loop: `concurrency` fixes in flight for `durationMs`, each to a player with none in flight. */
+export async function closedLoop(route: Route, players: number, concurrency: number, durationMs: number, send: SendFix): Promise<LoopResult> {
+  const r: LoopResult = { acked: 0, failed: 0, elapsedMs: 0 };
+  let cursor = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (performance.now() - t0 < durationMs) {
+      let p = cursor++ % players;
+      while (route.busy[p]) p = cursor++ % players;
+      await sendCounted(route, p, send, r);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  r.elapsedMs = performance.now() - t0;
+  return r;
+}
+
+/** Sends player `p`'s next fix, marking it busy meanwhile, and counts the outcome in `r`. */
+async function sendCounted(route: Route, p: number, send: SendFix, r: LoopResult): Promise<void> {
+  route.busy[p] = 1;
+  try {
+    await send(p);
+    r.acked++;
+  } catch (err) {
+    r.failed++;
+    r.firstError ??= String((err as Error).message);
+  } finally {
+    route.busy[p] = 0;
+  }
+}
+
+/** One fix from each player, `concurrency` in flight. */
+export async function eachPlayerOnce(route: Route, players: number, concurrency: number, send: SendFix): Promise<LoopResult> {
+  const r: LoopResult = { acked: 0, failed: 0, elapsedMs: 0 };
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < players) {
+      const p = next++;
+      await sendCounted(route, p, send, r);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  r.elapsedMs = performance.now() - t0;
+  return r;
+}
+
+export function grpcClients(address: string, count: number): HuntClient[] {
+  // A local subchannel pool per client: each client is its own HTTP/2 connection, not one shared.
+  return Array.from({ length: count }, () => new HuntClient(address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
+}
+
+export function bearer(token: string): Metadata {
+  const md = new Metadata();
+  md.set('authorization', `Bearer ${token}`);
+  return md;
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+export interface LatencyResult {
+  sent: number;
+  failed: number;
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  ackP50Ms: number;
+  ackP99Ms: number;
+  elapsedS: number;
+}
+
+/**
+ * Every load player holds its event stream open; fixes go out on a 10 ms tick at `ratePerSec`. A fix whose ack
+ * carries an award is timed until the award event with that beacon arrives (it may arrive before the ack).
+ */
+export async function fixToEvent(clients: HuntClient[], route: Route, ids: string[], md: Metadata[], ratePerSec: number, send: SendFix, phaseMs: number): Promise<LatencyResult> {
+  const hist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const ackHist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const awaiting = ids.map(() => new Map<string, number>());
+  const early = ids.map(() => new Map<string, number>());
+  const streams: ClientReadableStream<Event>[] = [];
+  let opened = 0;
+  await new Promise<void>((resolve, reject) => {
+    ids.forEach((playerId, p) => {
+      const s = clients[p % clients.length]!.subscribe({ playerId, afterSeq: 0, cursors: [] }, md[p]!);
+      streams.push(s);
+      s.on('metadata', () => ++opened === ids.length && resolve());
+      s.on('error', (err: Error & { code?: number }) => err.code !== 1 && reject(new Error(`stream of ${playerId}: ${err.message}`)));
+      s.on('data', (e: Event) => {
+        if (e.body?.$case !== 'award') return;
+        const at = performance.now();
+        const sentAt = awaiting[p]!.get(e.body.value.beaconId);
+        if (sentAt === undefined) early[p]!.set(e.body.value.beaconId, at);
+        else {
+          awaiting[p]!.delete(e.body.value.beaconId);
+          hist.recordValue(Math.max(1, Math.round((at - sentAt) * 1000)));
+        }
+      });
+    });
+  });
+  let sent = 0;
+  let failed = 0;
+  let credit = 0;
+  let cursor = 0;
+  const inflight = new Set<Promise<void>>();
+  const t0 = performance.now();
+  let last = t0;
+  while (performance.now() - t0 < phaseMs) {
+    await sleep(10);
+    const now = performance.now();
+    credit += ((now - last) / 1000) * ratePerSec;
+    last = now;
+    for (; credit >= 1; credit--) {
+      let p = cursor++ % ids.length;
+      for (let tries = 0; route.busy[p] && tries < ids.length; tries++) p = cursor++ % ids.length;
+      if (route.busy[p]) break;
+      route.busy[p] = 1;
+      sent++;
+      const sentAt = performance.now();
+      const done = send(p)
+        .then((ack) => {
+          ackHist.recordValue(Math.max(1, Math.round((performance.now() - sentAt) * 1000)));
+          for (const a of ack.awards) {
+            const at = early[p]!.get(a.beaconId);
+            if (at === undefined) awaiting[p]!.set(a.beaconId, sentAt);
+            else {
+              early[p]!.delete(a.beaconId);
+              hist.recordValue(Math.max(1, Math.round((at - sentAt) * 1000)));
+            }
+          }
+        })
+        .catch(() => void failed++)
+        .finally(() => {
+          route.busy[p] = 0;
+          inflight.delete(done);
+        });
+      inflight.add(done);
+    }
+  }
+  await Promise.all(inflight);
+  await sleep(500);
+  for (const s of streams) s.cancel();
+  const ms = (q: number, h = hist) => Math.round(h.getValueAtPercentile(q)) / 1000;
+  return { sent, failed, samples: hist.totalCount, p50Ms: ms(50), p99Ms: ms(99), maxMs: ms(100), ackP50Ms: ms(50, ackHist), ackP99Ms: ms(99, ackHist), elapsedS: (performance.now() - t0) / 1000 };
+}
+
