@@ -31,15 +31,16 @@ export interface HuntServiceDeps {
    */
   tracer?: Tracer;
   /**
-   * A stream whose client reads slower than events arrive is ended (RESOURCE_EXHAUSTED) once this many bytes
-   * wait in its buffer; the client resumes from its cursor, so nothing is lost and a slow phone cannot grow
-   * the node's memory. @default 262144
+   * A stream whose client reads slower than events arrive is ended (RESOURCE_EXHAUSTED) once this many events
+   * wait in its buffer (beyond what HTTP/2 flow control holds); the client resumes from its cursor, so nothing is
+   * lost and a slow phone cannot grow the node's memory. Counted in events: the call's buffer is an object-mode
+   * stream, whose `writableLength` counts messages, not bytes. @default 1024
    */
-  maxStreamBufferBytes?: number;
+  maxStreamBufferEvents?: number;
 }
 
-/** Bytes of unsent events a slow stream may hold before it is cut (resumable). @default 256 KiB */
-export const DEFAULT_MAX_STREAM_BUFFER_BYTES = 256 * 1024;
+/** Unsent events a slow stream may hold before it is cut (resumable); ~200 B each. @default 1024 */
+export const DEFAULT_MAX_STREAM_BUFFER_EVENTS = 1_024;
 
 /** Default top-N of GetLeaderboard when the request leaves it 0. @default 10 */
 export const DEFAULT_LEADERBOARD_TOP_N = 10;
@@ -49,7 +50,7 @@ export const DEFAULT_LEADERBOARD_TOP_N = 10;
  * it checks the token, hands the request to the game's actors and streams the notifier's events.
  */
 export function huntService(deps: HuntServiceDeps): ServiceBinding {
-  const maxBuffer = deps.maxStreamBufferBytes ?? DEFAULT_MAX_STREAM_BUFFER_BYTES;
+  const maxBuffer = deps.maxStreamBufferEvents ?? DEFAULT_MAX_STREAM_BUFFER_EVENTS;
   // One options object for every stream (the notifier passes the player id), not a closure per stream.
   const streamOptions: SubscribeOptions = {
     onError: (err, playerId) => deps.logger.warn({ err, playerId }, 'event replay failed; retrying'),

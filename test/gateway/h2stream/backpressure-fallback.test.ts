@@ -56,7 +56,7 @@ describe('h2stream: backpressure with the real Subscribe handler', function () {
     const game = { profile: async () => ({ session: { buildingId: undefined } }) } as unknown as HuntGame;
     server = await startGatewayServer({
       host: '127.0.0.1', grpcPort: 0, httpPort: 0, maxMessageBytes: 4096, corsOrigins: [],
-      services: [huntService({ game, notifier: notifier as unknown as Notifier, verifier: new TokenVerifier({ hs256Secret: SECRET }), logger: memoryLogger(), maxStreamBufferBytes: MAX_BUFFER })],
+      services: [huntService({ game, notifier: notifier as unknown as Notifier, verifier: new TokenVerifier({ hs256Secret: SECRET }), logger: memoryLogger(), maxStreamBufferEvents: MAX_BUFFER })],
     });
     raw = await rawSession(`127.0.0.1:${server.grpcPort}`);
   });
