@@ -8,7 +8,8 @@ import { gzipSync } from 'node:zlib';
 import { Metadata, credentials, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 import { Event, Fix, FixAck, HuntClient, SubscribeRequest } from '../../../proto/gen/hunt.js';
 import { TEST_MAX_MESSAGE_BYTES, startTestGateway, type TestGateway } from '../grpcweb/support/gateway.js';
-import { frame, rawCall, rawSession } from './support/raw-h2.js';
+import { bearerOf, connect, disconnect } from './support/connected.js';
+import { frame, rawCall } from './support/raw-h2.js';
 
 const SUBSCRIBE = '/quarry.hunt.v1.Hunt/Subscribe';
 const WAIT_MS = 5_000;
@@ -39,22 +40,9 @@ for (const singlePort of [false, true]) {
     let gw: TestGateway;
     let client: HuntClient;
     let raw: ClientHttp2Session;
-    const md = async (playerId: string): Promise<Metadata> => {
-      const m = new Metadata();
-      m.set('authorization', `Bearer ${await gw.token(playerId)}`);
-      return m;
-    };
-
-    before(async () => {
-      gw = await startTestGateway({ singlePort });
-      client = new HuntClient(gw.grpcAddress, credentials.createInsecure());
-      raw = await rawSession(gw.grpcAddress);
-    });
-    after(async () => {
-      raw?.close();
-      client?.close();
-      await gw?.close();
-    });
+    const md = (playerId: string) => bearerOf(gw, playerId);
+    before(async () => ({ gw, client, raw } = await connect(singlePort)));
+    after(() => disconnect({ gw, client, raw }));
 
     it('serves Subscribe on our path and delivers events message by message, then the status and trailers', async () => {
       assert.ok(gw.server.nativeStreams?.paths.includes(SUBSCRIBE));

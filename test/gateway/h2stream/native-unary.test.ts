@@ -10,7 +10,8 @@ import { Metadata, credentials, makeGenericClientConstructor, status, type Clien
 import { Fix, FixAck, HuntClient, LeaderboardRequest, TreasureList, TreasureListRequest, type Leaderboard } from '../../../proto/gen/hunt.js';
 import { startGatewayServer, type GatewayServer } from '../../../gateway/server.js';
 import { HANG_BEACON, MISSING_BUILDING } from '../grpcweb/support/fake-hunt.js';
-import { TEST_MAX_MESSAGE_BYTES, startTestGateway, type TestGateway } from '../grpcweb/support/gateway.js';
+import { TEST_MAX_MESSAGE_BYTES, type TestGateway } from '../grpcweb/support/gateway.js';
+import { bearerOf, connect, disconnect } from './support/connected.js';
 import { frame, rawCall, rawSession } from './support/raw-h2.js';
 
 const REPORT_FIX = '/quarry.hunt.v1.Hunt/ReportFix';
@@ -46,22 +47,9 @@ for (const singlePort of [false, true]) {
     let gw: TestGateway;
     let client: HuntClient;
     let raw: ClientHttp2Session;
-    const md = async (playerId: string): Promise<Metadata> => {
-      const m = new Metadata();
-      m.set('authorization', `Bearer ${await gw.token(playerId)}`);
-      return m;
-    };
-
-    before(async () => {
-      gw = await startTestGateway({ singlePort });
-      client = new HuntClient(gw.grpcAddress, credentials.createInsecure());
-      raw = await rawSession(gw.grpcAddress);
-    });
-    after(async () => {
-      raw?.close();
-      client?.close();
-      await gw?.close();
-    });
+    const md = (playerId: string) => bearerOf(gw, playerId);
+    before(async () => ({ gw, client, raw } = await connect(singlePort)));
+    after(() => disconnect({ gw, client, raw }));
 
     it('answers ReportFix, GetTreasureList and GetLeaderboard with values, response metadata and trailers', async () => {
       const native = gw.server.nativeStreams!;
