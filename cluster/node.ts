@@ -48,7 +48,7 @@ export interface ClusterNodeOptions {
 }
 
 export function createClusterNode({ config, logger, kinds, clock, tracer }: ClusterNodeOptions): ClusterNode {
-  const store = new ReplicatingStore(openLmdbStore({ path: config.node.dataDir, mapSizeMb: config.store.mapSizeMb, auditRetentionDays: config.store.auditRetentionDays, ackAfterDiskFlush: config.store.ackAfterDiskFlush }));
+  const store = new ReplicatingStore(openLmdbStore({ path: config.node.dataDir, mapSizeMb: config.store.mapSizeMb, auditRetentionDays: config.store.auditRetentionDays }));
   const host = new ClusterHost({ store, clock, logger, tracer, kinds, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
   const links = new GrpcTransport({ nodeId: config.node.id, clusterKey: config.cluster.key, logger });
   const members = new DeferredMembers();

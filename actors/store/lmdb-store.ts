@@ -40,15 +40,12 @@ export interface LmdbDatabases {
   readonly meta: Database<number, string>;
 }
 
-/**
- * Opens the environment and its named databases. Nothing is scanned, so this costs the same for 1 or 10M actors.
- * With `ackAfterDiskFlush` false, write promises resolve at commit and the fsync follows (lmdb-js `separateFlushed`).
- */
-export function openLmdbDatabases(path: string, mapSizeMb: number, ackAfterDiskFlush = true): LmdbDatabases {
+/** Opens the environment and its named databases. Nothing is scanned, so this costs the same for 1 or 10M actors. */
+export function openLmdbDatabases(path: string, mapSizeMb: number): LmdbDatabases {
   mkdirSync(path, { recursive: true });
   // lmdb-js takes a path with a dot in its last part (node.dataDir = /tmp/tmp.x1) for a file name, not a folder:
   // naming the file inside the folder makes the folder setting mean a folder, always.
-  const root = open({ path: join(path, 'quarry.mdb'), maxDbs: DB_NAMES.length + 2, mapSize: mapSizeMb * 1024 * 1024, separateFlushed: !ackAfterDiskFlush });
+  const root = open({ path: join(path, 'quarry.mdb'), maxDbs: DB_NAMES.length + 2, mapSize: mapSizeMb * 1024 * 1024 });
   const binary = (name: string) => root.openDB<Buffer, Key[]>({ name, encoding: 'binary' });
   return {
     root,
@@ -73,7 +70,7 @@ export class LmdbSnapshotStore implements SnapshotStore {
   private closed = false;
 
   constructor(readonly options: ResolvedStoreOptions) {
-    this.dbs = openLmdbDatabases(options.path, options.mapSizeMb, options.ackAfterDiskFlush);
+    this.dbs = openLmdbDatabases(options.path, options.mapSizeMb);
     this.auditLastId = this.dbs.meta.get(AUDIT_LAST_ID) ?? 0;
     this.lmdbOutbox = new LmdbOutbox(this.dbs.outbox, this.dbs.meta.get(OUTBOX_LAST_ID) ?? 0);
     this.outbox = this.lmdbOutbox;

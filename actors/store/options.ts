@@ -7,20 +7,12 @@ export const DEFAULT_AUDIT_RETENTION_DAYS = 14;
 /** Most index entries one sweep transaction deletes, so a big backlog never holds the write lock long. @default 10000 */
 export const DEFAULT_SWEEP_BATCH_ENTRIES = 10_000;
 
-/**
- * Whether a commit resolves (and the asks depending on it are answered) only after LMDB's fsync: true survives a
- * power loss; false resolves once the transaction is committed and visible (it survives a crash of the process, not of
- * the machine) and the flush follows in the background. @default true
- */
-export const DEFAULT_ACK_AFTER_DISK_FLUSH = true;
-
 export interface StoreOptions {
   /** Folder of the LMDB environment (created if missing). */
   readonly path: string;
   readonly mapSizeMb?: number;
   readonly auditRetentionDays?: number;
   readonly sweepBatchEntries?: number;
-  readonly ackAfterDiskFlush?: boolean;
 }
 
 export interface ResolvedStoreOptions {
@@ -28,7 +20,6 @@ export interface ResolvedStoreOptions {
   readonly mapSizeMb: number;
   readonly auditRetentionDays: number;
   readonly sweepBatchEntries: number;
-  readonly ackAfterDiskFlush: boolean;
 }
 
 export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions {
@@ -40,9 +31,7 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
     mapSizeMb: options.mapSizeMb ?? DEFAULT_MAP_SIZE_MB,
     auditRetentionDays: options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
     sweepBatchEntries: options.sweepBatchEntries ?? DEFAULT_SWEEP_BATCH_ENTRIES,
-    ackAfterDiskFlush: options.ackAfterDiskFlush ?? DEFAULT_ACK_AFTER_DISK_FLUSH,
   };
-  if (typeof resolved.ackAfterDiskFlush !== 'boolean') throw new InvalidStoreOptionError('store.ackAfterDiskFlush', `must be true or false, got ${String(resolved.ackAfterDiskFlush)}`);
   positiveInt('store.mapSizeMb', resolved.mapSizeMb);
   positiveInt('store.auditRetentionDays', resolved.auditRetentionDays);
   positiveInt('store.sweepBatchEntries', resolved.sweepBatchEntries);

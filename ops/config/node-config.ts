@@ -4,7 +4,7 @@ import type { LoadedConfig } from './load.js';
 export interface NodeConfig {
   node: { id: string; host: string; gossipPort: number; grpcPort: number; httpPort: number; dataDir: string; seeds: string[] };
   runtime: { passivationIdleMs: number; passivationTickMs: number; snapshotEveryMessages: number; mailboxCapacity: number; askTimeoutMs: number };
-  store: { mapSizeMb: number; ttlSweepIntervalMs: number; auditRetentionDays: number; ackAfterDiskFlush: boolean };
+  store: { mapSizeMb: number; ttlSweepIntervalMs: number; auditRetentionDays: number };
   hunt: { file: string; sessionTtlMinutes: number; leaderboardStalenessMs: number };
   cluster: {
     key: string;

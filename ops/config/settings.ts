@@ -42,7 +42,6 @@ export const SETTINGS = [
   setting('store.mapSizeMb', positiveInt, 4_096, 'Largest size the LMDB environment may grow to.'),
   setting('store.ttlSweepIntervalMs', positiveMs, 60_000, 'How often expired session and audit entries are deleted.'),
   setting('store.auditRetentionDays', positiveInt, 14, 'How long award and claim audit entries are kept.'),
-  setting('store.ackAfterDiskFlush', z.boolean(), true, 'Answer an ask only after its LMDB commit is flushed to disk (fsync). false: after the commit alone (survives a process crash, not a power loss; events may be published for writes such a loss undoes), the flush follows; cuts the fsync tail from every fix (BENCHMARKS.md, gateway).'),
 
   setting('hunt.file', z.string().min(1), 'actors/hunt/samples/city-hunt.json', 'Hunt definition file (JSON or YAML).'),
   setting('hunt.sessionTtlMinutes', positiveInt, 30, 'A player\'s live session (smoothing, current beacon) expires after this long without fixes; the profile stays.'),

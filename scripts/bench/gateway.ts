@@ -1,15 +1,14 @@
 // Benchmark suite `gateway`: the player edge of one whole node process (`quarry node start`), as costs against a
 // bare grpc-js echo measured in the same run. Figures: bareGrpcCpuUsPerCall, bareGrpcWebCpuUsPerCall (the same echo
 // through the gateway's gRPC-web adapter), serverCpuUsPerFix.grpc, serverCpuUsPerFix.grpcWeb, fixesPerSec.grpc,
-// fixesPerSec.grpcWeb, fixToEventP99Ms (at half of fixesPerSec.grpc), fixToEventP99Ms.ackAtCommit (the same on a fresh
-// node with store.ackAfterDiskFlush=false: the share of the disk's fsync), nodeIdleCpuMsPerSec, heapBytesPerOpenStream
-// and rssBytesPerOpenStream (20k open Subscribe streams).
+// fixesPerSec.grpcWeb, fixToEventP99Ms (at half of fixesPerSec.grpc), nodeIdleCpuMsPerSec, heapBytesPerOpenStream and
+// rssBytesPerOpenStream (20k open Subscribe streams).
 // The gRPC-web loops use a raw client (binary frames over undici keep-alive connections, RawGrpcWebClient): fetch +
 // nice-grpc-web reached only 110–450 calls/s here, so the node's idle background was a large share of each fix.
 // Conformance with real client libraries (nice-grpc-web, connect, grpc-web, in Node and Chromium) is proven by
 // test/gateway/grpcweb; one nice-grpc-web call per run still checks that a real library gets an answer here.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Metadata, type ClientReadableStream } from '@grpc/grpc-js';
+import type { ClientReadableStream } from '@grpc/grpc-js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChannel, createClient, FetchTransport, Metadata as WebMetadata } from 'nice-grpc-web';
@@ -194,15 +193,6 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
         : `heap without gc: the node's inspector did not open, so heapUsed is the lowest of 3 samples after ${SETTLE_MS} ms idle (includes garbage not yet collected)`,
     );
 
-    for (const c of clients.splice(0)) c.close();
-    await stopNode(node);
-    node = undefined;
-
-    // 7. Step 5 again on a fresh node with store.ackAfterDiskFlush=false: how much of the tail is the disk's fsync.
-    const noFlush = await fixToEventAckAtCommit(nodeEnv, join(dir, 'n2'), beacons, loadIds.slice(0, LATENCY_PLAYERS), loadMd, maxRate / 2);
-    if (noFlush.samples > 0) figures['fixToEventP99Ms.ackAtCommit'] = noFlush.p99Ms;
-    notes.push(`fix-to-event with store.ackAfterDiskFlush=false: ${describeLatency(noFlush)}`);
-
     const ratioGrpc = figures['serverCpuUsPerFix.grpc']! / figures['bareGrpcCpuUsPerCall']!;
     const ratioWeb = figures['serverCpuUsPerFix.grpcWeb']! / figures['bareGrpcCpuUsPerCall']!;
     if (ratioGrpc > TARGET_CPU_RATIO) notes.push(`target missed: serverCpuUsPerFix.grpc ${figures['serverCpuUsPerFix.grpc']} us = ${ratioGrpc.toFixed(1)}x bare echo (target <= ${TARGET_CPU_RATIO}x)`);
@@ -220,28 +210,6 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
 
 function describeLatency(l: LatencyResult): string {
   return `${l.sent} fixes sent (${l.failed} failed), ${l.samples} award events timed, p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms; ack p50 ${l.ackP50Ms} ms, p99 ${l.ackP99Ms} ms`;
-}
-
-/** A fresh node answering at commit (fsync after): its players' first fixes, a short warm loop, then the latency phase. */
-async function fixToEventAckAtCommit(env: Record<string, string>, dataDir: string, beacons: SimBeacon[], ids: string[], md: Metadata[], ratePerSec: number): Promise<LatencyResult> {
-  const node = await spawnNode({
-    env,
-    settings: { 'node.id': 'bench-gw-ack-at-commit', 'node.grpcPort': 0, 'node.httpPort': 0, 'node.gossipPort': 0, 'node.dataDir': dataDir, 'ops.logLevel': 'warn', 'store.ackAfterDiskFlush': 'false' },
-  });
-  const clients = grpcClients(node.ready.grpcAddress, 4);
-  try {
-    const route = new Route(beacons, ids.length);
-    const send: SendFix = (p) =>
-      new Promise((resolve, reject) =>
-        clients[p % 4]!.reportFix(route.next(p, ids[p]!), md[p]!, { deadline: Date.now() + FIX_DEADLINE_MS }, (err, ack) => (err ? reject(err) : resolve(ack!))),
-      );
-    await eachPlayerOnce(route, ids.length, CONCURRENCY, send);
-    await closedLoop(route, ids.length, CONCURRENCY, 2_000, send);
-    return await fixToEvent(clients, route, ids, md, ratePerSec, send, LATENCY_PHASE_MS);
-  } finally {
-    for (const c of clients) c.close();
-    await stopNode(node);
-  }
 }
 
 async function streamMemory(address: string, metrics: () => Promise<ProcessMetrics>, token: (id: string) => Promise<string>, gc?: () => Promise<void>) {

@@ -94,24 +94,5 @@ describe('LMDB snapshot store', () => {
   it('validates options naming the key', () => {
     assert.throws(() => openLmdbStore({ path: dir.path, auditRetentionDays: 0 }), (e: unknown) => e instanceof InvalidStoreOptionError && /store\.auditRetentionDays: must be a positive integer, got 0/.test(e.message));
     assert.throws(() => openLmdbStore({ path: '' }), /store\.path/);
-    assert.throws(() => openLmdbStore({ path: dir.path, ackAfterDiskFlush: 'no' as unknown as boolean }), /store\.ackAfterDiskFlush: must be true or false, got no/);
-  });
-
-  it('with ackAfterDiskFlush false, a commit resolves before its fsync and the flush follows', async () => {
-    // By default a write promise resolves only after the flush; lmdb-js then gives it no separate `flushed` promise.
-    assert.equal('flushed' in store.dbs.meta.put('probe', 1), false);
-    const other = tempDir('store-commit-ack');
-    const early = openLmdbStore({ path: other.path, ackAfterDiskFlush: false });
-    try {
-      const write = early.dbs.meta.put('probe', 1);
-      assert.equal(typeof (write as unknown as { flushed?: PromiseLike<unknown> }).flushed?.then, 'function');
-      await write;
-      await early.commit([journal('p', 'a', 1)]);
-      assert.deepEqual(early.readJournal('p', 'a', 0).map((e) => e.seq), [1]);
-      await early.dbs.root.flushed;
-    } finally {
-      await early.close();
-      other.remove();
-    }
   });
 });
