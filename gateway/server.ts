@@ -101,23 +101,23 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     if (nativeStreams && !installNativeStreams(grpc, nativeStreams, warn)) nativeStreams = undefined;
   };
 
-  let grpcPort: number;
-  let httpPort: number;
-  let sniffer: NetServer | undefined;
-  if (options.singlePort) {
-    const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
-    hookNativeStreams();
-    sniffer = createNetServer((socket: Socket) => {
-      sniffConnection(socket, DEFAULT_SNIFF_TIMEOUT_MS, (kind, s) => (kind === 'h2' ? injector.injectConnection(s) : http.emit('connection', s)));
-    });
-    grpcPort = httpPort = await listen(sniffer, options.host, options.grpcPort);
-  } else {
-    grpcPort = await new Promise<number>((resolve, reject) =>
-      grpc.bindAsync(`${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.grpcPort}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
-    );
-    hookNativeStreams();
-    httpPort = await listen(http, options.host, options.httpPort);
-  }
+  // The native port is our own listener handing connections to grpc-js (`createConnectionInjector`), not `bindAsync`:
+  // close() can then cut every HTTP/2 connection itself. With channelz off, grpc-js's forceShutdown destroys none, so an
+  // open server stream would hold the shutdown forever (also when the native-call hook is not installed).
+  const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
+  hookNativeStreams();
+  const h2Sockets = new Set<Socket>();
+  const toGrpc = (socket: Socket): void => {
+    h2Sockets.add(socket);
+    socket.once('close', () => h2Sockets.delete(socket));
+    injector.injectConnection(socket);
+  };
+  const native = createNetServer((socket: Socket) => {
+    if (options.singlePort) sniffConnection(socket, DEFAULT_SNIFF_TIMEOUT_MS, (kind, s) => (kind === 'h2' ? toGrpc(s) : http.emit('connection', s)));
+    else toGrpc(socket);
+  });
+  const grpcPort = await listen(native, options.host, options.grpcPort);
+  const httpPort = options.singlePort ? grpcPort : await listen(http, options.host, options.httpPort);
 
   return {
     grpcPort,
@@ -126,15 +126,14 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     grpcWeb,
     nativeStreams,
     async close() {
-      const closing: Promise<void>[] = [];
-      if (sniffer) closing.push(new Promise((r) => sniffer!.close(() => r())));
-      else closing.push(new Promise((r) => http.close(() => r())));
+      const closing: Promise<void>[] = [new Promise((r) => native.close(() => r()))];
+      if (!options.singlePort) closing.push(new Promise((r) => http.close(() => r())));
       http.closeAllConnections();
       closing.push(new Promise((r) => grpc.tryShutdown(() => r())));
       // Open server streams would hold tryShutdown forever; the edge holds no state, so cut them.
       grpc.forceShutdown();
-      // With channelz off, forceShutdown destroys no session; ours are tracked by the native-stream hook.
       nativeStreams?.destroyConnections();
+      for (const socket of h2Sockets) socket.destroy();
       await Promise.all(closing);
     },
   };

@@ -162,25 +162,27 @@ for (const singlePort of [false, true]) {
   });
 }
 
-describe('h2stream: node shutdown ends open native streams', function () {
+describe('h2stream: node shutdown ends open server streams', function () {
   this.timeout(20_000);
-  it('cancels the handler and closes the client stream', async () => {
-    const gw = await startTestGateway();
-    const client = new HuntClient(gw.grpcAddress, credentials.createInsecure());
-    try {
-      const m = new Metadata();
-      m.set('authorization', `Bearer ${await gw.token('sal')}`);
-      const call = client.subscribe(SubscribeRequest.fromPartial({ playerId: 'sal' }), m);
-      const failed = new Promise<ServiceError>((resolve) => call.on('error', resolve));
-      await new Promise<void>((resolve) => call.once('data', () => resolve()));
-      const cancelled = gw.hunt.until('shutdown cancels subscribe:sal', () => gw.hunt.cancelled.includes('subscribe:sal'));
-      await gw.close();
-      await cancelled;
-      const err = await failed;
-      assert.ok([status.UNAVAILABLE, status.CANCELLED, status.INTERNAL].includes(err.code), `client saw ${err.code} ${err.details}`);
-      assert.equal(gw.server.nativeStreams!.open, 0);
-    } finally {
-      client.close();
-    }
-  });
+  for (const nativeStreams of [true, false]) {
+    it(`cancels the handler and closes the client stream (${nativeStreams ? 'our path' : 'grpc-js, hook off'})`, async () => {
+      const gw = await startTestGateway({ nativeStreams });
+      const client = new HuntClient(gw.grpcAddress, credentials.createInsecure());
+      try {
+        const m = new Metadata();
+        m.set('authorization', `Bearer ${await gw.token('sal')}`);
+        const call = client.subscribe(SubscribeRequest.fromPartial({ playerId: 'sal' }), m);
+        const failed = new Promise<ServiceError>((resolve) => call.on('error', resolve));
+        await new Promise<void>((resolve) => call.once('data', () => resolve()));
+        const cancelled = gw.hunt.until('shutdown cancels subscribe:sal', () => gw.hunt.cancelled.includes('subscribe:sal'));
+        await gw.close();
+        await cancelled;
+        const err = await failed;
+        assert.ok([status.UNAVAILABLE, status.CANCELLED, status.INTERNAL].includes(err.code), `client saw ${err.code} ${err.details}`);
+        assert.equal(gw.server.nativeStreams?.open ?? 0, 0);
+      } finally {
+        client.close();
+      }
+    });
+  }
 });

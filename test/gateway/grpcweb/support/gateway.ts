@@ -16,7 +16,7 @@ export interface TestGateway {
 }
 
 /** A gateway on free loopback ports serving a FakeHunt; `singlePort` serves both protocols on one port. */
-export async function startTestGateway(opts: { singlePort?: boolean; staticDir?: string; connectionIdleMs?: number; corsOrigins?: string[] } = {}): Promise<TestGateway> {
+export async function startTestGateway(opts: { singlePort?: boolean; staticDir?: string; connectionIdleMs?: number; corsOrigins?: string[]; nativeStreams?: boolean } = {}): Promise<TestGateway> {
   const verifier = new TokenVerifier({ hs256Secret: TEST_SECRET });
   const hunt = new FakeHunt(verifier);
   const server = await startGatewayServer({
@@ -29,6 +29,7 @@ export async function startTestGateway(opts: { singlePort?: boolean; staticDir?:
     corsOrigins: opts.corsOrigins ?? [TEST_ORIGIN],
     ...(opts.staticDir ? { staticDir: opts.staticDir } : {}),
     ...(opts.connectionIdleMs ? { connectionIdleMs: opts.connectionIdleMs } : {}),
+    ...(opts.nativeStreams !== undefined ? { nativeStreams: opts.nativeStreams } : {}),
   });
   return {
     server,
