@@ -93,9 +93,10 @@ export class ActorHost implements ActorSystem, HostServices {
 
   ask<M, R>(ref: ActorRef<M, R>, msg: M, options?: AskOptions): Promise<R> {
     const rt = this.kinds.get(ref.kind);
-    if (rt?.def.readOnly !== undefined && !this.closed && !rt.actors.has(ref.key) && rt.def.readOnly(msg)) {
+    if (rt?.def.readOnly !== undefined && !this.closed && !rt.actors.has(ref.key)) {
+      // The kind's predicate runs inside the try too: an ask always answers with a promise, never a throw.
       try {
-        return answerFromStore(rt, this, this.store, ref.key, msg, this.clock.now()) as Promise<R>;
+        if (rt.def.readOnly(msg)) return answerFromStore(rt, this, this.store, ref.key, msg, this.clock.now()) as Promise<R>;
       } catch (err) {
         return Promise.reject(err);
       }

@@ -130,4 +130,17 @@ describe('ActorHost read-only messages answered from the store (KindDef.readOnly
     // An activation replays what is stored: the refused persist is not there.
     assert.deepEqual(await host.ask(ref, { type: 'inc', by: 0 }), { n: 2, note: '' });
   });
+  it('a readOnly predicate that throws rejects the ask (a promise, never a synchronous throw)', async () => {
+    const picky = defineKind<{ n: number }, Msg, View>({
+      name: 'picky',
+      initialState: () => ({ n: 0 }),
+      readOnly: () => {
+        throw new Error('predicate failed');
+      },
+      handle: (_msg, ctx) => ({ n: ctx.state.n, note: '' }),
+    });
+    let answer: Promise<View> | undefined;
+    assert.doesNotThrow(() => (answer = host.ask(host.ref(picky, 'e'), { type: 'get' })));
+    await assert.rejects(answer!, /predicate failed/);
+  });
 });
