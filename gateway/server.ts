@@ -1,8 +1,8 @@
 /**
  * Starts the player edge's listeners around ONE grpc-js Server: its port speaks native gRPC (HTTP/2),
- * the HTTP port speaks gRPC-web to the same handlers and serves static files. With `singlePort` the
- * gRPC port also answers gRPC-web and HTTP: the first bytes of each connection pick the protocol, and
- * HTTP/2 connections are handed to grpc-js through `Server.createConnectionInjector()`.
+ * the HTTP port speaks gRPC-web to the same handlers and serves static files. The gRPC port is our own listener
+ * handing each HTTP/2 connection to grpc-js through `Server.createConnectionInjector()`. With `singlePort` it also
+ * answers gRPC-web and HTTP: the first bytes of each connection pick the protocol.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
