@@ -47,39 +47,59 @@ export function errorToStatus(err: unknown): Partial<StatusObject> {
   return { code, details, metadata: e?.metadata instanceof Metadata ? e.metadata : new Metadata() };
 }
 
-// The call surfaces are prototype methods reading the context (as in grpc-js), not closures made per call: a unary
-// gRPC-web fix allocated seven of them plus a Proxy (bench gateway).
+/** What both call kinds answer from their context, as grpc-js's calls do. */
+interface CallSurface {
+  getPeer(): string;
+  getDeadline(): Deadline;
+  getPath(): string;
+  getHost(): string;
+  getAuthContext(): ReturnType<ServerUnaryCall<unknown, unknown>['getAuthContext']>;
+  getMetricsRecorder(): typeof NO_METRICS_RECORDER;
+  sendMetadata(md: Metadata): void;
+  /** Marks the call cancelled and tells the handler ('cancelled'), once. */
+  cancel(): void;
+}
+
+type SurfaceHost = { readonly ctx: CallContext; cancelled: boolean; emit(event: 'cancelled', reason: string): boolean };
+
+// Prototype methods reading the context (as in grpc-js), installed on both classes below, not closures made per call:
+// a unary gRPC-web fix allocated seven of them plus a Proxy (bench gateway).
+const callSurface: CallSurface & ThisType<SurfaceHost> = {
+  getPeer() { return peerOf(this.ctx); },
+  getDeadline() { return deadlineOf(this.ctx); },
+  getPath() { return this.ctx.path; },
+  getHost() { return this.ctx.host; },
+  getAuthContext() { return {}; },
+  getMetricsRecorder() { return NO_METRICS_RECORDER; },
+  sendMetadata(md) { this.ctx.sink.sendHeaders(md); },
+  cancel() {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.emit('cancelled', 'cancelled');
+  },
+};
+
+export interface WebUnaryCall extends CallSurface {}
 export class WebUnaryCall extends EventEmitter implements ServerUnaryCall<unknown, unknown> {
   cancelled = false;
   readonly metadata: Metadata;
 
-  constructor(private readonly ctx: CallContext, readonly request: unknown) {
+  /** @param ctx read by the shared call surface only */
+  constructor(readonly ctx: CallContext, readonly request: unknown) {
     super();
     this.metadata = ctx.metadata;
   }
-
-  getPeer(): string { return peerOf(this.ctx); }
-  getDeadline(): Deadline { return deadlineOf(this.ctx); }
-  getPath(): string { return this.ctx.path; }
-  getHost(): string { return this.ctx.host; }
-  getAuthContext(): ReturnType<ServerUnaryCall<unknown, unknown>['getAuthContext']> { return {}; }
-  getMetricsRecorder(): typeof NO_METRICS_RECORDER { return NO_METRICS_RECORDER; }
-  sendMetadata(md: Metadata): void { this.ctx.sink.sendHeaders(md); }
-
-  cancel(): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    this.emit('cancelled', 'cancelled');
-  }
 }
+Object.assign(WebUnaryCall.prototype, callSurface);
 
+export interface WebWritableStream extends CallSurface {}
 export class WebWritableStream extends Writable implements ServerWritableStream<unknown, unknown> {
   cancelled = false;
   readonly metadata: Metadata;
   private trailers: Metadata | undefined;
   private failed: Partial<StatusObject> | undefined;
 
-  constructor(private readonly ctx: CallContext, readonly request: unknown, private readonly serialize: (value: unknown) => Buffer) {
+  constructor(readonly ctx: CallContext, readonly request: unknown, private readonly serialize: (value: unknown) => Buffer) {
     super({ objectMode: true, highWaterMark: 16 });
     this.metadata = ctx.metadata;
     // As in grpc-js: an error from the handler ends the call with its status instead of throwing.
@@ -88,14 +108,6 @@ export class WebWritableStream extends Writable implements ServerWritableStream<
       this.ctx.sink.finish(this.failed);
     });
   }
-
-  getPeer(): string { return peerOf(this.ctx); }
-  getDeadline(): Deadline { return deadlineOf(this.ctx); }
-  getPath(): string { return this.ctx.path; }
-  getHost(): string { return this.ctx.host; }
-  getAuthContext(): ReturnType<ServerUnaryCall<unknown, unknown>['getAuthContext']> { return {}; }
-  getMetricsRecorder(): typeof NO_METRICS_RECORDER { return NO_METRICS_RECORDER; }
-  sendMetadata(md: Metadata): void { this.ctx.sink.sendHeaders(md); }
 
   override _write(chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.cancelled) return callback();
@@ -121,10 +133,5 @@ export class WebWritableStream extends Writable implements ServerWritableStream<
     }
     return super.end(...(args as []));
   }
-
-  cancel(): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    this.emit('cancelled', 'cancelled');
-  }
 }
+Object.assign(WebWritableStream.prototype, callSurface);
