@@ -132,7 +132,6 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       closing.push(new Promise((r) => grpc.tryShutdown(() => r())));
       // Open server streams would hold tryShutdown forever; the edge holds no state, so cut them.
       grpc.forceShutdown();
-      nativeStreams?.destroyConnections();
       for (const socket of h2Sockets) socket.destroy();
       await Promise.all(closing);
     },

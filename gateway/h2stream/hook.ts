@@ -49,7 +49,6 @@ export function installNativeStreams(grpc: Server, streams: NativeStreams, warn:
     (server as Http2Server).removeListener('stream', original);
     // Node's 'stream' arguments passed on as they are (no rest array: every unary call goes through here).
     const listener = function (this: Http2Server, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]): void {
-      streams.track(stream.session);
       const route = streams.routeOf(headers);
       if (route === undefined) return original.call(this, stream, headers, flags, rawHeaders);
       (onStreamOpened as (s: ServerHttp2Stream) => void).call(grpc, stream);

@@ -5,7 +5,7 @@
  * request. A unary call skips grpc-js's interceptor chain, decoder and call objects (BENCHMARKS.md, "Native unary on
  * our HTTP/2 path"). Client- and bidi-streaming methods stay on grpc-js (see hook.ts).
  */
-import { constants as h2constants, type IncomingHttpHeaders, type Http2Session, type ServerHttp2Stream } from 'node:http2';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
 import { WebUnaryCall, WebWritableStream } from '../grpcweb/fake-call.js';
 import { buildRoutes, type Route, type ServiceBinding } from '../grpcweb/routes.js';
@@ -43,8 +43,6 @@ export class NativeStreams {
   served = 0;
   /** Unary calls served here since start (included in `served`). */
   servedUnary = 0;
-  /** Connections that carried a call (ours or grpc-js's), until they close: a handful per client, not per stream. */
-  private readonly sessions = new Set<Http2Session>();
 
   constructor(private readonly options: NativeStreamsOptions) {
     if (!Number.isInteger(options.maxMessageBytes) || options.maxMessageBytes < 1) {
@@ -66,23 +64,6 @@ export class NativeStreams {
     if (route === undefined) return undefined;
     const type = headers['content-type'];
     return typeof type === 'string' && type.startsWith('application/grpc') ? route : undefined;
-  }
-
-  /** Notes the connection of a stream (any method) so `destroyConnections` can cut it. */
-  track(session: Http2Session | undefined): void {
-    if (session === undefined || this.sessions.has(session)) return;
-    this.sessions.add(session);
-    session.once('close', () => this.sessions.delete(session));
-  }
-
-  /**
-   * Node shutdown: cuts every tracked connection (RST of its streams), so open streams end and their handlers see
-   * 'cancelled'. grpc-js's `forceShutdown` does this only for sessions it tracks with channelz on; with channelz off
-   * (gateway/server.ts) its graceful close would wait for every open server stream forever.
-   */
-  destroyConnections(): void {
-    for (const session of this.sessions) session.destroy(undefined, h2constants.NGHTTP2_CANCEL);
-    this.sessions.clear();
   }
 
   serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: Route): void {

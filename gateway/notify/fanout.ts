@@ -5,7 +5,6 @@
  * live. So a broadcast costs one publish and one in-process loop per node, and replay touches the backend only
  * for the gap. See `notifier.ts` for the cursor contract.
  */
-import { setMaxListeners } from 'node:events';
 import { backoffDelayMs, pause } from './backoff.js';
 import {
   buildingChannel,
