@@ -1,13 +1,14 @@
 // Load side of bench gateway: the players' fix streams, closed and open loops, and the fix-to-event phase.
-import { credentials, Metadata, type ClientReadableStream } from '@grpc/grpc-js';
+import { credentials, Metadata } from '@grpc/grpc-js';
 import { build } from 'hdr-histogram-js';
-import { HuntClient, type Event, type Fix, type FixAck } from '../../proto/gen/hunt.js';
+import { Event, Fix, FixAck, HuntClient, HuntService, SubscribeRequest } from '../../proto/gen/hunt.js';
+import { RawGrpcClient } from './raw-grpc.js';
 
 /**
  * Fixes a player sends at one beacon before stepping to the next: enough for smoothing and hysteresis
  * (3 confirming fixes) to make the new beacon current, so every player keeps visiting beacons it has not seen.
  */
-const FIXES_PER_BEACON = 6;
+export const FIXES_PER_BEACON = 6;
 
 export interface SimBeacon {
   id: string;
@@ -129,23 +130,52 @@ export interface LatencyResult {
 }
 
 /**
- * Every load player holds its event stream open; fixes go out on a 10 ms tick at `ratePerSec`. A fix whose ack
- * carries an award is timed until the award event with that beacon arrives (it may arrive before the ack).
+ * Pacing of the open loop, in ms: fixes due since the last tick go out together. 10 ms sent bursts of ~18 fixes at
+ * once at 1,800/s, so the last of each burst queued behind the others in both processes; phones do not synchronise.
  */
-export async function fixToEvent(clients: HuntClient[], route: Route, ids: string[], md: Metadata[], ratePerSec: number, send: SendFix, phaseMs: number): Promise<LatencyResult> {
+const LATENCY_TICK_MS = 2;
+
+/** The load side of the fix-to-event phase: player `p`'s next fix, and player `p`'s event stream. */
+export interface HuntLoad {
+  send: SendFix;
+  /** Opens `p`'s Subscribe stream: `opened` once it is live, `failed` if it ends with an error. */
+  openStream(p: number, onEvent: (e: Event) => void, opened: () => void, failed: (err: Error) => void): { cancel(): void };
+  close(): void;
+}
+
+/**
+ * HuntLoad over RawGrpcClient (4 HTTP/2 connections), for `playerIds[p]` with `tokens[p]`: the fixes come from
+ * `route`. One load process on the same two cores as the server: see raw-grpc.ts for why not grpc-js here.
+ */
+export function rawHuntLoad(address: string, route: Route, playerIds: readonly string[], tokens: readonly string[], deadlineMs: number): HuntLoad {
+  const raw = new RawGrpcClient(address, 4);
+  const auth = tokens.map((t) => `Bearer ${t}`);
+  return {
+    send: async (p) => FixAck.decode(await raw.unary(p, HuntService.reportFix.path, Fix.encode(route.next(p, playerIds[p]!)).finish(), auth[p]!, deadlineMs)),
+    openStream: (p, onEvent, opened, failed) =>
+      raw.serverStream(p, HuntService.subscribe.path, SubscribeRequest.encode({ playerId: playerIds[p]!, afterSeq: 0, cursors: [] }).finish(), auth[p]!, {
+        onMessage: (m) => onEvent(Event.decode(m)),
+        onOpen: opened,
+        onEnd: (err) => err && failed(err),
+      }),
+    close: () => raw.close(),
+  };
+}
+
+/**
+ * Players 0..players-1 hold their event streams open; fixes go out on a LATENCY_TICK_MS tick at `ratePerSec`. A fix
+ * whose ack carries an award is timed until the award event with that beacon arrives (it may arrive before the ack).
+ */
+export async function fixToEvent(load: HuntLoad, route: Route, players: number, ratePerSec: number, phaseMs: number): Promise<LatencyResult> {
   const hist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   const ackHist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  const awaiting = ids.map(() => new Map<string, number>());
-  const early = ids.map(() => new Map<string, number>());
-  const streams: ClientReadableStream<Event>[] = [];
+  const awaiting = Array.from({ length: players }, () => new Map<string, number>());
+  const early = Array.from({ length: players }, () => new Map<string, number>());
+  const streams: Array<{ cancel(): void }> = [];
   let opened = 0;
   await new Promise<void>((resolve, reject) => {
-    ids.forEach((playerId, p) => {
-      const s = clients[p % clients.length]!.subscribe({ playerId, afterSeq: 0, cursors: [] }, md[p]!);
-      streams.push(s);
-      s.on('metadata', () => ++opened === ids.length && resolve());
-      s.on('error', (err: Error & { code?: number }) => err.code !== 1 && reject(new Error(`stream of ${playerId}: ${err.message}`)));
-      s.on('data', (e: Event) => {
+    for (let p = 0; p < players; p++) {
+      const onEvent = (e: Event) => {
         if (e.body?.$case !== 'award') return;
         const at = performance.now();
         const sentAt = awaiting[p]!.get(e.body.value.beaconId);
@@ -154,8 +184,9 @@ export async function fixToEvent(clients: HuntClient[], route: Route, ids: strin
           awaiting[p]!.delete(e.body.value.beaconId);
           hist.recordValue(Math.max(1, Math.round((at - sentAt) * 1000)));
         }
-      });
-    });
+      };
+      streams.push(load.openStream(p, onEvent, () => ++opened === players && resolve(), (err) => reject(new Error(`stream of player ${p}: ${err.message}`))));
+    }
   });
   let sent = 0;
   let failed = 0;
@@ -165,18 +196,19 @@ export async function fixToEvent(clients: HuntClient[], route: Route, ids: strin
   const t0 = performance.now();
   let last = t0;
   while (performance.now() - t0 < phaseMs) {
-    await sleep(10);
+    await sleep(LATENCY_TICK_MS);
     const now = performance.now();
     credit += ((now - last) / 1000) * ratePerSec;
     last = now;
     for (; credit >= 1; credit--) {
-      let p = cursor++ % ids.length;
-      for (let tries = 0; route.busy[p] && tries < ids.length; tries++) p = cursor++ % ids.length;
+      let p = cursor++ % players;
+      for (let tries = 0; route.busy[p] && tries < players; tries++) p = cursor++ % players;
       if (route.busy[p]) break;
       route.busy[p] = 1;
       sent++;
       const sentAt = performance.now();
-      const done = send(p)
+      const done = load
+        .send(p)
         .then((ack) => {
           ackHist.recordValue(Math.max(1, Math.round((performance.now() - sentAt) * 1000)));
           for (const a of ack.awards) {
@@ -202,4 +234,3 @@ export async function fixToEvent(clients: HuntClient[], route: Route, ids: strin
   const ms = (q: number, h = hist) => Math.round(h.getValueAtPercentile(q)) / 1000;
   return { sent, failed, samples: hist.totalCount, p50Ms: ms(50), p99Ms: ms(99), maxMs: ms(100), ackP50Ms: ms(50, ackHist), ackP99Ms: ms(99, ackHist), elapsedS: (performance.now() - t0) / 1000 };
 }
-

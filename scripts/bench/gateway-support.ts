@@ -2,14 +2,18 @@
  * Building blocks for `quarry bench gateway`: the server's CPU time per call, measured with
  * process.cpuUsage() inside a separate server process (so the load generator's CPU is not counted),
  * for a bare grpc-js unary echo and for the same echo through the gateway (native gRPC and gRPC-web),
- * and a raw gRPC-web load client fast enough that the server, not the load process, sets the rate.
+ * a bare grpc-js Hunt service (the latency floor of a fix and its event on this machine), and a raw gRPC-web
+ * load client fast enough that the server, not the load process, sets the rate.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Client, Server, ServerCredentials, credentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Client, Metadata, Server, ServerCredentials, credentials, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Pool } from 'undici';
 import { FLAG_TRAILERS, FRAME_HEADER_BYTES, encodeFrame } from '../../gateway/grpcweb/frames.js';
 import { startGatewayServer } from '../../gateway/server.js';
+import { HuntService, type Event, type Fix, type FixAck, type SubscribeRequest } from '../../proto/gen/hunt.js';
+import { FIXES_PER_BEACON } from './gateway-load.js';
 
 const identity = (b: Buffer): Buffer => b;
 
@@ -21,7 +25,34 @@ export const echoImplementation: UntypedServiceImplementation = {
   echo: (call: { request: Buffer }, cb: (err: null, value: Buffer) => void) => cb(null, call.request),
 };
 
-export type EchoServerMode = 'bare' | 'gateway';
+/**
+ * The Hunt service with nothing behind it: a fix is answered at once, and the first fix at each beacon of the load's
+ * route (one in FIXES_PER_BEACON) gets an award in its answer and the same award as an event on the player's open
+ * Subscribe stream. No token, actors, store or notifier: the same load measured against it gives the fix-to-event
+ * floor of this machine (client, loopback, both event loops and the scheduler) at the same rate.
+ */
+export function bareHuntImplementation(): UntypedServiceImplementation {
+  const streams = new Map<string, ServerWritableStream<SubscribeRequest, Event>>();
+  let seq = 0;
+  return {
+    subscribe(call: ServerWritableStream<SubscribeRequest, Event>) {
+      const playerId = call.request.playerId;
+      streams.set(playerId, call);
+      call.on('cancelled', () => streams.delete(playerId));
+      call.sendMetadata(new Metadata());
+    },
+    reportFix(call: ServerUnaryCall<Fix, FixAck>, callback: sendUnaryData<FixAck>) {
+      const fix = call.request;
+      const beaconId = fix.readings[0]?.beaconId ?? '';
+      const awards = fix.clientSeq % FIXES_PER_BEACON === 0 ? [{ beaconId, points: 10, reason: 'visit' }] : [];
+      callback(null, { accepted: true, closestBeaconId: beaconId, score: 0, awards, achievements: [], claimedTreasures: [] });
+      const stream = streams.get(fix.playerId);
+      if (awards.length > 0 && stream) stream.write({ seq: ++seq, atMs: Date.now(), body: { $case: 'award', value: awards[0]! }, channel: `user.${fix.playerId}`, prevSeq: 0 });
+    },
+  };
+}
+
+export type EchoServerMode = 'bare' | 'bareHunt' | 'gateway';
 
 export interface EchoServerProcess {
   grpcPort: number;
@@ -60,9 +91,10 @@ export async function startEchoServerProcess(mode: EchoServerMode): Promise<Echo
 async function runChild(mode: EchoServerMode): Promise<void> {
   let ports: { grpcPort: number; httpPort?: number };
   let stop: () => Promise<void>;
-  if (mode === 'bare') {
+  if (mode === 'bare' || mode === 'bareHunt') {
     const server = new Server();
-    server.addService(ECHO_SERVICE, echoImplementation);
+    if (mode === 'bare') server.addService(ECHO_SERVICE, echoImplementation);
+    else server.addService(HuntService, bareHuntImplementation());
     const grpcPort = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
     ports = { grpcPort };
     stop = () => new Promise((r) => server.tryShutdown(() => r()));
@@ -178,6 +210,26 @@ async function inParallel(total: number, concurrency: number, one: () => Promise
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+}
+
+/** The machine's CPU time counters (`/proc/stat`, all CPUs, in clock ticks); undefined where there is none. */
+export function machineCpuTicks(): number[] | undefined {
+  try {
+    return readFileSync('/proc/stat', 'latin1').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Share of the machine's CPU time between two `machineCpuTicks` readings that the hypervisor gave to others while
+ * this VM's CPUs wanted to run (steal, the eighth counter), in percent.
+ */
+export function stealPct(before: number[] | undefined, after: number[] | undefined): number | undefined {
+  if (!before || !after || before.length < 8) return undefined;
+  const d = after.map((v, i) => v - (before[i] ?? 0));
+  const total = d.reduce((a, b) => a + b, 0);
+  return total > 0 ? (100 * d[7]!) / total : undefined;
 }
 
 if (process.argv[2] === CHILD_FLAG) void runChild(process.argv[3] as EchoServerMode);

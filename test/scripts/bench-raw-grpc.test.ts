@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Event, Fix, FixAck, HuntService, SubscribeRequest } from '../../proto/gen/hunt.js';
+import { FIXES_PER_BEACON, Route, fixToEvent, rawHuntLoad } from '../../scripts/bench/gateway-load.js';
+import { bareHuntImplementation } from '../../scripts/bench/gateway-support.js';
+import { FrameReader, GrpcCallError, RawGrpcClient } from '../../scripts/bench/raw-grpc.js';
+
+const BEACONS = [
+  { id: 'b1', txPowerDbm: -59 },
+  { id: 'b2', txPowerDbm: -59 },
+  { id: 'b3', txPowerDbm: -59 },
+];
+
+function frame(bytes: number[]): Buffer {
+  const b = Buffer.alloc(5 + bytes.length);
+  b.writeUInt32BE(bytes.length, 1);
+  b.set(bytes, 5);
+  return b;
+}
+
+describe('scripts/bench raw gRPC load client', () => {
+  it('FrameReader splits messages across chunk boundaries', () => {
+    const got: number[][] = [];
+    const r = new FrameReader((m) => got.push([...m]));
+    const wire = Buffer.concat([frame([1, 2, 3]), frame([]), frame([4])]);
+    const cuts = [0, 1, 4, 6, 9, wire.length];
+    for (let i = 1; i < cuts.length; i++) r.push(wire.subarray(cuts[i - 1], cuts[i]));
+    assert.deepEqual(got, [[1, 2, 3], [], [4]]);
+  });
+
+  describe('against a grpc-js server (the bare Hunt service)', () => {
+    let server: Server;
+    let address: string;
+    before(async () => {
+      server = new Server();
+      server.addService(HuntService, bareHuntImplementation());
+      const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+      address = `127.0.0.1:${port}`;
+    });
+    after(() => server.forceShutdown());
+
+    it('makes a unary call and decodes the answer; the first fix at a beacon gets an award', async () => {
+      const raw = new RawGrpcClient(address, 1);
+      try {
+        const fix = (clientSeq: number) => Fix.encode({ playerId: 'p1', clientSeq, clientTimeMs: 0, readings: [{ beaconId: 'b9', rssiDbm: -60 }], gps: undefined }).finish();
+        const plain = FixAck.decode(await raw.unary(0, HuntService.reportFix.path, fix(1), 'Bearer x', 5_000));
+        assert.equal(plain.accepted, true);
+        assert.deepEqual(plain.awards, []);
+        const first = FixAck.decode(await raw.unary(0, HuntService.reportFix.path, fix(FIXES_PER_BEACON), 'Bearer x', 5_000));
+        assert.deepEqual(first.awards.map((a) => a.beaconId), ['b9']);
+      } finally {
+        raw.close();
+      }
+    });
+
+    it('rejects with the status code of a failed call', async () => {
+      const raw = new RawGrpcClient(address, 1);
+      try {
+        await assert.rejects(raw.unary(0, '/quarry.hunt.v1.Hunt/NoSuchMethod', new Uint8Array(), 'Bearer x', 5_000), (err: unknown) => err instanceof GrpcCallError && err.code === 12);
+      } finally {
+        raw.close();
+      }
+    });
+
+    it('streams server messages as they come, and a cancel ends the stream without an error', async () => {
+      const raw = new RawGrpcClient(address, 1);
+      try {
+        const events: Event[] = [];
+        let ended: Error | undefined | 'open' = 'open';
+        let onOpen!: () => void;
+        const opened = new Promise<void>((r) => (onOpen = r));
+        let onEvent!: () => void;
+        const got = new Promise<void>((r) => (onEvent = r));
+        const stream = raw.serverStream(0, HuntService.subscribe.path, SubscribeRequest.encode({ playerId: 'p2', afterSeq: 0, cursors: [] }).finish(), 'Bearer x', {
+          onMessage: (m) => {
+            events.push(Event.decode(m));
+            onEvent();
+          },
+          onOpen,
+          onEnd: (err) => (ended = err),
+        });
+        await opened;
+        const fix = Fix.encode({ playerId: 'p2', clientSeq: FIXES_PER_BEACON, clientTimeMs: 0, readings: [{ beaconId: 'b4', rssiDbm: -60 }], gps: undefined }).finish();
+        await raw.unary(0, HuntService.reportFix.path, fix, 'Bearer x', 5_000);
+        await got;
+        assert.equal(events[0]!.body?.$case, 'award');
+        stream.cancel();
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(ended, undefined);
+      } finally {
+        raw.close();
+      }
+    });
+
+    it('fixToEvent times award events for the fixes whose answers carry an award', async () => {
+      const players = 4;
+      const route = new Route(BEACONS, players);
+      const ids = Array.from({ length: players }, (_, i) => `r${i}`);
+      const load = rawHuntLoad(address, route, ids, ids.map(() => 'x'), 5_000);
+      try {
+        const r = await fixToEvent(load, route, players, 400, 500);
+        assert.equal(r.failed, 0);
+        assert.ok(r.sent > 0);
+        // One fix in FIXES_PER_BEACON carries an award, and each of those must have been timed to its event.
+        const awarded = Math.floor(r.sent / FIXES_PER_BEACON);
+        assert.ok(r.samples >= awarded - players && r.samples <= awarded + players, `${r.samples} samples for ${r.sent} fixes`);
+      } finally {
+        load.close();
+      }
+    });
+  });
+});
