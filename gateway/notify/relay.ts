@@ -6,9 +6,12 @@
  * empty.
  *
  * Pipelined: up to `maxInFlightBatches` batches are published before the oldest is acked, so commit-to-stream
- * latency under load is not one publish round trip plus one LMDB ack per batch. Acks go strictly in outbox
- * order (a batch is acked only after every earlier one) and trail the publishes: the next read does not wait for an
- * ack's disk flush (a backlog waits once more than `maxInFlightBatches` acks are pending). Order on the stream is unchanged: every batch is
+ * latency under load is not one publish round trip plus one LMDB ack per batch. Acks trail the publishes and are
+ * coalesced: one ack transaction at a time, covering everything published in order so far, so the next read never
+ * waits for an ack's disk flush, and a busy relay adds at most one LMDB write transaction per ack round trip instead
+ * of one per batch (bench gateway: ~90 ack transactions a second beside ~110 of the actors' own, each with its flush,
+ * before). A backlog waits for the ack in flight only once more than `maxInFlightBatches` full batches are published
+ * and unacked, so the outbox stays bounded when acks are slow. Order on the stream is unchanged: every batch is
  * handed to the same connection in outbox order and NATS stores one connection's messages in the order sent.
  * When a batch fails, no later batch is acked; the relay waits for the in-flight ones to settle and retries
  * from the first unacked entry, and the later batches that did get stored are dropped as duplicates by
@@ -71,11 +74,14 @@ export class OutboxRelay {
   /** Last id published in order; reads go on after it while the acks trail behind. */
   private publishedId = 0;
   /**
-   * Acks of published batches, chained in outbox order. They trail the publishes instead of holding up the next read:
-   * an ack is an LMDB write whose disk flush would otherwise sit in the next events' latency.
+   * Highest id published in order and not yet acked, and how many entries up to it. Acks trail the publishes instead
+   * of holding up the next read: an ack is an LMDB write whose disk flush would otherwise sit in the next events'
+   * latency.
    */
-  private acks: Promise<void> = Promise.resolve();
-  private acksPending = 0;
+  private ackWantedId = 0;
+  private ackWantedEntries = 0;
+  /** The ack loop while one runs (one ack transaction at a time, each covering all that was published before it). */
+  private acking: Promise<void> | undefined;
   private ackFailure: { err: unknown } | undefined;
 
   constructor(options: OutboxRelayOptions) {
@@ -100,7 +106,7 @@ export class OutboxRelay {
     this.wake.abort(WOKEN);
     this.unlisten?.();
     await this.loop;
-    await this.acks;
+    await this.acking;
   }
 
   private async run(): Promise<void> {
@@ -126,14 +132,16 @@ export class OutboxRelay {
    * Publishes what is pending until the outbox is empty; false if nothing was pending. Another batch is read
    * while earlier ones are in flight only when the last read filled a whole batch (a backlog): under a light
    * load, commits made during a publish gather into the next batch instead of going out as many small ones.
-   * Acks run in outbox order behind the publishes. On a failure, acks nothing after it, lets the rest settle,
+   * Acks run behind the publishes, coalesced (see `ack`). On a failure, acks nothing after it, lets the rest settle,
    * and throws the first error.
    */
   private async pump(): Promise<boolean> {
     if (this.ackFailure) {
       const { err } = this.ackFailure;
-      await this.acks;
+      await this.acking;
       this.ackFailure = undefined;
+      this.ackWantedId = this.stats.ackedId;
+      this.ackWantedEntries = 0;
       // What was published but not acked goes out again; the notifier drops the copies by dedupId.
       this.publishedId = this.stats.ackedId;
       throw err;
@@ -165,33 +173,41 @@ export class OutboxRelay {
       if (failure) continue;
       this.publishedId = head.lastId;
       this.ack(head.lastId, head.entries);
-      // A backlog waits for its acks now and then, so the outbox does not grow while acks fall behind.
-      if (this.acksPending > this.maxInFlight) await this.acks;
+      // A backlog waits for the ack in flight now and then, so the outbox does not grow while acks are slow.
+      if (this.ackWantedEntries > this.maxInFlight * this.batchEntries) await this.acking;
     }
     if (failure) {
-      await this.acks;
+      await this.acking;
       throw failure.err;
     }
     return any;
   }
 
-  /** Chains the ack of a published batch; after a failed ack the later ones are skipped and the next pump throws. */
+  /**
+   * Marks a batch published in order for acking; starts the ack loop unless one runs (it picks this up next). After a
+   * failed ack nothing more is acked and the next pump throws.
+   */
   private ack(lastId: number, entries: number): void {
-    this.acksPending++;
-    this.acks = this.acks.then(async () => {
+    this.ackWantedId = lastId;
+    this.ackWantedEntries += entries;
+    if (this.acking === undefined && !this.ackFailure) this.acking = this.ackLoop().finally(() => (this.acking = undefined));
+  }
+
+  private async ackLoop(): Promise<void> {
+    while (this.ackWantedId > this.stats.ackedId && !this.ackFailure) {
+      const uptoId = this.ackWantedId;
+      const entries = this.ackWantedEntries;
+      this.ackWantedEntries = 0;
       try {
-        if (this.ackFailure) return;
-        await this.source.ack(lastId);
+        await this.source.ack(uptoId);
         this.stats.published += entries;
-        this.stats.ackedId = lastId;
+        this.stats.ackedId = uptoId;
       } catch (err) {
         this.ackFailure = { err };
         // Wakes the loop, which throws it and retries with backoff.
         this.wake.abort(WOKEN);
-      } finally {
-        this.acksPending--;
       }
-    });
+    }
   }
 
   /** One batch, under a root span (events are published after their trace's fix was answered). */

@@ -162,6 +162,41 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     await notifier.close();
   });
 
+  it('coalesces acks: batches published while an ack waits for its flush are acked together by the next one', async () => {
+    const notifier = new InProcessNotifier();
+    const got: NotifyEvent[] = [];
+    const stream = notifier.subscribe('fay', {}, (e) => got.push(e));
+    const heldAcks: Array<{ uptoId: number; release: () => void }> = [];
+    const source = {
+      readPending: (afterId: number, limit: number) => outbox.readPending(afterId, limit),
+      onCommit: (listener: () => void) => outbox.onCommit(listener),
+      async ack(uptoId: number) {
+        await new Promise<void>((release) => heldAcks.push({ uptoId, release }));
+        await outbox.ack(uptoId);
+      },
+    };
+    const relay = new OutboxRelay({ source, notifier, flushIntervalMs: 5 });
+    relay.start();
+    await outbox.commit('user.fay', 1, 'fay/1');
+    await waitFor(() => got.length === 1 && heldAcks.length === 1, { phase: 'first batch', expected: '1 event, its ack held', seen: () => `${got.length} events, ${heldAcks.length} acks held` });
+    // Three more batches, one commit each, while the first ack is held.
+    for (let i = 2; i <= 4; i++) {
+      await outbox.commit('user.fay', i, `fay/${i}`);
+      await waitFor(() => got.length === i, { phase: `batch ${i}`, expected: `${i} events`, seen: () => `${got.length} events` });
+    }
+    assert.equal(heldAcks.length, 1, 'no second ack while the first is in flight');
+    heldAcks[0]!.release();
+    await waitFor(() => heldAcks.length === 2, { phase: 'second ack', expected: 'requested', seen: () => `${heldAcks.length} acks` });
+    assert.equal(heldAcks[1]!.uptoId, 4, 'one ack covers the three batches published meanwhile');
+    heldAcks[1]!.release();
+    await waitFor(() => outbox.pendingCount() === 0 && relay.stats.ackedId === 4, { phase: 'drained', expected: 'outbox empty', seen: () => `${outbox.pendingCount()} pending, ${JSON.stringify(relay.stats)}` });
+    await relay.stop();
+    assert.equal(heldAcks.length, 2);
+    assert.equal(relay.stats.published, 4);
+    stream.unsubscribe();
+    await notifier.close();
+  });
+
   it('stops promptly while idle and resumes from the outbox on the next start', async () => {
     const notifier = new InProcessNotifier();
     const relay = new OutboxRelay({ source: outbox, notifier, flushIntervalMs: 60_000 });
