@@ -197,6 +197,47 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     await notifier.close();
   });
 
+  it('acks at most once per ackIntervalMs while events keep coming, and acks the rest at once on stop', async () => {
+    const notifier = new InProcessNotifier();
+    const got: NotifyEvent[] = [];
+    const stream = notifier.subscribe('gus', {}, (e) => got.push(e));
+    const acks: number[] = [];
+    const source = {
+      readPending: (afterId: number, limit: number) => outbox.readPending(afterId, limit),
+      onCommit: (listener: () => void) => outbox.onCommit(listener),
+      async ack(uptoId: number) {
+        acks.push(uptoId);
+        await outbox.ack(uptoId);
+      },
+    };
+    const relay = new OutboxRelay({ source, notifier, flushIntervalMs: 5, ackIntervalMs: 60_000 });
+    relay.start();
+    for (let i = 1; i <= 10; i++) {
+      await outbox.commit('user.gus', i, `gus/${i}`);
+      await waitFor(() => got.length === i && acks.length > 0, { phase: `commit ${i}`, expected: `${i} events, an ack`, seen: () => `${got.length} events, ${acks.length} acks` });
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(acks, [1], 'one ack, then the interval holds the next');
+    const stopping = performance.now();
+    await relay.stop();
+    assert.ok(performance.now() - stopping < 5_000, 'stop does not wait out the interval');
+    assert.deepEqual(acks, [1, 10], 'stop acks everything published');
+    assert.equal(outbox.pendingCount(), 0);
+    stream.unsubscribe();
+    await notifier.close();
+  });
+
+  it('acks a backlog past maxInFlightBatches full batches at once instead of waiting out the interval', async () => {
+    for (let i = 1; i <= 40; i++) await outbox.commit('user.hal', i, `hal/${i}`);
+    const notifier = new InProcessNotifier();
+    const relay = new OutboxRelay({ source: outbox, notifier, batchEntries: 4, maxInFlightBatches: 2, flushIntervalMs: 5, ackIntervalMs: 60_000 });
+    relay.start();
+    await waitFor(() => outbox.pendingCount() <= 8, { phase: 'backlog', expected: 'at most 2 batches unacked', seen: () => `${outbox.pendingCount()} pending, ${JSON.stringify(relay.stats)}` });
+    await relay.stop();
+    assert.equal(outbox.pendingCount(), 0);
+    await notifier.close();
+  });
+
   it('stops promptly while idle and resumes from the outbox on the next start', async () => {
     const notifier = new InProcessNotifier();
     const relay = new OutboxRelay({ source: outbox, notifier, flushIntervalMs: 60_000 });
