@@ -237,6 +237,34 @@ describe('ActorHost (real LMDB, fake clock)', () => {
     assert.equal(await queued, 'echo after');
   });
 
+  it('commits an async handler\'s writes after its await (journal and emit together) before the next event-loop turn', async () => {
+    const order: string[] = [];
+    const commits: string[][] = [];
+    const commit = store.commit.bind(store);
+    store.commit = (ops) => {
+      order.push('commit');
+      commits.push(ops.map((o) => o.t));
+      return commit(ops);
+    };
+    const visitor = defineKind<{ n: number }, 'go', number, { n: number }>({
+      name: 'visitor',
+      initialState: () => ({ n: 0 }),
+      apply: (state, e) => ({ n: state.n + e.n }),
+      handle: async (_msg, ctx) => {
+        const n = (await ctx.ask(host.ref(counter, 'c'), { type: 'get' })) as number;
+        // Queued before the writes: with a drain scheduled for the commit instead, this would run first.
+        setImmediate(() => order.push('next turn'));
+        ctx.persist({ n: n + 1 });
+        ctx.emit('user.v', { n });
+        return n;
+      },
+    });
+    assert.equal(await host.ask(host.ref(visitor, 'v'), 'go'), 0);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(order.slice(0, 2), ['commit', 'next turn']);
+    assert.deepEqual(commits, [['journal', 'outbox']], 'one commit with the journal entry and its emit');
+  });
+
   it('snapshots every snapshotEveryMessages events, prunes the journal, and replays the tail after a restart', async () => {
     startHost({ snapshotEveryMessages: 3 });
     const ref = host.ref(counter, 'j');
