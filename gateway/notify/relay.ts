@@ -7,11 +7,11 @@
  *
  * Pipelined: up to `maxInFlightBatches` batches are published before the oldest is acked, so commit-to-stream
  * latency under load is not one publish round trip plus one LMDB ack per batch. Acks trail the publishes and are
- * coalesced: one ack transaction at a time, covering everything published in order so far, so the next read never
- * waits for an ack's disk flush, and a busy relay adds at most one LMDB write transaction per ack round trip instead
- * of one per batch (bench gateway: ~90 ack transactions a second beside ~110 of the actors' own, each with its flush,
- * before). A backlog waits for the ack in flight only once more than `maxInFlightBatches` full batches are published
- * and unacked, so the outbox stays bounded when acks are slow. Order on the stream is unchanged: every batch is
+ * coalesced: one ack transaction at a time, covering everything published in order so far, at most one per
+ * `ackIntervalMs` while events keep coming, so the next read never waits for an ack's disk flush and the acks add
+ * ~10 LMDB write transactions a second, not one per batch (bench gateway: ~90 a second beside ~110 of the actors'
+ * own, each with its flush, before). A backlog past `maxInFlightBatches` full batches published and unacked is
+ * acked at once and waited for, so the outbox stays bounded when acks are slow. Order on the stream is unchanged: every batch is
  * handed to the same connection in outbox order and NATS stores one connection's messages in the order sent.
  * When a batch fails, no later batch is acked; the relay waits for the in-flight ones to settle and retries
  * from the first unacked entry, and the later batches that did get stored are dropped as duplicates by
