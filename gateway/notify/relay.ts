@@ -122,7 +122,7 @@ export class OutboxRelay {
     this.wake.abort(WOKEN);
     this.unlisten?.();
     await this.loop;
-    await this.acking;
+    while (this.acking) await this.acking;
   }
 
   private async run(): Promise<void> {
@@ -209,12 +209,17 @@ export class OutboxRelay {
   private ack(lastId: number, entries: number): void {
     this.ackWantedId = lastId;
     this.ackWantedEntries += entries;
-    if (this.acking === undefined && !this.ackFailure) {
-      this.acking = this.ackLoop().finally(() => {
-        this.acking = undefined;
-        for (const settled of this.ackWaiters.splice(0)) settled();
-      });
-    }
+    this.startAckLoop();
+  }
+
+  private startAckLoop(): void {
+    if (this.acking !== undefined || this.ackFailure || this.ackWantedId <= this.stats.ackedId) return;
+    this.acking = this.ackLoop().finally(() => {
+      this.acking = undefined;
+      for (const settled of this.ackWaiters.splice(0)) settled();
+      // An ack() that came between the loop's last check and here found the loop still running.
+      this.startAckLoop();
+    });
   }
 
   /** Resolves when the ack loop's next (or current) transaction has settled; at once when no loop runs. */
