@@ -46,6 +46,11 @@ export class GroupCommit {
     return this.open !== null;
   }
 
+  /** True when an actor with writes in the open batch is still inside an async handler (more writes may follow). */
+  get openBatchHasBusyActor(): boolean {
+    return this.open !== null && this.open.actors.some((a) => a.busy);
+  }
+
   get commitsInFlight(): number {
     return this.inFlight.size;
   }

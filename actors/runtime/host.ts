@@ -41,7 +41,10 @@ export class ActorHost implements ActorSystem, HostServices {
   private flushScheduled = false;
   private readonly flushFn = () => {
     this.flushScheduled = false;
-    if (!this.draining) this.commits.flush();
+    if (this.draining) return;
+    // A handler still awaiting may write more for the same message: the next drain's end commits it all, as before.
+    if (this.commits.openBatchHasBusyActor) this.scheduleDrain();
+    else this.commits.flush();
   };
   private readonly tap: HandledTap;
   /** Set only when tracing is on; then messages sent inside a span carry its context (see tracing.ts). */
@@ -292,7 +295,9 @@ export class ActorHost implements ActorSystem, HostServices {
    * continuations now running has settled: Node runs nextTick callbacks only after the microtask queue is empty, so
    * every continuation resolved by the same drain (a handler's writes after its await, and its `finishMessage` emits)
    * is in the batch. A drain scheduled instead would commit one event-loop iteration later (bench gateway: each
-   * iteration there is the poll of ~2,000 fixes' I/O a second).
+   * iteration there is the poll of ~2,000 fixes' I/O a second). If an actor with writes in the batch is still inside
+   * its handler then (it awaits something settled by a nextTick of its own, or I/O), the batch waits for the next
+   * drain, as it always did: one message's writes are not split more often than before.
    */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;

@@ -265,6 +265,29 @@ describe('ActorHost (real LMDB, fake clock)', () => {
     assert.deepEqual(commits, [['journal', 'outbox']], 'one commit with the journal entry and its emit');
   });
 
+  it('keeps an async message\'s writes in one commit when the handler awaits a nextTick-settled promise between them', async () => {
+    const commits: string[][] = [];
+    const commit = store.commit.bind(store);
+    store.commit = (ops) => {
+      commits.push(ops.map((o) => o.t));
+      return commit(ops);
+    };
+    const ticker = defineKind<{ n: number }, 'go', number, { n: number }>({
+      name: 'ticker',
+      initialState: () => ({ n: 0 }),
+      apply: (state, e) => ({ n: state.n + e.n }),
+      handle: async (_msg, ctx) => {
+        await Promise.resolve();
+        ctx.persist({ n: 1 });
+        await new Promise<void>((r) => process.nextTick(r));
+        ctx.emit('user.t', { n: ctx.state.n });
+        return ctx.state.n;
+      },
+    });
+    assert.equal(await host.ask(host.ref(ticker, 't'), 'go'), 1);
+    assert.deepEqual(commits, [['journal', 'outbox']]);
+  });
+
   it('snapshots every snapshotEveryMessages events, prunes the journal, and replays the tail after a restart', async () => {
     startHost({ snapshotEveryMessages: 3 });
     const ref = host.ref(counter, 'j');
