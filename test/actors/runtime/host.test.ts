@@ -33,6 +33,18 @@ describe('ActorHost (real LMDB, fake clock)', () => {
     return startHost(extra);
   }
 
+  /** Records the op types of every store commit from now on (and calls `onCommit`, if given, as each starts). */
+  function spyCommits(onCommit?: () => void): string[][] {
+    const commits: string[][] = [];
+    const commit = store.commit.bind(store);
+    store.commit = (ops) => {
+      onCommit?.();
+      commits.push(ops.map((o) => o.t));
+      return commit(ops);
+    };
+    return commits;
+  }
+
   async function passivated(phase: string): Promise<void> {
     await waitFor(phase, 'no active actors', () => host.activeActorCount === 0, () => host.activeActors());
   }
@@ -239,13 +251,7 @@ describe('ActorHost (real LMDB, fake clock)', () => {
 
   it('commits an async handler\'s writes after its await (journal and emit together) before the next event-loop turn', async () => {
     const order: string[] = [];
-    const commits: string[][] = [];
-    const commit = store.commit.bind(store);
-    store.commit = (ops) => {
-      order.push('commit');
-      commits.push(ops.map((o) => o.t));
-      return commit(ops);
-    };
+    const commits = spyCommits(() => order.push('commit'));
     const visitor = defineKind<{ n: number }, 'go', number, { n: number }>({
       name: 'visitor',
       initialState: () => ({ n: 0 }),
@@ -266,12 +272,7 @@ describe('ActorHost (real LMDB, fake clock)', () => {
   });
 
   it('keeps an async message\'s writes in one commit when the handler awaits a nextTick-settled promise between them', async () => {
-    const commits: string[][] = [];
-    const commit = store.commit.bind(store);
-    store.commit = (ops) => {
-      commits.push(ops.map((o) => o.t));
-      return commit(ops);
-    };
+    const commits = spyCommits();
     const ticker = defineKind<{ n: number }, 'go', number, { n: number }>({
       name: 'ticker',
       initialState: () => ({ n: 0 }),

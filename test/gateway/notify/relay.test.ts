@@ -48,6 +48,24 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The LMDB outbox as the relay's source, with `ack` replaced (to fail, hold or record acks). */
+  function sourceWithAck(ack: (uptoId: number) => Promise<void>) {
+    return {
+      readPending: (afterId: number, limit: number) => outbox.readPending(afterId, limit),
+      onCommit: (listener: () => void) => outbox.onCommit(listener),
+      ack,
+    };
+  }
+
+  /** An ack that waits until the test releases it (pushed to `held`), then acks in the outbox. */
+  function heldAck(held: Array<{ uptoId: number; release: () => void }>, acked: number[] = []) {
+    return async (uptoId: number) => {
+      await new Promise<void>((release) => held.push({ uptoId, release }));
+      await outbox.ack(uptoId);
+      acked.push(uptoId);
+    };
+  }
+
   it('retries with backoff while publishing fails, then delivers every committed event once and drains the outbox', async () => {
     const notifier = new InProcessNotifier();
     const backend = flaky(notifier, 3);
@@ -110,14 +128,10 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     const got: NotifyEvent[] = [];
     const stream = notifier.subscribe('ben', {}, (e) => got.push(e));
     let ackFailures = 1;
-    const source = {
-      readPending: (afterId: number, limit: number) => outbox.readPending(afterId, limit),
-      onCommit: (listener: () => void) => outbox.onCommit(listener),
-      async ack(uptoId: number) {
-        if (ackFailures-- > 0) throw new Error('ack lost (test)');
-        await outbox.ack(uptoId);
-      },
-    };
+    const source = sourceWithAck(async (uptoId) => {
+      if (ackFailures-- > 0) throw new Error('ack lost (test)');
+      await outbox.ack(uptoId);
+    });
     const relay = new OutboxRelay({ source, notifier, flushIntervalMs: 5, maxBackoffMs: 20 });
     for (let i = 1; i <= 3; i++) await outbox.commit('user.ben', i, `ben/${i}`);
     relay.start();
@@ -134,15 +148,7 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     const stream = notifier.subscribe('eve', {}, (e) => got.push(e));
     const heldAcks: Array<{ uptoId: number; release: () => void }> = [];
     const acked: number[] = [];
-    const source = {
-      readPending: (afterId: number, limit: number) => outbox.readPending(afterId, limit),
-      onCommit: (listener: () => void) => outbox.onCommit(listener),
-      async ack(uptoId: number) {
-        await new Promise<void>((release) => heldAcks.push({ uptoId, release }));
-        await outbox.ack(uptoId);
-        acked.push(uptoId);
-      },
-    };
+    const source = sourceWithAck(heldAck(heldAcks, acked));
     const relay = new OutboxRelay({ source, notifier, flushIntervalMs: 5 });
     relay.start();
     await outbox.commit('user.eve', 1, 'eve/1');
@@ -167,14 +173,7 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     const got: NotifyEvent[] = [];
     const stream = notifier.subscribe('fay', {}, (e) => got.push(e));
     const heldAcks: Array<{ uptoId: number; release: () => void }> = [];
-    const source = {
-      readPending: (afterId: number, limit: number) => outbox.readPending(afterId, limit),
-      onCommit: (listener: () => void) => outbox.onCommit(listener),
-      async ack(uptoId: number) {
-        await new Promise<void>((release) => heldAcks.push({ uptoId, release }));
-        await outbox.ack(uptoId);
-      },
-    };
+    const source = sourceWithAck(heldAck(heldAcks));
     const relay = new OutboxRelay({ source, notifier, flushIntervalMs: 5 });
     relay.start();
     await outbox.commit('user.fay', 1, 'fay/1');
@@ -202,14 +201,10 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     const got: NotifyEvent[] = [];
     const stream = notifier.subscribe('gus', {}, (e) => got.push(e));
     const acks: number[] = [];
-    const source = {
-      readPending: (afterId: number, limit: number) => outbox.readPending(afterId, limit),
-      onCommit: (listener: () => void) => outbox.onCommit(listener),
-      async ack(uptoId: number) {
-        acks.push(uptoId);
-        await outbox.ack(uptoId);
-      },
-    };
+    const source = sourceWithAck(async (uptoId) => {
+      acks.push(uptoId);
+      await outbox.ack(uptoId);
+    });
     const relay = new OutboxRelay({ source, notifier, flushIntervalMs: 5, ackIntervalMs: 60_000 });
     relay.start();
     for (let i = 1; i <= 10; i++) {
