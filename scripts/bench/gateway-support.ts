@@ -12,6 +12,7 @@ import { Client, Metadata, Server, ServerCredentials, credentials, type sendUnar
 import { Pool } from 'undici';
 import { FLAG_TRAILERS, FRAME_HEADER_BYTES, encodeFrame } from '../../gateway/grpcweb/frames.js';
 import { startGatewayServer } from '../../gateway/server.js';
+import { GrpcCallError } from './raw-grpc.js';
 import { HuntService, type Event, type Fix, type FixAck, type SubscribeRequest } from '../../proto/gen/hunt.js';
 import { FIXES_PER_BEACON } from './gateway-load.js';
 
@@ -129,14 +130,6 @@ export async function loadGrpcWeb(client: RawGrpcWebClient, calls: number, concu
   await inParallel(calls, concurrency, async () => void (await client.unary(ECHO_SERVICE['echo']!.path, payload)));
 }
 
-/** A gRPC-web call that ended with a non-OK grpc-status (or a non-200 HTTP status). */
-export class GrpcWebCallError extends Error {
-  override readonly name = 'GrpcWebCallError';
-  constructor(readonly code: number, message: string) {
-    super(message);
-  }
-}
-
 /**
  * Unary gRPC-web calls as raw binary frames over undici keep-alive connections: a much cheaper client than
  * `fetch` + nice-grpc-web, so one load process can push the server as hard as the native gRPC loop does.
@@ -149,7 +142,7 @@ export class RawGrpcWebClient {
     this.pool = new Pool(origin, { connections, pipelining, keepAliveTimeout: 60_000 });
   }
 
-  /** Sends one message, resolves to the one response message; rejects with GrpcWebCallError unless grpc-status is 0. */
+  /** Sends one message, resolves to the one response message; rejects with GrpcCallError unless grpc-status is 0. */
   unary(path: string, message: Uint8Array, metadata: Record<string, string> = {}): Promise<Buffer> {
     const headers = { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1', ...metadata };
     const pipelined = this.pipelining > 1;
@@ -183,7 +176,7 @@ export class RawGrpcWebClient {
 
 /** The message and trailers of a binary gRPC-web unary response body; throws unless grpc-status is 0. */
 export function parseUnaryResponse(httpStatus: number, body: Buffer): Buffer {
-  if (httpStatus !== 200) throw new GrpcWebCallError(2, `HTTP ${httpStatus}`);
+  if (httpStatus !== 200) throw new GrpcCallError(2, `HTTP ${httpStatus}`);
   let message: Buffer | undefined;
   let trailers = '';
   for (let at = 0; at + FRAME_HEADER_BYTES <= body.length; ) {
@@ -196,7 +189,7 @@ export function parseUnaryResponse(httpStatus: number, body: Buffer): Buffer {
   const code = Number(/^grpc-status:\s*(\d+)/im.exec(trailers)?.[1] ?? NaN);
   if (code !== 0 || !message) {
     const details = /^grpc-message:\s*(.*?)\r?$/im.exec(trailers)?.[1] ?? '';
-    throw new GrpcWebCallError(Number.isNaN(code) ? 2 : code, `grpc-status ${Number.isNaN(code) ? 'missing' : code}${message || code !== 0 ? '' : ' without a message'}: ${decodeURIComponent(details)}`);
+    throw new GrpcCallError(Number.isNaN(code) ? 2 : code, `grpc-status ${Number.isNaN(code) ? 'missing' : code}${message || code !== 0 ? '' : ' without a message'}: ${decodeURIComponent(details)}`);
   }
   return message;
 }

@@ -177,16 +177,19 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
     for (const c of clients.splice(0)) c.close();
     const latRate = maxRate / 2;
     const latTokens = loadTokens.slice(0, LATENCY_PLAYERS);
+    // One latency phase against the server at `address`, with the hypervisor's steal share meanwhile.
+    const latencyPhase = async (address: string): Promise<{ lat: LatencyResult; steal: number | undefined }> => {
+      const ticks0 = machineCpuTicks();
+      const load = rawHuntLoad(address, route, loadIds, latTokens, FIX_DEADLINE_MS);
+      try {
+        const lat = await fixToEvent(load, route, LATENCY_PLAYERS, latRate, LATENCY_PHASE_MS);
+        return { lat, steal: stealPct(ticks0, machineCpuTicks()) };
+      } finally {
+        load.close();
+      }
+    };
     cpu0 = await cpuUs();
-    let ticks0 = machineCpuTicks();
-    const quarryLoad = rawHuntLoad(grpcAddress, route, loadIds, latTokens, FIX_DEADLINE_MS);
-    let lat: LatencyResult;
-    try {
-      lat = await fixToEvent(quarryLoad, route, LATENCY_PLAYERS, latRate, LATENCY_PHASE_MS);
-    } finally {
-      quarryLoad.close();
-    }
-    const latSteal = stealPct(ticks0, machineCpuTicks());
+    const { lat, steal: latSteal } = await latencyPhase(grpcAddress);
     const latCpuShare = ((await cpuUs()) - cpu0) / 1e6 / lat.elapsedS;
     if (lat.samples > 0) figures['fixToEventP99Ms'] = lat.p99Ms;
     else notes.push('fixToEventP99Ms not measured: no fix produced an award event');
@@ -196,16 +199,12 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
     // 5b. The floor: the same phase (load client, players, rate) against a bare grpc-js Hunt service that answers at
     // once and writes the award event itself. What it shows is this machine's, not Quarry's; the node idles meanwhile.
     const floor = await startEchoServerProcess('bareHunt');
-    const floorLoad = rawHuntLoad(`127.0.0.1:${floor.grpcPort}`, route, loadIds, latTokens, FIX_DEADLINE_MS);
     try {
-      ticks0 = machineCpuTicks();
-      const bare = await fixToEvent(floorLoad, route, LATENCY_PLAYERS, latRate, LATENCY_PHASE_MS);
-      const bareSteal = stealPct(ticks0, machineCpuTicks());
+      const { lat: bare, steal: bareSteal } = await latencyPhase(`127.0.0.1:${floor.grpcPort}`);
       if (bare.samples > 0) figures['bareFixToEventP99Ms'] = bare.p99Ms;
       if (bareSteal !== undefined) figures['stealPct.bareFixToEvent'] = round1(bareSteal);
       notes.push(`bare fix-to-event (grpc-js Hunt service, no actors or store) at the same rate: ${describeLatency(bare)}`);
     } finally {
-      floorLoad.close();
       await floor.stop();
     }
 
