@@ -190,7 +190,7 @@ export class OutboxRelay {
       this.publishedId = head.lastId;
       this.ack(head.lastId, head.entries);
       // A backlog acks at once and waits for it now and then, so the outbox does not grow while acks are slow.
-      if (this.ackWantedEntries > this.maxInFlight * this.batchEntries) {
+      if (this.ackBacklog) {
         this.ackHurry.abort();
         await this.nextAck();
       }
@@ -222,6 +222,11 @@ export class OutboxRelay {
     });
   }
 
+  /** More published-and-unacked entries than `maxInFlightBatches` full batches: ack at once, not after the pause. */
+  private get ackBacklog(): boolean {
+    return this.ackWantedEntries > this.maxInFlight * this.batchEntries;
+  }
+
   /** Resolves when the ack loop's next (or current) transaction has settled; at once when no loop runs. */
   private nextAck(): Promise<void> {
     if (this.acking === undefined) return Promise.resolve();
@@ -246,7 +251,7 @@ export class OutboxRelay {
         for (const settled of this.ackWaiters.splice(0)) settled();
       }
       // What is published during the pause goes into the next ack; a backlog past the bound (or a stop) does not wait.
-      if (this.stopper.signal.aborted || this.ackWantedEntries > this.maxInFlight * this.batchEntries) continue;
+      if (this.stopper.signal.aborted || this.ackBacklog) continue;
       if (this.ackHurry.signal.aborted) this.ackHurry = new AbortController();
       await pause(this.ackIntervalMs, this.ackHurry.signal);
     }
