@@ -48,6 +48,21 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** An in-process notifier with `player`'s stream recording what it delivers; `close` ends both. */
+  function listening(player: string) {
+    const notifier = new InProcessNotifier();
+    const got: NotifyEvent[] = [];
+    const stream = notifier.subscribe(player, {}, (e) => got.push(e));
+    return {
+      notifier,
+      got,
+      close: async () => {
+        stream.unsubscribe();
+        await notifier.close();
+      },
+    };
+  }
+
   /** The LMDB outbox as the relay's source, with `ack` replaced (to fail, hold or record acks). */
   function sourceWithAck(ack: (uptoId: number) => Promise<void>) {
     return {
@@ -67,10 +82,8 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
   }
 
   it('retries with backoff while publishing fails, then delivers every committed event once and drains the outbox', async () => {
-    const notifier = new InProcessNotifier();
+    const { notifier, got, close } = listening('amy');
     const backend = flaky(notifier, 3);
-    const got: NotifyEvent[] = [];
-    const stream = notifier.subscribe('amy', {}, (e) => got.push(e));
     const relay = new OutboxRelay({ source: outbox, notifier: backend, flushIntervalMs: 5, maxBackoffMs: 20 });
     relay.start();
     for (let i = 1; i <= 10; i++) await outbox.commit('user.amy', i, `amy/${i}`);
@@ -79,8 +92,7 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     assert.deepEqual(got.map((e) => e.body), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     assert.equal(relay.stats.failedAttempts, 3);
     assert.equal(relay.stats.published, 10);
-    stream.unsubscribe();
-    await notifier.close();
+    await close();
   });
 
   it('pipelines a backlog (bounded window), acks strictly in order, and after a failed batch acks nothing past it and retries from it', async () => {
@@ -124,9 +136,7 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
   });
 
   it('re-publishes entries whose ack failed (crash between publish and ack) and the notifier drops the repeats', async () => {
-    const notifier = new InProcessNotifier();
-    const got: NotifyEvent[] = [];
-    const stream = notifier.subscribe('ben', {}, (e) => got.push(e));
+    const { notifier, got, close } = listening('ben');
     let ackFailures = 1;
     const source = sourceWithAck(async (uptoId) => {
       if (ackFailures-- > 0) throw new Error('ack lost (test)');
@@ -138,14 +148,11 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     await waitFor(() => outbox.pendingCount() === 0, { phase: 'ack retry', expected: 'outbox empty', seen: () => `${outbox.pendingCount()} pending` });
     await relay.stop();
     assert.deepEqual(got.map((e) => e.body), [1, 2, 3]);
-    stream.unsubscribe();
-    await notifier.close();
+    await close();
   });
 
   it('publishes new commits while an earlier batch\'s ack is still waiting for its disk flush, and acks in order', async () => {
-    const notifier = new InProcessNotifier();
-    const got: NotifyEvent[] = [];
-    const stream = notifier.subscribe('eve', {}, (e) => got.push(e));
+    const { notifier, got, close } = listening('eve');
     const heldAcks: Array<{ uptoId: number; release: () => void }> = [];
     const acked: number[] = [];
     const source = sourceWithAck(heldAck(heldAcks, acked));
@@ -164,14 +171,11 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     await relay.stop();
     assert.deepEqual(acked, heldAcks.map((a) => a.uptoId), 'acks in outbox order');
     assert.deepEqual(got.map((e) => e.body), [1, 2]);
-    stream.unsubscribe();
-    await notifier.close();
+    await close();
   });
 
   it('coalesces acks: batches published while an ack waits for its flush are acked together by the next one', async () => {
-    const notifier = new InProcessNotifier();
-    const got: NotifyEvent[] = [];
-    const stream = notifier.subscribe('fay', {}, (e) => got.push(e));
+    const { notifier, got, close } = listening('fay');
     const heldAcks: Array<{ uptoId: number; release: () => void }> = [];
     const source = sourceWithAck(heldAck(heldAcks));
     const relay = new OutboxRelay({ source, notifier, flushIntervalMs: 5 });
@@ -192,14 +196,11 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     await relay.stop();
     assert.equal(heldAcks.length, 2);
     assert.equal(relay.stats.published, 4);
-    stream.unsubscribe();
-    await notifier.close();
+    await close();
   });
 
   it('acks at most once per ackIntervalMs while events keep coming, and acks the rest at once on stop', async () => {
-    const notifier = new InProcessNotifier();
-    const got: NotifyEvent[] = [];
-    const stream = notifier.subscribe('gus', {}, (e) => got.push(e));
+    const { notifier, got, close } = listening('gus');
     const acks: number[] = [];
     const source = sourceWithAck(async (uptoId) => {
       acks.push(uptoId);
@@ -218,8 +219,7 @@ describe('gateway/notify OutboxRelay (real LMDB outbox)', () => {
     assert.ok(performance.now() - stopping < 5_000, 'stop does not wait out the interval');
     assert.deepEqual(acks, [1, 10], 'stop acks everything published');
     assert.equal(outbox.pendingCount(), 0);
-    stream.unsubscribe();
-    await notifier.close();
+    await close();
   });
 
   it('acks a backlog past maxInFlightBatches full batches at once instead of waiting out the interval', async () => {
