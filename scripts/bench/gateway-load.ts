@@ -19,9 +19,19 @@ export interface SimBeacon {
 export class Route {
   private readonly seq: Uint32Array;
   readonly busy: Uint8Array;
-  constructor(private readonly beacons: SimBeacon[], players: number) {
+  /** `seqs`: each player's last client_seq, when the route goes on from another process's (see latency-process.ts). */
+  constructor(private readonly beacons: SimBeacon[], players: number, seqs?: readonly number[]) {
     this.seq = new Uint32Array(players);
+    if (seqs !== undefined) this.seq.set(seqs.slice(0, players));
     this.busy = new Uint8Array(players);
+  }
+  /** The last client_seq of players 0..count-1. */
+  seqs(count: number): number[] {
+    return Array.from(this.seq.subarray(0, count));
+  }
+  /** Goes on from `seqs` (players 0..seqs.length-1), as another process left them. */
+  resume(seqs: readonly number[]): void {
+    this.seq.set(seqs);
   }
   private at(player: number, leg: number): SimBeacon {
     return this.beacons[(player * 7 + leg) % this.beacons.length]!;
@@ -134,6 +144,10 @@ export interface LatencyResult {
  * once at 1,800/s, so the last of each burst queued behind the others in both processes; phones do not synchronise.
  */
 const LATENCY_TICK_MS = 2;
+/** The streams' replay of past events is over once none has come for this long, in ms. */
+const REPLAY_QUIET_MS = 300;
+/** Longest wait for the replay to end before the timed fixes start anyway, in ms. */
+const REPLAY_WAIT_MAX_MS = 10_000;
 
 /** The load side of the fix-to-event phase: player `p`'s next fix, and player `p`'s event stream. */
 export interface HuntLoad {
@@ -173,9 +187,11 @@ export async function fixToEvent(load: HuntLoad, route: Route, players: number, 
   const early = Array.from({ length: players }, () => new Map<string, number>());
   const streams: Array<{ cancel(): void }> = [];
   let opened = 0;
+  let lastEventAt = performance.now();
   await new Promise<void>((resolve, reject) => {
     for (let p = 0; p < players; p++) {
       const onEvent = (e: Event) => {
+        lastEventAt = performance.now();
         if (e.body?.$case !== 'award') return;
         const at = performance.now();
         const sentAt = awaiting[p]!.get(e.body.value.beaconId);
@@ -188,6 +204,11 @@ export async function fixToEvent(load: HuntLoad, route: Route, players: number, 
       streams.push(load.openStream(p, onEvent, () => ++opened === players && resolve(), (err) => reject(new Error(`stream of player ${p}: ${err.message}`))));
     }
   });
+  // A new stream first replays the player's events it has not seen (from seq 0 here): the clock starts once that
+  // replay is over, so the phase times fixes, not a reconnect storm.
+  const quietSince = performance.now();
+  while (performance.now() - lastEventAt < REPLAY_QUIET_MS && performance.now() - quietSince < REPLAY_WAIT_MAX_MS) await sleep(REPLAY_QUIET_MS / 4);
+  for (const m of early) m.clear();
   let sent = 0;
   let failed = 0;
   let credit = 0;

@@ -18,6 +18,12 @@ export interface BenchOptions {
 
 export type Suite = (options: BenchOptions) => Promise<BenchResult>;
 
+/** The middle of `values` (for an even count, the upper of the two middle ones): a figure from repeated rounds. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 /** Runs suites one after another; prints a table (or one JSON line each); `all` also writes bench/results.json. */
 export async function runSuites(names: string[], options: BenchOptions): Promise<boolean> {
   const all: Record<string, unknown> = {};

@@ -25,7 +25,7 @@ import { InProcessNotifier } from '../../gateway/notify/in-process.js';
 import { JetStreamNotifier } from '../../gateway/notify/jetstream.js';
 import type { Notifier } from '../../gateway/notify/notifier.js';
 import { startNatsServer } from '../../test/support/nats.js';
-import type { BenchOptions, BenchResult } from './harness.js';
+import { median, type BenchOptions, type BenchResult } from './harness.js';
 
 const PUBLISH_ENTRIES = 10_000;
 /** Raw and notifier publish alternate this many times; medians are reported (the machine is shared and noisy). */
@@ -76,10 +76,6 @@ async function settle(notifier: { catchingUp: number }): Promise<void> {
     if (Date.now() > deadline) throw new Error(`bench notify: ${notifier.catchingUp} streams still catching up after 120 s`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-}
-
-function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
 }
 
 function percentile(sorted: number[], p: number): number {

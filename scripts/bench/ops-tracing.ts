@@ -34,6 +34,7 @@ import { huntKinds } from '../../actors/hunt/kinds.js';
 import { loadHuntFile, type HuntDefinition } from '../../actors/hunt/definition.js';
 import { ActorHost, memoryLogger, systemClock } from '../../actors/runtime/index.js';
 import { openLmdbStore } from '../../actors/store/index.js';
+import { median } from './harness.js';
 
 const PLAYERS = 2_000;
 const IN_FLIGHT = 512;
@@ -149,11 +150,6 @@ async function round(v: Variant, hunt: HuntDefinition, durationMs: number): Prom
   } finally {
     if (tracer !== undefined) context.disable();
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 export async function measureTracingOverhead(): Promise<TracingOverhead> {

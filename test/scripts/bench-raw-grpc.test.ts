@@ -4,6 +4,7 @@ import { Event, Fix, FixAck, HuntService, SubscribeRequest } from '../../proto/g
 import { FIXES_PER_BEACON, Route, fixToEvent, rawHuntLoad } from '../../scripts/bench/gateway-load.js';
 import { bareHuntImplementation } from '../../scripts/bench/gateway-support.js';
 import { FrameReader, GrpcCallError, RawGrpcClient } from '../../scripts/bench/raw-grpc.js';
+import { runLatencyLoadProcess } from '../../scripts/bench/latency-process.js';
 
 const BEACONS = [
   { id: 'b1', txPowerDbm: -59 },
@@ -107,6 +108,24 @@ describe('scripts/bench raw gRPC load client', () => {
       } finally {
         load.close();
       }
+    });
+
+    it('runs the fix-to-event phase in a load process of its own, going on from the route it is given', async () => {
+      const players = 4;
+      const ids = Array.from({ length: players }, (_, i) => `q${i}`);
+      const seqs = [100, 200, 300, 400];
+      const { lat, seqs: after } = await runLatencyLoadProcess({ address, beacons: BEACONS, playerIds: ids, tokens: ids.map(() => 'x'), seqs, ratePerSec: 400, phaseMs: 500, deadlineMs: 5_000 });
+      assert.equal(lat.failed, 0);
+      assert.ok(lat.sent > 0 && lat.samples > 0, `${lat.sent} sent, ${lat.samples} timed`);
+      // Every fix advanced its player's client_seq from where the parent left it.
+      assert.equal(after.reduce((a, b) => a + b, 0) - seqs.reduce((a, b) => a + b, 0), lat.sent);
+      assert.ok(after.every((s, i) => s >= seqs[i]!));
+    });
+
+    it('rejects, naming the failure, when the load process cannot run its phase', async () => {
+      // Nothing listens on port 1: the first stream fails to open.
+      const job = { address: '127.0.0.1:1', beacons: BEACONS, playerIds: ['q0'], tokens: ['x'], seqs: [0], ratePerSec: 10, phaseMs: 100, deadlineMs: 1_000 };
+      await assert.rejects(runLatencyLoadProcess(job), /latency load process: /);
     });
   });
 });
