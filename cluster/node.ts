@@ -1,5 +1,6 @@
 import type { Server } from '@grpc/grpc-js';
 import type { Tracer } from '@opentelemetry/api';
+import type { Histogram } from 'hdr-histogram-js';
 import type { Clock, KindDef, Logger } from '../actors/runtime/types.js';
 import { openLmdbStore } from '../actors/store/index.js';
 import type { NodeConfig } from '../ops/config/index.js';
@@ -23,6 +24,8 @@ import { GrpcTransport } from './transport/grpc.js';
 export interface ClusterNode {
   readonly id: string;
   readonly store: ReplicatingStore;
+  /** The local LMDB store's commit latency, in µs, since it opened (see `LmdbSnapshotStore.commitLatencyUs`). */
+  readonly storeCommitLatencyUs: Histogram;
   readonly host: ClusterHost;
   readonly router: ClusterRouter;
   readonly links: GrpcTransport;
@@ -48,7 +51,8 @@ export interface ClusterNodeOptions {
 }
 
 export function createClusterNode({ config, logger, kinds, clock, tracer }: ClusterNodeOptions): ClusterNode {
-  const store = new ReplicatingStore(openLmdbStore({ path: config.node.dataDir, mapSizeMb: config.store.mapSizeMb, auditRetentionDays: config.store.auditRetentionDays }));
+  const lmdb = openLmdbStore({ path: config.node.dataDir, mapSizeMb: config.store.mapSizeMb, auditRetentionDays: config.store.auditRetentionDays });
+  const store = new ReplicatingStore(lmdb);
   const host = new ClusterHost({ store, clock, logger, tracer, kinds, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
   const links = new GrpcTransport({ nodeId: config.node.id, clusterKey: config.cluster.key, logger });
   const members = new DeferredMembers();
@@ -78,6 +82,7 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
   const node: ClusterNode = {
     id: config.node.id,
     store,
+    storeCommitLatencyUs: lmdb.commitLatencyUs,
     host,
     router,
     links,

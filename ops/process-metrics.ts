@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 
 /** Resolution of the event-loop delay monitor, in ms. @default 10 */
 export const DEFAULT_LOOP_RESOLUTION_MS = 10;
@@ -44,4 +45,30 @@ export class ProcessSampler {
   stop(): void {
     this.loop.disable();
   }
+}
+
+/** The local store's commits since it opened: how many, their latency (call to committed), and the histogram itself. */
+export interface StoreCommitMetrics {
+  storeCommits: number;
+  storeCommitP50Ms: number;
+  storeCommitP99Ms: number;
+  storeCommitMaxMs: number;
+  /**
+   * The latency histogram (µs, HdrHistogram compressed base64): cumulative, so a reader takes the difference of two
+   * readings (`decodeFromCompressedBase64`, `subtract`) for the percentiles of its own window.
+   */
+  storeCommitLatencyUs: string;
+}
+
+export function storeCommitMetrics(latencyUs: Histogram): StoreCommitMetrics {
+  const ms = (us: number) => Math.round(us / 10) / 100;
+  // A percentile is its bucket's highest equivalent value, which can lie above the largest value recorded.
+  const at = (p: number) => ms(Math.min(latencyUs.getValueAtPercentile(p), latencyUs.maxValue));
+  return {
+    storeCommits: latencyUs.totalCount,
+    storeCommitP50Ms: at(50),
+    storeCommitP99Ms: at(99),
+    storeCommitMaxMs: ms(latencyUs.maxValue),
+    storeCommitLatencyUs: encodeIntoCompressedBase64(latencyUs),
+  };
 }

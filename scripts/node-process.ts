@@ -17,7 +17,7 @@ import type { Notifier } from '../gateway/notify/notifier.js';
 import { OutboxRelay } from '../gateway/notify/relay.js';
 import { startGatewayServer, type GatewayServer } from '../gateway/server.js';
 import { createWebHandler } from '../gateway/web/serve.js';
-import { ProcessSampler } from '../ops/process-metrics.js';
+import { ProcessSampler, storeCommitMetrics } from '../ops/process-metrics.js';
 import { isOperator } from '../ops/operator-auth.js';
 import { operatorTools } from '../ops/admin/operator-tools.js';
 import { clusterPart } from '../ops/admin/cluster-part.js';
@@ -76,7 +76,13 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
       announceLeave: async () => {},
     }),
   });
-  const metrics = () => ({ nodeId: config.node.id, ...sampler.sample(), activeActors: cluster.host.activeActors().length, serving: cluster.router.serving });
+  const metrics = () => ({
+    nodeId: config.node.id,
+    ...sampler.sample(),
+    ...storeCommitMetrics(cluster.storeCommitLatencyUs),
+    activeActors: cluster.host.activeActors().length,
+    serving: cluster.router.serving,
+  });
   const edge = await startGatewayServer({
     host: config.node.host,
     grpcPort: config.node.grpcPort,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
+import { build, type Histogram } from 'hdr-histogram-js';
 import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 import { decodeSnapshot, decodeValue, snapshotSeqOf } from './snapshot-codec.js';
 import { StoreClosedError, StoreCommitError } from './errors.js';
@@ -58,6 +59,9 @@ export function openLmdbDatabases(path: string, mapSizeMb: number): LmdbDatabase
   };
 }
 
+/** Longest commit the latency histogram tells apart, in µs; a slower one is counted as this. @default 60000000 */
+export const MAX_RECORDED_COMMIT_US = 60_000_000;
+
 export function openLmdbStore(options: StoreOptions): LmdbSnapshotStore {
   return new LmdbSnapshotStore(resolveStoreOptions(options));
 }
@@ -68,6 +72,12 @@ export class LmdbSnapshotStore implements SnapshotStore {
   private readonly lmdbOutbox: LmdbOutbox;
   private auditLastId: number;
   private closed = false;
+  /**
+   * Time from `commit()` to the transaction committed, in µs, of every successful commit since the store opened: the
+   * disk's share of an acknowledged fix's latency (`GET /metrics`, bench gateway). Cumulative, so any reader can take
+   * the difference of two readings for a window of its own.
+   */
+  readonly commitLatencyUs: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: MAX_RECORDED_COMMIT_US, numberOfSignificantValueDigits: 2 });
 
   constructor(readonly options: ResolvedStoreOptions) {
     this.dbs = openLmdbDatabases(options.path, options.mapSizeMb);
@@ -174,6 +184,7 @@ export class LmdbSnapshotStore implements SnapshotStore {
     this.auditLastId = auditId;
     const outboxLastId = outboxWrites.length > 0 ? outboxWrites[outboxWrites.length - 1]![0] : undefined;
     // A child transaction, because a throw inside a plain lmdb-js transaction callback keeps the writes made before it.
+    const startedAt = performance.now();
     const done = this.dbs.root.childTransaction(() => {
       for (const write of writes) write();
       for (const [id, value] of outboxWrites) this.dbs.outbox.put(id, value);
@@ -182,6 +193,8 @@ export class LmdbSnapshotStore implements SnapshotStore {
     });
     return done.then(
       () => {
+        const us = Math.round((performance.now() - startedAt) * 1000);
+        this.commitLatencyUs.recordValue(Math.min(Math.max(us, 1), MAX_RECORDED_COMMIT_US));
         if (outboxWrites.length > 0) this.lmdbOutbox.notifyCommitted();
       },
       (cause: unknown) => {

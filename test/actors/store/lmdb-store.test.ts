@@ -60,6 +60,15 @@ describe('LMDB snapshot store', () => {
     assert.equal(store.readJournal('p', 'a', 0).length, 1, 'the store keeps working after a failed commit');
   });
 
+  it('records the latency of each successful commit, and none for a failed one', async () => {
+    assert.equal(store.commitLatencyUs.totalCount, 0);
+    await store.commit([journal('p', 'a', 1)]);
+    await store.commit([journal('p', 'a', 2), journal('p', 'b', 1)]);
+    await store.commit([journal('p', 'k'.repeat(3_000), 1)]).catch(() => undefined); // past LMDB's key size limit
+    assert.equal(store.commitLatencyUs.totalCount, 2);
+    assert.ok(store.commitLatencyUs.minNonZeroValue >= 1, 'in µs, at least 1');
+  });
+
   it('gives outbox entries increasing ids that survive acks and restarts', async () => {
     const entry = (n: number): StoreOp => ({ t: 'outbox', channel: 'c', body: encodeValue(n), dedupId: `d${n}`, committedAtMs: n });
     await store.commit([entry(1), entry(2)]);
