@@ -4,20 +4,22 @@
 // fixesPerSec.grpc, fixesPerSec.grpcWeb, fixToEventP99Ms (at half of fixesPerSec.grpc; the median of 3 rounds' p99),
 // nodeIdleCpuMsPerSec, heapBytesPerOpenStream and rssBytesPerOpenStream (20k open Subscribe streams);
 // bareFixToEventP99Ms, the same latency rounds against a bare grpc-js Hunt service (the floor of this machine at that
-// rate), alternating with Quarry's, and stealPct.* (the CPU time the hypervisor took meanwhile).
+// rate), alternating with Quarry's; storeCommitP99Ms, the node's LMDB commit latency during Quarry's rounds (from
+// `GET /metrics`; the median round), and stealPct.* (the CPU time the hypervisor took meanwhile).
 // The gRPC-web loops use a raw client (binary frames over undici keep-alive connections, RawGrpcWebClient): fetch +
 // nice-grpc-web reached only 110–450 calls/s here, so the node's idle background was a large share of each fix.
 // Conformance with real client libraries (nice-grpc-web, connect, grpc-web, in Node and Chromium) is proven by
 // test/gateway/grpcweb; one nice-grpc-web call per run still checks that a real library gets an answer here.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { ClientReadableStream } from '@grpc/grpc-js';
+import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChannel, createClient, FetchTransport, Metadata as WebMetadata } from 'nice-grpc-web';
 import { loadHuntFile } from '../../actors/hunt/index.js';
 import { issuePlayerToken } from '../../gateway/auth/index.js';
 import { loadConfig, nodeConfig } from '../../ops/config/index.js';
-import type { ProcessMetrics } from '../../ops/process-metrics.js';
+import type { ProcessMetrics, StoreCommitMetrics } from '../../ops/process-metrics.js';
 import { Fix as FixCodec, FixAck as FixAckCodec, HuntClient, HuntDefinition, HuntService, type Event } from '../../proto/gen/hunt.js';
 import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
 import { bearer, closedLoop, eachPlayerOnce, grpcClients, Route, sleep, type LatencyResult, type LoopResult, type SendFix, type SimBeacon } from './gateway-load.js';
@@ -113,10 +115,10 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
       settings: { 'node.id': 'bench-gw', 'node.grpcPort': 0, 'node.httpPort': 0, 'node.gossipPort': 0, 'node.dataDir': join(dir, 'n1'), 'ops.logLevel': 'warn' },
     });
     const { grpcAddress, httpUrl } = node.ready;
-    const metrics = async (): Promise<ProcessMetrics> => {
+    const metrics = async (): Promise<ProcessMetrics & StoreCommitMetrics> => {
       const res = await fetch(`${httpUrl}/metrics`, { headers: { authorization: `Bearer ${config.ops.operatorToken}` } });
       if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status}`);
-      return (await res.json()) as ProcessMetrics;
+      return (await res.json()) as ProcessMetrics & StoreCommitMetrics;
     };
     const cpuUs = async () => {
       const m = await metrics();
@@ -200,12 +202,16 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
     const floor = await startEchoServerProcess('bareHunt');
     const quarryRounds: Array<{ lat: LatencyResult; steal: number | undefined }> = [];
     const floorRounds: Array<{ lat: LatencyResult; steal: number | undefined }> = [];
+    // The node's LMDB commits during each Quarry round (the disk's share of an acknowledged fix's latency).
+    const commitRounds: Array<{ commits: number; p50Ms: number; p99Ms: number }> = [];
     let latNodeCpuUs = 0;
     try {
       for (let r = 0; r < LATENCY_ROUNDS; r++) {
-        cpu0 = await cpuUs();
+        const m0 = await metrics();
         quarryRounds.push(await latencyPhase(grpcAddress));
-        latNodeCpuUs += (await cpuUs()) - cpu0;
+        const m1 = await metrics();
+        latNodeCpuUs += m1.cpuUserUs + m1.cpuSystemUs - (m0.cpuUserUs + m0.cpuSystemUs);
+        commitRounds.push(commitsBetween(m0, m1));
         floorRounds.push(await latencyPhase(`127.0.0.1:${floor.grpcPort}`));
       }
     } finally {
@@ -219,8 +225,12 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
     const steals = (rounds: typeof quarryRounds) => rounds.map((r) => r.steal).filter((v): v is number => v !== undefined);
     if (steals(quarryRounds).length > 0) figures['stealPct.fixToEvent'] = round1(median(steals(quarryRounds)));
     if (steals(floorRounds).length > 0) figures['stealPct.bareFixToEvent'] = round1(median(steals(floorRounds)));
+    figures['storeCommitP99Ms'] = median(commitRounds.map((c) => c.p99Ms));
     notes.push(`fix-to-event, ${roundsNote}; node CPU ${((latNodeCpuUs / 1e6 / latS) * 100).toFixed(0)}% of one core`);
-    quarryRounds.forEach((r, i) => notes.push(`  Quarry round ${i + 1}: ${describeLatency(r.lat)}${stealNote(r.steal)}`));
+    quarryRounds.forEach((r, i) => {
+      const c = commitRounds[i]!;
+      notes.push(`  Quarry round ${i + 1}: ${describeLatency(r.lat)}${stealNote(r.steal)}; node LMDB commits ${c.commits}, p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms`);
+    });
     floorRounds.forEach((r, i) => notes.push(`  floor round ${i + 1} (grpc-js Hunt service, no actors or store): ${describeLatency(r.lat)}${stealNote(r.steal)}`));
 
     // 6. Memory per open Subscribe stream: 20k streams (fresh players) over 20 HTTP/2 connections.
@@ -252,6 +262,14 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
     if (node) await stopNode(node);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The node's store commits between two `/metrics` readings: how many, and their p50 and p99 latency in ms. */
+function commitsBetween(before: StoreCommitMetrics, after: StoreCommitMetrics): { commits: number; p50Ms: number; p99Ms: number } {
+  const h = decodeFromCompressedBase64(after.storeCommitLatencyUs);
+  h.subtract(decodeFromCompressedBase64(before.storeCommitLatencyUs));
+  const ms = (p: number) => Math.round(h.getValueAtPercentile(p) / 10) / 100;
+  return { commits: h.totalCount, p50Ms: ms(50), p99Ms: ms(99) };
 }
 
 function stealNote(steal: number | undefined): string {
