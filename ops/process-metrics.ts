@@ -50,9 +50,10 @@ export class ProcessSampler {
 /** The local store's commits since it opened: how many, their latency (call to committed), and the histogram itself. */
 export interface StoreCommitMetrics {
   storeCommits: number;
-  storeCommitP50Ms: number;
-  storeCommitP99Ms: number;
-  storeCommitMaxMs: number;
+  /** Absent until the first commit. */
+  storeCommitP50Ms?: number;
+  storeCommitP99Ms?: number;
+  storeCommitMaxMs?: number;
   /**
    * The latency histogram (µs, HdrHistogram compressed base64): cumulative, so a reader takes the difference of two
    * readings (`decodeFromCompressedBase64`, `subtract`) for the percentiles of its own window.
@@ -60,15 +61,22 @@ export interface StoreCommitMetrics {
   storeCommitLatencyUs: string;
 }
 
+/**
+ * Percentile `p` of a histogram of µs, in ms (2 decimals). HdrHistogram answers with the bucket's highest equivalent
+ * value, which can lie above the largest value recorded: capped at that.
+ */
+export function percentileMs(us: Histogram, p: number): number {
+  return Math.round(Math.min(us.getValueAtPercentile(p), us.maxValue) / 10) / 100;
+}
+
 export function storeCommitMetrics(latencyUs: Histogram): StoreCommitMetrics {
-  const ms = (us: number) => Math.round(us / 10) / 100;
-  // A percentile is its bucket's highest equivalent value, which can lie above the largest value recorded.
-  const at = (p: number) => ms(Math.min(latencyUs.getValueAtPercentile(p), latencyUs.maxValue));
+  const histogram = encodeIntoCompressedBase64(latencyUs);
+  if (latencyUs.totalCount === 0) return { storeCommits: 0, storeCommitLatencyUs: histogram };
   return {
     storeCommits: latencyUs.totalCount,
-    storeCommitP50Ms: at(50),
-    storeCommitP99Ms: at(99),
-    storeCommitMaxMs: ms(latencyUs.maxValue),
-    storeCommitLatencyUs: encodeIntoCompressedBase64(latencyUs),
+    storeCommitP50Ms: percentileMs(latencyUs, 50),
+    storeCommitP99Ms: percentileMs(latencyUs, 99),
+    storeCommitMaxMs: Math.round(latencyUs.maxValue / 10) / 100,
+    storeCommitLatencyUs: histogram,
   };
 }

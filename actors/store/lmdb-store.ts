@@ -59,7 +59,7 @@ export function openLmdbDatabases(path: string, mapSizeMb: number): LmdbDatabase
   };
 }
 
-/** Longest commit the latency histogram tells apart, in µs; a slower one is counted as this. @default 60000000 */
+/** Longest commit the latency histogram tells apart, in µs; a slower one is counted as this. */
 export const MAX_RECORDED_COMMIT_US = 60_000_000;
 
 export function openLmdbStore(options: StoreOptions): LmdbSnapshotStore {
@@ -74,8 +74,8 @@ export class LmdbSnapshotStore implements SnapshotStore {
   private closed = false;
   /**
    * Time from `commit()` to the transaction committed, in µs, of every successful commit since the store opened: the
-   * disk's share of an acknowledged fix's latency (`GET /metrics`, bench gateway). Cumulative, so any reader can take
-   * the difference of two readings for a window of its own.
+   * store's share of an acknowledged fix's latency (lmdb-js queueing, the write and its flush, the event loop until
+   * the promise settles; `GET /metrics`, bench gateway). Cumulative: a reader takes the difference of two readings.
    */
   readonly commitLatencyUs: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: MAX_RECORDED_COMMIT_US, numberOfSignificantValueDigits: 2 });
 

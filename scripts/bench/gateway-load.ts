@@ -131,12 +131,15 @@ export interface LatencyResult {
   sent: number;
   failed: number;
   samples: number;
+  minMs: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
   ackP50Ms: number;
   ackP99Ms: number;
   elapsedS: number;
+  /** How long the streams' replay took before the timed fixes began, in ms (REPLAY_WAIT_MAX_MS: cut short). */
+  replayWaitMs: number;
 }
 
 /**
@@ -147,13 +150,13 @@ const LATENCY_TICK_MS = 2;
 /** The streams' replay of past events is over once none has come for this long, in ms. */
 const REPLAY_QUIET_MS = 300;
 /** Longest wait for the replay to end before the timed fixes start anyway, in ms. */
-const REPLAY_WAIT_MAX_MS = 10_000;
+export const REPLAY_WAIT_MAX_MS = 10_000;
 
 /** The load side of the fix-to-event phase: player `p`'s next fix, and player `p`'s event stream. */
 export interface HuntLoad {
   send: SendFix;
-  /** Opens `p`'s Subscribe stream: `opened` once it is live, `failed` if it ends with an error. */
-  openStream(p: number, onEvent: (e: Event) => void, opened: () => void, failed: (err: Error) => void): { cancel(): void };
+  /** Opens `p`'s Subscribe stream after event `afterSeq`: `opened` once it is live, `failed` if it ends with an error. */
+  openStream(p: number, afterSeq: number, onEvent: (e: Event) => void, opened: () => void, failed: (err: Error) => void): { cancel(): void };
   close(): void;
 }
 
@@ -166,8 +169,8 @@ export function rawHuntLoad(address: string, route: Route, playerIds: readonly s
   const auth = tokens.map((t) => `Bearer ${t}`);
   return {
     send: async (p) => FixAck.decode(await raw.unary(p, HuntService.reportFix.path, Fix.encode(route.next(p, playerIds[p]!)).finish(), auth[p]!, deadlineMs)),
-    openStream: (p, onEvent, opened, failed) =>
-      raw.serverStream(p, HuntService.subscribe.path, SubscribeRequest.encode({ playerId: playerIds[p]!, afterSeq: 0, cursors: [] }).finish(), auth[p]!, {
+    openStream: (p, afterSeq, onEvent, opened, failed) =>
+      raw.serverStream(p, HuntService.subscribe.path, SubscribeRequest.encode({ playerId: playerIds[p]!, afterSeq, cursors: [] }).finish(), auth[p]!, {
         onMessage: (m) => onEvent(Event.decode(m)),
         onOpen: opened,
         onEnd: (err) => err && failed(err),
@@ -179,19 +182,22 @@ export function rawHuntLoad(address: string, route: Route, playerIds: readonly s
 /**
  * Players 0..players-1 hold their event streams open; fixes go out on a LATENCY_TICK_MS tick at `ratePerSec`. A fix
  * whose ack carries an award is timed until the award event with that beacon arrives (it may arrive before the ack).
+ * `streamSeqs[p]` is the last event player `p` has seen: its stream resumes after it, as a phone's does, and it is
+ * updated to the last event seen in this phase.
  */
-export async function fixToEvent(load: HuntLoad, route: Route, players: number, ratePerSec: number, phaseMs: number): Promise<LatencyResult> {
+export async function fixToEvent(load: HuntLoad, route: Route, players: number, ratePerSec: number, phaseMs: number, streamSeqs: number[] = new Array<number>(players).fill(0)): Promise<LatencyResult> {
   const hist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   const ackHist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   const awaiting = Array.from({ length: players }, () => new Map<string, number>());
   const early = Array.from({ length: players }, () => new Map<string, number>());
   const streams: Array<{ cancel(): void }> = [];
   let opened = 0;
-  let lastEventAt = performance.now();
+  let lastEventAt = 0;
   await new Promise<void>((resolve, reject) => {
     for (let p = 0; p < players; p++) {
       const onEvent = (e: Event) => {
         lastEventAt = performance.now();
+        if (e.seq > streamSeqs[p]!) streamSeqs[p] = e.seq;
         if (e.body?.$case !== 'award') return;
         const at = performance.now();
         const sentAt = awaiting[p]!.get(e.body.value.beaconId);
@@ -201,13 +207,15 @@ export async function fixToEvent(load: HuntLoad, route: Route, players: number, 
           hist.recordValue(Math.max(1, Math.round((at - sentAt) * 1000)));
         }
       };
-      streams.push(load.openStream(p, onEvent, () => ++opened === players && resolve(), (err) => reject(new Error(`stream of player ${p}: ${err.message}`))));
+      streams.push(load.openStream(p, streamSeqs[p]!, onEvent, () => ++opened === players && resolve(), (err) => reject(new Error(`stream of player ${p}: ${err.message}`))));
     }
   });
-  // A new stream first replays the player's events it has not seen (from seq 0 here): the clock starts once that
-  // replay is over, so the phase times fixes, not a reconnect storm.
-  const quietSince = performance.now();
-  while (performance.now() - lastEventAt < REPLAY_QUIET_MS && performance.now() - quietSince < REPLAY_WAIT_MAX_MS) await sleep(REPLAY_QUIET_MS / 4);
+  // A stream first replays the player's events after its cursor (all of them the first time, earlier phases had no
+  // streams): the clock starts once that replay is over, so the phase times fixes, not a reconnect storm.
+  const openedAt = performance.now();
+  lastEventAt = Math.max(lastEventAt, openedAt);
+  while (performance.now() - lastEventAt < REPLAY_QUIET_MS && performance.now() - openedAt < REPLAY_WAIT_MAX_MS) await sleep(REPLAY_QUIET_MS / 4);
+  const replayWaitMs = Math.round(performance.now() - openedAt);
   for (const m of early) m.clear();
   let sent = 0;
   let failed = 0;
@@ -253,5 +261,5 @@ export async function fixToEvent(load: HuntLoad, route: Route, players: number, 
   await sleep(500);
   for (const s of streams) s.cancel();
   const ms = (q: number, h = hist) => Math.round(h.getValueAtPercentile(q)) / 1000;
-  return { sent, failed, samples: hist.totalCount, p50Ms: ms(50), p99Ms: ms(99), maxMs: ms(100), ackP50Ms: ms(50, ackHist), ackP99Ms: ms(99, ackHist), elapsedS: (performance.now() - t0) / 1000 };
+  return { sent, failed, samples: hist.totalCount, minMs: Math.round(hist.minNonZeroValue) / 1000, p50Ms: ms(50), p99Ms: ms(99), maxMs: ms(100), ackP50Ms: ms(50, ackHist), ackP99Ms: ms(99, ackHist), elapsedS: (performance.now() - t0) / 1000, replayWaitMs };
 }

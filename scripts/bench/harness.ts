@@ -20,6 +20,7 @@ export type Suite = (options: BenchOptions) => Promise<BenchResult>;
 
 /** The middle of `values` (for an even count, the upper of the two middle ones): a figure from repeated rounds. */
 export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of no values');
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }

@@ -7,16 +7,17 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { fixToEvent, rawHuntLoad, Route, type LatencyResult, type SimBeacon } from './gateway-load.js';
+import { fixToEvent, rawHuntLoad, REPLAY_WAIT_MAX_MS, Route, type LatencyResult, type SimBeacon } from './gateway-load.js';
 
 export interface LatencyJob {
   /** host:port of the gRPC server (a Quarry node, or the bare Hunt service). */
   address: string;
   beacons: SimBeacon[];
-  /** The phase's players: ids, tokens and last client_seq, index for index. */
+  /** The phase's players: ids, tokens, last client_seq and last event seq seen (at this server), index for index. */
   playerIds: string[];
   tokens: string[];
   seqs: number[];
+  streamSeqs: number[];
   ratePerSec: number;
   phaseMs: number;
   deadlineMs: number;
@@ -26,20 +27,36 @@ export interface LatencyJobResult {
   lat: LatencyResult;
   /** Each player's last client_seq after the phase, for the next phase's route. */
   seqs: number[];
+  /** Each player's last event seq seen, where its stream at the same server resumes next time. */
+  streamSeqs: number[];
 }
 
 type ChildReply = { ok: LatencyJobResult } | { error: string };
 
 const CHILD_FLAG = '--quarry-bench-latency-load';
 
-/** Runs `job` in a forked load process and resolves with what it measured; rejects if it fails or exits early. */
+/** Slack beyond the phase's own time (streams opening, replay, the last fixes' deadline) before the child is killed, in ms. */
+const CHILD_SLACK_MS = 30_000;
+
+/**
+ * Runs `job` in a forked load process and resolves with what it measured; rejects if it fails, exits without a
+ * result, or is not done within the phase, the replay wait, a fix deadline and CHILD_SLACK_MS (then it is killed).
+ */
 export function runLatencyLoadProcess(job: LatencyJob): Promise<LatencyJobResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // stdout stays ours: the bench's last stdout line is its JSON result.
+    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     let reply: ChildReply | undefined;
-    child.once('message', (m) => (reply = m as ChildReply));
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
+    const limitMs = job.phaseMs + REPLAY_WAIT_MAX_MS + job.deadlineMs + CHILD_SLACK_MS;
+    const timer = setTimeout(() => {
+      reply = { error: `no result from the phase against ${job.address} within ${limitMs} ms; killed` };
+      child.kill('SIGKILL');
+    }, limitMs);
+    child.once('message', (m) => (reply ??= m as ChildReply));
+    child.once('error', (err) => (reply ??= { error: err.message }));
+    // 'close', not 'exit': it comes after the IPC channel has been read to its end, so the reply is in by then.
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
       if (reply === undefined) reject(new Error(`latency load process exited (${signal ?? code}) without a result`));
       else if ('error' in reply) reject(new Error(`latency load process: ${reply.error}`));
       else resolve(reply.ok);
@@ -52,9 +69,10 @@ async function runChild(job: LatencyJob): Promise<ChildReply> {
   const players = job.playerIds.length;
   const route = new Route(job.beacons, players, job.seqs);
   const load = rawHuntLoad(job.address, route, job.playerIds, job.tokens, job.deadlineMs);
+  const streamSeqs = [...job.streamSeqs];
   try {
-    const lat = await fixToEvent(load, route, players, job.ratePerSec, job.phaseMs);
-    return { ok: { lat, seqs: route.seqs(players) } };
+    const lat = await fixToEvent(load, route, players, job.ratePerSec, job.phaseMs, streamSeqs);
+    return { ok: { lat, seqs: route.seqs(players), streamSeqs } };
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   } finally {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { Event, Fix, FixAck, HuntService, SubscribeRequest } from '../../proto/gen/hunt.js';
-import { FIXES_PER_BEACON, Route, fixToEvent, rawHuntLoad } from '../../scripts/bench/gateway-load.js';
+import { FIXES_PER_BEACON, Route, fixToEvent, rawHuntLoad, type HuntLoad } from '../../scripts/bench/gateway-load.js';
 import { bareHuntImplementation } from '../../scripts/bench/gateway-support.js';
 import { FrameReader, GrpcCallError, RawGrpcClient } from '../../scripts/bench/raw-grpc.js';
 import { runLatencyLoadProcess } from '../../scripts/bench/latency-process.js';
@@ -19,7 +19,55 @@ function frame(bytes: number[]): Buffer {
   return b;
 }
 
+/**
+ * An in-memory HuntLoad for the phase's own logic: each stream first replays an award (at beacon b1, seq 5) the
+ * player earned before, then every fix at a beacon's first step earns an award whose event comes `eventAfterMs` later.
+ */
+function replayingLoad(route: Route, eventAfterMs: number): HuntLoad & { afterSeqs: number[] } {
+  const listeners: Array<(e: Event) => void> = [];
+  const afterSeqs: number[] = [];
+  let seq = 5;
+  const award = (beaconId: string, s: number): Event => ({ seq: s, atMs: 0, channel: 'user.p', prevSeq: 0, body: { $case: 'award', value: { beaconId, points: 10, reason: 'visit' } } });
+  return {
+    afterSeqs,
+    send: async (p) => {
+      const fix = route.next(p, `p${p}`);
+      const beaconId = fix.readings[0]!.beaconId;
+      const awards = fix.clientSeq % FIXES_PER_BEACON === 0 ? [{ beaconId, points: 10, reason: 'visit' }] : [];
+      if (awards.length > 0) setTimeout(() => listeners[p]!(award(beaconId, ++seq)), eventAfterMs);
+      return { accepted: true, closestBeaconId: beaconId, score: 0, awards, achievements: [], claimedTreasures: [] };
+    },
+    openStream: (p, afterSeq, onEvent, opened) => {
+      afterSeqs[p] = afterSeq;
+      listeners[p] = onEvent;
+      setTimeout(() => {
+        opened();
+        if (afterSeq < 5) onEvent(award('b1', 5));
+      }, 1);
+      return { cancel() {} };
+    },
+    close() {},
+  };
+}
+
 describe('scripts/bench raw gRPC load client', () => {
+  it("fixToEvent starts timing after the streams' replay, never matches a replayed award, and resumes streams after the last event seen", async () => {
+    const route = new Route(BEACONS, 1);
+    const load = replayingLoad(route, 20);
+    const streamSeqs = [0];
+    const r = await fixToEvent(load, route, 1, 500, 400, streamSeqs);
+    assert.deepEqual(load.afterSeqs, [0]);
+    assert.ok(r.replayWaitMs >= 300, `waited ${r.replayWaitMs} ms for the replay to go quiet`);
+    assert.ok(r.samples > 0, 'awards timed');
+    // The replayed award at b1 would have matched the first fix's award at b1 within microseconds.
+    assert.ok(r.minMs >= 15 && r.maxMs < 1_000, `min ${r.minMs} ms, max ${r.maxMs} ms: every sample is a fix's own event`);
+    const resumeFrom = streamSeqs[0]!;
+    assert.ok(resumeFrom > 5, `resumes after seq ${resumeFrom}`);
+    const again = replayingLoad(route, 20);
+    await fixToEvent(again, route, 1, 500, 100, streamSeqs);
+    assert.deepEqual(again.afterSeqs, [resumeFrom]);
+  });
+
   it('FrameReader splits messages across chunk boundaries', () => {
     const got: number[][] = [];
     const r = new FrameReader((m) => got.push([...m]));
@@ -114,17 +162,20 @@ describe('scripts/bench raw gRPC load client', () => {
       const players = 4;
       const ids = Array.from({ length: players }, (_, i) => `q${i}`);
       const seqs = [100, 200, 300, 400];
-      const { lat, seqs: after } = await runLatencyLoadProcess({ address, beacons: BEACONS, playerIds: ids, tokens: ids.map(() => 'x'), seqs, ratePerSec: 400, phaseMs: 500, deadlineMs: 5_000 });
+      const job = { address, beacons: BEACONS, playerIds: ids, tokens: ids.map(() => 'x'), seqs, streamSeqs: [0, 0, 0, 0], ratePerSec: 400, phaseMs: 500, deadlineMs: 5_000 };
+      const { lat, seqs: after, streamSeqs } = await runLatencyLoadProcess(job);
       assert.equal(lat.failed, 0);
       assert.ok(lat.sent > 0 && lat.samples > 0, `${lat.sent} sent, ${lat.samples} timed`);
       // Every fix advanced its player's client_seq from where the parent left it.
       assert.equal(after.reduce((a, b) => a + b, 0) - seqs.reduce((a, b) => a + b, 0), lat.sent);
       assert.ok(after.every((s, i) => s >= seqs[i]!));
+      // Each player's stream saw its award events: the next round resumes after the last of them.
+      assert.ok(streamSeqs.every((s) => s > 0), JSON.stringify(streamSeqs));
     });
 
     it('rejects, naming the failure, when the load process cannot run its phase', async () => {
       // Nothing listens on port 1: the first stream fails to open.
-      const job = { address: '127.0.0.1:1', beacons: BEACONS, playerIds: ['q0'], tokens: ['x'], seqs: [0], ratePerSec: 10, phaseMs: 100, deadlineMs: 1_000 };
+      const job = { address: '127.0.0.1:1', beacons: BEACONS, playerIds: ['q0'], tokens: ['x'], seqs: [0], streamSeqs: [0], ratePerSec: 10, phaseMs: 100, deadlineMs: 1_000 };
       await assert.rejects(runLatencyLoadProcess(job), /latency load process: /);
     });
   });

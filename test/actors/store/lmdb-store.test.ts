@@ -64,9 +64,8 @@ describe('LMDB snapshot store', () => {
     assert.equal(store.commitLatencyUs.totalCount, 0);
     await store.commit([journal('p', 'a', 1)]);
     await store.commit([journal('p', 'a', 2), journal('p', 'b', 1)]);
-    await store.commit([journal('p', 'k'.repeat(3_000), 1)]).catch(() => undefined); // past LMDB's key size limit
+    await assert.rejects(store.commit([journal('p', 'k'.repeat(3_000), 1)]), StoreCommitError); // past LMDB's key size limit
     assert.equal(store.commitLatencyUs.totalCount, 2);
-    assert.ok(store.commitLatencyUs.minNonZeroValue >= 1, 'in µs, at least 1');
   });
 
   it('gives outbox entries increasing ids that survive acks and restarts', async () => {
