@@ -1,9 +1,9 @@
 /**
  * The fix-to-event phase of `bench gateway` in a load process of its own. The bench's main process has by then run
  * the closed loops and holds their clients, tokens and garbage: its scavenges took 7–14 ms and its incremental
- * marking 15–30 ms during that phase, and every pause of the load process lands on the fixes and events in flight
- * (it moved the bare floor's p99 as much as the server did). A fresh process holding only this phase's 400 players
- * keeps the load's own pauses out of the figure, for Quarry and for the floor alike.
+ * marking 15–30 ms during that phase, and every pause of the load process lands on the fixes and events in flight,
+ * against Quarry and against the floor alike. A fresh process holding only this phase's 400 players keeps most of the
+ * load's own pauses out of both figures.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
