@@ -66,7 +66,11 @@ export interface StoreCommitMetrics {
  * value, which can lie above the largest value recorded: capped at that.
  */
 export function percentileMs(us: Histogram, p: number): number {
-  return Math.round(Math.min(us.getValueAtPercentile(p), us.maxValue) / 10) / 100;
+  return usToMs(Math.min(us.getValueAtPercentile(p), us.maxValue));
+}
+
+function usToMs(us: number): number {
+  return Math.round(us / 10) / 100;
 }
 
 export function storeCommitMetrics(latencyUs: Histogram): StoreCommitMetrics {
@@ -76,7 +80,7 @@ export function storeCommitMetrics(latencyUs: Histogram): StoreCommitMetrics {
     storeCommits: latencyUs.totalCount,
     storeCommitP50Ms: percentileMs(latencyUs, 50),
     storeCommitP99Ms: percentileMs(latencyUs, 99),
-    storeCommitMaxMs: Math.round(latencyUs.maxValue / 10) / 100,
+    storeCommitMaxMs: usToMs(latencyUs.maxValue),
     storeCommitLatencyUs: histogram,
   };
 }

@@ -53,7 +53,14 @@ export function runLatencyLoadProcess(job: LatencyJob): Promise<LatencyJobResult
       child.kill('SIGKILL');
     }, limitMs);
     child.once('message', (m) => (reply ??= m as ChildReply));
-    child.once('error', (err) => (reply ??= { error: err.message }));
+    child.once('error', (err) => {
+      reply ??= { error: err.message };
+      // A process that never started emits no 'close' to settle on.
+      if (child.pid === undefined) {
+        clearTimeout(timer);
+        reject(new Error(`latency load process: ${err.message}`));
+      }
+    });
     // 'close', not 'exit': it comes after the IPC channel has been read to its end, so the reply is in by then.
     child.once('close', (code, signal) => {
       clearTimeout(timer);
