@@ -12,6 +12,7 @@ import { buildRoutes, type Route, type ServiceBinding } from '../grpcweb/routes.
 import { parseGrpcTimeoutMs } from '../grpcweb/timeout.js';
 import { FRAME_HEADER_BYTES, RequestMessageError, checkFrameHeader, readRequestMessage } from './request.js';
 import { H2StreamCall, encodeGrpcMessage, unaryErrorStatus } from './response.js';
+import { HeaderMetadata } from './header-metadata.js';
 
 export interface NativeStreamsOptions {
   /** Services whose unary and server-streaming methods (`!requestStream`) are served here. */
@@ -27,9 +28,6 @@ export class NativeStreamsOptionsError extends Error {
 
 /** Longest delay setTimeout honours; a later deadline is as good as none for one call. */
 const MAX_TIMER_MS = 2_147_483_647;
-
-/** Headers grpc-js removes from the request metadata before a handler sees it (server-interceptors.js). */
-const NOT_METADATA = ['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type'];
 
 // One listener for every stream: grpc-js adds the same no-op (an 'error' without a listener would throw); the
 // 'close' that follows every error is what ends the call.
@@ -77,8 +75,7 @@ export class NativeStreams {
       deadlineMs = parseGrpcTimeoutMs(timeout);
       if (deadlineMs === undefined) return this.reject(stream, { code: status.INTERNAL, details: `Invalid grpc-timeout value "${timeout}"` });
     }
-    const metadata = Metadata.fromHttp2Headers(headers);
-    for (const key of NOT_METADATA) metadata.remove(key);
+    const metadata = new HeaderMetadata(headers);
     const encoding = typeof headers['grpc-encoding'] === 'string' ? headers['grpc-encoding'] : 'identity';
     const h2 = new H2StreamCall(stream, route, String(headers[':authority'] ?? headers.host ?? ''), metadata, deadlineMs === undefined ? 0 : Date.now(), deadlineMs);
     // `on`, not `once`: 'close' fires once, and a once wrapper is two more objects per open stream.
