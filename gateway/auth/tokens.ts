@@ -68,10 +68,15 @@ export class TokenVerifier {
     if (!this.hs && Object.keys(this.ed).length === 0) throw new TokenConfigError('token verifier: needs gateway.tokenSecret or at least one EdDSA public key');
   }
 
+  /** The claims of a token that verified before and has not expired, without a promise; else undefined. */
+  cached(token: string): PlayerClaims | undefined {
+    const claims = this.verified.get(token);
+    return claims !== undefined && claims.expiresAtMs > (this.options.now ?? Date.now)() ? claims : undefined;
+  }
+
   async verify(token: string): Promise<PlayerClaims> {
-    const cached = this.verified.get(token);
-    const nowMs = (this.options.now ?? Date.now)();
-    if (cached !== undefined && cached.expiresAtMs > nowMs) return cached;
+    const cached = this.cached(token);
+    if (cached !== undefined) return cached;
     this.verified.delete(token);
     const claims = await this.verifySignature(token);
     if (this.verified.size >= DEFAULT_VERIFIED_CACHE_ENTRIES) this.verified.delete(this.verified.keys().next().value!);

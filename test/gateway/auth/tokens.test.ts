@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Metadata, status } from '@grpc/grpc-js';
 import { SignJWT, UnsecuredJWT, generateKeyPair } from 'jose';
-import { PermissionDeniedError, REDACTED, TokenConfigError, TokenVerifier, UnauthenticatedError, authErrorToGrpc, authorizePlayer, issuePlayerToken, redactMetadata } from '../../../gateway/auth/index.js';
+import { PermissionDeniedError, REDACTED, TokenConfigError, TokenVerifier, UnauthenticatedError, authErrorToGrpc, authorizeKnownPlayer, authorizePlayer, issuePlayerToken, redactMetadata } from '../../../gateway/auth/index.js';
 
 const SECRET = 'auth-test-secret-0123456789abcdef-xyz';
 const NOW_MS = 1_800_000_000_000;
@@ -99,6 +99,21 @@ describe('gateway/auth tokens and the per-call check', () => {
     assert.equal(other.message, 'permission denied: token of player "alice" cannot act as player "bob"');
     assert.equal((await authorizePlayer(bearer(token), v, 'alice')).playerId, 'alice');
     assert.equal((await authorizePlayer(bearer(token), v)).playerId, 'alice');
+  });
+
+  it('authorizeKnownPlayer: answers without a promise only for a verified, unexpired token', async () => {
+    let nowMs = NOW_MS;
+    const v = new TokenVerifier({ hs256Secret: SECRET, now: () => nowMs });
+    const token = await issuePlayerToken(hs, { playerId: 'alice', ttlMinutes: 5, nowMs: NOW_MS });
+    assert.equal(authorizeKnownPlayer(bearer(token), v, 'alice'), undefined, 'not verified yet: the caller must await authorizePlayer');
+    await authorizePlayer(bearer(token), v, 'alice');
+    assert.equal(authorizeKnownPlayer(bearer(token), v, 'alice')?.playerId, 'alice');
+    assert.equal(authorizeKnownPlayer(bearer(token), v)?.playerId, 'alice');
+    assert.throws(() => authorizeKnownPlayer(bearer(token), v, 'bob'), PermissionDeniedError);
+    assert.throws(() => authorizeKnownPlayer(new Metadata(), v, 'alice'), UnauthenticatedError);
+    nowMs = NOW_MS + 10 * 60_000;
+    assert.equal(authorizeKnownPlayer(bearer(token), v, 'alice'), undefined, 'expired: back to the full check, which refuses it');
+    assert.equal((await rejection(authorizePlayer(bearer(token), v, 'alice'))).message, 'unauthenticated: token expired');
   });
 
   it('maps auth errors to gRPC codes only at the edge helper', () => {
