@@ -31,6 +31,12 @@ export class InvalidHuntRequestError extends Error {
   }
 }
 
+/** The actor validates again with its own clock (it may live on another node); its reason surfaces as ours. */
+function actorsFixError(err: unknown): never {
+  if (err instanceof Error && err.cause instanceof InvalidFixError) throw err.cause;
+  throw err;
+}
+
 /** Player ids become notification channels (`user.<id>`), so they must be valid subject tokens. */
 const PLAYER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -65,17 +71,16 @@ export class HuntGame {
   }
 
   /** Throws InvalidFixError (with `reason`) for a fix that is malformed or names an unknown beacon. */
-  async reportFix(playerId: string, fix: Fix): Promise<FixAck> {
-    checkPlayerId(playerId);
-    validateFix(fix, (id) => this.kinds.index.beacons.has(id), this.deps.clock.now(), this.kinds.options.fixLimits);
-    const { system } = this.deps;
+  // Not `async`: a promise chain of one `catch` is the cheapest shape for the hottest call (bench gateway).
+  reportFix(playerId: string, fix: Fix): Promise<FixAck> {
     try {
-      return (await system.ask(system.ref(this.kinds.player, playerId), { type: 'fix', fix })) as FixAck;
+      checkPlayerId(playerId);
+      validateFix(fix, (id) => this.kinds.index.beacons.has(id), this.deps.clock.now(), this.kinds.options.fixLimits);
     } catch (err) {
-      // The actor validates again with its own clock (it may live on another node); surface its reason as ours.
-      if (err instanceof Error && err.cause instanceof InvalidFixError) throw err.cause;
-      throw err;
+      return Promise.reject(err);
     }
+    const { system } = this.deps;
+    return (system.ask(system.ref(this.kinds.player, playerId), { type: 'fix', fix }) as Promise<FixAck>).catch(actorsFixError);
   }
 
   async profile(playerId: string): Promise<PlayerView> {

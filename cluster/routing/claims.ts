@@ -162,7 +162,7 @@ export class Claims {
   private toHost(ref: ActorRef, msg: unknown, reply: PendingAsk | undefined): void {
     const host = this.router.host;
     if (reply === undefined) return host.deliverTell(ref, msg);
-    host.deliverAsk(ref, msg, { timeoutMs: Math.max(1, reply.deadlineMs - Date.now()) }).then(reply.resolve, reply.reject);
+    host.deliverAskInto(ref, msg, reply.resolve, reply.reject, Math.max(1, reply.deadlineMs - Date.now()));
   }
 
   private abort(claim: Claim): void {

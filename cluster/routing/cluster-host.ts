@@ -4,7 +4,7 @@ import type { ActorRef, ActorSystem, AskOptions } from '../../actors/runtime/typ
 
 /**
  * The runtime's `ActorHost` with the hooks the router needs: handlers' `ctx.tell`/`ctx.ask` go through the router
- * (so an actor reaches actors on other nodes), `deliverTell`/`deliverAsk` are the local deliveries, and
+ * (so an actor reaches actors on other nodes), `deliverTell`/`deliverAskInto` are the local deliveries, and
  * `deactivate` (the host's own) drains one actor for a handoff.
  */
 export class ClusterHost extends ActorHost {
@@ -32,7 +32,8 @@ export class ClusterHost extends ActorHost {
     super.tell(ref, msg);
   }
 
-  deliverAsk(ref: ActorRef<any, any>, msg: unknown, options?: AskOptions): Promise<unknown> {
-    return super.ask(ref, msg, options);
+  /** A local ask, answered into the router's pending callbacks (no promise of its own). */
+  deliverAskInto(ref: ActorRef<any, any>, msg: unknown, resolve: (value: unknown) => void, reject: (err: unknown) => void, timeoutMs: number): void {
+    this.askInto(ref, msg, resolve, reject, timeoutMs);
   }
 }
