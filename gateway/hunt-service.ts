@@ -7,6 +7,7 @@ import { authorizeKnownPlayer, authorizePlayer, type TokenVerifier } from './aut
 import { cursorFromSubscribeRequest, eventEnvelope } from './notify/cursor.js';
 import type { Notifier, NotifyEvent, PlayerStream, SubscribeOptions } from './notify/notifier.js';
 import type { ServiceBinding } from './grpcweb/index.js';
+import { HeaderMetadata } from './h2stream/header-metadata.js';
 import { isInternal, toGrpcError } from './errors.js';
 import { context, propagation, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 
@@ -95,7 +96,9 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
     reportFix: unary<Fix, FixAck>('ReportFix', async (call) => {
       const req = call.request;
       // A phone's every fix after its first finds its token verified: no promise for that (bench gateway).
-      if (authorizeKnownPlayer(call.metadata, deps.verifier, req.playerId) === undefined) await authorizePlayer(call.metadata, deps.verifier, req.playerId);
+      if (authorizeKnownPlayer(call.metadata, deps.verifier, req.playerId) === undefined) {
+        await authorizePlayer(call.metadata, deps.verifier, req.playerId);
+      }
       const fix: GameFix = req.gps
         ? { clientSeq: req.clientSeq, clientTimeMs: req.clientTimeMs, readings: req.readings, gps: req.gps }
         : { clientSeq: req.clientSeq, clientTimeMs: req.clientTimeMs, readings: req.readings };
@@ -170,5 +173,7 @@ function onEvent(call: ServerWritableStream<SubscribeRequest, Event>, stream: Pl
 }
 
 function clearMetadata(metadata: Metadata): void {
+  // A native call's lazy metadata lets go of its request headers without building the map first.
+  if (metadata instanceof HeaderMetadata) return metadata.clear();
   for (const key of Object.keys(metadata.getMap())) metadata.remove(key);
 }

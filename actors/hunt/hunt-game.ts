@@ -70,17 +70,19 @@ export class HuntGame {
     return Math.max(1, Math.floor(this.kinds.options.leaderboardStalenessMs / 2));
   }
 
-  /** Throws InvalidFixError (with `reason`) for a fix that is malformed or names an unknown beacon. */
+  /** Rejects with InvalidFixError (with `reason`) for a fix that is malformed or names an unknown beacon. */
   // Not `async`: a promise chain of one `catch` is the cheapest shape for the hottest call (bench gateway).
   reportFix(playerId: string, fix: Fix): Promise<FixAck> {
+    let asked: Promise<FixAck>;
     try {
       checkPlayerId(playerId);
       validateFix(fix, (id) => this.kinds.index.beacons.has(id), this.deps.clock.now(), this.kinds.options.fixLimits);
+      const { system } = this.deps;
+      asked = system.ask(system.ref(this.kinds.player, playerId), { type: 'fix', fix }) as Promise<FixAck>;
     } catch (err) {
       return Promise.reject(err);
     }
-    const { system } = this.deps;
-    return (system.ask(system.ref(this.kinds.player, playerId), { type: 'fix', fix }) as Promise<FixAck>).catch(actorsFixError);
+    return asked.catch(actorsFixError);
   }
 
   async profile(playerId: string): Promise<PlayerView> {

@@ -109,6 +109,8 @@ export class ActorHost implements ActorSystem, HostServices {
   /**
    * `ask` answering into the caller's own callbacks instead of a new promise: for a caller that already holds a
    * promise's callbacks (the cluster router delivering locally), one promise and its `then` fewer per message.
+   * The callbacks run synchronously inside the host (a drain, a commit's settlement, or this call for a refusal), so
+   * they must not throw: a promise's resolve and reject functions are what they are meant for.
    */
   protected askInto(ref: ActorRef, msg: unknown, resolve: (value: any) => void, reject: (err: unknown) => void, timeoutMs: number): void {
     const fromStore = this.readOnlyAnswer(ref, msg);

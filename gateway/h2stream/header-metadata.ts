@@ -53,13 +53,18 @@ export class HeaderMetadata extends Metadata {
     return super.get(key);
   }
 
+  /** Drops every entry, and the request headers with them, without building the map first. */
+  clear(): void {
+    this.pending = undefined;
+    this.repr = new Map();
+  }
+
   /** The grpc-js map, built on first use (every `Metadata` method but our `get` fast path goes through it). */
   private static reprOf(md: HeaderMetadata): MetadataObject {
     const headers = md.pending;
     if (headers !== undefined) {
+      md.repr = (requestMetadata(headers) as unknown as { internalRepr: MetadataObject }).internalRepr;
       md.pending = undefined;
-      const built = requestMetadata(headers) as unknown as { internalRepr: MetadataObject };
-      md.repr = built.internalRepr;
     }
     return md.repr!;
   }
@@ -77,5 +82,31 @@ export class HeaderMetadata extends Metadata {
         this.repr = value;
       },
     });
+  }
+}
+
+/**
+ * Whether this grpc-js keeps its map in `internalRepr` as 1.14 does, so `HeaderMetadata` sees every access: checked
+ * once, with a removal after a fast read, another instance's `merge` and `getMap`. When not, `metadataOf` builds the
+ * full metadata per call as grpc-js does (correct, with more CPU per call) and `installNativeStreams` warns.
+ */
+export const LAZY_METADATA_WORKS: boolean = probeLazyMetadata();
+
+/** The request metadata of a native call: lazy when this grpc-js allows it, else built in full. */
+export function metadataOf(headers: IncomingHttpHeaders): Metadata {
+  return LAZY_METADATA_WORKS ? new HeaderMetadata(headers) : requestMetadata(headers);
+}
+
+function probeLazyMetadata(): boolean {
+  try {
+    const md = new HeaderMetadata({ ':path': '/probe', 'x-probe': 'a', te: 'trailers' });
+    if (Object.prototype.hasOwnProperty.call(md, 'internalRepr')) return false;
+    const merged = new Metadata();
+    merged.merge(md);
+    if (md.get('x-probe')[0] !== 'a' || merged.get('x-probe')[0] !== 'a' || 'te' in md.getMap()) return false;
+    md.remove('x-probe');
+    return md.get('x-probe').length === 0 && Object.keys(md.getMap()).length === 0;
+  } catch {
+    return false;
   }
 }

@@ -1,11 +1,13 @@
 /**
  * Puts `NativeStreams` in front of grpc-js on grpc-js's own HTTP/2 server(s), so one port (and one connection) serves
  * the player services' native unary calls and server streams from our path and everything else (node links, admin,
- * client/bidi streams, unknown methods, wrong content types) from grpc-js. This is the one place that touches
- * grpc-js's private surface.
+ * client/bidi streams, unknown methods, wrong content types) from grpc-js. This and header-metadata.ts (the lazy
+ * request metadata, over `Metadata.internalRepr`) are the places that touch grpc-js's private surface; both check it
+ * and fall back to plain grpc-js behaviour, with a warning from here.
  */
 import type { Http2Server, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Server } from '@grpc/grpc-js';
+import { LAZY_METADATA_WORKS } from './header-metadata.js';
 import type { NativeStreams } from './serve.js';
 
 /** The private parts of grpc-js's Server read here. */
@@ -44,6 +46,7 @@ export function installNativeStreams(grpc: Server, streams: NativeStreams, warn:
     if (listeners.length !== 1) return refuse(warn, `grpc-js HTTP/2 server has ${listeners.length} 'stream' listeners, expected 1`);
     originals.push(listeners[0] as StreamListener);
   }
+  if (!LAZY_METADATA_WORKS) warn('grpc-js Metadata keeps no internalRepr field to read lazily; native calls build their full request metadata (more CPU per call)');
   for (const [i, server] of fresh.entries()) {
     const original = originals[i]!;
     (server as Http2Server).removeListener('stream', original);

@@ -2,7 +2,7 @@
  * Serves native gRPC unary and server-streaming calls straight from Node's `http2` through the same grpc-js handlers,
  * with the gRPC-web call objects (gateway/grpcweb/fake-call.ts). grpc-js holds ~3.7 KB per open server stream that no
  * handler can reach (BENCHMARKS.md, "Heap per open stream"); this path holds the call object, this context and the
- * request. A unary call skips grpc-js's interceptor chain, decoder and call objects (BENCHMARKS.md, "Native unary on
+ * request (and the request headers until the handler's metadata is built or cleared, header-metadata.ts). A unary call skips grpc-js's interceptor chain, decoder and call objects (BENCHMARKS.md, "Native unary on
  * our HTTP/2 path"). Client- and bidi-streaming methods stay on grpc-js (see hook.ts).
  */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
@@ -12,7 +12,7 @@ import { buildRoutes, type Route, type ServiceBinding } from '../grpcweb/routes.
 import { parseGrpcTimeoutMs } from '../grpcweb/timeout.js';
 import { FRAME_HEADER_BYTES, RequestMessageError, checkFrameHeader, readRequestMessage } from './request.js';
 import { H2StreamCall, encodeGrpcMessage, unaryErrorStatus } from './response.js';
-import { HeaderMetadata } from './header-metadata.js';
+import { metadataOf } from './header-metadata.js';
 
 export interface NativeStreamsOptions {
   /** Services whose unary and server-streaming methods (`!requestStream`) are served here. */
@@ -75,7 +75,7 @@ export class NativeStreams {
       deadlineMs = parseGrpcTimeoutMs(timeout);
       if (deadlineMs === undefined) return this.reject(stream, { code: status.INTERNAL, details: `Invalid grpc-timeout value "${timeout}"` });
     }
-    const metadata = new HeaderMetadata(headers);
+    const metadata = metadataOf(headers);
     const encoding = typeof headers['grpc-encoding'] === 'string' ? headers['grpc-encoding'] : 'identity';
     const h2 = new H2StreamCall(stream, route, String(headers[':authority'] ?? headers.host ?? ''), metadata, deadlineMs === undefined ? 0 : Date.now(), deadlineMs);
     // `on`, not `once`: 'close' fires once, and a once wrapper is two more objects per open stream.

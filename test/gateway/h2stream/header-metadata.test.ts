@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http2';
 import { Metadata, logVerbosity, setLogVerbosity } from '@grpc/grpc-js';
-import { HeaderMetadata, requestMetadata } from '../../../gateway/h2stream/header-metadata.js';
+import { HeaderMetadata, LAZY_METADATA_WORKS, metadataOf, requestMetadata } from '../../../gateway/h2stream/header-metadata.js';
 
 /** Request headers as Node's http2 hands them to a 'stream' listener (lower-case keys, repeated ones as arrays). */
 function headers(extra: IncomingHttpHeaders = {}): IncomingHttpHeaders {
@@ -25,9 +25,46 @@ const KEYS = ['authorization', 'x-absent', 'grpc-timeout', 'te', 'content-type',
 const EXTRA: IncomingHttpHeaders = { 'trace-bin': Buffer.from([1, 2, 3]).toString('base64'), 'x-twice': ['a', 'b'], 'x-bad': 'caf\u00e9' };
 
 describe('h2stream/header-metadata: request metadata built only when needed', () => {
-  // grpc-js logs each value it drops (x-bad) at ERROR; the drop is what is compared here.
+  // grpc-js logs each value it drops (x-bad) at ERROR; the drop is what is compared here. grpc-js has no getter for
+  // the level: back to what GRPC_VERBOSITY set (its default, ERROR, when unset).
   before(() => setLogVerbosity(logVerbosity.NONE));
-  after(() => setLogVerbosity(logVerbosity.ERROR));
+  after(() => setLogVerbosity(logVerbosity[(process.env['GRPC_VERBOSITY'] ?? 'ERROR').toUpperCase() as keyof typeof logVerbosity] ?? logVerbosity.ERROR));
+
+  it('is what native calls get with this grpc-js (the probe passed)', () => {
+    assert.equal(LAZY_METADATA_WORKS, true);
+    assert.ok(metadataOf(headers()) instanceof HeaderMetadata);
+  });
+
+  it('reads one plain value without building the map; anything more builds it once', () => {
+    const build = Metadata.fromHttp2Headers;
+    let builds = 0;
+    Metadata.fromHttp2Headers = (h) => (builds++, build.call(Metadata, h));
+    try {
+      const md = new HeaderMetadata(headers());
+      md.get('authorization');
+      md.get('grpc-timeout');
+      md.get('x-absent');
+      assert.equal(builds, 0);
+      md.getMap();
+      md.toJSON();
+      assert.equal(builds, 1);
+    } finally {
+      Metadata.fromHttp2Headers = build;
+    }
+  });
+
+  it('clear() lets go of the headers without building the map', () => {
+    const md = new HeaderMetadata(headers());
+    const build = Metadata.fromHttp2Headers;
+    Metadata.fromHttp2Headers = () => assert.fail('built the map to clear it');
+    try {
+      md.clear();
+      assert.deepEqual(md.get('authorization'), []);
+      assert.deepEqual(md.getMap(), {});
+    } finally {
+      Metadata.fromHttp2Headers = build;
+    }
+  });
 
   for (const key of KEYS) {
     it(`get(${JSON.stringify(key)}) answers as grpc-js's own metadata does`, () => {
