@@ -1,8 +1,8 @@
 /**
  * A native call's request metadata, built from Node's request headers only when a handler needs more than one plain
  * value. Most player calls read one key (`authorization`, gateway/auth/check.ts); building the whole grpc-js
- * `Metadata` up front (`Metadata.fromHttp2Headers`, then removing the headers grpc-js keeps out) was ~1.2 KB and a
- * few µs of every fix (bench gateway, `serverCpuUsPerFix.grpc`).
+ * `Metadata` up front (`Metadata.fromHttp2Headers`, then removing the headers grpc-js keeps out) was ~1.2 KB of each
+ * native fix's ~24 KB of allocation (BENCHMARKS.md, gateway, session 6).
  *
  * It is a grpc-js `Metadata` in every respect: `get` of a plain (non `-bin`) key reads the header directly, with
  * the answer grpc-js would give; anything else (other methods, `-bin` keys, repeated or illegal values, and grpc-js
