@@ -18,12 +18,23 @@ export interface SimBeacon {
 /** One player's fix stream: strong at the beacon it stands at, weaker from the previous and the next. */
 export class Route {
   private readonly seq: Uint32Array;
+  /** Each player's leg (index into its walk) of the last fix. */
+  private readonly leg: Uint32Array;
   readonly busy: Uint8Array;
+  /** Each player's closest beacon in its last ack ('' before any): a change is a visit (actors/hunt/player.ts). */
+  readonly closest: string[];
+  /**
+   * Players stand where their last fix was: client_seq still rises, the readings stay those of that beacon, so
+   * (once a player's closest beacon has caught up) no fix visits a beacon. Off: a new beacon every FIXES_PER_BEACON.
+   */
+  stay = false;
   /** `seqs`: each player's last client_seq, when the route goes on from another process's (see latency-process.ts). */
   constructor(private readonly beacons: SimBeacon[], players: number, seqs?: readonly number[]) {
     this.seq = new Uint32Array(players);
     if (seqs !== undefined) this.seq.set(seqs.slice(0, players));
+    this.leg = this.seq.map((s) => Math.floor(s / FIXES_PER_BEACON));
     this.busy = new Uint8Array(players);
+    this.closest = new Array<string>(players).fill('');
   }
   /** The last client_seq of players 0..count-1. */
   seqs(count: number): number[] {
@@ -32,13 +43,15 @@ export class Route {
   /** Goes on from `seqs` (players 0..seqs.length-1), as another process left them. */
   resume(seqs: readonly number[]): void {
     this.seq.set(seqs);
+    for (let p = 0; p < seqs.length; p++) this.leg[p] = Math.floor(seqs[p]! / FIXES_PER_BEACON);
   }
   private at(player: number, leg: number): SimBeacon {
     return this.beacons[(player * 7 + leg) % this.beacons.length]!;
   }
   next(player: number, playerId: string): Fix {
     const s = ++this.seq[player]!;
-    const leg = Math.floor(s / FIXES_PER_BEACON);
+    const leg = this.stay ? this.leg[player]! : Math.floor(s / FIXES_PER_BEACON);
+    this.leg[player] = leg;
     const here = this.at(player, leg);
     const prev = this.at(player, leg + this.beacons.length - 1);
     const next = this.at(player, leg + 1);
@@ -60,6 +73,8 @@ export type SendFix = (player: number) => Promise<FixAck>;
 
 export interface LoopResult {
   acked: number;
+  /** Acks whose closest beacon differs from the player's last: each such fix visited a beacon. */
+  visits: number;
   failed: number;
   firstError?: string;
   elapsedMs: number;
@@ -67,7 +82,7 @@ export interface LoopResult {
 
 /** Closed loop: `concurrency` fixes in flight for `durationMs`, each to a player with none in flight. */
 export async function closedLoop(route: Route, players: number, concurrency: number, durationMs: number, send: SendFix): Promise<LoopResult> {
-  const r: LoopResult = { acked: 0, failed: 0, elapsedMs: 0 };
+  const r: LoopResult = { acked: 0, visits: 0, failed: 0, elapsedMs: 0 };
   let cursor = 0;
   const t0 = performance.now();
   const worker = async () => {
@@ -86,8 +101,10 @@ export async function closedLoop(route: Route, players: number, concurrency: num
 async function sendCounted(route: Route, p: number, send: SendFix, r: LoopResult): Promise<void> {
   route.busy[p] = 1;
   try {
-    await send(p);
+    const ack = await send(p);
     r.acked++;
+    if (ack.closestBeaconId !== '' && ack.closestBeaconId !== route.closest[p]) r.visits++;
+    route.closest[p] = ack.closestBeaconId;
   } catch (err) {
     r.failed++;
     r.firstError ??= String((err as Error).message);
@@ -98,7 +115,7 @@ async function sendCounted(route: Route, p: number, send: SendFix, r: LoopResult
 
 /** One fix from each player, `concurrency` in flight. */
 export async function eachPlayerOnce(route: Route, players: number, concurrency: number, send: SendFix): Promise<LoopResult> {
-  const r: LoopResult = { acked: 0, failed: 0, elapsedMs: 0 };
+  const r: LoopResult = { acked: 0, visits: 0, failed: 0, elapsedMs: 0 };
   let next = 0;
   const t0 = performance.now();
   const worker = async () => {

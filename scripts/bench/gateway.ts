@@ -1,7 +1,9 @@
 // Benchmark suite `gateway`: the player edge of one whole node process (`quarry node start`), as costs against a
 // bare grpc-js echo measured in the same run. Figures: bareGrpcCpuUsPerCall (median of 3 rounds), bareGrpcWebCpuUsPerCall
 // (the same echo through the gateway's gRPC-web adapter), serverCpuUsPerFix.grpc, serverCpuUsPerFix.grpcWeb,
-// fixesPerSec.grpc, fixesPerSec.grpcWeb, fixToEventP99Ms (at half of fixesPerSec.grpc; the median of 3 rounds' p99),
+// fixesPerSec.grpc, fixesPerSec.grpcWeb, serverCpuUsPerFix.grpcNoVisit (the native loop with players standing at their
+// beacon), visitsPerFix.grpc and serverCpuUsPerVisit.grpc (what a visit adds), fixToEventP99Ms (at half of
+// fixesPerSec.grpc; the median of 3 rounds' p99),
 // nodeIdleCpuMsPerSec, heapBytesPerOpenStream and rssBytesPerOpenStream (20k open Subscribe streams);
 // bareFixToEventP99Ms, the same latency rounds against a bare grpc-js Hunt service (the floor of this machine at that
 // rate), alternating with Quarry's; storeCommitP99Ms, the node's LMDB commit latency during Quarry's rounds (from
@@ -44,6 +46,9 @@ const ECHO_CALLS = 20_000;
  */
 const ECHO_ROUNDS = 3;
 const GRPC_PHASE_MS = 10_000;
+/** The native loop with players standing still (no visits): a warm-up in which every closest beacon catches up, then the timed part. */
+const STAY_WARMUP_MS = 4_000;
+const STAY_PHASE_MS = 8_000;
 const WEB_PHASE_MS = 8_000;
 const LATENCY_PHASE_MS = 10_000;
 /** Latency rounds against Quarry and against the floor each (alternating); the figures are the median rounds' p99. */
@@ -179,7 +184,27 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
     if (w.failed > 0) notes.push(`gRPC-web phase: ${w.failed} fixes failed (first: ${w.firstError})`);
     figures['fixesPerSec.grpcWeb'] = Math.round(w.acked / (w.elapsedMs / 1000));
     figures['serverCpuUsPerFix.grpcWeb'] = round1(cpu / Math.max(1, w.acked));
-    notes.push(`gRPC: ${g.acked} fixes in ${(g.elapsedMs / 1000).toFixed(1)} s; gRPC-web: ${w.acked} fixes in ${(w.elapsedMs / 1000).toFixed(1)} s over ${WEB_CONNECTIONS} connections; ${CONCURRENCY} in flight`);
+    notes.push(`gRPC: ${g.acked} fixes in ${(g.elapsedMs / 1000).toFixed(1)} s; gRPC-web: ${w.acked} fixes in ${(w.elapsedMs / 1000).toFixed(1)} s over ${WEB_CONNECTIONS} connections (${w.visits} visits); ${CONCURRENCY} in flight`);
+
+    // 4b. The native loop of step 3 with every player standing at its beacon (after the gRPC-web phase, so that one
+    // follows the same walk as before): no fix visits one, so this is a fix without a
+    // visit's writes (journal, audit, outbox, leaderboard score), their LMDB commit and the relay's publish. With the visits counted in step 3
+    // it splits that figure into a plain fix and a visit.
+    route.stay = true;
+    await closedLoop(route, LOAD_PLAYERS, CONCURRENCY, STAY_WARMUP_MS, sendGrpc);
+    cpu0 = await cpuUs();
+    const st = await closedLoop(route, LOAD_PLAYERS, CONCURRENCY, STAY_PHASE_MS, sendGrpc);
+    cpu = (await cpuUs()) - cpu0;
+    route.stay = false;
+    if (st.failed > 0) notes.push(`gRPC phase without visits: ${st.failed} fixes failed (first: ${st.firstError})`);
+    figures['serverCpuUsPerFix.grpcNoVisit'] = round1(cpu / Math.max(1, st.acked));
+    const visitShare = g.visits / Math.max(1, g.acked);
+    const stayShare = st.visits / Math.max(1, st.acked);
+    figures['visitsPerFix.grpc'] = Math.round(visitShare * 1000) / 1000;
+    if (visitShare > stayShare) {
+      figures['serverCpuUsPerVisit.grpc'] = round1((figures['serverCpuUsPerFix.grpc'] - figures['serverCpuUsPerFix.grpcNoVisit']) / (visitShare - stayShare));
+    }
+    notes.push(`gRPC: ${g.visits} of ${g.acked} fixes visited a beacon; standing still: ${st.visits} of ${st.acked} (${Math.round(st.acked / (st.elapsedMs / 1000))}/s)`);
 
     // 5. Fix -> award event on the player's own stream, open loop at half the maximum rate. The load client is a raw
     // HTTP/2 one (raw-grpc.ts): grpc-js's client cost more CPU per fix than the node, on the same two cores. It runs

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { Event, Fix, FixAck, HuntService, SubscribeRequest } from '../../proto/gen/hunt.js';
-import { FIXES_PER_BEACON, Route, fixToEvent, rawHuntLoad, type HuntLoad } from '../../scripts/bench/gateway-load.js';
+import { FIXES_PER_BEACON, Route, closedLoop, fixToEvent, rawHuntLoad, type HuntLoad } from '../../scripts/bench/gateway-load.js';
 import { bareHuntImplementation } from '../../scripts/bench/gateway-support.js';
 import { FrameReader, GrpcCallError, RawGrpcClient } from '../../scripts/bench/raw-grpc.js';
 import { runLatencyLoadProcess } from '../../scripts/bench/latency-process.js';
@@ -66,6 +66,38 @@ describe('scripts/bench raw gRPC load client', () => {
     const again = replayingLoad(route, 20);
     await fixToEvent(again, route, 1, 500, 100, streamSeqs);
     assert.deepEqual(again.afterSeqs, [resumeFrom]);
+  });
+
+  it('Route: a walking player changes beacon every FIXES_PER_BEACON fixes; a standing one keeps its beacon, seq still rising', () => {
+    const beacons = [{ id: 'a', txPowerDbm: -60 }, { id: 'b', txPowerDbm: -60 }, { id: 'c', txPowerDbm: -60 }];
+    const route = new Route(beacons, 1);
+    const strongest = (f: Fix) => [...f.readings].sort((x, y) => y.rssiDbm - x.rssiDbm)[0]!.beaconId;
+    const walked = Array.from({ length: 3 * FIXES_PER_BEACON }, () => route.next(0, 'p'));
+    assert.equal(new Set(walked.map(strongest)).size, 3, 'walking: three beacons in three legs');
+    route.stay = true;
+    const stood = Array.from({ length: 3 * FIXES_PER_BEACON }, () => route.next(0, 'p'));
+    assert.deepEqual([...new Set(stood.map(strongest))], [strongest(walked.at(-1)!)], 'standing: the beacon of the last fix only');
+    assert.deepEqual(stood.map((f) => f.clientSeq), Array.from({ length: 3 * FIXES_PER_BEACON }, (_, i) => 3 * FIXES_PER_BEACON + 1 + i));
+    route.stay = false;
+    assert.equal(route.next(0, 'p').clientSeq, 6 * FIXES_PER_BEACON + 1, 'walks on from there');
+  });
+
+  it('closedLoop counts a visit for each ack whose closest beacon changed, none while players stand still', async () => {
+    const beacons = [{ id: 'a', txPowerDbm: -60 }, { id: 'b', txPowerDbm: -60 }, { id: 'c', txPowerDbm: -60 }];
+    const players = 4;
+    const route = new Route(beacons, players);
+    // An ack as a game without hysteresis would give: the closest beacon is the strongest reading's.
+    const send = async (p: number): Promise<FixAck> => {
+      const fix = route.next(p, `p${p}`);
+      return { accepted: true, closestBeaconId: fix.readings[0]!.beaconId, score: 0, awards: [], achievements: [], claimedTreasures: [] };
+    };
+    const walked = await closedLoop(route, players, 2, 30, send);
+    const legs = Math.floor(walked.acked / players / FIXES_PER_BEACON);
+    assert.ok(walked.visits >= players * legs && walked.visits <= players * (legs + 2), `${walked.visits} visits in ${walked.acked} fixes`);
+    route.stay = true;
+    const stood = await closedLoop(route, players, 2, 30, send);
+    assert.ok(stood.acked > 0);
+    assert.equal(stood.visits, 0);
   });
 
   it('FrameReader splits messages across chunk boundaries', () => {
