@@ -187,9 +187,9 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
     notes.push(`gRPC: ${g.acked} fixes in ${(g.elapsedMs / 1000).toFixed(1)} s; gRPC-web: ${w.acked} fixes in ${(w.elapsedMs / 1000).toFixed(1)} s over ${WEB_CONNECTIONS} connections (${w.visits} visits); ${CONCURRENCY} in flight`);
 
     // 4b. The native loop of step 3 with every player standing at its beacon (after the gRPC-web phase, so that one
-    // follows the same walk as before): no fix visits one, so this is a fix without a
-    // visit's writes (journal, audit, outbox, leaderboard score), their LMDB commit and the relay's publish. With the visits counted in step 3
-    // it splits that figure into a plain fix and a visit.
+    // follows the same walk as before). No fix visits a beacon, so this is a fix without a visit's writes (journal,
+    // audit, outbox, leaderboard score), their LMDB commit and the relay's publish. With the visits counted in step 3
+    // it splits that step's figure into a plain fix and a visit.
     route.stay = true;
     await closedLoop(route, LOAD_PLAYERS, CONCURRENCY, STAY_WARMUP_MS, sendGrpc);
     cpu0 = await cpuUs();
