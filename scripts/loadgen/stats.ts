@@ -1,5 +1,19 @@
-import { build, type Histogram } from 'hdr-histogram-js';
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import { status } from '@grpc/grpc-js';
+
+/** LoadStats as plain data, for a load worker to send to its parent: counters, and histograms HDR-encoded. */
+export interface LoadStatsSnapshot {
+  fixesSent: number;
+  fixesAcked: number;
+  eventsReceived: number;
+  eventGaps: number;
+  streamErrors: number;
+  failuresByStatus: Record<string, number>;
+  firstFailureDetails: Record<string, string>;
+  /** `encodeIntoCompressedBase64` of the histograms. */
+  fixToEventUs: string;
+  ackUs: string;
+}
 
 /** Counters and latency histograms of one load run (microsecond resolution, up to 60 s). */
 export class LoadStats {
@@ -9,8 +23,8 @@ export class LoadStats {
   eventGaps = 0;
   streamErrors = 0;
   readonly failuresByStatus: Record<string, number> = {};
-  private readonly fixToEventUs: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  private readonly ackUs: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  private readonly fixToEventUs: Histogram = latencyHistogram();
+  private readonly ackUs: Histogram = latencyHistogram();
 
   /** The first message seen per status, so a report says why fixes failed, not only how many. */
   readonly firstFailureDetails: Record<string, string> = {};
@@ -40,4 +54,35 @@ export class LoadStats {
   get fixToEventSamples(): number {
     return this.fixToEventUs.totalCount;
   }
+
+  snapshot(): LoadStatsSnapshot {
+    return {
+      fixesSent: this.fixesSent,
+      fixesAcked: this.fixesAcked,
+      eventsReceived: this.eventsReceived,
+      eventGaps: this.eventGaps,
+      streamErrors: this.streamErrors,
+      failuresByStatus: { ...this.failuresByStatus },
+      firstFailureDetails: { ...this.firstFailureDetails },
+      fixToEventUs: encodeIntoCompressedBase64(this.fixToEventUs),
+      ackUs: encodeIntoCompressedBase64(this.ackUs),
+    };
+  }
+
+  /** Adds another process's stats (a load worker's) to these: counters summed, histograms merged. */
+  add(other: LoadStatsSnapshot): void {
+    this.fixesSent += other.fixesSent;
+    this.fixesAcked += other.fixesAcked;
+    this.eventsReceived += other.eventsReceived;
+    this.eventGaps += other.eventGaps;
+    this.streamErrors += other.streamErrors;
+    for (const [name, n] of Object.entries(other.failuresByStatus)) this.failuresByStatus[name] = (this.failuresByStatus[name] ?? 0) + n;
+    for (const [name, details] of Object.entries(other.firstFailureDetails)) this.firstFailureDetails[name] ??= details;
+    this.fixToEventUs.add(decodeFromCompressedBase64(other.fixToEventUs));
+    this.ackUs.add(decodeFromCompressedBase64(other.ackUs));
+  }
+}
+
+function latencyHistogram(): Histogram {
+  return build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
 }
