@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadHuntFile } from '../../actors/hunt/index.js';
-import { runLoad } from '../loadgen/run.js';
+import { FIXES_PER_SEC_PER_WORKER, runLoad } from '../loadgen/run.js';
 import { configOrExit, withConfigOptions } from './options.js';
 
 export function registerLoadgen(program: Command): void {
@@ -16,7 +16,13 @@ export function registerLoadgen(program: Command): void {
       .option('--ramp-up-s <s>', 'seconds over which players start', Number, 10)
       .option('--player-prefix <p>', 'player ids are <prefix><n>', 'load-')
       .option('--seed <n>', 'walk seed (same seed, same walks)', Number, 1)
-      .addHelpText('after', '\nThe token secret and operator token come from the config (gateway.tokenSecret, ops.operatorToken).\n\nExamples:\n  quarry loadgen --target 127.0.0.1:7100 --players 2000 --duration-s 30\n  quarry loadgen --target 127.0.0.1:7100 --target 127.0.0.1:7101 --metrics http://127.0.0.1:8080 --metrics http://127.0.0.1:8081'),
+      .option('--workers <n>', `load worker processes, each with its own connections for a slice of the players (default: one per ${FIXES_PER_SEC_PER_WORKER} fixes/s, at least 1)`, Number)
+      .addHelpText(
+        'after',
+        '\nPlayers are spread over worker processes so the generator is not the bottleneck; the parent drives one shared measured window and merges their counters and histograms.' +
+          '\nThe report has cpuCores.load (cores the workers used in the window), lostAckedFixes (acked fixes whose points are missing from a later ack or the committed score)' +
+          '\nand unverifiedPlayers (players whose check was blocked by a fix of unknown outcome, e.g. DEADLINE_EXCEEDED).' +
+          '\nThe token secret and operator token come from the config (gateway.tokenSecret, ops.operatorToken).\n\nExamples:\n  quarry loadgen --target 127.0.0.1:7100 --players 2000 --duration-s 30\n  quarry loadgen --target 127.0.0.1:7100 --players 20000 --workers 4\n  quarry loadgen --target 127.0.0.1:7100 --target 127.0.0.1:7101 --metrics http://127.0.0.1:8080 --metrics http://127.0.0.1:8081'),
   ).action(async (opts) => {
     const config = configOrExit(opts);
     const abort = new AbortController();
@@ -32,6 +38,7 @@ export function registerLoadgen(program: Command): void {
       operatorToken: config.ops.operatorToken,
       playerPrefix: opts.playerPrefix,
       seed: opts.seed,
+      workers: opts.workers,
       progress: process.stderr.isTTY === true,
       signal: abort.signal,
     });

@@ -1,14 +1,26 @@
-import { credentials } from '@grpc/grpc-js';
 import { SingleBar, Presets } from 'cli-progress';
-import { HuntClient } from '../../proto/gen/hunt.js';
-import { issuePlayerToken } from '../../gateway/auth/index.js';
 import type { ProcessMetrics } from '../../ops/process-metrics.js';
-import { Walker, DEFAULT_WALK_OPTIONS, type SimBeacon } from '../sim/walker.js';
-import { SimPlayer } from './sim-player.js';
+import type { SimBeacon } from '../sim/walker.js';
+import { CpuWindow } from './cpu.js';
+import { LoadWorkerPool } from './pool.js';
+import type { WorkerSlice } from './protocol.js';
 import { LoadStats } from './stats.js';
 
-/** How long the final check keeps asking players whose score could not be read or looked short. @default 10000 ms */
+/** How long the final check keeps asking players whose committed score could not be read. @default 10000 ms */
 const SETTLE_MS = 10_000;
+/** A fix not answered within this is counted as failed (DEADLINE_EXCEEDED, outcome unknown). @default 10000 ms */
+const FIX_DEADLINE_MS = 10_000;
+/** Players per gRPC channel (one HTTP/2 connection each). @default 250 */
+const DEFAULT_PLAYERS_PER_CHANNEL = 250;
+/**
+ * Fixes per second one load worker sends while staying under about half a core, with 10 players' event streams open
+ * per fix/s as in the headline run (20,000 players, 2,000 fixes/s: 4 workers). Measured (`cpuCores.load`, one
+ * worker, one node, 3,000 players at one fix per 10 s): 0.22 cores for 299 acked fixes/s, i.e. ~0.73 ms of client
+ * CPU per fix with its share of streams and events; half a core is ~680 fixes/s, less some room for bursts.
+ * (At one fix per second per player the cost per fix is lower, ~0.2-0.3 ms: fewer streams and events per fix.)
+ * @default 600
+ */
+export const FIXES_PER_SEC_PER_WORKER = 600;
 
 export interface LoadTarget {
   /** host:port of the node's native gRPC listener. */
@@ -31,6 +43,10 @@ export interface LoadOptions {
   seed: number;
   /** Players per gRPC channel (one HTTP/2 connection each). @default 250 */
   playersPerChannel?: number;
+  /** Load worker processes, each with a contiguous slice of the players. @default defaultWorkerCount(players, fixIntervalMs) */
+  workers?: number;
+  /** Processes whose CPU use during the measured window goes into the report (`cpuCores`), read from /proc. */
+  cpuPids?: { nodes: number[]; nats?: number };
   progress: boolean;
   /** Resolves to stop early (Ctrl-C in the demo). */
   signal?: AbortSignal;
@@ -38,6 +54,7 @@ export interface LoadOptions {
 
 export interface LoadReport {
   players: number;
+  workers: number;
   durationS: number;
   fixesSent: number;
   fixesAcked: number;
@@ -47,7 +64,10 @@ export interface LoadReport {
   eventsReceived: number;
   eventGaps: number;
   streamErrors: number;
+  /** Acked fixes whose effect is missing from a later ack or from the committed score (scripts/loadgen/ledger.ts). */
   lostAckedFixes: number;
+  /** Players with an ack (or the final score) that could not be checked because a fix of unknown outcome came before it. */
+  unverifiedPlayers: number;
   fixToEventSamples: number;
   fixToEventP50Ms?: number;
   fixToEventP99Ms?: number;
@@ -55,94 +75,136 @@ export interface LoadReport {
   ackP50Ms?: number;
   ackP99Ms?: number;
   nodes: Array<{ target: string; rssMbMax: number; eventLoopLagP99MsMax: number }>;
+  /**
+   * Cores used during the measured window: per node pid given (null: not readable at both ends), the load workers
+   * together, and nats-server when its pid was given.
+   */
+  cpuCores: { nodes: Array<number | null>; load: number; nats?: number | null };
+}
+
+/** Enough workers that none sends more than FIXES_PER_SEC_PER_WORKER fixes a second; at least 1. */
+export function defaultWorkerCount(players: number, fixIntervalMs: number): number {
+  return Math.max(1, Math.ceil((players * 1000) / fixIntervalMs / FIXES_PER_SEC_PER_WORKER));
 }
 
 /**
- * Runs simulated players against the targets: ramp up, hold for `durationS`, stop, then check every player's
- * score on the server against the highest score an acknowledgement reported (a lower one = lost ack'd fixes).
+ * Runs simulated players against the targets, spread over worker processes: ramp up, hold for `durationS` (the
+ * measured window, shared by all workers), stop, then check each player's ledger of acks against its committed score.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
-  const stats = new LoadStats();
-  const perChannel = options.playersPerChannel ?? 250;
-  const clients: HuntClient[] = [];
-  const players: SimPlayer[] = [];
-  const startMs = Date.now();
-  for (let i = 0; i < options.players; i++) {
-    if (i % perChannel === 0) {
-      const target = options.targets[(i / perChannel) % options.targets.length]!;
-      clients.push(new HuntClient(target.grpc, credentials.createInsecure(), { 'grpc.max_concurrent_streams': 10_000 }));
-    }
-    const playerId = `${options.playerPrefix}${i}`;
-    const token = await issuePlayerToken({ alg: 'HS256', secret: options.tokenSecret }, { playerId, ttlMinutes: 24 * 60 });
-    const walker = new Walker(options.beacons, options.seed + i, startMs - Math.floor(((options.seed + i) * 7919) % 20_000), { ...DEFAULT_WALK_OPTIONS });
-    players.push(new SimPlayer(playerId, clients[clients.length - 1]!, token, walker, stats, options.fixIntervalMs, 10_000));
+  const workers = options.workers ?? defaultWorkerCount(options.players, options.fixIntervalMs);
+  if (!Number.isInteger(options.players) || options.players < 1) throw new RangeError(`players must be a positive integer, got ${options.players}`);
+  if (!Number.isInteger(workers) || workers < 1 || workers > options.players) throw new RangeError(`workers must be an integer from 1 to players (${options.players}), got ${workers}`);
+  const pool = await LoadWorkerPool.fork(slices(options, workers));
+  try {
+    return await drive(options, pool);
+  } finally {
+    pool.close();
   }
-  // Spread the first fixes over the ramp-up and the interval, so load is smooth rather than a thundering herd.
-  players.forEach((p, i) => p.start((i / options.players) * options.rampUpS * 1000 + ((i * 7919) % options.fixIntervalMs)));
+}
 
-  const node = new Map<string, { rssMbMax: number; eventLoopLagP99MsMax: number }>();
-  const sampleNodes = async () => {
-    for (const t of options.targets) {
-      if (!t.http || !options.operatorToken) continue;
-      try {
-        const res = await fetch(`${t.http}/metrics`, { headers: { authorization: `Bearer ${options.operatorToken}` } });
-        const m = (await res.json()) as ProcessMetrics;
-        const prev = node.get(t.grpc) ?? { rssMbMax: 0, eventLoopLagP99MsMax: 0 };
-        node.set(t.grpc, { rssMbMax: Math.max(prev.rssMbMax, m.rssBytes / 1048576), eventLoopLagP99MsMax: Math.max(prev.eventLoopLagP99MsMax, m.eventLoopLagP99Ms) });
-      } catch {
-        // A node that does not answer a sample shows up in the fix failures; the sample is just skipped.
-      }
-    }
-  };
+function slices(options: LoadOptions, workers: number): WorkerSlice[] {
+  const startMs = Date.now();
+  return Array.from({ length: workers }, (_, w) => {
+    const firstPlayer = Math.floor((w * options.players) / workers);
+    return {
+      firstPlayer,
+      players: Math.floor(((w + 1) * options.players) / workers) - firstPlayer,
+      totalPlayers: options.players,
+      targets: options.targets.map((t) => t.grpc),
+      beacons: options.beacons,
+      fixIntervalMs: options.fixIntervalMs,
+      fixDeadlineMs: FIX_DEADLINE_MS,
+      rampUpS: options.rampUpS,
+      tokenSecret: options.tokenSecret,
+      playerPrefix: options.playerPrefix,
+      seed: options.seed,
+      playersPerChannel: options.playersPerChannel ?? DEFAULT_PLAYERS_PER_CHANNEL,
+      startMs,
+      settleMs: SETTLE_MS,
+    };
+  });
+}
 
+async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadReport> {
+  const nodeSamples = new Map<string, { rssMbMax: number; eventLoopLagP99MsMax: number }>();
+  const sampleNodes = () => sampleNodeMetrics(options, nodeSamples);
   const bar = options.progress ? new SingleBar({ format: 'load |{bar}| {value}/{total}s  fixes {sent} acked {acked} events {events} gaps {gaps} p99 {p99}ms', hideCursor: true }, Presets.shades_classic) : undefined;
   const totalS = options.rampUpS + options.durationS;
   bar?.start(totalS, 0, { sent: 0, acked: 0, events: 0, gaps: 0, p99: '-' });
-  const measureFrom = { sent: 0, acked: 0, at: 0 };
+
+  const pids = [...(options.cpuPids?.nodes ?? []), ...(options.cpuPids?.nats !== undefined ? [options.cpuPids.nats] : [])];
+  // Until the ramp-up ends the whole run is the window (it stays so when Ctrl-C comes first).
+  let window = { atMs: Date.now(), cpu: new CpuWindow(pids) };
+  const openWindow = async () => {
+    await pool.mark();
+    window = { atMs: Date.now(), cpu: new CpuWindow(pids) };
+  };
+  pool.start();
+  if (options.rampUpS === 0) await openWindow();
   for (let s = 1; s <= totalS && !options.signal?.aborted; s++) {
     await sleepUnlessAborted(1000, options.signal);
-    if (s === options.rampUpS) Object.assign(measureFrom, { sent: stats.fixesSent, acked: stats.fixesAcked, at: Date.now() });
+    if (s === options.rampUpS) await openWindow();
     if (s % 5 === 0) await sampleNodes();
-    bar?.update(s, { sent: stats.fixesSent, acked: stats.fixesAcked, events: stats.eventsReceived, gaps: stats.eventGaps, p99: stats.fixToEventMs(99)?.toFixed(1) ?? '-' });
+    const p = pool.progress();
+    bar?.update(s, { sent: p.fixesSent, acked: p.fixesAcked, events: p.eventsReceived, gaps: p.eventGaps, p99: p.fixToEventP99Ms?.toFixed(1) ?? '-' });
   }
   bar?.stop();
-  const measuredS = measureFrom.at ? (Date.now() - measureFrom.at) / 1000 : (Date.now() - startMs) / 1000;
-  const ackedInWindow = stats.fixesAcked - measureFrom.acked;
-  for (const p of players) p.stop();
+  const windowS = (Date.now() - window.atMs) / 1000;
+  const processCores = window.cpu.coresUsed();
   await sampleNodes();
+  const done = await pool.stop();
 
-  // Acknowledged means committed: every player's committed score must reach what its acks reported. A player whose
-  // check failed (e.g. UNAVAILABLE while a node settles) is asked again until the deadline.
-  let behind = players.filter((p) => p.maxAckedScore > 0);
-  const settleUntil = Date.now() + SETTLE_MS;
-  while (behind.length > 0 && Date.now() < settleUntil) {
-    const scores = await Promise.all(behind.map((p) => p.finalScore().catch(() => -1)));
-    behind = behind.filter((p, i) => scores[i]! < p.maxAckedScore);
-    if (behind.length > 0) await new Promise((r) => setTimeout(r, 500));
-  }
-  const lostAckedFixes = behind.length;
-  for (const c of clients) c.close();
-
+  const stats = new LoadStats();
+  for (const d of done) stats.add(d.stats);
+  const measuredS = Math.max(windowS, 1e-3);
+  const nodeCount = options.cpuPids?.nodes.length ?? 0;
+  const cpuCores: LoadReport['cpuCores'] = {
+    nodes: processCores.slice(0, nodeCount).map((c) => (c === undefined ? null : round2(c))),
+    load: round2(done.reduce((sum, d) => sum + d.cpuSecondsInWindow / Math.max(d.windowS, 1e-3), 0)),
+  };
+  if (options.cpuPids?.nats !== undefined) cpuCores.nats = processCores[nodeCount] === undefined ? null : round2(processCores[nodeCount]!);
   return {
     players: options.players,
+    workers: pool.size,
     durationS: Math.round(measuredS),
     fixesSent: stats.fixesSent,
     fixesAcked: stats.fixesAcked,
     fixesFailedByStatus: stats.failuresByStatus,
     firstFailureDetails: stats.firstFailureDetails,
-    fixesPerSec: Math.round(ackedInWindow / Math.max(measuredS, 1)),
+    fixesPerSec: Math.round(done.reduce((sum, d) => sum + d.fixesAckedInWindow / Math.max(d.windowS, 1), 0)),
     eventsReceived: stats.eventsReceived,
     eventGaps: stats.eventGaps,
     streamErrors: stats.streamErrors,
-    lostAckedFixes,
+    lostAckedFixes: done.reduce((sum, d) => sum + d.ledger.lostAckedFixes, 0),
+    unverifiedPlayers: done.reduce((sum, d) => sum + d.ledger.unverifiedPlayers, 0),
     fixToEventSamples: stats.fixToEventSamples,
     fixToEventP50Ms: stats.fixToEventMs(50),
     fixToEventP99Ms: stats.fixToEventMs(99),
     fixToEventMaxMs: stats.fixToEventMs(100),
     ackP50Ms: stats.ackMs(50),
     ackP99Ms: stats.ackMs(99),
-    nodes: [...node].map(([target, v]) => ({ target, ...v })),
+    nodes: [...nodeSamples].map(([target, v]) => ({ target, ...v })),
+    cpuCores,
   };
+}
+
+async function sampleNodeMetrics(options: LoadOptions, samples: Map<string, { rssMbMax: number; eventLoopLagP99MsMax: number }>): Promise<void> {
+  for (const t of options.targets) {
+    if (!t.http || !options.operatorToken) continue;
+    try {
+      const res = await fetch(`${t.http}/metrics`, { headers: { authorization: `Bearer ${options.operatorToken}` } });
+      const m = (await res.json()) as ProcessMetrics;
+      const prev = samples.get(t.grpc) ?? { rssMbMax: 0, eventLoopLagP99MsMax: 0 };
+      samples.set(t.grpc, { rssMbMax: Math.max(prev.rssMbMax, m.rssBytes / 1048576), eventLoopLagP99MsMax: Math.max(prev.eventLoopLagP99MsMax, m.eventLoopLagP99Ms) });
+    } catch {
+      // A node that does not answer a sample shows up in the fix failures; the sample is just skipped.
+    }
+  }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,6 +1,7 @@
 import { Metadata, status, type ClientReadableStream } from '@grpc/grpc-js';
 import type { Event, Fix, FixAck, HuntClient } from '../../proto/gen/hunt.js';
 import { Walker } from '../sim/walker.js';
+import { committedScoreOf, mightHaveApplied, pointsOf, type FixOutcome } from './ledger.js';
 import type { LoadStats } from './stats.js';
 
 /**
@@ -17,7 +18,10 @@ export class SimPlayer {
   private readonly awaitingEvent = new Map<string, number[]>();
   /** Award -> arrival times of events that beat their fix's acknowledgement. */
   private readonly earlyEvents = new Map<string, number[]>();
-  maxAckedScore = 0;
+  /** What came of every fix sent, for the ledger check (scripts/loadgen/ledger.ts). */
+  private readonly outcomes: FixOutcome[] = [];
+  /** Seqs of fixes sent and not yet answered. */
+  private readonly inFlight = new Set<number>();
   /** The last fix the server acknowledged: re-sent at the end, its (duplicate) ack carries the committed score. */
   private lastAckedFix: Fix | undefined;
   private stopped = false;
@@ -85,15 +89,19 @@ export class SimPlayer {
     this.stats.fixesSent++;
     const deadline = new Date(now + this.fixDeadlineMs);
     const fix: Fix = { playerId: this.playerId, clientSeq, clientTimeMs: now, readings, gps: undefined };
+    this.inFlight.add(clientSeq);
     this.client.reportFix(fix, this.metadata(), { deadline }, (err, ack?: FixAck) => {
+      this.inFlight.delete(clientSeq);
       if (err) {
-        this.stats.countFailure(err.code ?? status.UNKNOWN, err.details);
+        const code = err.code ?? status.UNKNOWN;
+        this.stats.countFailure(code, err.details);
+        if (mightHaveApplied(code)) this.outcomes.push({ seq: clientSeq, kind: 'unknown' });
         return;
       }
       this.stats.fixesAcked++;
       if (this.lastAckedFix === undefined || clientSeq > this.lastAckedFix.clientSeq) this.lastAckedFix = fix;
       this.stats.recordAck(performance.now() - sentAt);
-      this.maxAckedScore = Math.max(this.maxAckedScore, ack!.score);
+      this.outcomes.push({ seq: clientSeq, kind: 'acked', accepted: ack!.accepted, score: ack!.score, points: pointsOf(ack!.awards) });
       for (const award of ack!.awards) {
         const key = awardKey(award);
         const early = this.earlyEvents.get(key)?.shift();
@@ -110,15 +118,26 @@ export class SimPlayer {
     this.stream?.cancel();
   }
 
+  /** Fixes sent and not yet answered (after `stop()`, the run waits for this to reach 0 before the final check). */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Every fix's outcome so far; a fix still unanswered counts as unknown. */
+  ledger(): FixOutcome[] {
+    return [...this.outcomes, ...[...this.inFlight].map((seq) => ({ seq, kind: 'unknown' as const }))];
+  }
+
   /**
-   * The player's committed score: the last acknowledged fix sent again is a duplicate (nothing changes) and its
-   * ack reports the profile's score. Not the leaderboard, which learns scores asynchronously.
+   * The player's committed score, or undefined when no fix was ever acknowledged (nothing to compare it with). The
+   * last acknowledged fix sent again is a duplicate (nothing changes) and its ack reports the profile's score (see
+   * `ack()` in actors/hunt/player.ts). Not the leaderboard, which learns scores asynchronously.
    */
-  finalScore(): Promise<number> {
+  committedScore(): Promise<number | undefined> {
     const fix = this.lastAckedFix;
-    if (fix === undefined) return Promise.resolve(0);
+    if (fix === undefined) return Promise.resolve(undefined);
     return new Promise((resolve, reject) =>
-      this.client.reportFix({ ...fix, clientTimeMs: Date.now() }, this.metadata(), (err, ack) => (err ? reject(err) : resolve(ack!.score))),
+      this.client.reportFix({ ...fix, clientTimeMs: Date.now() }, this.metadata(), (err, ack) => (err ? reject(err) : resolve(committedScoreOf(ack!)))),
     );
   }
 }

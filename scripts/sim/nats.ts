@@ -4,6 +4,8 @@ import { connect as tcpConnect, createServer } from 'node:net';
 
 export interface LocalNats {
   readonly url: string;
+  /** The nats-server process id (for CPU accounting), undefined if it failed to spawn. */
+  readonly pid: number | undefined;
   stop(): void;
 }
 
@@ -23,7 +25,7 @@ export async function startNatsIfInstalled(storeDir: string, port?: number): Pro
   mkdirSync(storeDir, { recursive: true });
   const proc = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(p), '-sd', storeDir], { stdio: 'ignore' });
   for (let attempt = 0; attempt < 100 && !(await accepts(p)); attempt++) await new Promise((r) => setTimeout(r, 100));
-  return { url: `nats://127.0.0.1:${p}`, stop: () => proc.kill('SIGTERM') };
+  return { url: `nats://127.0.0.1:${p}`, pid: proc.pid, stop: () => proc.kill('SIGTERM') };
 }
 
 function freePort(): Promise<number> {

@@ -1,0 +1,68 @@
+import type { SimBeacon } from '../sim/walker.js';
+import type { LedgerSummary } from './ledger.js';
+import type { LoadStatsSnapshot } from './stats.js';
+
+/**
+ * The messages between `runLoad` (the parent, scripts/loadgen/run.ts) and its load workers (scripts/loadgen/worker.ts),
+ * over the IPC channel of `child_process.fork`. The parent drives the run: start, the measured window, stop.
+ */
+
+/** What one worker simulates: players `firstPlayer` .. `firstPlayer + players - 1` of a run of `totalPlayers`. */
+export interface WorkerSlice {
+  firstPlayer: number;
+  players: number;
+  totalPlayers: number;
+  /** host:port of each node's native gRPC listener; channel n goes to target n mod targets. */
+  targets: string[];
+  beacons: SimBeacon[];
+  fixIntervalMs: number;
+  fixDeadlineMs: number;
+  rampUpS: number;
+  tokenSecret: string;
+  playerPrefix: string;
+  seed: number;
+  playersPerChannel: number;
+  /** The parent's clock when the run began, so every worker walks its players exactly as one process would. */
+  startMs: number;
+  /** How long the final check keeps asking a player whose committed score could not be read. */
+  settleMs: number;
+}
+
+export type ToWorker =
+  | { type: 'init'; slice: WorkerSlice }
+  /** Players start their fix loops now (each after its ramp-up delay). */
+  | { type: 'start' }
+  /** The measured window begins: note the acked count and CPU time. */
+  | { type: 'mark' }
+  /** The window ends: stop the players, wait for answers, check the ledger, report. */
+  | { type: 'stop' };
+
+/** A worker's counters so far, sent every second for the progress bar. */
+export interface WorkerProgress {
+  fixesSent: number;
+  fixesAcked: number;
+  eventsReceived: number;
+  eventGaps: number;
+  fixToEventP99Ms?: number;
+}
+
+export interface WorkerDone {
+  stats: LoadStatsSnapshot;
+  /**
+   * The window as this worker saw it, from `mark` to `stop` arriving (from its start when there was no `mark`): rates
+   * are per worker over its own window, so a late IPC message under load does not inflate them.
+   */
+  windowS: number;
+  /** Fixes acked in the window. */
+  fixesAckedInWindow: number;
+  /** CPU time (user + system) this worker used in the window. */
+  cpuSecondsInWindow: number;
+  ledger: LedgerSummary;
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  | ({ type: 'progress' } & WorkerProgress)
+  | { type: 'marked' }
+  | ({ type: 'done' } & WorkerDone)
+  | { type: 'failed'; message: string };

@@ -1,0 +1,127 @@
+/**
+ * A load worker: the entry of a child process forked by `runLoad` (scripts/loadgen/run.ts) that simulates one
+ * contiguous slice of the players, with its own HTTP/2 connections, tokens and event streams, so that the load
+ * generator is not the bottleneck it measures. It does what the parent says (scripts/loadgen/protocol.ts) and
+ * exits when the parent goes away.
+ */
+import { credentials } from '@grpc/grpc-js';
+import { HuntClient } from '../../proto/gen/hunt.js';
+import { issuePlayerToken } from '../../gateway/auth/index.js';
+import { Walker, DEFAULT_WALK_OPTIONS } from '../sim/walker.js';
+import { checkPlayer, summarize, type LedgerSummary, type PlayerCheck } from './ledger.js';
+import type { FromWorker, ToWorker, WorkerSlice } from './protocol.js';
+import { SimPlayer } from './sim-player.js';
+import { LoadStats } from './stats.js';
+
+/** How often a worker reports its counters to the parent. @default 1000 ms */
+const PROGRESS_EVERY_MS = 1_000;
+/** How often the worker looks whether every fix has been answered after `stop`. @default 100 ms */
+const IN_FLIGHT_POLL_MS = 100;
+
+function send(message: FromWorker): void {
+  process.send!(message);
+}
+
+class LoadWorker {
+  private readonly stats = new LoadStats();
+  private readonly clients: HuntClient[] = [];
+  private readonly players: SimPlayer[] = [];
+  private progressTimer: NodeJS.Timeout | undefined;
+  private window = { atMs: Date.now(), fixesAcked: 0, cpu: process.cpuUsage() };
+
+  constructor(private readonly slice: WorkerSlice) {}
+
+  async init(): Promise<void> {
+    const s = this.slice;
+    for (let i = s.firstPlayer; i < s.firstPlayer + s.players; i++) {
+      // Channel boundaries are those of one process running every player: channel n holds players n*per .. and goes to target n mod targets.
+      if (i === s.firstPlayer || i % s.playersPerChannel === 0) {
+        const target = s.targets[Math.floor(i / s.playersPerChannel) % s.targets.length]!;
+        this.clients.push(new HuntClient(target, credentials.createInsecure(), { 'grpc.max_concurrent_streams': 10_000 }));
+      }
+      const playerId = `${s.playerPrefix}${i}`;
+      const token = await issuePlayerToken({ alg: 'HS256', secret: s.tokenSecret }, { playerId, ttlMinutes: 24 * 60 });
+      const walker = new Walker(s.beacons, s.seed + i, s.startMs - Math.floor(((s.seed + i) * 7919) % 20_000), { ...DEFAULT_WALK_OPTIONS });
+      this.players.push(new SimPlayer(playerId, this.clients[this.clients.length - 1]!, token, walker, this.stats, s.fixIntervalMs, s.fixDeadlineMs));
+    }
+  }
+
+  start(): void {
+    const s = this.slice;
+    // Spread the first fixes over the ramp-up and the interval, so load is smooth rather than a thundering herd.
+    this.players.forEach((p, k) => {
+      const i = s.firstPlayer + k;
+      p.start((i / s.totalPlayers) * s.rampUpS * 1000 + ((i * 7919) % s.fixIntervalMs));
+    });
+    this.window = { atMs: Date.now(), fixesAcked: 0, cpu: process.cpuUsage() };
+    this.progressTimer = setInterval(() => send({ type: 'progress', ...this.progress() }), PROGRESS_EVERY_MS);
+  }
+
+  mark(): void {
+    this.window = { atMs: Date.now(), fixesAcked: this.stats.fixesAcked, cpu: process.cpuUsage() };
+  }
+
+  async stop(): Promise<void> {
+    const cpu = process.cpuUsage(this.window.cpu);
+    const windowS = (Date.now() - this.window.atMs) / 1000;
+    const fixesAckedInWindow = this.stats.fixesAcked - this.window.fixesAcked;
+    clearInterval(this.progressTimer);
+    for (const p of this.players) p.stop();
+    const ledger = await this.checkLedger();
+    for (const c of this.clients) c.close();
+    send({ type: 'done', stats: this.stats.snapshot(), windowS, fixesAckedInWindow, cpuSecondsInWindow: (cpu.user + cpu.system) / 1e6, ledger });
+  }
+
+  private progress() {
+    const s = this.stats;
+    return { fixesSent: s.fixesSent, fixesAcked: s.fixesAcked, eventsReceived: s.eventsReceived, eventGaps: s.eventGaps, fixToEventP99Ms: s.fixToEventMs(99) };
+  }
+
+  /**
+   * Waits until every fix is answered (each has a deadline, so this ends), then reads each player's committed score
+   * and checks its ledger. A read that fails (e.g. UNAVAILABLE while a node settles) is tried again until `settleMs`.
+   */
+  private async checkLedger(): Promise<LedgerSummary> {
+    const answeredBy = Date.now() + this.slice.fixDeadlineMs + 1_000;
+    while (this.players.some((p) => p.inFlightCount > 0) && Date.now() < answeredBy) await sleep(IN_FLIGHT_POLL_MS);
+    const committed = new Map<SimPlayer, number | undefined>();
+    let unread = [...this.players];
+    const settleBy = Date.now() + this.slice.settleMs;
+    while (unread.length > 0) {
+      const scores = await Promise.all(unread.map((p) => p.committedScore().then((score) => ({ score }), () => undefined)));
+      unread.forEach((p, i) => scores[i] && committed.set(p, scores[i].score));
+      unread = unread.filter((_, i) => scores[i] === undefined);
+      if (unread.length === 0 || Date.now() >= settleBy) break;
+      await sleep(500);
+    }
+    const checks: PlayerCheck[] = this.players.map((p) => checkPlayer(p.ledger(), committed.get(p)));
+    return summarize(checks);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// The parent decides when to stop: Ctrl-C reaches the whole process group, and the parent turns it into `stop`.
+process.on('SIGINT', () => {});
+process.on('disconnect', () => process.exit(0));
+let worker: LoadWorker | undefined;
+process.on('message', (message: ToWorker) => {
+  const run = async () => {
+    switch (message.type) {
+      case 'init':
+        worker = new LoadWorker(message.slice);
+        await worker.init();
+        return send({ type: 'ready' });
+      case 'start':
+        return worker!.start();
+      case 'mark':
+        worker!.mark();
+        return send({ type: 'marked' });
+      case 'stop':
+        return worker!.stop();
+    }
+  };
+  run().catch((err: Error) => send({ type: 'failed', message: err.stack ?? err.message }));
+});
