@@ -12,13 +12,18 @@ import { topFunctions } from './cpu-profile.js';
 /** Set to a folder to CPU-profile every node (`node --cpu-prof`) and print where the busiest node's time went. */
 const PROFILE_ENV = 'QUARRY_BENCH_CPU_PROFILE_DIR';
 
+/** `quarry bench load` takes one more option than the other suites: how many load worker processes to use. */
+export interface LoadBenchOptions extends BenchOptions {
+  workers?: number;
+}
+
 /** The headline run of issue 9: 20k players with open streams, one fix every 10 s each, 60 s, 3 nodes. */
 const DEFAULTS = { players: 20_000, nodes: 3, durationS: 60, fixIntervalMs: 10_000, rampUpS: 20 } as const;
 /** Rates tried (as fix intervals) for `maxFixesPerSecAtP99Under50Ms`, after the headline run. */
 const STEP_INTERVALS_MS = [5_000, 2_500] as const;
 const STEP_DURATION_S = 20;
 
-export async function run(options: BenchOptions): Promise<BenchResult> {
+export async function run(options: LoadBenchOptions): Promise<BenchResult> {
   const players = options.players ?? DEFAULTS.players;
   const nodeCount = options.nodes ?? DEFAULTS.nodes;
   const durationS = options.durationS ?? DEFAULTS.durationS;
@@ -53,7 +58,8 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       );
     }
     const targets = nodes.map((n) => ({ grpc: n.ready.grpcAddress, http: n.ready.httpUrl }));
-    const base = { targets, beacons: hunt.beacons, tokenSecret: config.gateway.tokenSecret, operatorToken: config.ops.operatorToken, seed: 7, progress: !options.json };
+    const cpuPids = { nodes: nodes.map((n) => n.process.pid!), nats: nats?.pid };
+    const base = { targets, beacons: hunt.beacons, tokenSecret: config.gateway.tokenSecret, operatorToken: config.ops.operatorToken, seed: 7, workers: options.workers, cpuPids, progress: !options.json };
     const headline = await runLoad({ ...base, players, fixIntervalMs: DEFAULTS.fixIntervalMs, durationS, rampUpS: DEFAULTS.rampUpS, playerPrefix: 'h' });
     notes.push(`headline: ${JSON.stringify(summary(headline))}`);
 
@@ -79,6 +85,12 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     else notes.push('fixToEvent*: no award event was matched to its fix in the headline run');
     const failed = Object.values(headline.fixesFailedByStatus).reduce((a, b) => a + b, 0);
     figures.fixesFailed = failed;
+    figures.unverifiedPlayers = headline.unverifiedPlayers;
+    // Where the CPU went in the headline window: the nodes together (each in the notes), the load workers, NATS.
+    figures['cpuCores.nodes'] = round(headline.cpuCores.nodes.reduce<number>((sum, c) => sum + (c ?? 0), 0));
+    figures['cpuCores.load'] = headline.cpuCores.load;
+    if (headline.cpuCores.nats != null) figures['cpuCores.nats'] = headline.cpuCores.nats;
+    notes.push(`headline cpuCores per node: ${JSON.stringify(headline.cpuCores.nodes)}; load workers: ${headline.workers}`);
     return { figures, notes };
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -102,5 +114,5 @@ function round(ms: number): number {
 }
 
 function summary(r: LoadReport): Record<string, unknown> {
-  return { fixesPerSec: r.fixesPerSec, acked: r.fixesAcked, failed: r.fixesFailedByStatus, why: r.firstFailureDetails, p50: r.fixToEventP50Ms, p99: r.fixToEventP99Ms, ackP99: r.ackP99Ms, gaps: r.eventGaps, lost: r.lostAckedFixes, streamErrors: r.streamErrors, nodes: r.nodes };
+  return { fixesPerSec: r.fixesPerSec, acked: r.fixesAcked, failed: r.fixesFailedByStatus, why: r.firstFailureDetails, p50: r.fixToEventP50Ms, p99: r.fixToEventP99Ms, ackP99: r.ackP99Ms, gaps: r.eventGaps, lost: r.lostAckedFixes, unverified: r.unverifiedPlayers, cpuCores: r.cpuCores, streamErrors: r.streamErrors, nodes: r.nodes };
 }

@@ -12,7 +12,8 @@ export function registerBench(program: Command): void {
     .option('--players <n>', 'load suite: simulated players', Number)
     .option('--nodes <n>', 'load suite: cluster size', Number)
     .option('--duration-s <n>', 'load suite: seconds of load', Number)
-    .addHelpText('after', '\nExamples:\n  quarry bench runtime\n  quarry bench runtime --json\n  quarry bench load --players 2000 --duration-s 20 --json')
+    .option('--workers <n>', 'load suite: load worker processes (default: sized from the fix rate, see quarry loadgen --help)', Number)
+    .addHelpText('after', '\nExamples:\n  quarry bench runtime\n  quarry bench runtime --json\n  quarry bench load --players 2000 --duration-s 20 --json\n  quarry bench load --players 2000 --nodes 1 --workers 2 --duration-s 20')
     .action(async (suite: string, opts) => {
       const { runSuites } = await import('../bench/harness.js');
       const ok = await runSuites(suite === 'all' ? [...SUITES] : [suite], opts);
