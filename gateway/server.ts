@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
 import { GrpcWebAdapter } from './grpcweb/adapter.js';
 import type { ServiceBinding } from './grpcweb/routes.js';
 import { DEFAULT_SNIFF_TIMEOUT_MS, sniffConnection } from './grpcweb/sniff.js';
@@ -36,6 +36,13 @@ export interface GatewayServerOptions {
    * over gRPC-web, which serves only `services`.
    */
   beforeBind?: (server: Server) => void;
+  /**
+   * Largest message, in bytes, the native-only services of `beforeBind` accept: a node link's batch (up to the
+   * link's queue bound) is far larger than any player message. grpc-js has one receive limit per Server, so the
+   * Server takes the larger of the two and `services` keep `maxMessageBytes` by checking it themselves.
+   * @default maxMessageBytes
+   */
+  nativeOnlyMaxMessageBytes?: number;
   /** Called for HTTP requests that are neither gRPC-web nor a static file (e.g. the inspector). */
   httpFallback?: (req: IncomingMessage, res: ServerResponse) => void;
   /**
@@ -77,12 +84,12 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const connectionIdleMs = options.connectionIdleMs ?? DEFAULT_CONNECTION_IDLE_MS;
   if (!Number.isInteger(connectionIdleMs) || connectionIdleMs < 1) throw new GatewayServerOptionsError(`connectionIdleMs must be a positive integer, got ${connectionIdleMs}`);
   const grpc = new Server({
-    'grpc.max_receive_message_length': options.maxMessageBytes,
+    'grpc.max_receive_message_length': Math.max(options.maxMessageBytes, options.nativeOnlyMaxMessageBytes ?? options.maxMessageBytes),
     'grpc.max_connection_idle_ms': connectionIdleMs,
     // Nothing reads channelz; its per-call counters and listeners cost ~300 B per open stream (bench gateway).
     'grpc.enable_channelz': 0,
   });
-  for (const { definition, implementation } of options.services) grpc.addService(definition, implementation);
+  for (const { definition, implementation } of options.services) grpc.addService(withMaxRequestBytes(definition, options.maxMessageBytes), implementation);
   options.beforeBind?.(grpc);
   const grpcWeb = new GrpcWebAdapter({ services: options.services, maxMessageBytes: options.maxMessageBytes, corsOrigins: options.corsOrigins });
 
@@ -171,4 +178,23 @@ function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): b
   if (req.method === 'HEAD') res.end();
   else createReadStream(file).on('error', () => res.destroy()).pipe(res);
   return true;
+}
+
+/**
+ * The player services' own size limit on grpc-js's path (the native hook serves them itself when installed): a
+ * request over it fails to deserialize, which grpc-js answers INTERNAL "Error deserializing request".
+ */
+function withMaxRequestBytes(definition: ServiceDefinition, maxBytes: number): ServiceDefinition {
+  const out: Record<string, ServiceDefinition[string]> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    const decode = method.requestDeserialize;
+    out[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        if (bytes.length > maxBytes) throw new RangeError(`request of ${bytes.length} bytes is larger than gateway.maxMessageBytes (${maxBytes})`);
+        return decode(bytes);
+      },
+    };
+  }
+  return out;
 }

@@ -94,6 +94,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
       server.addService(ops.service.definition, ops.service.implementation);
     },
     maxMessageBytes: config.gateway.maxMessageBytes,
+    nativeOnlyMaxMessageBytes: cluster.links.maxMessageBytes,
     corsOrigins: config.gateway.corsOrigins,
     warn: (message) => logger.warn({ event: 'native-calls-on-grpc-js' }, message),
     httpFallback: (req, res) => {

@@ -110,6 +110,11 @@ export class GrpcTransport implements Transport {
     this.faults.onChange((blocked) => this.applyFaults(blocked));
   }
 
+  /** Largest message a peer's link may send (its queue bound): the server hosting `ClusterLink` must accept it. */
+  get maxMessageBytes(): number {
+    return this.linkOptions.maxQueuedBytes;
+  }
+
   /** Hosts `ClusterLink` on the node's one grpc-js server (beside the player service). */
   addToServer(server: grpc.Server): void {
     server.addService(RAW_CLUSTER_LINK_SERVICE as unknown as grpc.ServiceDefinition, {

@@ -1,4 +1,4 @@
-import { startGatewayServer, type GatewayServer } from '../../../../gateway/server.js';
+import { startGatewayServer, type GatewayServer, type GatewayServerOptions } from '../../../../gateway/server.js';
 import { TokenVerifier, issuePlayerToken } from '../../../../gateway/auth/index.js';
 import { FakeHunt } from './fake-hunt.js';
 
@@ -16,7 +16,18 @@ export interface TestGateway {
 }
 
 /** A gateway on free loopback ports serving a FakeHunt; `singlePort` serves both protocols on one port. */
-export async function startTestGateway(opts: { singlePort?: boolean; staticDir?: string; connectionIdleMs?: number; corsOrigins?: string[]; nativeStreams?: boolean } = {}): Promise<TestGateway> {
+export interface TestGatewayOptions {
+  singlePort?: boolean;
+  staticDir?: string;
+  connectionIdleMs?: number;
+  corsOrigins?: string[];
+  nativeStreams?: boolean;
+  /** Native-only services (a node link), as the node mounts them. */
+  beforeBind?: GatewayServerOptions['beforeBind'];
+  nativeOnlyMaxMessageBytes?: number;
+}
+
+export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
   const verifier = new TokenVerifier({ hs256Secret: TEST_SECRET });
   const hunt = new FakeHunt(verifier);
   const server = await startGatewayServer({
@@ -30,6 +41,8 @@ export async function startTestGateway(opts: { singlePort?: boolean; staticDir?:
     ...(opts.staticDir ? { staticDir: opts.staticDir } : {}),
     ...(opts.connectionIdleMs ? { connectionIdleMs: opts.connectionIdleMs } : {}),
     ...(opts.nativeStreams !== undefined ? { nativeStreams: opts.nativeStreams } : {}),
+    ...(opts.beforeBind ? { beforeBind: opts.beforeBind } : {}),
+    ...(opts.nativeOnlyMaxMessageBytes !== undefined ? { nativeOnlyMaxMessageBytes: opts.nativeOnlyMaxMessageBytes } : {}),
   });
   return {
     server,
