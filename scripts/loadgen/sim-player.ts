@@ -1,7 +1,7 @@
 import { Metadata, status, type ClientReadableStream } from '@grpc/grpc-js';
 import type { Event, Fix, FixAck, HuntClient } from '../../proto/gen/hunt.js';
 import { Walker } from '../sim/walker.js';
-import { committedScoreOf, mightHaveApplied, pointsOf, type FixOutcome } from './ledger.js';
+import { committedScoreOf, mightHaveApplied, PlayerLedger, pointsOf, type PlayerCheck } from './ledger.js';
 import type { LoadStats } from './stats.js';
 
 /**
@@ -19,7 +19,7 @@ export class SimPlayer {
   /** Award -> arrival times of events that beat their fix's acknowledgement. */
   private readonly earlyEvents = new Map<string, number[]>();
   /** What came of every fix sent, for the ledger check (scripts/loadgen/ledger.ts). */
-  private readonly outcomes: FixOutcome[] = [];
+  private readonly ledger = new PlayerLedger();
   /** Seqs of fixes sent and not yet answered. */
   private readonly inFlight = new Set<number>();
   /** The last fix the server acknowledged: re-sent at the end, its (duplicate) ack carries the committed score. */
@@ -95,13 +95,13 @@ export class SimPlayer {
       if (err) {
         const code = err.code ?? status.UNKNOWN;
         this.stats.countFailure(code, err.details);
-        if (mightHaveApplied(code)) this.outcomes.push({ seq: clientSeq, kind: 'unknown' });
+        if (mightHaveApplied(code)) this.ledger.record({ seq: clientSeq, kind: 'unknown' }, this.inFlight);
         return;
       }
       this.stats.fixesAcked++;
       if (this.lastAckedFix === undefined || clientSeq > this.lastAckedFix.clientSeq) this.lastAckedFix = fix;
       this.stats.recordAck(performance.now() - sentAt);
-      this.outcomes.push({ seq: clientSeq, kind: 'acked', accepted: ack!.accepted, score: ack!.score, points: pointsOf(ack!.awards) });
+      this.ledger.record({ seq: clientSeq, kind: 'acked', accepted: ack!.accepted, score: ack!.score, points: pointsOf(ack!.awards) }, this.inFlight);
       for (const award of ack!.awards) {
         const key = awardKey(award);
         const early = this.earlyEvents.get(key)?.shift();
@@ -123,9 +123,9 @@ export class SimPlayer {
     return this.inFlight.size;
   }
 
-  /** Every fix's outcome so far; a fix still unanswered counts as unknown. */
-  ledger(): FixOutcome[] {
-    return [...this.outcomes, ...[...this.inFlight].map((seq) => ({ seq, kind: 'unknown' as const }))];
+  /** The loss check of this player's fixes against its committed score; a fix still unanswered counts as unknown. */
+  check(committedScore: number | undefined): PlayerCheck {
+    return this.ledger.check(committedScore, this.inFlight);
   }
 
   /**

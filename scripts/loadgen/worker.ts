@@ -8,7 +8,7 @@ import { credentials } from '@grpc/grpc-js';
 import { HuntClient } from '../../proto/gen/hunt.js';
 import { issuePlayerToken } from '../../gateway/auth/index.js';
 import { Walker, DEFAULT_WALK_OPTIONS } from '../sim/walker.js';
-import { checkPlayer, summarize, type LedgerSummary, type PlayerCheck } from './ledger.js';
+import { summarize, type LedgerSummary, type PlayerCheck } from './ledger.js';
 import type { FromWorker, ToWorker, WorkerSlice } from './protocol.js';
 import { SimPlayer } from './sim-player.js';
 import { LoadStats } from './stats.js';
@@ -94,7 +94,7 @@ class LoadWorker {
       if (unread.length === 0 || Date.now() >= settleBy) break;
       await sleep(500);
     }
-    const checks: PlayerCheck[] = this.players.map((p) => checkPlayer(p.ledger(), committed.get(p)));
+    const checks: PlayerCheck[] = this.players.map((p) => p.check(committed.get(p)));
     return summarize(checks);
   }
 }
