@@ -80,7 +80,9 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     nodeId: config.node.id,
     ...sampler.sample(),
     ...storeCommitMetrics(cluster.storeCommitLatencyUs),
-    activeActors: cluster.host.activeActors().length,
+    activeActors: cluster.host.activeActorCount,
+    ringCovered: cluster.router.claims.covered,
+    claimsStarted: cluster.router.claims.claimsStarted,
     serving: cluster.router.serving,
   });
   const edge = await startGatewayServer({

@@ -25,7 +25,9 @@ export type HandoffRequest =
   /** The sender no longer owns these (its ring changed): claim the ones you own now. */
   | { readonly t: 'hint'; readonly refs: ReadonlyArray<readonly [string, string]> }
   /** The sender is leaving: keep these exports as candidates for your later claim (see leave-push.ts). */
-  | { readonly t: 'push'; readonly actors: readonly unknown[] };
+  | { readonly t: 'push'; readonly actors: readonly unknown[] }
+  /** Ring coverage (coverage.ts): for everything the sender owns by the ring with this checksum, drain and list. */
+  | { readonly t: 'cover'; readonly ring: string };
 
 /** A claim answer, or why the peer could not answer for this actor. */
 export type ClaimResult = ClaimAnswer | { readonly error: string };

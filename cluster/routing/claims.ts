@@ -11,6 +11,7 @@ import { errorReply, okReply } from './replies.js';
 import { ClaimBatcher, CLAIM_ANSWER_MAX_BYTES, CommitCoalescer, decodeRequest, type ClaimResult } from './claim-batch.js';
 import { HintSender, type HintAnswer } from './hints.js';
 import { receivePush } from './leave-push.js';
+import { answerCover, RingCoverage } from './coverage.js';
 
 /** Pause between claim rounds while a peer still owns the actor by its (older) ring, in ms. */
 const CLAIM_RETRY_MS = 50;
@@ -41,26 +42,44 @@ export class Claims {
   private readonly batcher: ClaimBatcher;
   private readonly terms: CommitCoalescer;
   private readonly hints: HintSender;
+  private readonly coverage: RingCoverage;
+  /** Per-actor claims begun since start (a message's or a hint's): with ring coverage, only actors a peer listed. */
+  claimsStarted = 0;
 
   constructor(private readonly router: ClusterRouter) {
     this.batcher = new ClaimBatcher(router.transport, router.nodeId);
     this.terms = new CommitCoalescer(router.store);
     this.hints = new HintSender(router);
+    // Claims settled before the round completed are in `settled`; the round's `held` need not list them again, and
+    // from then on the coverage speaks for every other actor of our share: `settled` stays small.
+    this.coverage = new RingCoverage(router, (held) => {
+      for (const id of this.settled) held.delete(id);
+      this.settled.clear();
+    });
   }
 
-  /** Settled here: this node has claimed the actor in its current ownership. */
+  /** Settled here: this node has claimed the actor in its current ownership, one by one or by ring coverage. */
   isSettled(kind: string, key: string): boolean {
-    return this.settled.has(`${kind}/${key}`);
+    const id = `${kind}/${key}`;
+    return this.settled.has(id) || (!this.pending.has(id) && this.coverage.settles(kind, key, id));
+  }
+
+  /** True when ring coverage of the current epoch has completed (first activations need no claim). */
+  get covered(): boolean {
+    return this.coverage.complete;
   }
 
   /** Delivers to the host when the actor is claimed, else queues behind its claim. */
   deliver(ref: ActorRef, msg: unknown, reply: PendingAsk | undefined): void {
     const id = `${ref.kind}/${ref.key}`;
     if (this.settled.has(id)) return this.toHost(ref, msg, reply);
+    // A claim already under way keeps its place (its queued messages go first, in order).
+    if (!this.pending.has(id) && this.coverage.settles(ref.kind, ref.key, id)) return this.toHost(ref, msg, reply);
     let claim = this.pending.get(id);
     if (claim === undefined) {
       claim = { ref: { kind: ref.kind, key: ref.key }, queue: [], aborted: false };
       this.pending.set(id, claim);
+      this.claimsStarted++;
       void this.run(claim, id);
     }
     // A message that waits for the claim is handled later, outside its sender's async context: keep the context.
@@ -74,6 +93,7 @@ export class Claims {
       if (!owns(id.slice(0, i), id.slice(i + 1))) this.settled.delete(id);
     }
     for (const claim of [...this.pending.values()]) if (!owns(claim.ref.kind, claim.ref.key)) this.abort(claim);
+    this.coverage.reconsider();
     this.hints.ringMaybeChanged();
   }
 
@@ -91,7 +111,9 @@ export class Claims {
       case 'hint':
         return okReply(MSGPACK.encode(await this.prefetch(req.refs)));
       case 'push':
-        return okReply(MSGPACK.encode(await receivePush(this.router, req.actors, (kind, key) => this.settled.has(`${kind}/${key}`) || this.pending.has(`${kind}/${key}`))));
+        return okReply(MSGPACK.encode(await receivePush(this.router, req.actors, (kind, key) => this.isSettled(kind, key) || this.pending.has(`${kind}/${key}`))));
+      case 'cover':
+        return okReply(MSGPACK.encode(await answerCover(this.router, req.ring, from)));
       default:
         return errorReply('BAD_ENVELOPE', 'unknown $claim request');
     }
@@ -139,7 +161,7 @@ export class Claims {
     const notOwner: Array<readonly [string, string]> = [];
     for (const [kind, key] of refs) {
       const id = `${kind}/${key}`;
-      if (r.kindEntry(kind) === undefined || this.settled.has(id) || this.pending.has(id)) continue;
+      if (r.kindEntry(kind) === undefined || this.isSettled(kind, key) || this.pending.has(id)) continue;
       if (!r.serving || !r.isOwner(kind, key)) {
         notOwner.push([kind, key]);
         continue;
@@ -147,6 +169,7 @@ export class Claims {
       const claim: Claim = { ref: { kind, key }, queue: [], aborted: false };
       started.push(new Promise<void>((resolve) => (claim.done = resolve)));
       this.pending.set(id, claim);
+      this.claimsStarted++;
       void this.run(claim, id);
     }
     await Promise.all(started);
@@ -155,6 +178,7 @@ export class Claims {
 
   abortAll(): void {
     this.settled.clear();
+    this.coverage.stop();
     this.hints.stop();
     for (const claim of [...this.pending.values()]) this.abort(claim);
   }
@@ -212,7 +236,8 @@ export class Claims {
           if (claim.aborted) return;
           claim.done?.();
           this.pending.delete(id);
-          this.settled.add(id);
+          if (this.coverage.complete) this.coverage.claimed(id);
+          else this.settled.add(id);
           const q = claim.queue;
           for (let i = 0; i < q.length; i += 2) {
             try {

@@ -37,4 +37,16 @@ describe('cluster/routing: single activation (3 node processes)', function () {
       assert.equal(r.count, 50, `${key} count`);
     }
   });
+
+  it('in a stable ring, first activations take no per-actor claim (ring coverage), still one activation per key', async () => {
+    const before = await Promise.all(cluster.nodes.map((n) => cluster.waitStatus('ring coverage', n, (s) => s.covered)));
+    const keys = Array.from({ length: 60 }, (_, i) => `fresh-${i}`);
+    const results = await Promise.all(keys.flatMap((key, i) => cluster.nodes.map((node, j) => cluster.ask(node, key, (i + j) % 2 === 0 ? 'inc' : 'get').then((r) => ({ key, r })))));
+    assert.deepEqual(results.filter((x) => !x.r.ok), [], 'every ask succeeds');
+    const activations = new Map<string, Set<string>>();
+    for (const { key, r } of results) activations.set(key, (activations.get(key) ?? new Set()).add(r.activation!));
+    for (const key of keys) assert.equal(activations.get(key)?.size, 1, `${key}: activations ${[...(activations.get(key) ?? [])].join(',')}`);
+    const after = await Promise.all(cluster.nodes.map((n) => cluster.status(n)));
+    assert.deepEqual(after.map((s) => s.claimsStarted), before.map((s) => s.claimsStarted), 'per-actor claims begun during the cold activations');
+  });
 });

@@ -118,7 +118,7 @@ async function handle(c: Command): Promise<object> {
         return { ok: false, name: (err as Error).name, message: (err as Error).message };
       }
     case 'status':
-      return { live: [...router.liveIds].sort(), serving: router.serving, ring: router.ring.checksum, members: router.ring.members, active: host.activeActorCount };
+      return { live: [...router.liveIds].sort(), serving: router.serving, ring: router.ring.checksum, members: router.ring.members, active: host.activeActorCount, covered: router.claims.covered, claimsStarted: router.claims.claimsStarted };
     case 'owner':
       return { owner: router.ownerOf('counter', String(c.key)) };
     case 'block': {

@@ -41,6 +41,10 @@ export interface Status {
   ring: string;
   members: string[];
   active: number;
+  /** Ring coverage of the current epoch completed (cluster/routing/coverage.ts). */
+  covered: boolean;
+  /** Per-actor claims begun since the node started. */
+  claimsStarted: number;
 }
 
 export interface RoutingClusterOptions {
