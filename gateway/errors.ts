@@ -24,7 +24,44 @@ export function toGrpcError(err: unknown): Partial<ServiceError> & { code: statu
   if (err instanceof UnavailableError || err instanceof HandoffPendingError || err instanceof OwnerUnreachableError || err instanceof ForwardLimitError) {
     return grpcError(status.UNAVAILABLE, `${err.message}; retry`);
   }
+  const cause = clusterCause(err);
+  if (cause !== undefined) return grpcError(cause.code, `${cause.err.message}${cause.code === status.DEADLINE_EXCEEDED ? '' : '; retry with backoff'}`);
   return grpcError(status.INTERNAL, 'internal error');
+}
+
+/**
+ * A failure of the cluster below the game rather than of the game: a link full or down, a peer's answer late, an
+ * actor moving or its mailbox full, here or on another node (a remote error arrives as its wire code). A handler
+ * that failed on one (a player's visit whose beacon lives on a node that just died) committed nothing: the client
+ * may retry. A late answer's outcome is unknown, hence DEADLINE_EXCEEDED, as for the client's own deadline.
+ */
+const CLUSTER_STATUS: ReadonlyMap<string, status> = new Map([
+  ['LinkOverloadedError', status.RESOURCE_EXHAUSTED],
+  ['MailboxFullError', status.RESOURCE_EXHAUSTED],
+  ['AskTimeoutError', status.DEADLINE_EXCEEDED],
+  ['LinkClosedError', status.UNAVAILABLE],
+  ['HostClosedError', status.UNAVAILABLE],
+  ['UnavailableError', status.UNAVAILABLE],
+  ['HandoffPendingError', status.UNAVAILABLE],
+  ['OwnerUnreachableError', status.UNAVAILABLE],
+  ['ForwardLimitError', status.UNAVAILABLE],
+  ['UNAVAILABLE', status.UNAVAILABLE],
+  ['HANDOFF_PENDING', status.UNAVAILABLE],
+  ['OWNER_UNREACHABLE', status.UNAVAILABLE],
+  ['FORWARD_LIMIT', status.UNAVAILABLE],
+]);
+
+/** Longest cause chain followed (HandlerError → RemoteActorError → ...). */
+const MAX_CAUSE_DEPTH = 8;
+
+function clusterCause(err: unknown): { code: status; err: Error } | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH && e instanceof Error; depth++, e = e.cause) {
+    const wire = (e as { code?: unknown }).code;
+    const code = (typeof wire === 'string' ? CLUSTER_STATUS.get(wire) : undefined) ?? CLUSTER_STATUS.get(e.name);
+    if (code !== undefined) return { code, err: e };
+  }
+  return undefined;
 }
 
 export function isInternal(err: unknown): boolean {

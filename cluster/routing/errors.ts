@@ -57,7 +57,14 @@ export class RoutingConfigError extends Error {
 /** Errors the caller may retry (the message was not handled, or the outcome is unknown only for timeouts). */
 export const RETRIABLE_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'FORWARD_LIMIT', 'OWNER_UNREACHABLE', 'HANDOFF_PENDING']);
 
+/** Failures of the cluster a handler may have died of; its reply carries theirs, so the asker can retry (not HandlerError). */
+const CLUSTER_FAILURES: ReadonlySet<string> = new Set([...RETRIABLE_CODES, 'LinkClosedError', 'LinkOverloadedError', 'AskTimeoutError', 'MailboxFullError', 'HostClosedError']);
+
 export function errorCodeOf(err: unknown): string {
+  if ((err as { name?: unknown } | null)?.name === 'HandlerError') {
+    const cause = errorCodeOf((err as Error).cause);
+    return CLUSTER_FAILURES.has(cause) ? cause : 'HandlerError';
+  }
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code.length > 0) return code;
   const name = (err as { name?: unknown } | null)?.name;
