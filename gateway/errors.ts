@@ -2,6 +2,7 @@ import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { InvalidFixError, InvalidHuntRequestError } from '../actors/hunt/index.js';
 import { AskTimeoutError, HostClosedError, MailboxFullError } from '../actors/runtime/errors.js';
 import { authErrorToGrpc } from './auth/index.js';
+import { NodeAtCapacityError } from './admission.js';
 import { InvalidCursorError } from './notify/cursor.js';
 import { ForwardLimitError, HandoffPendingError, OwnerUnreachableError, UnavailableError } from '../cluster/routing/errors.js';
 
@@ -17,6 +18,11 @@ export function toGrpcError(err: unknown): Partial<ServiceError> & { code: statu
     return grpcError(err.reason === 'unknownBuilding' ? status.NOT_FOUND : status.INVALID_ARGUMENT, err.message);
   }
   if (err instanceof InvalidCursorError) return grpcError(status.INVALID_ARGUMENT, err.message);
+  if (err instanceof NodeAtCapacityError) {
+    const pushback = new Metadata();
+    pushback.set('grpc-retry-pushback-ms', String(err.retryPushbackMs));
+    return grpcError(status.RESOURCE_EXHAUSTED, `${err.message}; retry with backoff`, pushback);
+  }
   if (err instanceof MailboxFullError) return grpcError(status.RESOURCE_EXHAUSTED, `overloaded: ${err.message}; retry with backoff`);
   if (err instanceof AskTimeoutError) return grpcError(status.DEADLINE_EXCEEDED, err.message);
   if (err instanceof HostClosedError) return grpcError(status.UNAVAILABLE, 'node is shutting down; retry on another node');
@@ -68,6 +74,6 @@ export function isInternal(err: unknown): boolean {
   return toGrpcError(err).code === status.INTERNAL;
 }
 
-function grpcError(code: status, details: string): Partial<ServiceError> & { code: status } {
-  return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
+function grpcError(code: status, details: string, metadata = new Metadata()): Partial<ServiceError> & { code: status } {
+  return Object.assign(new Error(details), { code, details, metadata });
 }

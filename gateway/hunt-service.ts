@@ -9,6 +9,7 @@ import type { Notifier, NotifyEvent, PlayerStream, SubscribeOptions } from './no
 import type { ServiceBinding } from './grpcweb/index.js';
 import { HeaderMetadata } from './h2stream/header-metadata.js';
 import { isInternal, toGrpcError } from './errors.js';
+import { AdmissionGate, DEFAULT_MAX_CALLS_IN_FLIGHT, DEFAULT_MAX_STREAM_SETUPS_IN_FLIGHT } from './admission.js';
 import { context, propagation, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 
 /** gRPC metadata as a trace carrier: a client may send `traceparent` to join its own trace. */
@@ -38,6 +39,8 @@ export interface HuntServiceDeps {
    * stream, whose `writableLength` counts messages, not bytes. @default 1024
    */
   maxStreamBufferEvents?: number;
+  /** Admission (gateway/admission.ts): unary calls and stream set-ups in flight; defaults when absent. */
+  admission?: { calls: AdmissionGate; streamSetups: AdmissionGate };
 }
 
 /** Unsent events a slow stream may hold before it is cut (resumable); ~200 B each. @default 1024 */
@@ -63,24 +66,52 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
     return toGrpcError(err);
   };
 
+  const calls = deps.admission?.calls ?? new AdmissionGate('player calls', DEFAULT_MAX_CALLS_IN_FLIGHT);
+  const streamSetups = deps.admission?.streamSetups ?? new AdmissionGate('stream set-ups', DEFAULT_MAX_STREAM_SETUPS_IN_FLIGHT);
+
   const finish = <Res>(method: string, call: { metadata: Metadata }, callback: sendUnaryData<Res>, done: Promise<Res>) =>
     done.then(
-      (res) => callback(null, res),
-      (err) => callback(fail(method, err, call.metadata)),
+      (res) => {
+        calls.leave();
+        callback(null, res);
+      },
+      (err) => {
+        calls.leave();
+        callback(fail(method, err, call.metadata));
+      },
     );
+
+  /** Refused at admission (the node is at capacity): answered at once, nothing started. */
+  const refuse = (method: string, err: unknown, metadata: Metadata, callback: sendUnaryData<never>) => callback(fail(method, err, metadata));
 
   const unary = <Req, Res>(method: string, body: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) => {
     const tracer = deps.tracer;
-    if (tracer === undefined) return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void finish(method, call, callback, body(call));
+    if (tracer === undefined) {
+      return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+        try {
+          calls.enter();
+        } catch (err) {
+          return refuse(method, err, call.metadata, callback);
+        }
+        void finish(method, call, callback, body(call));
+      };
+    }
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+      try {
+        calls.enter();
+      } catch (err) {
+        return refuse(method, err, call.metadata, callback);
+      }
       // One span per edge call; actor sends inside it carry its context to every actor and node the call reaches.
       tracer.startActiveSpan(`Hunt/${method}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': method } }, traceContextOf(call.metadata), (span) => {
         body(call).then(
           (res) => {
+            calls.leave();
             span.end();
             callback(null, res);
           },
           (err) => {
+            calls.leave();
             const status = fail(method, err, call.metadata);
             span.setAttribute('rpc.grpc.status_code', status.code);
             span.setStatus({ code: SpanStatusCode.ERROR, message: status.details });
@@ -125,9 +156,20 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
     }),
 
     subscribe: (call: ServerWritableStream<SubscribeRequest, Event>) => {
-      subscribe(call, deps, maxBuffer, streamOptions).catch((err) => {
-        if (!call.cancelled) call.destroy(fail('Subscribe', err, call.metadata) as Error);
-      });
+      try {
+        streamSetups.enter();
+      } catch (err) {
+        call.destroy(fail('Subscribe', err, call.metadata) as Error);
+        return;
+      }
+      // The slot is held while the stream is set up (token, notifier, profile), not while it stays open.
+      subscribe(call, deps, maxBuffer, streamOptions).then(
+        () => streamSetups.leave(),
+        (err) => {
+          streamSetups.leave();
+          if (!call.cancelled) call.destroy(fail('Subscribe', err, call.metadata) as Error);
+        },
+      );
     },
   };
   return { definition: HuntService, implementation };

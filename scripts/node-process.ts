@@ -11,6 +11,7 @@ import { createClusterNode, type ClusterNode } from '../cluster/node.js';
 import type { NodeConfig } from '../ops/config/index.js';
 import { TokenVerifier } from '../gateway/auth/index.js';
 import { huntService } from '../gateway/hunt-service.js';
+import { AdmissionGate } from '../gateway/admission.js';
 import { InProcessNotifier } from '../gateway/notify/in-process.js';
 import { JetStreamNotifier } from '../gateway/notify/jetstream.js';
 import type { Notifier } from '../gateway/notify/notifier.js';
@@ -76,6 +77,10 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
       announceLeave: async () => {},
     }),
   });
+  const admission = {
+    calls: new AdmissionGate('player calls', config.gateway.maxInFlightCalls),
+    streamSetups: new AdmissionGate('stream set-ups', config.gateway.maxInFlightSubscribes),
+  };
   const metrics = () => ({
     nodeId: config.node.id,
     ...sampler.sample(),
@@ -83,13 +88,15 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     activeActors: cluster.host.activeActorCount,
     ringCovered: cluster.router.claims.covered,
     claimsStarted: cluster.router.claims.claimsStarted,
+    callsRefused: admission.calls.refused,
+    streamSetupsRefused: admission.streamSetups.refused,
     serving: cluster.router.serving,
   });
   const edge = await startGatewayServer({
     host: config.node.host,
     grpcPort: config.node.grpcPort,
     httpPort: config.node.httpPort,
-    services: [huntService({ game, notifier, verifier: new TokenVerifier({ hs256Secret: config.gateway.tokenSecret }), logger, ...(config.ops.tracingEnabled ? { tracer: trace.getTracer('quarry.gateway') } : {}) })],
+    services: [huntService({ game, notifier, verifier: new TokenVerifier({ hs256Secret: config.gateway.tokenSecret }), logger, admission, ...(config.ops.tracingEnabled ? { tracer: trace.getTracer('quarry.gateway') } : {}) })],
     beforeBind: (server) => {
       // Native gRPC only: node links and the Admin service are not offered over gRPC-web.
       cluster.addToServer(server);

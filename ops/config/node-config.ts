@@ -14,7 +14,7 @@ export interface NodeConfig {
     handoffActorsPerSec: number;
     membershipPreset: 'lan' | 'local';
   };
-  gateway: { maxMessageBytes: number; corsOrigins: string[]; tokenSecret: string; tokenTtlMinutes: number; maxClockSkewMs: number };
+  gateway: { maxMessageBytes: number; maxInFlightCalls: number; maxInFlightSubscribes: number; corsOrigins: string[]; tokenSecret: string; tokenTtlMinutes: number; maxClockSkewMs: number };
   notify: { backend: 'in-process' | 'nats'; natsUrl: string; dedupWindowMs: number; replayRetainEvents: number; outboxFlushIntervalMs: number };
   ops: { operatorToken: string; allowDevSecrets: boolean; logLevel: string; tracingEnabled: boolean; tracingSampleRatio: number; v8Pretenuring: boolean };
 }

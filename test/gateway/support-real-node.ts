@@ -10,7 +10,7 @@ import { SAMPLE_HUNT_FILE } from './web/support/web-stack.js';
  * One whole Quarry node in this process (real LMDB in a temp dir, free ports, the sample hunt), as a player's phone
  * or browser reaches it. The caller stops the node and removes `dataDir`.
  */
-export async function startRealNode(name: string, tokenSecret: string): Promise<{ node: QuarryNode; dataDir: string }> {
+export async function startRealNode(name: string, tokenSecret: string, settings: Record<string, string | number | boolean> = {}): Promise<{ node: QuarryNode; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), `quarry-${name}-`));
   const config = nodeConfig(
     loadConfig({
@@ -25,6 +25,7 @@ export async function startRealNode(name: string, tokenSecret: string): Promise<
         'gateway.tokenSecret': tokenSecret,
         'cluster.key': `${name}-test-cluster-key`,
         'ops.operatorToken': `${name}-test-operator`,
+        ...settings,
       },
     }),
   );

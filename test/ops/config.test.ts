@@ -72,7 +72,7 @@ describe('ops/config', () => {
   it('every duration and size setting carries its unit in its name', () => {
     const unitless = SETTINGS.filter((s) => typeof s.default === 'number')
       .map((s) => s.key)
-      .filter((k) => !/(Ms|Minutes|Days|Bytes|Mb|Messages|Port|PerSec|Capacity|Factor|Hops|Ratio|Events)$/.test(k));
+      .filter((k) => !/(Ms|Minutes|Days|Bytes|Mb|Messages|Port|PerSec|Capacity|Factor|Hops|Ratio|Events|Calls|Subscribes)$/.test(k));
     assert.deepEqual(unitless, []);
   });
 

@@ -1,0 +1,50 @@
+/**
+ * Admission at the player edge: a node past its capacity refuses a call at once (RESOURCE_EXHAUSTED, with a retry
+ * hint) instead of queueing it until its deadline. Calls in flight are what a node has promised to answer; capping
+ * them caps the memory and the queueing delay behind them (Little's law: at throughput X, a cap of N means at most
+ * N / X of waiting), so goodput stays at capacity while the excess is turned away in microseconds. A phone told
+ * RESOURCE_EXHAUSTED backs off and retries; nothing was applied.
+ */
+
+/** Unary player calls (ReportFix, reads) one node handles at once; the next is refused. @default 256 */
+export const DEFAULT_MAX_CALLS_IN_FLIGHT = 256;
+/** Event streams one node sets up at once (token, notifier, the player's profile); the next is refused. @default 64 */
+export const DEFAULT_MAX_STREAM_SETUPS_IN_FLIGHT = 64;
+/** What a refusal suggests a client waits before retrying, in ms (`grpc-retry-pushback-ms`). @default 200 */
+export const DEFAULT_RETRY_PUSHBACK_MS = 200;
+
+/** The call was refused at admission: this node is at capacity. Nothing was applied; retry with backoff. */
+export class NodeAtCapacityError extends Error {
+  override readonly name = 'NodeAtCapacityError';
+  constructor(readonly what: string, readonly limit: number, readonly retryPushbackMs: number) {
+    super(`node at capacity: ${limit} ${what} in flight`);
+  }
+}
+
+/** One bounded pool of calls in flight, with a count of refusals for /metrics. */
+export class AdmissionGate {
+  private inFlight = 0;
+  /** Calls refused since start. */
+  refused = 0;
+
+  constructor(private readonly what: string, private readonly limit: number, private readonly retryPushbackMs = DEFAULT_RETRY_PUSHBACK_MS) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`${what} limit must be a positive integer, got ${limit}`);
+  }
+
+  /** Takes a slot, or throws `NodeAtCapacityError`; call `leave()` exactly once when the call is answered. */
+  enter(): void {
+    if (this.inFlight >= this.limit) {
+      this.refused++;
+      throw new NodeAtCapacityError(this.what, this.limit, this.retryPushbackMs);
+    }
+    this.inFlight++;
+  }
+
+  leave(): void {
+    this.inFlight--;
+  }
+
+  get current(): number {
+    return this.inFlight;
+  }
+}
