@@ -4,6 +4,11 @@ import type { FromWorker, ToWorker, WorkerDone, WorkerProgress, WorkerSlice } fr
 
 /** The compiled worker entry: workers run plain JS, no TypeScript loader. */
 const WORKER_JS = fileURLToPath(new URL('./worker.js', import.meta.url));
+/**
+ * Extra arguments for node itself in every load worker, whitespace-separated: e.g.
+ * `QUARRY_LOADGEN_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/lg-prof"` to see where a worker's CPU goes.
+ */
+export const WORKER_NODE_ARGS_ENV = 'QUARRY_LOADGEN_WORKER_NODE_ARGS';
 
 /** A load worker died or reported an error: names the worker and its players. */
 export class LoadWorkerError extends Error {
@@ -33,7 +38,8 @@ export class LoadWorkerPool {
 
   /** Forks a worker per slice and resolves once every one has its players, tokens and channels ready. */
   static async fork(slices: WorkerSlice[]): Promise<LoadWorkerPool> {
-    const children = slices.map(() => fork(WORKER_JS, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+    const execArgv = process.env[WORKER_NODE_ARGS_ENV]?.split(/\s+/).filter((a) => a !== '') ?? [];
+    const children = slices.map(() => fork(WORKER_JS, [], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
     const pool = new LoadWorkerPool(children, slices);
     try {
       await pool.all('ready', (w) => ({ type: 'init', slice: slices[w]! }));
