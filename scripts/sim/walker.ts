@@ -48,6 +48,8 @@ export class Walker {
   private from: SimBeacon;
   private to: SimBeacon;
   private legStartMs: number;
+  /** The beacons within hearing range of some point of the current leg, in `beacons` order; undefined until needed. */
+  private nearLeg: SimBeacon[] | undefined;
   x: number;
   y: number;
 
@@ -87,13 +89,17 @@ export class Walker {
       this.legStartMs += this.options.dwellMs + walkMs;
       this.from = this.to;
       this.to = this.pickOther(this.from);
+      this.nearLeg = undefined;
     }
   }
 
   /** What the phone hears now: the strongest readings within range, noisy. */
   readings(): Array<{ beaconId: string; rssiDbm: number }> {
     const heard: Array<{ beaconId: string; rssiDbm: number }> = [];
-    for (const b of this.beacons) {
+    // Only the leg's neighbours can be in range: a fix looks at a handful of beacons instead of the whole hunt. The
+    // test below is unchanged and the order is the same, so the same beacons draw the same noise as a full scan.
+    this.nearLeg ??= beaconsNearSegment(this.beacons, this.from.position, this.to.position, this.options.hearingRangeM);
+    for (const b of this.nearLeg) {
       const d = Math.hypot(b.position.xM - this.x, b.position.yM - this.y);
       if (d > this.options.hearingRangeM) continue;
       const rssiDbm = Math.round((rssiAt(b, d) + gaussian(this.rand) * this.options.rssiNoiseDb) * 10) / 10;
@@ -122,4 +128,25 @@ export class Walker {
     }
     return best ?? this.beacons.find((b) => b !== from)!;
   }
+}
+
+/**
+ * Slack added to the hearing range when picking a leg's neighbours, so that rounding in the segment distance can
+ * never leave out a beacon the exact per-fix test would hear (a superset changes nothing). @default 1e-6 m
+ */
+const NEAR_LEG_SLACK_M = 1e-6;
+
+/** The beacons within `rangeM` of the segment a–b, in their original order. */
+export function beaconsNearSegment(beacons: readonly SimBeacon[], a: { xM: number; yM: number }, b: { xM: number; yM: number }, rangeM: number): SimBeacon[] {
+  const dx = b.xM - a.xM;
+  const dy = b.yM - a.yM;
+  const lengthSq = dx * dx + dy * dy;
+  const near: SimBeacon[] = [];
+  for (const beacon of beacons) {
+    const px = beacon.position.xM - a.xM;
+    const py = beacon.position.yM - a.yM;
+    const t = lengthSq === 0 ? 0 : Math.min(1, Math.max(0, (px * dx + py * dy) / lengthSq));
+    if (Math.hypot(px - t * dx, py - t * dy) <= rangeM + NEAR_LEG_SLACK_M) near.push(beacon);
+  }
+  return near;
 }
