@@ -25,6 +25,8 @@ export class SimPlayer {
   /** The last fix the server acknowledged: re-sent at the end, its (duplicate) ack carries the committed score. */
   private lastAckedFix: Fix | undefined;
   private stopped = false;
+  /** The player's credential, built once: grpc-js only reads call metadata (it clones it before adding its own). */
+  private readonly metadata: Metadata;
 
   constructor(
     readonly playerId: string,
@@ -34,12 +36,9 @@ export class SimPlayer {
     private readonly stats: LoadStats,
     private readonly fixIntervalMs: number,
     private readonly fixDeadlineMs: number,
-  ) {}
-
-  private metadata(): Metadata {
-    const md = new Metadata();
-    md.set('authorization', `Bearer ${this.token}`);
-    return md;
+  ) {
+    this.metadata = new Metadata();
+    this.metadata.set('authorization', `Bearer ${this.token}`);
   }
 
   /** Opens the event stream and starts the fix loop after `delayMs` (ramp-up). */
@@ -54,7 +53,7 @@ export class SimPlayer {
   private subscribe(): void {
     const personal = this.lastSeq.get(`user.${this.playerId}`) ?? 0;
     const cursors = [...this.lastSeq].filter(([c]) => !c.startsWith('user.')).map(([channel, afterSeq]) => ({ channel, afterSeq }));
-    const stream = this.client.subscribe({ playerId: this.playerId, afterSeq: personal, cursors }, this.metadata());
+    const stream = this.client.subscribe({ playerId: this.playerId, afterSeq: personal, cursors }, this.metadata);
     this.stream = stream;
     stream.on('data', (e: Event) => this.onEvent(e));
     stream.on('error', (err: { code?: number }) => {
@@ -87,10 +86,10 @@ export class SimPlayer {
     const clientSeq = ++this.seq;
     const sentAt = performance.now();
     this.stats.fixesSent++;
-    const deadline = new Date(now + this.fixDeadlineMs);
+    const deadline = now + this.fixDeadlineMs;
     const fix: Fix = { playerId: this.playerId, clientSeq, clientTimeMs: now, readings, gps: undefined };
     this.inFlight.add(clientSeq);
-    this.client.reportFix(fix, this.metadata(), { deadline }, (err, ack?: FixAck) => {
+    this.client.reportFix(fix, this.metadata, { deadline }, (err, ack?: FixAck) => {
       this.inFlight.delete(clientSeq);
       if (err) {
         const code = err.code ?? status.UNKNOWN;
@@ -137,7 +136,7 @@ export class SimPlayer {
     const fix = this.lastAckedFix;
     if (fix === undefined) return Promise.resolve(undefined);
     return new Promise((resolve, reject) =>
-      this.client.reportFix({ ...fix, clientTimeMs: Date.now() }, this.metadata(), (err, ack) => (err ? reject(err) : resolve(committedScoreOf(ack!)))),
+      this.client.reportFix({ ...fix, clientTimeMs: Date.now() }, this.metadata, (err, ack) => (err ? reject(err) : resolve(committedScoreOf(ack!)))),
     );
   }
 }
