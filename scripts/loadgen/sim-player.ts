@@ -1,16 +1,28 @@
-import { Metadata, status, type ClientReadableStream } from '@grpc/grpc-js';
-import type { Event, Fix, FixAck, HuntClient } from '../../proto/gen/hunt.js';
+import { status } from '@grpc/grpc-js';
+import { Event, Fix, FixAck, HuntService, SubscribeRequest } from '../../proto/gen/hunt.js';
 import { Walker } from '../sim/walker.js';
+import { backoffDelayMs, DEFAULT_REFUSED_FIX_BACKOFF, DEFAULT_RESUBSCRIBE_BACKOFF, DEFAULT_STREAM_HEALTHY_AFTER_MS, fixesPausedUntilMs, streamFailuresAfter } from './backoff.js';
+import { callHeaders, type CallStatus, type H2Channel, type ServerStreamCall } from './h2-channel.js';
 import { committedScoreOf, mightHaveApplied, PlayerLedger, pointsOf, type PlayerCheck } from './ledger.js';
 import type { LoadStats } from './stats.js';
 
 /**
- * One simulated phone: walks the hunt, sends a fix every `fixIntervalMs` over unary gRPC, keeps an event
- * stream open, and records what a player would notice: failed fixes, fix-to-event latency, sequence gaps.
+ * How long before its first fix a player opens its event stream. Players arrive over the ramp-up, as real ones do,
+ * and each subscribes just before it starts sending: 20,000 streams opened at t=0 would be a burst no real hunt
+ * sees (and one an overloaded node would refuse), yet the first fix's award event still finds the stream open.
+ * @default 1000 ms
+ */
+export const STREAM_LEAD_MS = 1_000;
+
+/**
+ * One simulated phone: walks the hunt, sends a fix every `fixIntervalMs` as a unary gRPC call, keeps an event
+ * stream open, and records what a player would notice: failed fixes, fix-to-event latency, sequence gaps. When the
+ * server refuses it (overload), it backs off as a phone app should (scripts/loadgen/backoff.ts).
  */
 export class SimPlayer {
-  private stream: ClientReadableStream<Event> | undefined;
+  private stream: ServerStreamCall | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private streamTimer: NodeJS.Timeout | undefined;
   private seq = 0;
   /** Per channel, the seq of the last event received: the resume cursor and the gap detector. */
   readonly lastSeq = new Map<string, number>();
@@ -25,25 +37,36 @@ export class SimPlayer {
   /** The last fix the server acknowledged: re-sent at the end, its (duplicate) ack carries the committed score. */
   private lastAckedFix: Fix | undefined;
   private stopped = false;
-  /** The player's credential, built once: grpc-js only reads call metadata (it clones it before adding its own). */
-  private readonly metadata: Metadata;
+  /** Event streams in a row that failed without delivering anything or staying open long (the resubscribe backoff). */
+  private streamFailures = 0;
+  /** Fixes in a row refused as overload, and until when the player sends none. */
+  private refusedFixes = 0;
+  private fixesPausedUntilMs = 0;
+  /** Request headers, built once: the credential and, for fixes, the deadline as grpc-timeout. */
+  private readonly fixHeaders;
+  private readonly checkHeaders;
+  private readonly subscribeHeaders;
 
   constructor(
     readonly playerId: string,
-    private readonly client: HuntClient,
+    private readonly channel: H2Channel,
     private readonly token: string,
     private readonly walker: Walker,
     private readonly stats: LoadStats,
     private readonly fixIntervalMs: number,
     private readonly fixDeadlineMs: number,
+    /** Uniform in [0, 1): the backoff's jitter. */
+    private readonly random: () => number = Math.random,
   ) {
-    this.metadata = new Metadata();
-    this.metadata.set('authorization', `Bearer ${this.token}`);
+    const authorization = `Bearer ${token}`;
+    this.fixHeaders = callHeaders(HuntService.reportFix.path, authorization, fixDeadlineMs);
+    this.checkHeaders = callHeaders(HuntService.reportFix.path, authorization);
+    this.subscribeHeaders = callHeaders(HuntService.subscribe.path, authorization);
   }
 
-  /** Opens the event stream and starts the fix loop after `delayMs` (ramp-up). */
+  /** Starts the fix loop after `delayMs` (ramp-up), and opens the event stream `STREAM_LEAD_MS` before the first fix. */
   start(delayMs: number): void {
-    this.subscribe();
+    this.streamTimer = setTimeout(() => this.subscribe(), Math.max(0, delayMs - STREAM_LEAD_MS));
     this.timer = setTimeout(() => {
       this.sendFix();
       this.timer = setInterval(() => this.sendFix(), this.fixIntervalMs);
@@ -51,16 +74,24 @@ export class SimPlayer {
   }
 
   private subscribe(): void {
+    if (this.stopped) return;
     const personal = this.lastSeq.get(`user.${this.playerId}`) ?? 0;
     const cursors = [...this.lastSeq].filter(([c]) => !c.startsWith('user.')).map(([channel, afterSeq]) => ({ channel, afterSeq }));
-    const stream = this.client.subscribe({ playerId: this.playerId, afterSeq: personal, cursors }, this.metadata);
-    this.stream = stream;
-    stream.on('data', (e: Event) => this.onEvent(e));
-    stream.on('error', (err: { code?: number }) => {
-      if (this.stopped || err.code === status.CANCELLED) return;
-      this.stats.streamErrors++;
-      // A phone reconnects and resumes from its cursor; so does the simulated one.
-      setTimeout(() => !this.stopped && this.subscribe(), 500).unref();
+    const request = SubscribeRequest.encode({ playerId: this.playerId, afterSeq: personal, cursors }).finish();
+    const openedAtMs = Date.now();
+    let delivered = false;
+    this.stream = this.channel.serverStream(this.subscribeHeaders, request, {
+      onMessage: (m) => {
+        delivered = true;
+        this.onEvent(Event.decode(m));
+      },
+      onEnd: (failure) => {
+        if (this.stopped || failure === undefined) return;
+        this.stats.streamErrors++;
+        // A phone reconnects and resumes from its cursor; so does the simulated one, after a backoff.
+        this.streamFailures = streamFailuresAfter(this.streamFailures, { delivered, openMs: Date.now() - openedAtMs }, DEFAULT_STREAM_HEALTHY_AFTER_MS);
+        this.streamTimer = setTimeout(() => this.subscribe(), backoffDelayMs(DEFAULT_RESUBSCRIBE_BACKOFF, this.streamFailures, this.random));
+      },
     });
   }
 
@@ -81,27 +112,27 @@ export class SimPlayer {
   private sendFix(): void {
     const now = Date.now();
     this.walker.advance(now);
+    if (now < this.fixesPausedUntilMs) {
+      this.stats.fixesPaused++;
+      return;
+    }
     const readings = this.walker.readings();
     if (readings.length === 0) return;
     const clientSeq = ++this.seq;
     const sentAt = performance.now();
     this.stats.fixesSent++;
-    const deadline = now + this.fixDeadlineMs;
     const fix: Fix = { playerId: this.playerId, clientSeq, clientTimeMs: now, readings, gps: undefined };
     this.inFlight.add(clientSeq);
-    this.client.reportFix(fix, this.metadata, { deadline }, (err, ack?: FixAck) => {
+    this.channel.unary(this.fixHeaders, Fix.encode(fix).finish(), this.fixDeadlineMs, (failure, reply) => {
       this.inFlight.delete(clientSeq);
-      if (err) {
-        const code = err.code ?? status.UNKNOWN;
-        this.stats.countFailure(code, err.details);
-        if (mightHaveApplied(code)) this.ledger.record({ seq: clientSeq, kind: 'unknown' }, this.inFlight);
-        return;
-      }
+      if (failure !== undefined) return this.onFixFailed(clientSeq, failure);
+      const ack = FixAck.decode(reply!);
+      this.refusedFixes = 0;
       this.stats.fixesAcked++;
       if (this.lastAckedFix === undefined || clientSeq > this.lastAckedFix.clientSeq) this.lastAckedFix = fix;
       this.stats.recordAck(performance.now() - sentAt);
-      this.ledger.record({ seq: clientSeq, kind: 'acked', accepted: ack!.accepted, score: ack!.score, points: pointsOf(ack!.awards) }, this.inFlight);
-      for (const award of ack!.awards) {
+      this.ledger.record({ seq: clientSeq, kind: 'acked', accepted: ack.accepted, score: ack.score, points: pointsOf(ack.awards) }, this.inFlight);
+      for (const award of ack.awards) {
         const key = awardKey(award);
         const early = this.earlyEvents.get(key)?.shift();
         if (early !== undefined) this.stats.recordFixToEvent(early - sentAt);
@@ -110,10 +141,21 @@ export class SimPlayer {
     });
   }
 
+  private onFixFailed(clientSeq: number, failure: CallStatus): void {
+    this.stats.countFailure(failure.code, failure.details);
+    if (mightHaveApplied(failure.code)) this.ledger.record({ seq: clientSeq, kind: 'unknown' }, this.inFlight);
+    if (failure.code === status.RESOURCE_EXHAUSTED || failure.code === status.UNAVAILABLE) {
+      // The server is overloaded (or going away): the next fix waits, rather than adding to what it cannot take.
+      this.refusedFixes++;
+      this.fixesPausedUntilMs = fixesPausedUntilMs(Date.now(), this.fixIntervalMs, DEFAULT_REFUSED_FIX_BACKOFF, this.refusedFixes, this.random);
+    }
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
     clearInterval(this.timer);
+    clearTimeout(this.streamTimer);
     this.stream?.cancel();
   }
 
@@ -136,7 +178,9 @@ export class SimPlayer {
     const fix = this.lastAckedFix;
     if (fix === undefined) return Promise.resolve(undefined);
     return new Promise((resolve, reject) =>
-      this.client.reportFix({ ...fix, clientTimeMs: Date.now() }, this.metadata, (err, ack) => (err ? reject(err) : resolve(committedScoreOf(ack!)))),
+      this.channel.unary(this.checkHeaders, Fix.encode({ ...fix, clientTimeMs: Date.now() }).finish(), undefined, (failure, reply) =>
+        failure !== undefined ? reject(new Error(`${status[failure.code]}: ${failure.details}`)) : resolve(committedScoreOf(FixAck.decode(reply!))),
+      ),
     );
   }
 }

@@ -8,6 +8,8 @@ export interface LoadStatsSnapshot {
   eventsReceived: number;
   eventGaps: number;
   streamErrors: number;
+  /** Ticks on which a player sent no fix because the server had refused its last one as overloaded. */
+  fixesPaused: number;
   failuresByStatus: Record<string, number>;
   firstFailureDetails: Record<string, string>;
   /** `encodeIntoCompressedBase64` of the histograms. */
@@ -22,6 +24,8 @@ export class LoadStats {
   eventsReceived = 0;
   eventGaps = 0;
   streamErrors = 0;
+  /** Ticks on which a player sent no fix because the server had refused its last one as overloaded. */
+  fixesPaused = 0;
   readonly failuresByStatus: Record<string, number> = {};
   private readonly fixToEventUs: Histogram = latencyHistogram();
   private readonly ackUs: Histogram = latencyHistogram();
@@ -62,6 +66,7 @@ export class LoadStats {
       eventsReceived: this.eventsReceived,
       eventGaps: this.eventGaps,
       streamErrors: this.streamErrors,
+      fixesPaused: this.fixesPaused,
       failuresByStatus: { ...this.failuresByStatus },
       firstFailureDetails: { ...this.firstFailureDetails },
       fixToEventUs: encodeIntoCompressedBase64(this.fixToEventUs),
@@ -76,6 +81,7 @@ export class LoadStats {
     this.eventsReceived += other.eventsReceived;
     this.eventGaps += other.eventGaps;
     this.streamErrors += other.streamErrors;
+    this.fixesPaused += other.fixesPaused;
     for (const [name, n] of Object.entries(other.failuresByStatus)) this.failuresByStatus[name] = (this.failuresByStatus[name] ?? 0) + n;
     for (const [name, details] of Object.entries(other.firstFailureDetails)) this.firstFailureDetails[name] ??= details;
     this.fixToEventUs.add(decodeFromCompressedBase64(other.fixToEventUs));
