@@ -12,7 +12,7 @@ export interface WorkerSlice {
   firstPlayer: number;
   players: number;
   totalPlayers: number;
-  /** host:port of each node's native gRPC listener; channel n goes to target n mod targets. */
+  /** host:port of each node's native gRPC listener; player n talks to target n mod targets. */
   targets: string[];
   beacons: SimBeacon[];
   fixIntervalMs: number;
@@ -21,6 +21,7 @@ export interface WorkerSlice {
   tokenSecret: string;
   playerPrefix: string;
   seed: number;
+  /** Players per HTTP/2 connection of a worker to one target. */
   playersPerChannel: number;
   /** The parent's clock when the run began, so every worker walks its players exactly as one process would. */
   startMs: number;

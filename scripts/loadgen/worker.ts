@@ -4,11 +4,10 @@
  * generator is not the bottleneck it measures. It does what the parent says (scripts/loadgen/protocol.ts) and
  * exits when the parent goes away.
  */
-import { credentials } from '@grpc/grpc-js';
-import { HuntClient } from '../../proto/gen/hunt.js';
 import { issuePlayerToken } from '../../gateway/auth/index.js';
 import { Walker, DEFAULT_WALK_OPTIONS } from '../sim/walker.js';
 import { summarize, type LedgerSummary, type PlayerCheck } from './ledger.js';
+import { H2Channel } from './h2-channel.js';
 import type { FromWorker, ToWorker, WorkerSlice } from './protocol.js';
 import { SimPlayer } from './sim-player.js';
 import { LoadStats } from './stats.js';
@@ -24,7 +23,7 @@ function send(message: FromWorker): void {
 
 class LoadWorker {
   private readonly stats = new LoadStats();
-  private readonly clients: HuntClient[] = [];
+  private readonly channels: H2Channel[] = [];
   private readonly players: SimPlayer[] = [];
   private progressTimer: NodeJS.Timeout | undefined;
   private window = { atMs: Date.now(), fixesAcked: 0, cpu: process.cpuUsage() };
@@ -33,16 +32,22 @@ class LoadWorker {
 
   async init(): Promise<void> {
     const s = this.slice;
+    // Per target, this worker's channels so far and how many players the newest one holds.
+    const byTarget = s.targets.map(() => ({ channel: undefined as H2Channel | undefined, players: 0 }));
     for (let i = s.firstPlayer; i < s.firstPlayer + s.players; i++) {
-      // Channel boundaries are those of one process running every player: channel n holds players n*per .. and goes to target n mod targets.
-      if (i === s.firstPlayer || i % s.playersPerChannel === 0) {
-        const target = s.targets[Math.floor(i / s.playersPerChannel) % s.targets.length]!;
-        this.clients.push(new HuntClient(target, credentials.createInsecure(), { 'grpc.max_concurrent_streams': 10_000 }));
+      // Player i talks to target i mod targets, so every node gets its share whatever the worker and channel counts.
+      const t = i % s.targets.length;
+      const slot = byTarget[t]!;
+      if (slot.channel === undefined || slot.players === s.playersPerChannel) {
+        slot.channel = new H2Channel(s.targets[t]!);
+        slot.players = 0;
+        this.channels.push(slot.channel);
       }
+      slot.players++;
       const playerId = `${s.playerPrefix}${i}`;
       const token = await issuePlayerToken({ alg: 'HS256', secret: s.tokenSecret }, { playerId, ttlMinutes: 24 * 60 });
       const walker = new Walker(s.beacons, s.seed + i, s.startMs - Math.floor(((s.seed + i) * 7919) % 20_000), { ...DEFAULT_WALK_OPTIONS });
-      this.players.push(new SimPlayer(playerId, this.clients[this.clients.length - 1]!, token, walker, this.stats, s.fixIntervalMs, s.fixDeadlineMs));
+      this.players.push(new SimPlayer(playerId, slot.channel, token, walker, this.stats, s.fixIntervalMs, s.fixDeadlineMs));
     }
   }
 
@@ -68,7 +73,7 @@ class LoadWorker {
     clearInterval(this.progressTimer);
     for (const p of this.players) p.stop();
     const ledger = await this.checkLedger();
-    for (const c of this.clients) c.close();
+    for (const c of this.channels) c.close();
     send({ type: 'done', stats: this.stats.snapshot(), windowS, fixesAckedInWindow, cpuSecondsInWindow: (cpu.user + cpu.system) / 1e6, ledger });
   }
 
