@@ -21,7 +21,6 @@ export const STREAM_LEAD_MS = 1_000;
  */
 export class SimPlayer {
   private stream: ServerStreamCall | undefined;
-  private timer: NodeJS.Timeout | undefined;
   private streamTimer: NodeJS.Timeout | undefined;
   private seq = 0;
   /** Per channel, the seq of the last event received: the resume cursor and the gap detector. */
@@ -64,16 +63,8 @@ export class SimPlayer {
     this.subscribeHeaders = callHeaders(HuntService.subscribe.path, authorization);
   }
 
-  /** Starts the fix loop after `delayMs` (ramp-up), and opens the event stream `STREAM_LEAD_MS` before the first fix. */
-  start(delayMs: number): void {
-    this.streamTimer = setTimeout(() => this.subscribe(), Math.max(0, delayMs - STREAM_LEAD_MS));
-    this.timer = setTimeout(() => {
-      this.sendFix();
-      this.timer = setInterval(() => this.sendFix(), this.fixIntervalMs);
-    }, delayMs);
-  }
-
-  private subscribe(): void {
+  /** Opens the event stream (the worker does so `STREAM_LEAD_MS` before the player's first fix). */
+  subscribe(): void {
     if (this.stopped) return;
     const personal = this.lastSeq.get(`user.${this.playerId}`) ?? 0;
     const cursors = [...this.lastSeq].filter(([c]) => !c.startsWith('user.')).map(([channel, afterSeq]) => ({ channel, afterSeq }));
@@ -109,7 +100,8 @@ export class SimPlayer {
     }
   }
 
-  private sendFix(): void {
+  /** One tick of the fix loop (the worker's scheduler calls it every `fixIntervalMs`): sends a fix unless paused. */
+  sendFix(): void {
     const now = Date.now();
     this.walker.advance(now);
     if (now < this.fixesPausedUntilMs) {
@@ -153,8 +145,6 @@ export class SimPlayer {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
-    clearInterval(this.timer);
     clearTimeout(this.streamTimer);
     this.stream?.cancel();
   }

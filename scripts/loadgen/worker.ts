@@ -9,8 +9,9 @@ import { Walker, DEFAULT_WALK_OPTIONS } from '../sim/walker.js';
 import { summarize, type LedgerSummary, type PlayerCheck } from './ledger.js';
 import { H2Channel } from './h2-channel.js';
 import type { FromWorker, ToWorker, WorkerSlice } from './protocol.js';
-import { SimPlayer } from './sim-player.js';
+import { SimPlayer, STREAM_LEAD_MS } from './sim-player.js';
 import { LoadStats } from './stats.js';
+import { TickScheduler } from './tick-scheduler.js';
 
 /** How often a worker reports its counters to the parent. @default 1000 ms */
 const PROGRESS_EVERY_MS = 1_000;
@@ -25,6 +26,7 @@ class LoadWorker {
   private readonly stats = new LoadStats();
   private readonly channels: H2Channel[] = [];
   private readonly players: SimPlayer[] = [];
+  private readonly scheduler = new TickScheduler();
   private progressTimer: NodeJS.Timeout | undefined;
   private window = { atMs: Date.now(), fixesAcked: 0, cpu: process.cpuUsage() };
 
@@ -54,10 +56,14 @@ class LoadWorker {
   start(): void {
     const s = this.slice;
     // Spread the first fixes over the ramp-up and the interval, so load is smooth rather than a thundering herd.
+    const startMs = Date.now();
     this.players.forEach((p, k) => {
       const i = s.firstPlayer + k;
-      p.start((i / s.totalPlayers) * s.rampUpS * 1000 + ((i * 7919) % s.fixIntervalMs));
+      const firstFixMs = startMs + (i / s.totalPlayers) * s.rampUpS * 1000 + ((i * 7919) % s.fixIntervalMs);
+      this.scheduler.schedule(Math.max(startMs, firstFixMs - STREAM_LEAD_MS), undefined, () => p.subscribe());
+      this.scheduler.schedule(firstFixMs, s.fixIntervalMs, () => p.sendFix());
     });
+    this.scheduler.start();
     this.window = { atMs: Date.now(), fixesAcked: 0, cpu: process.cpuUsage() };
     this.progressTimer = setInterval(() => send({ type: 'progress', ...this.progress() }), PROGRESS_EVERY_MS);
   }
@@ -71,6 +77,7 @@ class LoadWorker {
     const windowS = (Date.now() - this.window.atMs) / 1000;
     const fixesAckedInWindow = this.stats.fixesAcked - this.window.fixesAcked;
     clearInterval(this.progressTimer);
+    this.scheduler.stop();
     for (const p of this.players) p.stop();
     const ledger = await this.checkLedger();
     for (const c of this.channels) c.close();
