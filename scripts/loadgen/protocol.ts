@@ -21,6 +21,8 @@ export interface WorkerSlice {
   tokenSecret: string;
   playerPrefix: string;
   seed: number;
+  /** How often the worker sends the fixes that fell due (scripts/loadgen/tick-scheduler.ts). */
+  fixTickMs: number;
   /** Players per HTTP/2 connection of a worker to one target. */
   playersPerChannel: number;
   /** The parent's clock when the run began, so every worker walks its players exactly as one process would. */

@@ -5,6 +5,7 @@ import { CpuWindow } from './cpu.js';
 import { LoadWorkerPool } from './pool.js';
 import type { WorkerSlice } from './protocol.js';
 import { LoadStats } from './stats.js';
+import { DEFAULT_TICK_MS } from './tick-scheduler.js';
 
 /** How long the final check keeps asking players whose committed score could not be read. @default 10000 ms */
 const SETTLE_MS = 10_000;
@@ -47,6 +48,8 @@ export interface LoadOptions {
   /** Player ids are `<prefix><n>`; change it to start fresh players on a node that keeps its data. */
   playerPrefix: string;
   seed: number;
+  /** How often each worker sends the fixes that fell due: longer is cheaper, shorter adds less to latency (scripts/loadgen/tick-scheduler.ts). @default 50 ms */
+  fixTickMs?: number;
   /** Players per HTTP/2 connection of a worker to one node. @default 5000 */
   playersPerChannel?: number;
   /** Load worker processes, each with a contiguous slice of the players. @default defaultWorkerCount(players, fixIntervalMs) */
@@ -103,6 +106,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const workers = options.workers ?? defaultWorkerCount(options.players, options.fixIntervalMs);
   if (!Number.isInteger(options.players) || options.players < 1) throw new RangeError(`players must be a positive integer, got ${options.players}`);
   if (!Number.isInteger(workers) || workers < 1 || workers > options.players) throw new RangeError(`workers must be an integer from 1 to players (${options.players}), got ${workers}`);
+  if (options.fixTickMs !== undefined && !(options.fixTickMs > 0 && options.fixTickMs <= options.fixIntervalMs)) throw new RangeError(`fixTickMs must be a positive number of ms up to fixIntervalMs (${options.fixIntervalMs}), got ${options.fixTickMs}`);
   const pool = await LoadWorkerPool.fork(slices(options, workers));
   try {
     return await drive(options, pool);
@@ -127,6 +131,7 @@ function slices(options: LoadOptions, workers: number): WorkerSlice[] {
       tokenSecret: options.tokenSecret,
       playerPrefix: options.playerPrefix,
       seed: options.seed,
+      fixTickMs: options.fixTickMs ?? DEFAULT_TICK_MS,
       playersPerChannel: options.playersPerChannel ?? DEFAULT_PLAYERS_PER_CHANNEL,
       startMs,
       settleMs: SETTLE_MS,

@@ -5,8 +5,16 @@
  * fix leaves up to one tick after its due time; the player's interval is kept exactly (the due times do not drift).
  */
 
-/** How often a worker runs its players' due fixes and stream openings. @default 10 ms */
-export const DEFAULT_TICK_MS = 10;
+/**
+ * How often a worker runs its players' due fixes and stream openings. Longer ticks batch more fixes per HTTP/2 write,
+ * and the node reads them in fewer, larger reads. Measured (one worker, one node, 3,000 players at one fix per 10 s):
+ * 10 ms: ~0.44 ms of worker CPU per fix, node 0.21 cores; 25 ms: ~0.38, 0.17; 50 ms: ~0.27–0.30, 0.14 — but the
+ * fixes of a tick leave together and queue behind each other, which adds to ack p99 (21 → 38 ms there) and
+ * fix-to-event p99 (36 → 44 ms). Real players are not synchronized to 50 ms; take a shorter tick when a latency
+ * figure matters more than the machine's CPU.
+ * @default 50 ms
+ */
+export const DEFAULT_TICK_MS = 50;
 
 export interface ScheduledTask {
   cancel(): void;

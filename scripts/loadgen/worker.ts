@@ -26,11 +26,13 @@ class LoadWorker {
   private readonly stats = new LoadStats();
   private readonly channels: H2Channel[] = [];
   private readonly players: SimPlayer[] = [];
-  private readonly scheduler = new TickScheduler();
+  private readonly scheduler: TickScheduler;
   private progressTimer: NodeJS.Timeout | undefined;
   private window = { atMs: Date.now(), fixesAcked: 0, cpu: process.cpuUsage() };
 
-  constructor(private readonly slice: WorkerSlice) {}
+  constructor(private readonly slice: WorkerSlice) {
+    this.scheduler = new TickScheduler(slice.fixTickMs);
+  }
 
   async init(): Promise<void> {
     const s = this.slice;
