@@ -22,9 +22,9 @@ const DEFAULT_PLAYERS_PER_CHANNEL = 5_000;
 /**
  * Fixes per second one load worker sends, with 10 players' event streams open per fix/s as in the headline run
  * (20,000 players, 2,000 fixes/s: 4 workers). Measured (one worker, one node, 3,000 players at one fix per 10 s,
- * worker CPU over the window / acked fixes): ~0.3–0.45 ms of client CPU per fix with its share of streams and
- * events since the lean HTTP/2 client, one connection per node and the tick scheduler (it was ~0.6–0.8 ms with
- * grpc-js), so 600 fixes/s keep a worker near a quarter of a core and its event loop free to time events.
+ * worker CPU over the window / acked fixes): ~0.25–0.3 ms of client CPU per fix with its share of streams and
+ * events since the lean HTTP/2 client, one connection per node and the 50 ms tick scheduler (it was ~0.6–0.9 ms
+ * with grpc-js), so 600 fixes/s keep a worker under a fifth of a core and its event loop free to time events.
  * @default 600
  */
 export const FIXES_PER_SEC_PER_WORKER = 600;
