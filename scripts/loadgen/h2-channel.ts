@@ -33,6 +33,13 @@ const FRAME_HEADER_BYTES = 5;
 /** How often a channel looks for unary calls past their deadline. @default 100 ms */
 const DEADLINE_SWEEP_MS = 100;
 
+/**
+ * Errors of the connection itself: node destroys every stream on a connection that failed so with RST_STREAM code
+ * INTERNAL_ERROR, which is no answer from the server. grpc-js reports ECONNRESET and ETIMEDOUT there as UNAVAILABLE and
+ * never opens a call on a connection it could not establish (UNAVAILABLE too); so does this client.
+ */
+const CONNECTION_ERRORS: ReadonlySet<string> = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /** The request headers of a call: `path` as in the service definition, the credential, and a timeout if any. */
 export function callHeaders(path: string, authorization: string, timeoutMs?: number): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', authorization };
@@ -141,6 +148,7 @@ class UnaryCall {
   private httpStatus = 0;
   private trailers: IncomingHttpHeaders | undefined;
   private chunks: Buffer | Buffer[] | undefined;
+  private errorCode: string | undefined;
 
   constructor(
     private readonly stream: ClientHttp2Stream,
@@ -157,8 +165,8 @@ class UnaryCall {
       else if (Array.isArray(this.chunks)) this.chunks.push(chunk);
       else this.chunks = [this.chunks, chunk];
     });
-    // The close that follows says how it ended.
-    stream.on('error', () => {});
+    // The close that follows says how it ended; the error only says whether the connection failed.
+    stream.on('error', (err) => (this.errorCode = errorCodeOf(err)));
     stream.on('close', () => this.finish());
   }
 
@@ -168,7 +176,7 @@ class UnaryCall {
   }
 
   private finish(): void {
-    const failure = endStatus(this.httpStatus, this.trailers, this.stream.rstCode);
+    const failure = endStatus(this.httpStatus, this.trailers, this.stream.rstCode, this.errorCode);
     if (failure !== undefined) return this.end(failure, undefined);
     const body = Array.isArray(this.chunks) ? Buffer.concat(this.chunks) : this.chunks;
     if (body === undefined || body.length < FRAME_HEADER_BYTES) return this.end({ code: status.UNIMPLEMENTED, details: 'No message received' }, undefined);
@@ -188,6 +196,7 @@ class StreamCall implements ServerStreamCall {
   /** The start of a message split across DATA frames. */
   private pending: Buffer | undefined;
   private cancelled = false;
+  private errorCode: string | undefined;
 
   constructor(
     private readonly stream: ClientHttp2Stream,
@@ -199,8 +208,8 @@ class StreamCall implements ServerStreamCall {
     });
     stream.on('trailers', (trailers) => (this.trailers = trailers));
     stream.on('data', (chunk: Buffer) => this.push(chunk));
-    stream.on('error', () => {});
-    stream.on('close', () => handlers.onEnd(this.cancelled ? undefined : endStatus(this.httpStatus, this.trailers, stream.rstCode)));
+    stream.on('error', (err) => (this.errorCode = errorCodeOf(err)));
+    stream.on('close', () => handlers.onEnd(this.cancelled ? undefined : endStatus(this.httpStatus, this.trailers, stream.rstCode, this.errorCode)));
   }
 
   cancel(): void {
@@ -221,8 +230,11 @@ class StreamCall implements ServerStreamCall {
   }
 }
 
-/** How a call ended, as grpc-js would report it (its subchannel-call.ts): undefined for OK. */
-export function endStatus(httpStatus: number, trailers: IncomingHttpHeaders | undefined, rstCode: number | undefined): CallStatus | undefined {
+/**
+ * How a call ended, as grpc-js would report it (its subchannel-call.ts): undefined for OK. `errorCode` is the `code`
+ * of the error the stream emitted, if any (a connection failure: see CONNECTION_ERRORS).
+ */
+export function endStatus(httpStatus: number, trailers: IncomingHttpHeaders | undefined, rstCode: number | undefined, errorCode?: string): CallStatus | undefined {
   const grpcStatus = trailers?.['grpc-status'];
   if (grpcStatus !== undefined) {
     const code = Number(grpcStatus);
@@ -240,6 +252,9 @@ export function endStatus(httpStatus: number, trailers: IncomingHttpHeaders | un
       return { code: status.UNAVAILABLE, details: 'Stream cancelled by the server or the connection dropped' };
     case constants.NGHTTP2_ENHANCE_YOUR_CALM:
       return { code: status.RESOURCE_EXHAUSTED, details: 'Bandwidth exhausted or memory limit exceeded' };
+    case constants.NGHTTP2_INTERNAL_ERROR:
+      if (errorCode !== undefined && CONNECTION_ERRORS.has(errorCode)) return { code: status.UNAVAILABLE, details: `Connection failed: ${errorCode}` };
+      return { code: status.INTERNAL, details: `Received RST_STREAM with code ${rstCode}` };
     case constants.NGHTTP2_INADEQUATE_SECURITY:
       return { code: status.PERMISSION_DENIED, details: 'Protocol not secure enough' };
     case undefined:
@@ -270,6 +285,16 @@ function httpStatusToGrpc(httpStatus: number): CallStatus {
     default:
       return { code: status.UNKNOWN, details };
   }
+}
+
+/**
+ * The code of a stream's error: a stream not yet sent when its connection failed is cancelled
+ * (ERR_HTTP2_STREAM_CANCEL) with the connection's error as the cause, and the cause is what tells the story.
+ */
+function errorCodeOf(err: Error): string | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  const cause = err.cause as NodeJS.ErrnoException | undefined;
+  return code === 'ERR_HTTP2_STREAM_CANCEL' && typeof cause?.code === 'string' ? cause.code : code;
 }
 
 function safeDecodeUri(s: string): string {

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { constants } from 'node:http2';
+import { createServer, type Server as NetServer } from 'node:net';
 import { Server, ServerCredentials, status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
 import { Event, Fix, FixAck, HuntService, SubscribeRequest } from '../../proto/gen/hunt.js';
 import { callHeaders, endStatus, H2Channel, type CallStatus } from '../../scripts/loadgen/h2-channel.js';
@@ -70,8 +71,29 @@ describe('scripts/loadgen/h2-channel', function () {
     assert.deepEqual(await stream('ends'), { seqs: [11, 12, 13], failure: { code: status.UNAVAILABLE, details: 'draining' } });
   });
 
+  it('reports a node that refuses or resets the connection as UNAVAILABLE, not INTERNAL (players fail over on it)', async () => {
+    // A port nobody listens on, and a server that resets every connection it accepts (a node killed mid-call).
+    const closed = await listen(createServer());
+    await new Promise((resolve) => closed.server.close(resolve));
+    const resetting = await listen(createServer((socket) => socket.resetAndDestroy()));
+    try {
+      for (const address of [`127.0.0.1:${closed.port}`, `127.0.0.1:${resetting.port}`]) {
+        const c = new H2Channel(address);
+        const unary = await call(c, 'p', 2_000);
+        const stream = await new Promise<CallStatus | undefined>((resolve) =>
+          c.serverStream(callHeaders(HuntService.subscribe.path, 'Bearer t'), SubscribeRequest.encode({ playerId: 'p', afterSeq: 0, cursors: [] }).finish(), { onMessage() {}, onEnd: resolve }),
+        );
+        c.close();
+        assert.equal(unary.failure?.code, status.UNAVAILABLE, `unary to ${address}: ${JSON.stringify(unary)}`);
+        assert.equal(stream?.code, status.UNAVAILABLE, `stream to ${address}: ${JSON.stringify(stream)}`);
+      }
+    } finally {
+      resetting.server.close();
+    }
+  });
+
   it('endStatus maps HTTP statuses and stream resets as grpc-js does', () => {
-    const table: Array<[number, Record<string, string> | undefined, number | undefined, number | undefined]> = [
+    const table: Array<[number, Record<string, string> | undefined, number | undefined, number | undefined, string?]> = [
       [200, { 'grpc-status': '0' }, 0, undefined],
       [200, { 'grpc-status': '8', 'grpc-message': 'full' }, 0, status.RESOURCE_EXHAUSTED],
       [503, undefined, 0, status.UNAVAILABLE],
@@ -83,7 +105,19 @@ describe('scripts/loadgen/h2-channel', function () {
       [0, undefined, constants.NGHTTP2_CANCEL, status.UNAVAILABLE],
       [200, undefined, constants.NGHTTP2_NO_ERROR, status.UNAVAILABLE],
       [200, undefined, constants.NGHTTP2_PROTOCOL_ERROR, status.INTERNAL],
+      // A real INTERNAL_ERROR reset from the server, and the one node makes up when the connection fails.
+      [200, undefined, constants.NGHTTP2_INTERNAL_ERROR, status.INTERNAL, 'ERR_HTTP2_STREAM_ERROR'],
+      [200, undefined, constants.NGHTTP2_INTERNAL_ERROR, status.INTERNAL],
+      [200, undefined, constants.NGHTTP2_INTERNAL_ERROR, status.UNAVAILABLE, 'ECONNRESET'],
+      [0, undefined, constants.NGHTTP2_INTERNAL_ERROR, status.UNAVAILABLE, 'ECONNREFUSED'],
     ];
-    for (const [http, trailers, rst, code] of table) assert.equal(endStatus(http, trailers, rst)?.code, code, `HTTP ${http}, trailers ${JSON.stringify(trailers)}, RST ${rst}`);
+    for (const [http, trailers, rst, code, error] of table) assert.equal(endStatus(http, trailers, rst, error)?.code, code, `HTTP ${http}, trailers ${JSON.stringify(trailers)}, RST ${rst}, error ${error}`);
   });
 });
+
+function listen(server: NetServer): Promise<{ server: NetServer; port: number }> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
+  });
+}
