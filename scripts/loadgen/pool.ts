@@ -63,9 +63,9 @@ export class LoadWorkerPool {
     await this.all('marked', () => ({ type: 'mark' }));
   }
 
-  /** Ends the window: every worker stops its players, checks its ledger and reports. */
-  async stop(): Promise<WorkerDone[]> {
-    const done = await this.all('done', () => ({ type: 'stop' }));
+  /** Ends the window: every worker stops its players, checks its ledger and reports (failures since `failuresSinceMs` too). */
+  async stop(failuresSinceMs?: number): Promise<WorkerDone[]> {
+    const done = await this.all('done', () => (failuresSinceMs === undefined ? { type: 'stop' } : { type: 'stop', failuresSinceMs }));
     return done.map((m) => m as WorkerDone);
   }
 

@@ -1,4 +1,5 @@
 import type { SimBeacon } from '../sim/walker.js';
+import type { FailoverSummary } from './failover.js';
 import type { LedgerSummary } from './ledger.js';
 import type { LoadStatsSnapshot } from './stats.js';
 
@@ -12,7 +13,7 @@ export interface WorkerSlice {
   firstPlayer: number;
   players: number;
   totalPlayers: number;
-  /** host:port of each node's native gRPC listener; player n talks to target n mod targets. */
+  /** host:port of each node's native gRPC listener; player n talks to target n mod targets, then fails over in order. */
   targets: string[];
   beacons: SimBeacon[];
   fixIntervalMs: number;
@@ -37,8 +38,11 @@ export type ToWorker =
   | { type: 'start' }
   /** The measured window begins: note the acked count and CPU time. */
   | { type: 'mark' }
-  /** The window ends: stop the players, wait for answers, check the ledger, report. */
-  | { type: 'stop' };
+  /**
+   * The window ends: stop the players, wait for answers, check the ledger, report. With `failuresSinceMs` (a fault
+   * injected then), also sum up the failures and recoveries since (scripts/loadgen/failover.ts).
+   */
+  | { type: 'stop'; failuresSinceMs?: number };
 
 /** A worker's counters so far, sent every second for the progress bar. */
 export interface WorkerProgress {
@@ -61,6 +65,8 @@ export interface WorkerDone {
   /** CPU time (user + system) this worker used in the window. */
   cpuSecondsInWindow: number;
   ledger: LedgerSummary;
+  /** Present when `stop` named `failuresSinceMs`. */
+  failover?: FailoverSummary;
 }
 
 export type FromWorker =

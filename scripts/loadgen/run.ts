@@ -2,6 +2,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { ProcessMetrics } from '../../ops/process-metrics.js';
 import type { SimBeacon } from '../sim/walker.js';
 import { CpuWindow } from './cpu.js';
+import { mergeFailover, type FailoverSummary } from './failover.js';
 import { LoadWorkerPool } from './pool.js';
 import type { WorkerSlice } from './protocol.js';
 import { LoadStats } from './stats.js';
@@ -59,6 +60,10 @@ export interface LoadOptions {
   progress: boolean;
   /** Resolves to stop early (Ctrl-C in the demo). */
   signal?: AbortSignal;
+  /** Called when the measured window opens (Date.now()): the chaos suite times its fault from here. */
+  onWindowOpen?: (atMs: number) => void;
+  /** Read when the window ends: the instant (Date.now()) of a fault, to sum up failures and recoveries since (`failover`). */
+  failuresSinceMs?: () => number | undefined;
 }
 
 export interface LoadReport {
@@ -73,6 +78,14 @@ export interface LoadReport {
   eventsReceived: number;
   eventGaps: number;
   streamErrors: number;
+  streamFailuresByStatus: Record<string, number>;
+  firstStreamFailureDetails: Record<string, string>;
+  /** Failures of fixes and streams by kind, status and message (numbers as N). */
+  failuresByDetails: Record<string, number>;
+  /** INTERNAL statuses players saw, on fixes and event streams. */
+  internalErrors: number;
+  /** Failures and recoveries from `failuresSinceMs()` to the end of the window, when it gave an instant. */
+  failover?: FailoverSummary;
   /** Ticks on which a player held back its fix because the server had refused the last one as overloaded (scripts/loadgen/backoff.ts). */
   fixesPaused: number;
   /** Acked fixes whose effect is missing from a later ack or from the committed score (scripts/loadgen/ledger.ts). */
@@ -152,6 +165,7 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
   const openWindow = async () => {
     await pool.mark();
     window = { atMs: Date.now(), cpu: new CpuWindow(pids) };
+    options.onWindowOpen?.(window.atMs);
   };
   pool.start();
   if (options.rampUpS === 0) await openWindow();
@@ -166,7 +180,7 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
   const windowS = (Date.now() - window.atMs) / 1000;
   const processCores = window.cpu.coresUsed();
   await sampleNodes();
-  const done = await pool.stop();
+  const done = await pool.stop(options.failuresSinceMs?.());
 
   const stats = new LoadStats();
   for (const d of done) stats.add(d.stats);
@@ -189,6 +203,11 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
     eventsReceived: stats.eventsReceived,
     eventGaps: stats.eventGaps,
     streamErrors: stats.streamErrors,
+    streamFailuresByStatus: stats.streamFailuresByStatus,
+    firstStreamFailureDetails: stats.firstStreamFailureDetails,
+    failuresByDetails: stats.failuresByDetails,
+    internalErrors: stats.internalErrors,
+    ...(done.some((d) => d.failover) ? { failover: mergeFailover(done.flatMap((d) => (d.failover ? [d.failover] : []))) } : {}),
     fixesPaused: stats.fixesPaused,
     lostAckedFixes: done.reduce((sum, d) => sum + d.ledger.lostAckedFixes, 0),
     unverifiedPlayers: done.reduce((sum, d) => sum + d.ledger.unverifiedPlayers, 0),

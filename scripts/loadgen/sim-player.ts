@@ -3,6 +3,7 @@ import { Event, Fix, FixAck, HuntService, SubscribeRequest } from '../../proto/g
 import { Walker } from '../sim/walker.js';
 import { backoffDelayMs, DEFAULT_REFUSED_FIX_BACKOFF, DEFAULT_RESUBSCRIBE_BACKOFF, DEFAULT_STREAM_HEALTHY_AFTER_MS, fixesPausedUntilMs, streamFailuresAfter } from './backoff.js';
 import { callHeaders, type CallStatus, type H2Channel, type ServerStreamCall } from './h2-channel.js';
+import { DEFAULT_FAILOVER_BACKOFF, failsOver, targetAfterFailure, type PlayerFailureTimes } from './failover.js';
 import { committedScoreOf, mightHaveApplied, PlayerLedger, pointsOf, type PlayerCheck } from './ledger.js';
 import type { LoadStats } from './stats.js';
 
@@ -17,7 +18,8 @@ export const STREAM_LEAD_MS = 1_000;
 /**
  * One simulated phone: walks the hunt, sends a fix every `fixIntervalMs` as a unary gRPC call, keeps an event
  * stream open, and records what a player would notice: failed fixes, fix-to-event latency, sequence gaps. When the
- * server refuses it (overload), it backs off as a phone app should (scripts/loadgen/backoff.ts).
+ * server refuses it (overload), it backs off as a phone app should (scripts/loadgen/backoff.ts); when its node goes
+ * away (UNAVAILABLE), it moves to the next node of its list, fixes and stream alike (scripts/loadgen/failover.ts).
  */
 export class SimPlayer {
   private stream: ServerStreamCall | undefined;
@@ -41,6 +43,12 @@ export class SimPlayer {
   /** Fixes in a row refused as overload, and until when the player sends none. */
   private refusedFixes = 0;
   private fixesPausedUntilMs = 0;
+  /** The fix sent early on the next node after a failover, while it is pending. */
+  private failoverTimer: NodeJS.Timeout | undefined;
+  /** The index in `channels` of the node this player talks to now. */
+  private target: number;
+  /** When the last fix failed, and when the first ack after it came (scripts/loadgen/failover.ts). */
+  private readonly failures: PlayerFailureTimes = { lastFailureAtMs: undefined, recoveredAtMs: undefined };
   /** Request headers, built once: the credential and, for fixes, the deadline as grpc-timeout. */
   private readonly fixHeaders;
   private readonly checkHeaders;
@@ -48,7 +56,10 @@ export class SimPlayer {
 
   constructor(
     readonly playerId: string,
-    private readonly channel: H2Channel,
+    /** One channel per node, in the order of the run's targets: the player's list of node addresses. */
+    private readonly channels: readonly H2Channel[],
+    /** The node it talks to first. */
+    homeTarget: number,
     private readonly token: string,
     private readonly walker: Walker,
     private readonly stats: LoadStats,
@@ -57,6 +68,8 @@ export class SimPlayer {
     /** Uniform in [0, 1): the backoff's jitter. */
     private readonly random: () => number = Math.random,
   ) {
+    if (!(Number.isInteger(homeTarget) && homeTarget >= 0 && homeTarget < channels.length)) throw new RangeError(`homeTarget must index channels (0..${channels.length - 1}), got ${homeTarget}`);
+    this.target = homeTarget;
     const authorization = `Bearer ${token}`;
     this.fixHeaders = callHeaders(HuntService.reportFix.path, authorization, fixDeadlineMs);
     this.checkHeaders = callHeaders(HuntService.reportFix.path, authorization);
@@ -71,14 +84,16 @@ export class SimPlayer {
     const request = SubscribeRequest.encode({ playerId: this.playerId, afterSeq: personal, cursors }).finish();
     const openedAtMs = Date.now();
     let delivered = false;
-    this.stream = this.channel.serverStream(this.subscribeHeaders, request, {
+    const on = this.target;
+    this.stream = this.channels[on]!.serverStream(this.subscribeHeaders, request, {
       onMessage: (m) => {
         delivered = true;
         this.onEvent(Event.decode(m));
       },
       onEnd: (failure) => {
         if (this.stopped || failure === undefined) return;
-        this.stats.streamErrors++;
+        this.stats.countStreamFailure(failure.code, failure.details);
+        if (failsOver(failure.code)) this.target = targetAfterFailure(this.target, on, this.channels.length);
         // A phone reconnects and resumes from its cursor; so does the simulated one, after a backoff.
         this.streamFailures = streamFailuresAfter(this.streamFailures, { delivered, openMs: Date.now() - openedAtMs }, DEFAULT_STREAM_HEALTHY_AFTER_MS);
         this.streamTimer = setTimeout(() => this.subscribe(), backoffDelayMs(DEFAULT_RESUBSCRIBE_BACKOFF, this.streamFailures, this.random));
@@ -115,10 +130,12 @@ export class SimPlayer {
     this.stats.fixesSent++;
     const fix: Fix = { playerId: this.playerId, clientSeq, clientTimeMs: now, readings, gps: undefined };
     this.inFlight.add(clientSeq);
-    this.channel.unary(this.fixHeaders, Fix.encode(fix).finish(), this.fixDeadlineMs, (failure, reply) => {
+    const on = this.target;
+    this.channels[on]!.unary(this.fixHeaders, Fix.encode(fix).finish(), this.fixDeadlineMs, (failure, reply) => {
       this.inFlight.delete(clientSeq);
-      if (failure !== undefined) return this.onFixFailed(clientSeq, failure);
+      if (failure !== undefined) return this.onFixFailed(clientSeq, failure, on);
       const ack = FixAck.decode(reply!);
+      if (this.failures.lastFailureAtMs !== undefined) this.failures.recoveredAtMs ??= Date.now();
       this.refusedFixes = 0;
       this.stats.fixesAcked++;
       if (this.lastAckedFix === undefined || clientSeq > this.lastAckedFix.clientSeq) this.lastAckedFix = fix;
@@ -133,19 +150,41 @@ export class SimPlayer {
     });
   }
 
-  private onFixFailed(clientSeq: number, failure: CallStatus): void {
-    this.stats.countFailure(failure.code, failure.details);
+  private onFixFailed(clientSeq: number, failure: CallStatus, on: number): void {
+    const now = Date.now();
+    this.stats.countFailure(failure.code, failure.details, now);
+    this.failures.lastFailureAtMs = now;
+    this.failures.recoveredAtMs = undefined;
     if (mightHaveApplied(failure.code)) this.ledger.record({ seq: clientSeq, kind: 'unknown' }, this.inFlight);
-    if (failure.code === status.RESOURCE_EXHAUSTED || failure.code === status.UNAVAILABLE) {
-      // The server is overloaded (or going away): the next fix waits, rather than adding to what it cannot take.
+    if (failsOver(failure.code)) {
+      // The node went away (or cannot serve): the next fix goes to the next node soon, not at the next tick, so a
+      // dead node costs its players a reconnect rather than a fix interval. Ticks until then are held back.
+      this.target = targetAfterFailure(this.target, on, this.channels.length);
       this.refusedFixes++;
-      this.fixesPausedUntilMs = fixesPausedUntilMs(Date.now(), this.fixIntervalMs, DEFAULT_REFUSED_FIX_BACKOFF, this.refusedFixes, this.random);
+      if (this.failoverTimer !== undefined || this.stopped) return;
+      const delayMs = backoffDelayMs(DEFAULT_FAILOVER_BACKOFF, this.refusedFixes, this.random);
+      this.fixesPausedUntilMs = now + delayMs;
+      this.failoverTimer = setTimeout(() => {
+        this.failoverTimer = undefined;
+        this.fixesPausedUntilMs = 0;
+        if (!this.stopped) this.sendFix();
+      }, delayMs);
+    } else if (failure.code === status.RESOURCE_EXHAUSTED) {
+      // The server is overloaded: the next fix waits, rather than adding to what it cannot take.
+      this.refusedFixes++;
+      this.fixesPausedUntilMs = fixesPausedUntilMs(now, this.fixIntervalMs, DEFAULT_REFUSED_FIX_BACKOFF, this.refusedFixes, this.random);
     }
+  }
+
+  /** When its last fix failed and when it was served again: read at the end of the window. */
+  get failureTimes(): Readonly<PlayerFailureTimes> {
+    return this.failures;
   }
 
   stop(): void {
     this.stopped = true;
     clearTimeout(this.streamTimer);
+    clearTimeout(this.failoverTimer);
     this.stream?.cancel();
   }
 
@@ -168,7 +207,7 @@ export class SimPlayer {
     const fix = this.lastAckedFix;
     if (fix === undefined) return Promise.resolve(undefined);
     return new Promise((resolve, reject) =>
-      this.channel.unary(this.checkHeaders, Fix.encode({ ...fix, clientTimeMs: Date.now() }).finish(), undefined, (failure, reply) =>
+      this.channels[this.target]!.unary(this.checkHeaders, Fix.encode({ ...fix, clientTimeMs: Date.now() }).finish(), undefined, (failure, reply) =>
         failure !== undefined ? reject(new Error(`${status[failure.code]}: ${failure.details}`)) : resolve(committedScoreOf(FixAck.decode(reply!))),
       ),
     );

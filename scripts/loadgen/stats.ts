@@ -12,10 +12,22 @@ export interface LoadStatsSnapshot {
   fixesPaused: number;
   failuresByStatus: Record<string, number>;
   firstFailureDetails: Record<string, string>;
+  /** Event streams that ended with an error, by status, and the first message seen per status. */
+  streamFailuresByStatus: Record<string, number>;
+  firstStreamFailureDetails: Record<string, string>;
+  /** Failures of fixes and streams by `kind status: details` with numbers replaced by N (see `DETAIL_KINDS_MAX`). */
+  failuresByDetails: Record<string, number>;
   /** `encodeIntoCompressedBase64` of the histograms. */
   fixToEventUs: string;
   ackUs: string;
 }
+
+/**
+ * Distinct failure messages counted per process: enough to tell an episode's causes apart (owner unreachable, connection
+ * reset, overload), bounded so that a message with a unique part cannot grow the stats without end.
+ * @default 32
+ */
+const DETAIL_KINDS_MAX = 32;
 
 /** Counters and latency histograms of one load run (microsecond resolution, up to 60 s). */
 export class LoadStats {
@@ -27,16 +39,47 @@ export class LoadStats {
   /** Ticks on which a player sent no fix because the server had refused its last one as overloaded. */
   fixesPaused = 0;
   readonly failuresByStatus: Record<string, number> = {};
+  readonly streamFailuresByStatus: Record<string, number> = {};
+  readonly firstStreamFailureDetails: Record<string, string> = {};
+  /**
+   * When each failed fix failed (Date.now()), in this process only (not in the snapshot): a worker sums it up into
+   * a FailoverSummary (scripts/loadgen/failover.ts). A few numbers per failure; a healthy run has none.
+   */
+  readonly failureTimesMs: number[] = [];
+  readonly failuresByDetails: Record<string, number> = {};
   private readonly fixToEventUs: Histogram = latencyHistogram();
   private readonly ackUs: Histogram = latencyHistogram();
 
   /** The first message seen per status, so a report says why fixes failed, not only how many. */
   readonly firstFailureDetails: Record<string, string> = {};
 
-  countFailure(code: number, details?: string): void {
+  countFailure(code: number, details?: string, atMs = Date.now()): void {
     const name = status[code] ?? String(code);
     this.failuresByStatus[name] = (this.failuresByStatus[name] ?? 0) + 1;
     if (details !== undefined) this.firstFailureDetails[name] ??= details;
+    this.failureTimesMs.push(atMs);
+    this.countDetails(`fix ${name}: ${details ?? ''}`);
+  }
+
+  /** An event stream ended with an error (it is also one of `streamErrors`). */
+  countStreamFailure(code: number, details?: string): void {
+    this.streamErrors++;
+    const name = status[code] ?? String(code);
+    this.streamFailuresByStatus[name] = (this.streamFailuresByStatus[name] ?? 0) + 1;
+    if (details !== undefined) this.firstStreamFailureDetails[name] ??= details;
+    this.countDetails(`stream ${name}: ${details ?? ''}`);
+  }
+
+  private countDetails(message: string, n = 1): void {
+    const key = message.replace(/\d+/g, 'N');
+    if (key in this.failuresByDetails || Object.keys(this.failuresByDetails).length < DETAIL_KINDS_MAX) this.failuresByDetails[key] = (this.failuresByDetails[key] ?? 0) + n;
+    else this.failuresByDetails['(other)'] = (this.failuresByDetails['(other)'] ?? 0) + n;
+  }
+
+  /** INTERNAL statuses seen by players, on fixes and on event streams: each is a server bug, never a load effect. */
+  get internalErrors(): number {
+    const name = status[status.INTERNAL]!;
+    return (this.failuresByStatus[name] ?? 0) + (this.streamFailuresByStatus[name] ?? 0);
   }
 
   recordFixToEvent(ms: number): void {
@@ -69,6 +112,9 @@ export class LoadStats {
       fixesPaused: this.fixesPaused,
       failuresByStatus: { ...this.failuresByStatus },
       firstFailureDetails: { ...this.firstFailureDetails },
+      streamFailuresByStatus: { ...this.streamFailuresByStatus },
+      firstStreamFailureDetails: { ...this.firstStreamFailureDetails },
+      failuresByDetails: { ...this.failuresByDetails },
       fixToEventUs: encodeIntoCompressedBase64(this.fixToEventUs),
       ackUs: encodeIntoCompressedBase64(this.ackUs),
     };
@@ -84,6 +130,9 @@ export class LoadStats {
     this.fixesPaused += other.fixesPaused;
     for (const [name, n] of Object.entries(other.failuresByStatus)) this.failuresByStatus[name] = (this.failuresByStatus[name] ?? 0) + n;
     for (const [name, details] of Object.entries(other.firstFailureDetails)) this.firstFailureDetails[name] ??= details;
+    for (const [name, n] of Object.entries(other.streamFailuresByStatus)) this.streamFailuresByStatus[name] = (this.streamFailuresByStatus[name] ?? 0) + n;
+    for (const [name, details] of Object.entries(other.firstStreamFailureDetails)) this.firstStreamFailureDetails[name] ??= details;
+    for (const [key, n] of Object.entries(other.failuresByDetails)) this.countDetails(key, n);
     this.fixToEventUs.add(decodeFromCompressedBase64(other.fixToEventUs));
     this.ackUs.add(decodeFromCompressedBase64(other.ackUs));
   }

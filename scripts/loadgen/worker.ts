@@ -6,6 +6,7 @@
  */
 import { issuePlayerToken } from '../../gateway/auth/index.js';
 import { Walker, DEFAULT_WALK_OPTIONS } from '../sim/walker.js';
+import { summarizeFailover } from './failover.js';
 import { summarize, type LedgerSummary, type PlayerCheck } from './ledger.js';
 import { H2Channel } from './h2-channel.js';
 import type { FromWorker, ToWorker, WorkerSlice } from './protocol.js';
@@ -38,20 +39,27 @@ class LoadWorker {
     const s = this.slice;
     // Per target, this worker's channels so far and how many players the newest one holds.
     const byTarget = s.targets.map(() => ({ channel: undefined as H2Channel | undefined, players: 0 }));
+    const newChannel = (t: number) => {
+      const channel = new H2Channel(s.targets[t]!);
+      this.channels.push(channel);
+      return channel;
+    };
+    // Where players fail over to: the first channel to each target (a connection opens on first use only).
+    const failoverChannels = s.targets.map((_, t) => (byTarget[t]!.channel = newChannel(t)));
     for (let i = s.firstPlayer; i < s.firstPlayer + s.players; i++) {
       // Player i talks to target i mod targets, so every node gets its share whatever the worker and channel counts.
       const t = i % s.targets.length;
       const slot = byTarget[t]!;
-      if (slot.channel === undefined || slot.players === s.playersPerChannel) {
-        slot.channel = new H2Channel(s.targets[t]!);
+      if (slot.players === s.playersPerChannel) {
+        slot.channel = newChannel(t);
         slot.players = 0;
-        this.channels.push(slot.channel);
       }
       slot.players++;
+      const channels = failoverChannels.map((c, u) => (u === t ? slot.channel! : c));
       const playerId = `${s.playerPrefix}${i}`;
       const token = await issuePlayerToken({ alg: 'HS256', secret: s.tokenSecret }, { playerId, ttlMinutes: 24 * 60 });
       const walker = new Walker(s.beacons, s.seed + i, s.startMs - Math.floor(((s.seed + i) * 7919) % 20_000), { ...DEFAULT_WALK_OPTIONS });
-      this.players.push(new SimPlayer(playerId, slot.channel, token, walker, this.stats, s.fixIntervalMs, s.fixDeadlineMs));
+      this.players.push(new SimPlayer(playerId, channels, t, token, walker, this.stats, s.fixIntervalMs, s.fixDeadlineMs));
     }
   }
 
@@ -74,7 +82,9 @@ class LoadWorker {
     this.window = { atMs: Date.now(), fixesAcked: this.stats.fixesAcked, cpu: process.cpuUsage() };
   }
 
-  async stop(): Promise<void> {
+  async stop(failuresSinceMs: number | undefined): Promise<void> {
+    // As of the end of the window: failures of fixes still in flight come after it.
+    const failover = failuresSinceMs === undefined ? undefined : summarizeFailover(failuresSinceMs, this.stats.failureTimesMs, this.players.map((p) => p.failureTimes));
     const cpu = process.cpuUsage(this.window.cpu);
     const windowS = (Date.now() - this.window.atMs) / 1000;
     const fixesAckedInWindow = this.stats.fixesAcked - this.window.fixesAcked;
@@ -83,7 +93,7 @@ class LoadWorker {
     for (const p of this.players) p.stop();
     const ledger = await this.checkLedger();
     for (const c of this.channels) c.close();
-    send({ type: 'done', stats: this.stats.snapshot(), windowS, fixesAckedInWindow, cpuSecondsInWindow: (cpu.user + cpu.system) / 1e6, ledger });
+    send({ type: 'done', stats: this.stats.snapshot(), windowS, fixesAckedInWindow, cpuSecondsInWindow: (cpu.user + cpu.system) / 1e6, ledger, ...(failover ? { failover } : {}) });
   }
 
   private progress() {
@@ -134,7 +144,7 @@ process.on('message', (message: ToWorker) => {
         worker!.mark();
         return send({ type: 'marked' });
       case 'stop':
-        return worker!.stop();
+        return worker!.stop(message.failuresSinceMs);
     }
   };
   run().catch((err: Error) => send({ type: 'failed', message: err.stack ?? err.message }));
