@@ -130,7 +130,7 @@ export async function run(options: ChaosBenchOptions): Promise<BenchResult> {
       figures[`errorWindowMs.${FAULT}`] = f.errorWindowMs ?? 0;
       if (f.recoveryMs !== undefined) figures[`recoveryMs.${FAULT}`] = f.recoveryMs;
       else notes.push(`recoveryMs.${FAULT}: ${f.unrecovered} of ${report.failover.playersFailed} players that failed after the kill were not acked again by the end of the window`);
-      notes.push(`after the kill: ${report.failover.playersFailed} players had a fix fail; first failure ${rel(report.failover.firstFailureAtMs, killAtMs)} ms, last ${rel(report.failover.lastFailureAtMs, killAtMs)} ms after the kill; failed fixes per second since: ${JSON.stringify(report.failover.failuresBySecond)}`);
+      notes.push(`after the kill: ${report.failover.playersFailed} players had a fix fail (${report.failover.playersIdle} of them sent none since, left out of recoveryMs); first failure ${rel(report.failover.firstFailureAtMs, killAtMs)} ms, last ${rel(report.failover.lastFailureAtMs, killAtMs)} ms after the kill; failed fixes per second since: ${JSON.stringify(report.failover.failuresBySecond)}`);
     }
     notes.push(`acked ${report.fixesAcked} of ${report.fixesSent} fixes sent, ${report.fixesPaused} ticks held back, ${report.eventsReceived} events, ${report.eventGaps} gaps, fix-to-event p99 ${report.fixToEventP99Ms} ms, ack p99 ${report.ackP99Ms} ms, ${report.workers} load workers`);
     return { figures, notes };

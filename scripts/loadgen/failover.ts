@@ -32,9 +32,11 @@ export function targetAfterFailure(current: number, failedOn: number, targetCoun
   return (failedOn + 1) % targetCount;
 }
 
-/** What a player remembers of its failed fixes: the time of the last one, and of the first ack after it. */
+/** What a player remembers of its failed fixes: the time of the last one, of the first fix sent and the first ack after it. */
 export interface PlayerFailureTimes {
   lastFailureAtMs: number | undefined;
+  /** Undefined while the player has sent no fix since its last failure (a walker out of every beacon's range sends none). */
+  sentAfterFailureAtMs: number | undefined;
   /** Undefined while the player has not been served since its last failure. */
   recoveredAtMs: number | undefined;
 }
@@ -49,8 +51,10 @@ export interface FailoverSummary {
   failuresBySecond: number[];
   /** Players whose last failure came at or after `sinceMs`. */
   playersFailed: number;
-  /** Of those, the ones not acked since (not served again by the end of the window). */
+  /** Of those, the ones that sent a fix since and were not acked (not served again by the end of the window). */
   playersUnrecovered: number;
+  /** Of those, the ones that sent no fix since: whether they would be served is not known. */
+  playersIdle: number;
   /** The latest first-ack-after-last-failure of the players that failed and recovered. */
   lastRecoveryAtMs?: number;
 }
@@ -60,7 +64,7 @@ export interface FailoverSummary {
  * each player remembers, both as of the end of the window.
  */
 export function summarizeFailover(sinceMs: number, failureTimesMs: Iterable<number>, players: Iterable<PlayerFailureTimes>): FailoverSummary {
-  const summary: FailoverSummary = { sinceMs, failuresBySecond: [], playersFailed: 0, playersUnrecovered: 0 };
+  const summary: FailoverSummary = { sinceMs, failuresBySecond: [], playersFailed: 0, playersUnrecovered: 0, playersIdle: 0 };
   for (const t of failureTimesMs) {
     if (t < sinceMs) continue;
     addAt(summary.failuresBySecond, Math.floor((t - sinceMs) / 1000), 1);
@@ -70,7 +74,8 @@ export function summarizeFailover(sinceMs: number, failureTimesMs: Iterable<numb
   for (const p of players) {
     if (p.lastFailureAtMs === undefined || p.lastFailureAtMs < sinceMs) continue;
     summary.playersFailed++;
-    if (p.recoveredAtMs === undefined) summary.playersUnrecovered++;
+    if (p.recoveredAtMs === undefined && p.sentAfterFailureAtMs === undefined) summary.playersIdle++;
+    else if (p.recoveredAtMs === undefined) summary.playersUnrecovered++;
     else if (summary.lastRecoveryAtMs === undefined || p.recoveredAtMs > summary.lastRecoveryAtMs) summary.lastRecoveryAtMs = p.recoveredAtMs;
   }
   return summary;
@@ -79,11 +84,12 @@ export function summarizeFailover(sinceMs: number, failureTimesMs: Iterable<numb
 /** The workers' summaries as one (all with the same `sinceMs`). */
 export function mergeFailover(summaries: readonly FailoverSummary[]): FailoverSummary | undefined {
   if (summaries.length === 0) return undefined;
-  const merged: FailoverSummary = { sinceMs: summaries[0]!.sinceMs, failuresBySecond: [], playersFailed: 0, playersUnrecovered: 0 };
+  const merged: FailoverSummary = { sinceMs: summaries[0]!.sinceMs, failuresBySecond: [], playersFailed: 0, playersUnrecovered: 0, playersIdle: 0 };
   for (const s of summaries) {
     if (s.sinceMs !== merged.sinceMs) throw new RangeError(`failover summaries since different instants: ${merged.sinceMs} and ${s.sinceMs}`);
     merged.playersFailed += s.playersFailed;
     merged.playersUnrecovered += s.playersUnrecovered;
+    merged.playersIdle += s.playersIdle;
     s.failuresBySecond.forEach((n, i) => addAt(merged.failuresBySecond, i, n));
     merged.firstFailureAtMs = minDefined(merged.firstFailureAtMs, s.firstFailureAtMs);
     merged.lastFailureAtMs = maxDefined(merged.lastFailureAtMs, s.lastFailureAtMs);
@@ -95,7 +101,8 @@ export function mergeFailover(summaries: readonly FailoverSummary[]): FailoverSu
 /**
  * The figures of an episode: `errorWindowMs` from the first to the last failed fix (absent when none failed), and
  * `recoveryMs` from the fault to the moment every player that failed was served again (0 when none failed; absent,
- * with `unrecovered` set, when some were still not served when the window ended).
+ * with `unrecovered` set, when some were still not served when the window ended). Idle players (no fix sent since
+ * their failure) are left out of `recoveryMs`: their recovery was not observed.
  */
 export function failoverFigures(s: FailoverSummary): { errorWindowMs?: number; recoveryMs?: number; unrecovered?: number } {
   const figures: { errorWindowMs?: number; recoveryMs?: number; unrecovered?: number } = {};

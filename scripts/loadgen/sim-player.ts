@@ -48,7 +48,7 @@ export class SimPlayer {
   /** The index in `channels` of the node this player talks to now. */
   private target: number;
   /** When the last fix failed, and when the first ack after it came (scripts/loadgen/failover.ts). */
-  private readonly failures: PlayerFailureTimes = { lastFailureAtMs: undefined, recoveredAtMs: undefined };
+  private readonly failures: PlayerFailureTimes = { lastFailureAtMs: undefined, sentAfterFailureAtMs: undefined, recoveredAtMs: undefined };
   /** Request headers, built once: the credential and, for fixes, the deadline as grpc-timeout. */
   private readonly fixHeaders;
   private readonly checkHeaders;
@@ -128,6 +128,7 @@ export class SimPlayer {
     const clientSeq = ++this.seq;
     const sentAt = performance.now();
     this.stats.fixesSent++;
+    if (this.failures.lastFailureAtMs !== undefined) this.failures.sentAfterFailureAtMs ??= now;
     const fix: Fix = { playerId: this.playerId, clientSeq, clientTimeMs: now, readings, gps: undefined };
     this.inFlight.add(clientSeq);
     const on = this.target;
@@ -155,6 +156,7 @@ export class SimPlayer {
     this.stats.countFailure(failure.code, failure.details, now);
     this.failures.lastFailureAtMs = now;
     this.failures.recoveredAtMs = undefined;
+    this.failures.sentAfterFailureAtMs = undefined;
     if (mightHaveApplied(failure.code)) this.ledger.record({ seq: clientSeq, kind: 'unknown' }, this.inFlight);
     if (failsOver(failure.code)) {
       // The node went away (or cannot serve): the next fix goes to the next node soon, not at the next tick, so a

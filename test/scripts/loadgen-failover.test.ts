@@ -37,30 +37,32 @@ describe('scripts/loadgen/failover', () => {
     const killAtMs = 1_000;
     const failures = [500, 1_040, 1_200, 4_900, 3_000];
     const players = [
-      { lastFailureAtMs: undefined, recoveredAtMs: undefined }, // never failed
-      { lastFailureAtMs: 500, recoveredAtMs: 700 }, // failed before the kill only: does not count
-      { lastFailureAtMs: 1_040, recoveredAtMs: 1_400 },
-      { lastFailureAtMs: 3_000, recoveredAtMs: 5_250 },
-      { lastFailureAtMs: 4_900, recoveredAtMs: undefined }, // not served again
+      { lastFailureAtMs: undefined, sentAfterFailureAtMs: undefined, recoveredAtMs: undefined }, // never failed
+      { lastFailureAtMs: 500, sentAfterFailureAtMs: 600, recoveredAtMs: 700 }, // failed before the kill only: does not count
+      { lastFailureAtMs: 1_040, sentAfterFailureAtMs: 1_300, recoveredAtMs: 1_400 },
+      { lastFailureAtMs: 3_000, sentAfterFailureAtMs: 5_000, recoveredAtMs: 5_250 },
+      { lastFailureAtMs: 4_900, sentAfterFailureAtMs: 5_100, recoveredAtMs: undefined }, // sent again, not served
+      { lastFailureAtMs: 2_000, sentAfterFailureAtMs: undefined, recoveredAtMs: undefined }, // sent nothing since
     ];
     assert.deepEqual(summarizeFailover(killAtMs, failures, players), {
       sinceMs: 1_000,
       firstFailureAtMs: 1_040,
       lastFailureAtMs: 4_900,
       failuresBySecond: [2, 0, 1, 1],
-      playersFailed: 3,
+      playersFailed: 4,
       playersUnrecovered: 1,
+      playersIdle: 1,
       lastRecoveryAtMs: 5_250,
     });
-    assert.deepEqual(summarizeFailover(killAtMs, [200], [{ lastFailureAtMs: 200, recoveredAtMs: 300 }]), { sinceMs: 1_000, failuresBySecond: [], playersFailed: 0, playersUnrecovered: 0 });
+    assert.deepEqual(summarizeFailover(killAtMs, [200], [{ lastFailureAtMs: 200, sentAfterFailureAtMs: 250, recoveredAtMs: 300 }]), { sinceMs: 1_000, failuresBySecond: [], playersFailed: 0, playersUnrecovered: 0, playersIdle: 0 });
   });
 
   it('merges workers and derives errorWindowMs and recoveryMs', () => {
-    const a: FailoverSummary = { sinceMs: 1_000, firstFailureAtMs: 1_100, lastFailureAtMs: 2_000, failuresBySecond: [3, 1], playersFailed: 2, playersUnrecovered: 0, lastRecoveryAtMs: 2_600 };
-    const b: FailoverSummary = { sinceMs: 1_000, firstFailureAtMs: 1_050, lastFailureAtMs: 3_500, failuresBySecond: [1, 0, 2], playersFailed: 1, playersUnrecovered: 0, lastRecoveryAtMs: 3_900 };
-    const none: FailoverSummary = { sinceMs: 1_000, failuresBySecond: [], playersFailed: 0, playersUnrecovered: 0 };
+    const a: FailoverSummary = { sinceMs: 1_000, firstFailureAtMs: 1_100, lastFailureAtMs: 2_000, failuresBySecond: [3, 1], playersFailed: 2, playersUnrecovered: 0, playersIdle: 1, lastRecoveryAtMs: 2_600 };
+    const b: FailoverSummary = { sinceMs: 1_000, firstFailureAtMs: 1_050, lastFailureAtMs: 3_500, failuresBySecond: [1, 0, 2], playersFailed: 1, playersUnrecovered: 0, playersIdle: 0, lastRecoveryAtMs: 3_900 };
+    const none: FailoverSummary = { sinceMs: 1_000, failuresBySecond: [], playersFailed: 0, playersUnrecovered: 0, playersIdle: 0 };
     const merged = mergeFailover([a, none, b])!;
-    assert.deepEqual(merged, { sinceMs: 1_000, firstFailureAtMs: 1_050, lastFailureAtMs: 3_500, failuresBySecond: [4, 1, 2], playersFailed: 3, playersUnrecovered: 0, lastRecoveryAtMs: 3_900 });
+    assert.deepEqual(merged, { sinceMs: 1_000, firstFailureAtMs: 1_050, lastFailureAtMs: 3_500, failuresBySecond: [4, 1, 2], playersFailed: 3, playersUnrecovered: 0, playersIdle: 1, lastRecoveryAtMs: 3_900 });
     assert.deepEqual(failoverFigures(merged), { errorWindowMs: 2_450, recoveryMs: 2_900 });
     assert.deepEqual(failoverFigures(none), { recoveryMs: 0 });
     assert.deepEqual(failoverFigures({ ...b, playersUnrecovered: 4 }), { errorWindowMs: 2_450, unrecovered: 4 });
