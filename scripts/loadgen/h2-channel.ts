@@ -254,7 +254,7 @@ export function endStatus(httpStatus: number, trailers: IncomingHttpHeaders | un
       return { code: status.RESOURCE_EXHAUSTED, details: 'Bandwidth exhausted or memory limit exceeded' };
     case constants.NGHTTP2_INTERNAL_ERROR:
       if (errorCode !== undefined && CONNECTION_ERRORS.has(errorCode)) return { code: status.UNAVAILABLE, details: `Connection failed: ${errorCode}` };
-      return { code: status.INTERNAL, details: `Received RST_STREAM with code ${rstCode}` };
+      return { code: status.INTERNAL, details: `Received RST_STREAM with code ${rstCode}${errorCode === undefined ? '' : ` (${errorCode})`}` };
     case constants.NGHTTP2_INADEQUATE_SECURITY:
       return { code: status.PERMISSION_DENIED, details: 'Protocol not secure enough' };
     case undefined:

@@ -15,7 +15,7 @@ export interface LoadStatsSnapshot {
   /** Event streams that ended with an error, by status, and the first message seen per status. */
   streamFailuresByStatus: Record<string, number>;
   firstStreamFailureDetails: Record<string, string>;
-  /** Failures of fixes and streams by `kind status: details` with numbers replaced by N (see `DETAIL_KINDS_MAX`). */
+  /** Failures of fixes and streams by `kind status: details`, numbers as N but node ids kept (see `DETAIL_KINDS_MAX`). */
   failuresByDetails: Record<string, number>;
   /** `encodeIntoCompressedBase64` of the histograms. */
   fixToEventUs: string;
@@ -71,7 +71,8 @@ export class LoadStats {
   }
 
   private countDetails(message: string, n = 1): void {
-    const key = message.replace(/\d+/g, 'N');
+    // `chaos-3` names a node and stays; player ids, seqs and times become N.
+    const key = message.replace(/(?<![A-Za-z]-\d*)\d+/g, 'N');
     if (key in this.failuresByDetails || Object.keys(this.failuresByDetails).length < DETAIL_KINDS_MAX) this.failuresByDetails[key] = (this.failuresByDetails[key] ?? 0) + n;
     else this.failuresByDetails['(other)'] = (this.failuresByDetails['(other)'] ?? 0) + n;
   }
