@@ -22,13 +22,25 @@ export function failsOver(code: number): boolean {
 }
 
 /**
- * The target a player uses after a call on `failedOn` failed over, given it now uses `current`: the next one after
- * `failedOn`, unless the player already moved away from it (its fix and its stream fail together when a node dies;
- * the second failure must not move it twice).
+ * How long a player skips a node whose connection failed (refused, reset, dropped) when it picks the next one: a
+ * node that said UNAVAILABLE itself is up and may serve the next call, a node that is gone will not for a while, and
+ * players that cycle through it meanwhile only add failures. @default 10000 ms
  */
-export function targetAfterFailure(current: number, failedOn: number, targetCount: number): number {
+export const DEFAULT_NODE_DOWN_MS = 10_000;
+
+/**
+ * The target a player uses after a call on `failedOn` failed over, given it now uses `current`: the next one after
+ * `failedOn` that is not down at `nowMs` (`downUntilMs[t]`, when the player noted any), or simply the next one when
+ * all are down; unless the player already moved away from `failedOn` (its fix and its stream fail together when a
+ * node dies; the second failure must not move it twice).
+ */
+export function targetAfterFailure(current: number, failedOn: number, targetCount: number, downUntilMs?: readonly number[], nowMs = 0): number {
   if (!Number.isInteger(targetCount) || targetCount < 1) throw new RangeError(`targetCount must be a positive integer, got ${targetCount}`);
   if (current !== failedOn) return current;
+  for (let step = 1; step < targetCount; step++) {
+    const t = (failedOn + step) % targetCount;
+    if ((downUntilMs?.[t] ?? 0) <= nowMs) return t;
+  }
   return (failedOn + 1) % targetCount;
 }
 

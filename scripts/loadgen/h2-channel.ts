@@ -14,6 +14,8 @@ import { status } from '@grpc/grpc-js';
 export interface CallStatus {
   code: number;
   details: string;
+  /** Set when no answer came because the connection could not be made or was lost (not a status the server sent). */
+  connectionLost?: true;
 }
 
 export type UnaryCallback = (failure: CallStatus | undefined, reply: Buffer | undefined) => void;
@@ -73,7 +75,7 @@ export class H2Channel {
    */
   unary(headers: OutgoingHttpHeaders, message: Uint8Array, timeoutMs: number | undefined, callback: UnaryCallback): void {
     const stream = this.request(headers);
-    if (typeof stream === 'string') return process.nextTick(callback, { code: status.UNAVAILABLE, details: stream }, undefined);
+    if (typeof stream === 'string') return process.nextTick(callback, { code: status.UNAVAILABLE, details: stream, connectionLost: true }, undefined);
     const call = new UnaryCall(stream, callback);
     if (timeoutMs !== undefined) {
       call.deadlineAtMs = Date.now() + timeoutMs;
@@ -86,7 +88,7 @@ export class H2Channel {
   serverStream(headers: OutgoingHttpHeaders, message: Uint8Array, handlers: StreamHandlers): ServerStreamCall {
     const stream = this.request(headers);
     if (typeof stream === 'string') {
-      process.nextTick(() => handlers.onEnd({ code: status.UNAVAILABLE, details: stream }));
+      process.nextTick(() => handlers.onEnd({ code: status.UNAVAILABLE, details: stream, connectionLost: true }));
       return { cancel() {} };
     }
     const call = new StreamCall(stream, handlers);
@@ -249,18 +251,18 @@ export function endStatus(httpStatus: number, trailers: IncomingHttpHeaders | un
     case constants.NGHTTP2_CANCEL:
       // Our own cancels never get here (callers check first); node synthesizes CANCEL when a connection drops, and
       // grpc-js reports that as UNAVAILABLE too, so the player reconnects rather than taking it for its own cancel.
-      return { code: status.UNAVAILABLE, details: 'Stream cancelled by the server or the connection dropped' };
+      return { code: status.UNAVAILABLE, details: 'Stream cancelled by the server or the connection dropped', connectionLost: true };
     case constants.NGHTTP2_ENHANCE_YOUR_CALM:
       return { code: status.RESOURCE_EXHAUSTED, details: 'Bandwidth exhausted or memory limit exceeded' };
     case constants.NGHTTP2_INTERNAL_ERROR:
-      if (errorCode !== undefined && CONNECTION_ERRORS.has(errorCode)) return { code: status.UNAVAILABLE, details: `Connection failed: ${errorCode}` };
+      if (errorCode !== undefined && CONNECTION_ERRORS.has(errorCode)) return { code: status.UNAVAILABLE, details: `Connection failed: ${errorCode}`, connectionLost: true };
       return { code: status.INTERNAL, details: `Received RST_STREAM with code ${rstCode}${errorCode === undefined ? '' : ` (${errorCode})`}` };
     case constants.NGHTTP2_INADEQUATE_SECURITY:
       return { code: status.PERMISSION_DENIED, details: 'Protocol not secure enough' };
     case undefined:
     case constants.NGHTTP2_NO_ERROR:
       // The connection went away before the call ended.
-      return { code: status.UNAVAILABLE, details: 'Connection dropped' };
+      return { code: status.UNAVAILABLE, details: 'Connection dropped', connectionLost: true };
     default:
       return { code: status.INTERNAL, details: `Received RST_STREAM with code ${rstCode}` };
   }

@@ -3,7 +3,7 @@ import { Event, Fix, FixAck, HuntService, SubscribeRequest } from '../../proto/g
 import { Walker } from '../sim/walker.js';
 import { backoffDelayMs, DEFAULT_REFUSED_FIX_BACKOFF, DEFAULT_RESUBSCRIBE_BACKOFF, DEFAULT_STREAM_HEALTHY_AFTER_MS, fixesPausedUntilMs, streamFailuresAfter } from './backoff.js';
 import { callHeaders, type CallStatus, type H2Channel, type ServerStreamCall } from './h2-channel.js';
-import { DEFAULT_FAILOVER_BACKOFF, failsOver, targetAfterFailure, type PlayerFailureTimes } from './failover.js';
+import { DEFAULT_FAILOVER_BACKOFF, DEFAULT_NODE_DOWN_MS, failsOver, targetAfterFailure, type PlayerFailureTimes } from './failover.js';
 import { committedScoreOf, mightHaveApplied, PlayerLedger, pointsOf, type PlayerCheck } from './ledger.js';
 import type { LoadStats } from './stats.js';
 
@@ -48,6 +48,8 @@ export class SimPlayer {
   /** The index in `channels` of the node this player talks to now. */
   private target: number;
   /** When the last fix failed, and when the first ack after it came (scripts/loadgen/failover.ts). */
+  /** Per target, until when this player skips it after its connection failed; allocated on the first such failure. */
+  private downUntilMs: number[] | undefined;
   private readonly failures: PlayerFailureTimes = { lastFailureAtMs: undefined, sentAfterFailureAtMs: undefined, recoveredAtMs: undefined };
   /** Request headers, built once: the credential and, for fixes, the deadline as grpc-timeout. */
   private readonly fixHeaders;
@@ -93,7 +95,7 @@ export class SimPlayer {
       onEnd: (failure) => {
         if (this.stopped || failure === undefined) return;
         this.stats.countStreamFailure(failure.code, failure.details);
-        if (failsOver(failure.code)) this.target = targetAfterFailure(this.target, on, this.channels.length);
+        if (failsOver(failure.code)) this.failOver(failure, on, Date.now());
         // A phone reconnects and resumes from its cursor; so does the simulated one, after a backoff.
         this.streamFailures = streamFailuresAfter(this.streamFailures, { delivered, openMs: Date.now() - openedAtMs }, DEFAULT_STREAM_HEALTHY_AFTER_MS);
         this.streamTimer = setTimeout(() => this.subscribe(), backoffDelayMs(DEFAULT_RESUBSCRIBE_BACKOFF, this.streamFailures, this.random));
@@ -161,7 +163,7 @@ export class SimPlayer {
     if (failsOver(failure.code)) {
       // The node went away (or cannot serve): the next fix goes to the next node soon, not at the next tick, so a
       // dead node costs its players a reconnect rather than a fix interval. Ticks until then are held back.
-      this.target = targetAfterFailure(this.target, on, this.channels.length);
+      this.failOver(failure, on, now);
       this.refusedFixes++;
       if (this.failoverTimer !== undefined || this.stopped) return;
       const delayMs = backoffDelayMs(DEFAULT_FAILOVER_BACKOFF, this.refusedFixes, this.random);
@@ -176,6 +178,12 @@ export class SimPlayer {
       this.refusedFixes++;
       this.fixesPausedUntilMs = fixesPausedUntilMs(now, this.fixIntervalMs, DEFAULT_REFUSED_FIX_BACKOFF, this.refusedFixes, this.random);
     }
+  }
+
+  /** Moves to the next node after a call on target `on` failed UNAVAILABLE; a node whose connection failed is skipped a while. */
+  private failOver(failure: CallStatus, on: number, nowMs: number): void {
+    if (failure.connectionLost) (this.downUntilMs ??= this.channels.map(() => 0))[on] = nowMs + DEFAULT_NODE_DOWN_MS;
+    this.target = targetAfterFailure(this.target, on, this.channels.length, this.downUntilMs, nowMs);
   }
 
   /** When its last fix failed and when it was served again: read at the end of the window. */

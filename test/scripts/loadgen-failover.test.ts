@@ -33,6 +33,18 @@ describe('scripts/loadgen/failover', () => {
     assert.throws(() => targetAfterFailure(0, 0, 0), /targetCount must be a positive integer, got 0/);
   });
 
+  it('skips a node noted down until its time is up, unless every other one is down too', () => {
+    // [current, failedOn, downUntilMs, nowMs, expected] with 3 targets
+    const table: Array<[number, number, number[], number, number]> = [
+      [0, 0, [0, 5_000, 0], 1_000, 2], // 1 is down: 0 -> 2
+      [0, 0, [0, 5_000, 0], 5_000, 1], // 1's time is up
+      [1, 1, [0, 0, 9_000], 1_000, 0], // 2 is down: 1 -> 0
+      [0, 0, [9_000, 9_000, 9_000], 1_000, 1], // all down: the next one
+      [2, 0, [0, 0, 9_000], 1_000, 2], // moved away already: stays, down or not
+    ];
+    for (const [current, failedOn, down, now, expected] of table) assert.equal(targetAfterFailure(current, failedOn, 3, down, now), expected, `current ${current}, failed on ${failedOn}, down ${JSON.stringify(down)} at ${now}`);
+  });
+
   it('sums up failures and recoveries since the fault', () => {
     const killAtMs = 1_000;
     const failures = [500, 1_040, 1_200, 4_900, 3_000];

@@ -86,6 +86,7 @@ describe('scripts/loadgen/h2-channel', function () {
         c.close();
         assert.equal(unary.failure?.code, status.UNAVAILABLE, `unary to ${address}: ${JSON.stringify(unary)}`);
         assert.equal(stream?.code, status.UNAVAILABLE, `stream to ${address}: ${JSON.stringify(stream)}`);
+        assert.equal(unary.failure?.connectionLost && stream?.connectionLost, true, 'no answer from a server: the connection is what failed');
       }
     } finally {
       resetting.server.close();
