@@ -55,6 +55,8 @@ const CLUSTER_STATUS: ReadonlyMap<string, status> = new Map([
   ['HANDOFF_PENDING', status.UNAVAILABLE],
   ['OWNER_UNREACHABLE', status.UNAVAILABLE],
   ['FORWARD_LIMIT', status.UNAVAILABLE],
+  // `replicated` durability with no replica reachable (it just died): committed here only, not acknowledged.
+  ['REPLICATION_UNAVAILABLE', status.UNAVAILABLE],
 ]);
 
 /** Longest cause chain followed (HandlerError → RemoteActorError → ...). */

@@ -58,16 +58,18 @@ export class RoutingConfigError extends Error {
 export const RETRIABLE_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'FORWARD_LIMIT', 'OWNER_UNREACHABLE', 'HANDOFF_PENDING']);
 
 /** Failures of the cluster a handler may have died of; its reply carries theirs, so the asker can retry (not HandlerError). */
-const CLUSTER_FAILURES: ReadonlySet<string> = new Set([...RETRIABLE_CODES, 'LinkClosedError', 'LinkOverloadedError', 'AskTimeoutError', 'MailboxFullError', 'HostClosedError']);
+const CLUSTER_FAILURES: ReadonlySet<string> = new Set([...RETRIABLE_CODES, 'LinkClosedError', 'LinkOverloadedError', 'AskTimeoutError', 'MailboxFullError', 'HostClosedError', 'REPLICATION_UNAVAILABLE']);
+/** Wrappers whose reply code is their cause's when that is a cluster failure (a handler's, a commit's). */
+const WRAPPERS: ReadonlySet<string> = new Set(['HandlerError', 'PersistError']);
 
 export function errorCodeOf(err: unknown): string {
-  if ((err as { name?: unknown } | null)?.name === 'HandlerError') {
+  const name = (err as { name?: unknown } | null)?.name;
+  if (typeof name === 'string' && WRAPPERS.has(name)) {
     const cause = errorCodeOf((err as Error).cause);
-    return CLUSTER_FAILURES.has(cause) ? cause : 'HandlerError';
+    return CLUSTER_FAILURES.has(cause) ? cause : name;
   }
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code.length > 0) return code;
-  const name = (err as { name?: unknown } | null)?.name;
   return typeof name === 'string' && name.length > 0 ? name : 'HANDLER_FAILED';
 }
 

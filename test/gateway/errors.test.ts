@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
-import { HandlerError, MailboxFullError } from '../../actors/runtime/errors.js';
+import { HandlerError, MailboxFullError, PersistError } from '../../actors/runtime/errors.js';
+import { ReplicationUnavailableError } from '../../cluster/routing/replicating-store.js';
 import { HandoffPendingError, OwnerUnreachableError, RemoteActorError, errorCodeOf } from '../../cluster/routing/errors.js';
 import { AskTimeoutError, LinkClosedError, LinkOverloadedError } from '../../cluster/transport/errors.js';
 import { errorFromReply, errorToReply } from '../../cluster/routing/replies.js';
@@ -21,6 +22,8 @@ describe('gateway/errors: a cluster failure under a handler is a retriable statu
     ['a full mailbox on another node', viaWire(new MailboxFullError('beacon/k1', 10)), status.RESOURCE_EXHAUSTED],
     ['a peer that did not answer in time (outcome unknown)', new AskTimeoutError('n2', 7, 0), status.DEADLINE_EXCEEDED],
     ['a link that closed under a handler', new HandlerError('player/p1', { cause: new LinkClosedError('n2', 'peer cancelled the stream') }), status.UNAVAILABLE],
+    ['a commit whose replica just died (replicated durability)', new PersistError('player/p1', { cause: new ReplicationUnavailableError('no replica reachable') }), status.UNAVAILABLE],
+    ['the same on another node', viaWire(new PersistError('player/p1', { cause: new ReplicationUnavailableError('no replica reachable') })), status.UNAVAILABLE],
     ['a bug in a handler stays INTERNAL', new HandlerError('player/p1', { cause: new TypeError('x is undefined') }), status.INTERNAL],
     ['a bug in a handler on another node stays INTERNAL', viaWire(new HandlerError('player/p1', { cause: new TypeError('x is undefined') })), status.INTERNAL],
     ['an unknown error stays INTERNAL', new Error('boom'), status.INTERNAL],
