@@ -98,6 +98,8 @@ export interface LoadReport {
   fixToEventMaxMs?: number;
   ackP50Ms?: number;
   ackP99Ms?: number;
+  /** How fast fixes refused RESOURCE_EXHAUSTED were refused (none refused: absent). */
+  refusalP99Ms?: number;
   nodes: Array<{ target: string; rssMbMax: number; eventLoopLagP99MsMax: number }>;
   /**
    * Cores used during the measured window: per node pid given (null: not readable at both ends), the load workers
@@ -217,6 +219,7 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
     fixToEventMaxMs: stats.fixToEventMs(100),
     ackP50Ms: stats.ackMs(50),
     ackP99Ms: stats.ackMs(99),
+    refusalP99Ms: stats.refusalMs(99),
     nodes: [...nodeSamples].map(([target, v]) => ({ target, ...v })),
     cpuCores,
   };

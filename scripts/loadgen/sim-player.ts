@@ -136,7 +136,7 @@ export class SimPlayer {
     const on = this.target;
     this.channels[on]!.unary(this.fixHeaders, Fix.encode(fix).finish(), this.fixDeadlineMs, (failure, reply) => {
       this.inFlight.delete(clientSeq);
-      if (failure !== undefined) return this.onFixFailed(clientSeq, failure, on);
+      if (failure !== undefined) return this.onFixFailed(clientSeq, failure, on, sentAt);
       const ack = FixAck.decode(reply!);
       if (this.failures.lastFailureAtMs !== undefined) this.failures.recoveredAtMs ??= Date.now();
       this.refusedFixes = 0;
@@ -153,9 +153,10 @@ export class SimPlayer {
     });
   }
 
-  private onFixFailed(clientSeq: number, failure: CallStatus, on: number): void {
+  private onFixFailed(clientSeq: number, failure: CallStatus, on: number, sentAt: number): void {
     const now = Date.now();
     this.stats.countFailure(failure.code, failure.details, now);
+    if (failure.code === status.RESOURCE_EXHAUSTED) this.stats.recordRefusal(performance.now() - sentAt);
     this.failures.lastFailureAtMs = now;
     this.failures.recoveredAtMs = undefined;
     this.failures.sentAfterFailureAtMs = undefined;

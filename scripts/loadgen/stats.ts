@@ -20,6 +20,8 @@ export interface LoadStatsSnapshot {
   /** `encodeIntoCompressedBase64` of the histograms. */
   fixToEventUs: string;
   ackUs: string;
+  /** How long a fix refused RESOURCE_EXHAUSTED waited for its refusal. */
+  refusalUs: string;
 }
 
 /**
@@ -49,6 +51,7 @@ export class LoadStats {
   readonly failuresByDetails: Record<string, number> = {};
   private readonly fixToEventUs: Histogram = latencyHistogram();
   private readonly ackUs: Histogram = latencyHistogram();
+  private readonly refusalUs: Histogram = latencyHistogram();
 
   /** The first message seen per status, so a report says why fixes failed, not only how many. */
   readonly firstFailureDetails: Record<string, string> = {};
@@ -91,6 +94,22 @@ export class LoadStats {
     this.ackUs.recordValue(Math.max(1, Math.round(ms * 1000)));
   }
 
+  /** A fix refused as overload (RESOURCE_EXHAUSTED): how fast the refusal came. */
+  recordRefusal(ms: number): void {
+    this.refusalUs.recordValue(Math.max(1, Math.round(ms * 1000)));
+  }
+
+  refusalMs(p: number): number | undefined {
+    return this.refusalUs.totalCount === 0 ? undefined : this.refusalUs.getValueAtPercentile(p) / 1000;
+  }
+
+  /** The measured window opens: latencies count from here (the ramp-up's are a different load). */
+  resetLatencies(): void {
+    this.fixToEventUs.reset();
+    this.ackUs.reset();
+    this.refusalUs.reset();
+  }
+
   fixToEventMs(p: number): number | undefined {
     return this.fixToEventUs.totalCount === 0 ? undefined : this.fixToEventUs.getValueAtPercentile(p) / 1000;
   }
@@ -118,6 +137,7 @@ export class LoadStats {
       failuresByDetails: { ...this.failuresByDetails },
       fixToEventUs: encodeIntoCompressedBase64(this.fixToEventUs),
       ackUs: encodeIntoCompressedBase64(this.ackUs),
+      refusalUs: encodeIntoCompressedBase64(this.refusalUs),
     };
   }
 
@@ -136,6 +156,7 @@ export class LoadStats {
     for (const [key, n] of Object.entries(other.failuresByDetails)) this.countDetails(key, n);
     this.fixToEventUs.add(decodeFromCompressedBase64(other.fixToEventUs));
     this.ackUs.add(decodeFromCompressedBase64(other.ackUs));
+    this.refusalUs.add(decodeFromCompressedBase64(other.refusalUs));
   }
 }
 

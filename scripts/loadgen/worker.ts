@@ -80,6 +80,7 @@ class LoadWorker {
 
   mark(): void {
     this.window = { atMs: Date.now(), fixesAcked: this.stats.fixesAcked, cpu: process.cpuUsage() };
+    this.stats.resetLatencies();
   }
 
   async stop(failuresSinceMs: number | undefined): Promise<void> {
