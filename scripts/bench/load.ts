@@ -74,6 +74,7 @@ export async function run(options: LoadBenchOptions): Promise<BenchResult> {
   const headline = await phase('headline', { fixesPerSec: (players * 1000) / DEFAULTS.fixIntervalMs, durationS, rampUpS: DEFAULTS.rampUpS });
   const figures: Record<string, number> = {
     fixesPerSec: headline.fixesPerSec,
+    fixesOfferedPerSec: headline.fixesOfferedPerSec,
     fixesFailed: Object.values(headline.fixesFailedByStatus).reduce((a, b) => a + b, 0),
     lostAckedFixes: headline.lostAckedFixes,
     unverifiedPlayers: headline.unverifiedPlayers,
@@ -168,5 +169,5 @@ function round(ms: number): number {
 }
 
 function summary(r: LoadReport): Record<string, unknown> {
-  return { fixesPerSec: r.fixesPerSec, acked: r.fixesAcked, failed: r.fixesFailedByStatus, why: r.firstFailureDetails, p50: r.fixToEventP50Ms, p99: r.fixToEventP99Ms, ackP99: r.ackP99Ms, gaps: r.eventGaps, lost: r.lostAckedFixes, unverified: r.unverifiedPlayers, cpuCores: r.cpuCores, streamErrors: r.streamErrors, nodes: r.nodes };
+  return { fixesPerSec: r.fixesPerSec, offered: r.fixesOfferedPerSec, acked: r.fixesAcked, failed: r.fixesFailedByStatus, why: r.firstFailureDetails, p50: r.fixToEventP50Ms, p99: r.fixToEventP99Ms, ackP99: r.ackP99Ms, gaps: r.eventGaps, lost: r.lostAckedFixes, unverified: r.unverifiedPlayers, cpuCores: r.cpuCores, streamErrors: r.streamErrors, nodes: r.nodes };
 }

@@ -62,6 +62,8 @@ export interface WorkerDone {
   windowS: number;
   /** Fixes acked in the window. */
   fixesAckedInWindow: number;
+  /** Fixes sent in the window (what was offered). */
+  fixesSentInWindow: number;
   /** CPU time (user + system) this worker used in the window. */
   cpuSecondsInWindow: number;
   ledger: LedgerSummary;

@@ -75,6 +75,8 @@ export interface LoadReport {
   fixesFailedByStatus: Record<string, number>;
   firstFailureDetails: Record<string, string>;
   fixesPerSec: number;
+  /** Fixes sent per second in the measured window: what the players offered (a paused or backed-off player offers less). */
+  fixesOfferedPerSec: number;
   eventsReceived: number;
   eventGaps: number;
   streamErrors: number;
@@ -202,6 +204,7 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
     fixesFailedByStatus: stats.failuresByStatus,
     firstFailureDetails: stats.firstFailureDetails,
     fixesPerSec: Math.round(done.reduce((sum, d) => sum + d.fixesAckedInWindow / Math.max(d.windowS, 1), 0)),
+    fixesOfferedPerSec: Math.round(done.reduce((sum, d) => sum + d.fixesSentInWindow / Math.max(d.windowS, 1), 0)),
     eventsReceived: stats.eventsReceived,
     eventGaps: stats.eventGaps,
     streamErrors: stats.streamErrors,

@@ -126,12 +126,12 @@ export class SimPlayer {
       return;
     }
     const readings = this.walker.readings();
-    if (readings.length === 0) return;
     const clientSeq = ++this.seq;
     const sentAt = performance.now();
     this.stats.fixesSent++;
     if (this.failures.lastFailureAtMs !== undefined) this.failures.sentAfterFailureAtMs ??= now;
-    const fix: Fix = { playerId: this.playerId, clientSeq, clientTimeMs: now, readings, gps: undefined };
+    // Out of range of every beacon (between buildings) a phone still reports where it is, by GPS: every tick is a fix.
+    const fix: Fix = { playerId: this.playerId, clientSeq, clientTimeMs: now, readings, gps: readings.length === 0 ? this.walker.gps() : undefined };
     this.inFlight.add(clientSeq);
     const on = this.target;
     this.channels[on]!.unary(this.fixHeaders, Fix.encode(fix).finish(), this.fixDeadlineMs, (failure, reply) => {

@@ -29,7 +29,7 @@ class LoadWorker {
   private readonly players: SimPlayer[] = [];
   private readonly scheduler: TickScheduler;
   private progressTimer: NodeJS.Timeout | undefined;
-  private window = { atMs: Date.now(), fixesAcked: 0, cpu: process.cpuUsage() };
+  private window = { atMs: Date.now(), fixesAcked: 0, fixesSent: 0, cpu: process.cpuUsage() };
 
   constructor(private readonly slice: WorkerSlice) {
     this.scheduler = new TickScheduler(slice.fixTickMs);
@@ -74,12 +74,12 @@ class LoadWorker {
       this.scheduler.schedule(firstFixMs, s.fixIntervalMs, () => p.sendFix());
     });
     this.scheduler.start();
-    this.window = { atMs: Date.now(), fixesAcked: 0, cpu: process.cpuUsage() };
+    this.window = { atMs: Date.now(), fixesAcked: 0, fixesSent: 0, cpu: process.cpuUsage() };
     this.progressTimer = setInterval(() => send({ type: 'progress', ...this.progress() }), PROGRESS_EVERY_MS);
   }
 
   mark(): void {
-    this.window = { atMs: Date.now(), fixesAcked: this.stats.fixesAcked, cpu: process.cpuUsage() };
+    this.window = { atMs: Date.now(), fixesAcked: this.stats.fixesAcked, fixesSent: this.stats.fixesSent, cpu: process.cpuUsage() };
     this.stats.resetLatencies();
   }
 
@@ -89,12 +89,13 @@ class LoadWorker {
     const cpu = process.cpuUsage(this.window.cpu);
     const windowS = (Date.now() - this.window.atMs) / 1000;
     const fixesAckedInWindow = this.stats.fixesAcked - this.window.fixesAcked;
+    const fixesSentInWindow = this.stats.fixesSent - this.window.fixesSent;
     clearInterval(this.progressTimer);
     this.scheduler.stop();
     for (const p of this.players) p.stop();
     const ledger = await this.checkLedger();
     for (const c of this.channels) c.close();
-    send({ type: 'done', stats: this.stats.snapshot(), windowS, fixesAckedInWindow, cpuSecondsInWindow: (cpu.user + cpu.system) / 1e6, ledger, ...(failover ? { failover } : {}) });
+    send({ type: 'done', stats: this.stats.snapshot(), windowS, fixesAckedInWindow, fixesSentInWindow, cpuSecondsInWindow: (cpu.user + cpu.system) / 1e6, ledger, ...(failover ? { failover } : {}) });
   }
 
   private progress() {

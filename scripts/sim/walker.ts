@@ -31,6 +31,13 @@ export interface WalkOptions {
 /** Weakest RSSI a phone reports; weaker advertisements are lost in its noise floor. @default -100 dBm */
 export const PHONE_SENSITIVITY_DBM = -100;
 
+/** Latitude and longitude of the walk's (0, 0) for GPS fixes; any point works, the server only validates it. */
+const GPS_ORIGIN = { lat: 52.52, lon: 13.405 };
+/** Metres per degree of latitude (and of longitude at the equator). */
+const METRES_PER_DEGREE = 111_320;
+/** Accuracy a simulated GPS reading claims, in metres. @default 8 */
+const GPS_ACCURACY_M = 8;
+
 export const DEFAULT_WALK_OPTIONS: WalkOptions = { speedMps: 1.4, hearingRangeM: 40, rssiNoiseDb: 2, maxReadingsPerFix: 6, dwellMs: 20_000 };
 
 /** Expected RSSI at distance `dM`, clamped to ≥ 1 m: beacons hang on walls, a phone is never closer than its reference distance. */
@@ -94,6 +101,16 @@ export class Walker {
   }
 
   /** What the phone hears now: the strongest readings within range, noisy. */
+  /**
+   * Where the phone's GPS puts it: the walk's metres as latitude and longitude around `GPS_ORIGIN` (the hunt's
+   * map has no geodetic anchor; the server only validates a GPS reading). A phone out of range of every beacon,
+   * between buildings, still sends its fix with this.
+   */
+  gps(): { lat: number; lon: number; accuracyM: number } {
+    const lat = GPS_ORIGIN.lat + this.y / METRES_PER_DEGREE;
+    return { lat, lon: GPS_ORIGIN.lon + this.x / (METRES_PER_DEGREE * Math.cos((GPS_ORIGIN.lat * Math.PI) / 180)), accuracyM: GPS_ACCURACY_M };
+  }
+
   readings(): Array<{ beaconId: string; rssiDbm: number }> {
     const heard: Array<{ beaconId: string; rssiDbm: number }> = [];
     // Only the leg's neighbours can be in range: a fix looks at a handful of beacons instead of the whole hunt. The
