@@ -8,8 +8,8 @@
 
 /** Unary player calls (ReportFix, reads) one node handles at once; the next is refused. @default 256 */
 export const DEFAULT_MAX_CALLS_IN_FLIGHT = 256;
-/** Event streams one node sets up at once (token, notifier, the player's profile); the next is refused. @default 64 */
-export const DEFAULT_MAX_STREAM_SETUPS_IN_FLIGHT = 64;
+/** Event streams one node sets up at once (token, notifier, the player's profile, which may cross a node); the next is refused. A set-up waits on a peer under load, so this is as wide as the unary gate. @default 256 */
+export const DEFAULT_MAX_STREAM_SETUPS_IN_FLIGHT = 256;
 /** What a refusal suggests a client waits before retrying, in ms (`grpc-retry-pushback-ms`). @default 200 */
 export const DEFAULT_RETRY_PUSHBACK_MS = 200;
 

@@ -1,6 +1,4 @@
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadHuntFile } from '../../actors/hunt/index.js';
@@ -9,6 +7,7 @@ import { failoverFigures } from '../loadgen/failover.js';
 import { runLoad } from '../loadgen/run.js';
 import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
 import { startNatsIfInstalled, type LocalNats } from '../sim/nats.js';
+import { freeTcpPort, freeUdpPort } from '../sim/ports.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 
 /**
@@ -148,26 +147,4 @@ function rel(atMs: number | undefined, fromMs: number | undefined): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }

@@ -114,7 +114,7 @@ class LoadWorker {
     let unread = [...this.players];
     const settleBy = Date.now() + this.slice.settleMs;
     while (unread.length > 0) {
-      const scores = await Promise.all(unread.map((p) => p.committedScore().then((score) => ({ score }), () => undefined)));
+      const scores = await mapLimited(unread, READ_BACK_CONCURRENCY, (p) => p.committedScore().then((score) => ({ score }), () => undefined));
       unread.forEach((p, i) => scores[i] && committed.set(p, scores[i].score));
       unread = unread.filter((_, i) => scores[i] === undefined);
       if (unread.length === 0 || Date.now() >= settleBy) break;
@@ -123,6 +123,27 @@ class LoadWorker {
     const checks: PlayerCheck[] = this.players.map((p) => p.check(committed.get(p)));
     return summarize(checks);
   }
+}
+
+/**
+ * Read-backs in flight at once per worker: all of a worker's players at once would be refused by the nodes'
+ * admission (RESOURCE_EXHAUSTED) and leave them unverified, as a real client fleet would not do either.
+ */
+const READ_BACK_CONCURRENCY = 64;
+
+/** `fn` over `items` with at most `limit` calls pending, results in order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { connect as tcpConnect, createServer } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
+import { freeTcpPort } from './ports.js';
 
 export interface LocalNats {
   readonly url: string;
@@ -21,23 +22,13 @@ export async function startNatsIfInstalled(storeDir: string, port?: number): Pro
     console.error('nats-server is not installed: nodes use the in-process notifier, so a player only hears events of actors on the node it is connected to (apt-get install nats-server)');
     return undefined;
   }
-  const p = port ?? (await freePort());
+  const p = port ?? (await freeTcpPort());
   mkdirSync(storeDir, { recursive: true });
   const proc = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(p), '-sd', storeDir], { stdio: 'ignore' });
   for (let attempt = 0; attempt < 100 && !(await accepts(p)); attempt++) await new Promise((r) => setTimeout(r, 100));
   return { url: `nats://127.0.0.1:${p}`, pid: proc.pid, stop: () => proc.kill('SIGTERM') };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
