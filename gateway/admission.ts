@@ -26,16 +26,19 @@ export class AdmissionGate {
   private inFlight = 0;
   /** Calls refused since start. */
   refused = 0;
+  /** Thrown for every refusal: one error per gate, not a stack trace per refused call (an overloaded node refuses thousands a second). */
+  private readonly refusal: NodeAtCapacityError;
 
-  constructor(private readonly what: string, private readonly limit: number, private readonly retryPushbackMs = DEFAULT_RETRY_PUSHBACK_MS) {
+  constructor(what: string, private readonly limit: number, retryPushbackMs = DEFAULT_RETRY_PUSHBACK_MS) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`${what} limit must be a positive integer, got ${limit}`);
+    this.refusal = new NodeAtCapacityError(what, limit, retryPushbackMs);
   }
 
   /** Takes a slot, or throws `NodeAtCapacityError`; call `leave()` exactly once when the call is answered. */
   enter(): void {
     if (this.inFlight >= this.limit) {
       this.refused++;
-      throw new NodeAtCapacityError(this.what, this.limit, this.retryPushbackMs);
+      throw this.refusal;
     }
     this.inFlight++;
   }

@@ -21,7 +21,7 @@ export function toGrpcError(err: unknown): Partial<ServiceError> & { code: statu
   if (err instanceof NodeAtCapacityError) {
     const pushback = new Metadata();
     pushback.set('grpc-retry-pushback-ms', String(err.retryPushbackMs));
-    return grpcError(status.RESOURCE_EXHAUSTED, `${err.message}; retry with backoff`, pushback);
+    return Object.assign(stackless(`${err.message}; retry with backoff`), { code: status.RESOURCE_EXHAUSTED, details: `${err.message}; retry with backoff`, metadata: pushback });
   }
   if (err instanceof MailboxFullError) return grpcError(status.RESOURCE_EXHAUSTED, `overloaded: ${err.message}; retry with backoff`);
   if (err instanceof AskTimeoutError) return grpcError(status.DEADLINE_EXCEEDED, err.message);
@@ -78,4 +78,15 @@ export function isInternal(err: unknown): boolean {
 
 function grpcError(code: status, details: string, metadata = new Metadata()): Partial<ServiceError> & { code: status } {
   return Object.assign(new Error(details), { code, details, metadata });
+}
+
+/** An Error without a captured stack: a refusal under overload is built thousands of times a second, and nobody reads its stack. */
+function stackless(message: string): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new Error(message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }

@@ -2,6 +2,7 @@
  * Player tokens: compact JWS (JWT) with `sub` = player id and `exp`, signed with HS256 from
  * `gateway.tokenSecret`, or with an Ed25519 key whose public half the verifier knows by `kid`.
  */
+import { webcrypto } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify, type CryptoKey, type JWTHeaderParameters, type KeyObject } from 'jose';
 import { TokenConfigError, UnauthenticatedError } from './errors.js';
 
@@ -60,10 +61,21 @@ export class TokenVerifier {
   /** token -> claims of tokens that verified; an entry is used only until the token's own expiry. */
   private readonly verified = new Map<string, PlayerClaims>();
   private readonly hs: Uint8Array | undefined;
+  /**
+   * The HS256 secret imported once as a WebCrypto key: given raw bytes, jose imports a key on every verification
+   * (measured: ~45-75 µs a verification against ~25-30 µs with the key imported once).
+   */
+  private hsCryptoKey: CryptoKey | Promise<CryptoKey> | undefined;
   private readonly ed: Readonly<Record<string, CryptoKey | KeyObject>>;
 
   constructor(private readonly options: VerifierOptions) {
     this.hs = options.hs256Secret === undefined ? undefined : hsKey(options.hs256Secret);
+    if (this.hs !== undefined) {
+      const importing = webcrypto.subtle.importKey('raw', this.hs, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']) as Promise<CryptoKey>;
+      this.hsCryptoKey = importing.then((key) => (this.hsCryptoKey = key));
+      // Verification awaits it; a failure (none is known) shows there as a refused token.
+      importing.catch(() => {});
+    }
     this.ed = options.eddsaPublicKeys ?? {};
     if (!this.hs && Object.keys(this.ed).length === 0) throw new TokenConfigError('token verifier: needs gateway.tokenSecret or at least one EdDSA public key');
   }
@@ -102,8 +114,8 @@ export class TokenVerifier {
     return { playerId: sub, expiresAtMs: payload.exp! * 1000 };
   }
 
-  private keyFor(header: JWTHeaderParameters): Uint8Array | CryptoKey | KeyObject {
-    if (header.alg === 'HS256' && this.hs) return this.hs;
+  private keyFor(header: JWTHeaderParameters): Uint8Array | CryptoKey | KeyObject | Promise<CryptoKey> {
+    if (header.alg === 'HS256' && this.hs) return this.hsCryptoKey ?? this.hs;
     const key = header.alg === 'EdDSA' && header.kid !== undefined ? this.ed[header.kid] : undefined;
     if (!key) throw new UnauthenticatedError(`no key for token algorithm ${JSON.stringify(header.alg)} kid ${JSON.stringify(header.kid ?? null)}`);
     return key;
