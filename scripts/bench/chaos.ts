@@ -8,6 +8,7 @@ import { runLoad } from '../loadgen/run.js';
 import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
 import { startNatsIfInstalled, type LocalNats } from '../sim/nats.js';
 import { freeTcpPort, freeUdpPort } from '../sim/ports.js';
+import { headlineLoad } from './load.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 
 /**
@@ -87,15 +88,8 @@ export async function run(options: ChaosBenchOptions): Promise<BenchResult> {
       restart.catch(() => {});
     };
 
-    const targets = nodes.map((n) => ({ grpc: n.ready.grpcAddress, http: n.ready.httpUrl }));
     const report = await runLoad({
-      targets,
-      beacons: hunt.beacons,
-      tokenSecret: config.gateway.tokenSecret,
-      operatorToken: config.ops.operatorToken,
-      seed: 7,
-      workers: options.workers,
-      progress: !options.json,
+      ...headlineLoad(nodes, config, hunt, options),
       players,
       fixIntervalMs: DEFAULTS.fixIntervalMs,
       durationS,

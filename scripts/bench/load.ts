@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadHuntFile } from '../../actors/hunt/index.js';
-import { loadConfig, nodeConfig } from '../../ops/config/index.js';
+import { loadHuntFile, type HuntDefinition } from '../../actors/hunt/index.js';
+import { loadConfig, nodeConfig, type NodeConfig } from '../../ops/config/index.js';
 import { runLoad, type LoadReport } from '../loadgen/run.js';
 import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
 import { startNatsIfInstalled, type LocalNats } from '../sim/nats.js';
@@ -50,14 +50,8 @@ export async function run(options: LoadBenchOptions): Promise<BenchResult> {
     try {
       const fixIntervalMs = Math.round((players * 1000) / load.fixesPerSec);
       const report = await runLoad({
-        targets: cluster.nodes.map((n) => ({ grpc: n.ready.grpcAddress, http: n.ready.httpUrl })),
+        ...headlineLoad(cluster.nodes, config, hunt, options),
         cpuPids: { nodes: cluster.nodes.map((n) => n.process.pid!), nats: cluster.nats?.pid },
-        beacons: hunt.beacons,
-        tokenSecret: config.gateway.tokenSecret,
-        operatorToken: config.ops.operatorToken,
-        seed: 7,
-        workers: options.workers,
-        progress: !options.json,
         players,
         fixIntervalMs,
         durationS: load.durationS,
@@ -112,6 +106,19 @@ export async function run(options: LoadBenchOptions): Promise<BenchResult> {
     else notes.push('refusalP99Ms.overload2x: no fix was refused RESOURCE_EXHAUSTED in the overload phase');
   }
   return { figures, notes };
+}
+
+/** What every load phase of the bench suites shares: the nodes as targets, the hunt, the secrets, seed and workers. */
+export function headlineLoad(nodes: readonly LocalNode[], config: NodeConfig, hunt: HuntDefinition, options: LoadBenchOptions) {
+  return {
+    targets: nodes.map((n) => ({ grpc: n.ready.grpcAddress, http: n.ready.httpUrl })),
+    beacons: hunt.beacons,
+    tokenSecret: config.gateway.tokenSecret,
+    operatorToken: config.ops.operatorToken,
+    seed: 7,
+    workers: options.workers,
+    progress: !options.json,
+  };
 }
 
 async function startCluster(nodeCount: number, env: Record<string, string>, notes: string[]): Promise<Cluster> {
