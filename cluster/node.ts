@@ -100,6 +100,9 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
       });
       node.membership = members.membership = membership;
       membership.events.on((e) => logger.info({ event: 'member', member: e.id, state: e.type, incarnation: e.incarnation, addr: e.addr }, `member ${e.id} ${e.type}`));
+      links.onPeerRefused((peer) => {
+        if (membership.suspectUnreachable(peer)) logger.warn({ event: 'suspect', member: peer }, `member ${peer} refused its node link: suspected`);
+      });
       membership.start();
       logger.info({ event: 'listening', gossipAddress: gossip.address, preset: config.cluster.membershipPreset }, 'gossip listening');
       const seeds = [...new Set([...config.node.seeds, ...extraSeeds])];

@@ -219,6 +219,18 @@ export class Membership {
     if (this.running) this.suspectNode(id, incarnation, this.id);
   }
 
+  /**
+   * Evidence from outside the probe cycle that an alive member's process is gone (its node-link port refused a
+   * connection): suspect it now, as a failed probe would. Suspicion runs its usual course: the member refutes it if
+   * it is alive, and is declared dead only when the suspicion timeout passes. Returns true if a suspicion started.
+   */
+  suspectUnreachable(id: string): boolean {
+    const r = this.table.get(id);
+    if (!this.running || r === undefined || id === this.id || r.state !== 'alive') return false;
+    this.suspectNode(id, r.incarnation, this.id);
+    return true;
+  }
+
   private gossip(): void {
     if (this.broadcasts.size === 0) return;
     for (const peer of this.randomPeers(this.config.gossipNodes, undefined, true)) this.send(peer.addr, []);
