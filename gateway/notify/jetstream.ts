@@ -41,6 +41,9 @@ import {
   type SubscribeOptions,
 } from './notifier.js';
 
+/** `live.` between the prefix and the channel in a live subject (`<prefix>live.<channel>`). */
+const LIVE_INFIX_CHARS = 'live.'.length;
+
 /** JetStream stream holding all notification channels. @default 'QUARRY_NOTIFY' */
 export const DEFAULT_STREAM_NAME = 'QUARRY_NOTIFY';
 /** First subject token of every channel (stream `<prefix>.>`, live copies `<prefix>live.>`). @default 'qn' */
@@ -264,11 +267,12 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
   async readAfter(channel: string, afterSeq: number): Promise<NotifyEvent[]> {
     const { jsm } = await this.connected;
     const subject = `${this.prefix}.${channel}`;
-    const [last, first] = await Promise.all([
-      jsm.direct.getMessage(this.stream, { last_by_subj: subject }),
-      jsm.direct.getMessage(this.stream, { seq: afterSeq + 1, next_by_subj: subject }),
-    ]);
-    if (!last || !first || last.seq <= afterSeq) return [];
+    // One request when there is nothing to replay (a new player, a resume already up to date): 20k streams opening
+    // together are 20k reads, not 40k.
+    const first = await jsm.direct.getMessage(this.stream, { seq: afterSeq + 1, next_by_subj: subject });
+    if (!first) return [];
+    const last = await jsm.direct.getMessage(this.stream, { last_by_subj: subject });
+    if (!last || last.seq <= afterSeq) return [];
     // Read AFTER `first`: a cursor message still stored now was stored when `first` was read, and retention
     // drops a subject's oldest messages first, so nothing between them can have been dropped.
     const cursorStored = afterSeq > 0 && first.seq > afterSeq + 1 && (await jsm.direct.getMessage(this.stream, { seq: afterSeq }))?.subject === subject;
@@ -344,19 +348,19 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
   }
 
   private onLive(msg: Msg): void {
+    // Every node receives every event; most are for players connected elsewhere. The live subject names the
+    // channel, so those are dropped before their headers are parsed.
+    const channel = msg.subject.slice(this.prefix.length + LIVE_INFIX_CHARS);
+    if (!this.fanout.listens(channel)) return;
     const h = msg.headers;
-    const subject = h?.get('Nats-Subject');
     const seq = Number(h?.get('Nats-Sequence'));
     const prevSeq = Number(h?.get('Nats-Last-Sequence') || '0');
-    if (!subject || !Number.isFinite(seq)) return;
+    if (!Number.isFinite(seq)) return;
     if (seq > this.newestSeen) this.newestSeen = seq;
-    const channel = subject.slice(this.prefix.length + 1);
-    // Every node receives every event; most are for players connected elsewhere.
-    if (!this.fanout.listens(channel)) return;
     try {
       this.fanout.dispatch(this.event(channel, seq, prevSeq, msg.data));
     } catch (err) {
-      this.logger?.warn({ err, subject, seq }, 'notify: undecodable live message dropped');
+      this.logger?.warn({ err, subject: msg.subject, seq }, 'notify: undecodable live message dropped');
     }
   }
 
