@@ -13,13 +13,16 @@ const SETTLE_MS = 10_000;
 /** A fix not answered within this is counted as failed (DEADLINE_EXCEEDED, outcome unknown). @default 10000 ms */
 const FIX_DEADLINE_MS = 10_000;
 /**
- * Players per HTTP/2 connection of a load worker to one node. Every connection costs the worker and the node CPU of
- * its own (frames written and read one connection at a time): with one worker at 3,000 players and one fix per
- * 10 s, one connection instead of twelve cut the worker from ~0.51 to ~0.41 ms of CPU per fix and the node from
- * 0.25 to 0.20 cores. Real phones have a connection each; the load generator is to be cheap, not realistic there.
- * @default 5000
+ * Players per HTTP/2 connection of a load worker to one node. Real phones have a connection each; sharing one is
+ * cheaper for the worker and the node (one connection instead of twelve cut a node from 0.25 to 0.20 cores), but a
+ * node's HTTP/2 layer (nghttp2's rapid-reset guard, CVE-2023-44487) closes a connection whose client cancels more
+ * than ~1,000 streams in a burst or 33 a second for long: every call whose deadline passes is such a cancel, so
+ * 5,000 players on one connection lost all their streams at once under overload (INTERNAL "RST_STREAM with code 2
+ * (ERR_HTTP2_SESSION_ERROR)"). At 100, a connection's players cannot cancel 33 fixes a second even if every fix
+ * times out, at down to one fix per 3 s each.
+ * @default 100
  */
-const DEFAULT_PLAYERS_PER_CHANNEL = 5_000;
+const DEFAULT_PLAYERS_PER_CHANNEL = 100;
 /**
  * Fixes per second one load worker sends, with 10 players' event streams open per fix/s as in the headline run
  * (20,000 players, 2,000 fixes/s: 4 workers). Measured (one worker, one node, 3,000 players at one fix per 10 s,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadHuntFile } from '../../actors/hunt/index.js';
 import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import { defaultWorkerCount, FIXES_PER_SEC_PER_WORKER, runLoad } from '../../scripts/loadgen/run.js';
+import { channelGroup } from '../../scripts/loadgen/worker.js';
 import { spawnNode, type LocalNode } from '../../scripts/sim/local-cluster.js';
 
 describe('scripts/loadgen defaultWorkerCount', () => {
@@ -75,5 +76,17 @@ describe('scripts/loadgen runLoad with worker processes (real node)', function (
     const config = nodeConfig(loadConfig({ env: { ...process.env, ...env } }));
     const options = { targets: [{ grpc: node.ready.grpcAddress }], beacons: [], players: 2, fixIntervalMs: 500, durationS: 1, rampUpS: 0, tokenSecret: config.gateway.tokenSecret, playerPrefix: 'x-', seed: 1, workers: 3, progress: false };
     await assert.rejects(runLoad(options), /workers must be an integer from 1 to players \(2\), got 3/);
+  });
+});
+
+describe('scripts/loadgen channelGroup', () => {
+  it('puts playersPerChannel of each node\'s own players on one connection to it', () => {
+    // 3 targets, 100 players per connection: players 0..299 (100 per node) share group 0, 300..599 group 1.
+    const groups = Array.from({ length: 900 }, (_, k) => channelGroup(k, 100, 3));
+    for (let t = 0; t < 3; t++) {
+      const perGroup = new Map<number, number>();
+      groups.forEach((g, k) => k % 3 === t && perGroup.set(g, (perGroup.get(g) ?? 0) + 1));
+      assert.deepEqual([...perGroup], [[0, 100], [1, 100], [2, 100]], `target ${t}`);
+    }
   });
 });
