@@ -176,5 +176,5 @@ function round(ms: number): number {
 }
 
 function summary(r: LoadReport): Record<string, unknown> {
-  return { fixesPerSec: r.fixesPerSec, offered: r.fixesOfferedPerSec, acked: r.fixesAcked, failed: r.fixesFailedByStatus, why: r.firstFailureDetails, p50: r.fixToEventP50Ms, p99: r.fixToEventP99Ms, ackP99: r.ackP99Ms, gaps: r.eventGaps, lost: r.lostAckedFixes, unverified: r.unverifiedPlayers, cpuCores: r.cpuCores, streamErrors: r.streamErrors, nodes: r.nodes };
+  return { fixesPerSec: r.fixesPerSec, offered: r.fixesOfferedPerSec, acked: r.fixesAcked, failed: r.fixesFailedByStatus, why: r.firstFailureDetails, p50: r.fixToEventP50Ms, p99: r.fixToEventP99Ms, ackP99: r.ackP99Ms, commitToEventP50: r.commitToEventP50Ms, commitToEventP99: r.commitToEventP99Ms, gaps: r.eventGaps, lost: r.lostAckedFixes, unverified: r.unverifiedPlayers, cpuCores: r.cpuCores, streamErrors: r.streamErrors, nodes: r.nodes };
 }

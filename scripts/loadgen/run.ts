@@ -101,6 +101,9 @@ export interface LoadReport {
   fixToEventP50Ms?: number;
   fixToEventP99Ms?: number;
   fixToEventMaxMs?: number;
+  /** The notification part of fix-to-event: from the commit that made the award event to its arrival. */
+  commitToEventP50Ms?: number;
+  commitToEventP99Ms?: number;
   ackP50Ms?: number;
   ackP99Ms?: number;
   /** How fast fixes refused RESOURCE_EXHAUSTED were refused (none refused: absent). */
@@ -223,6 +226,8 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
     fixToEventP50Ms: stats.fixToEventMs(50),
     fixToEventP99Ms: stats.fixToEventMs(99),
     fixToEventMaxMs: stats.fixToEventMs(100),
+    commitToEventP50Ms: stats.commitToEventMs(50),
+    commitToEventP99Ms: stats.commitToEventMs(99),
     ackP50Ms: stats.ackMs(50),
     ackP99Ms: stats.ackMs(99),
     refusalP99Ms: stats.refusalMs(99),

@@ -68,6 +68,8 @@ describe('scripts/loadgen runLoad with worker processes (real node)', function (
     // The histograms came from the workers: the parent sends no fix itself.
     assert.notEqual(report.ackP99Ms, undefined, summary);
     assert.ok(report.fixToEventSamples > 0, `no award event matched to its fix: ${summary}`);
+    // The notification part of a fix-to-event latency cannot exceed the whole.
+    assert.ok(report.commitToEventP50Ms !== undefined && report.commitToEventP50Ms <= report.fixToEventMaxMs!, summary);
     assert.equal(report.cpuCores.nodes.length, 1, summary);
     assert.ok(report.cpuCores.load > 0, `load workers used no CPU: ${summary}`);
   });
