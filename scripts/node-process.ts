@@ -48,6 +48,12 @@ export interface QuarryNode {
   stop(): Promise<void>;
 }
 
+/**
+ * How long a stopping node lets calls in flight finish before it cuts its connections, in ms: enough for the answer
+ * to the `quarry node leave` that stopped it to reach the operator. @default 2000
+ */
+export const EDGE_CLOSE_GRACE_MS = 2_000;
+
 export interface StartOptions {
   clock?: Clock;
   /** Gossip addresses to join besides `node.seeds`. */
@@ -133,6 +139,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     maxMessageBytes: config.gateway.maxMessageBytes,
     nativeOnlyMaxMessageBytes: cluster.links.maxMessageBytes,
     corsOrigins: config.gateway.corsOrigins,
+    closeGraceMs: EDGE_CLOSE_GRACE_MS,
     warn: (message) => logger.warn({ event: 'native-calls-on-grpc-js' }, message),
     httpFallback: (req, res) => {
       if (web(req, res)) return;
