@@ -101,8 +101,11 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
   const keepJoining = async (membership: Membership, seeds: string[]): Promise<void> => {
     const deadlineMs = startedAtMs + config.cluster.joinTimeoutMs;
     const timer = setTimeout(() => rejectJoined(new JoinTimeoutError(seeds, config.cluster.joinTimeoutMs)), Math.max(0, deadlineMs - Date.now()));
+    // The servers keep a node's process alive; this timer alone must not keep a stopped one (or a test's) running.
+    timer.unref();
     while (Date.now() < deadlineMs && membership.isRunning()) {
       const answered = await membership.join(seeds);
+      if (answered === 0) await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_PAUSE_MS));
       if (answered === 0 || Date.now() >= deadlineMs) continue;
       clearTimeout(timer);
       logger.info({ event: 'joined', seeds, answered }, 'joined');
@@ -153,7 +156,8 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
       });
       membership.start();
       logger.info({ event: 'listening', gossipAddress: gossip.address, preset: config.cluster.membershipPreset }, 'gossip listening');
-      const seeds = [...new Set([...config.node.seeds, ...extraSeeds])];
+      // A seed list that names this node too (one list for every node) means the others.
+      const seeds = [...new Set([...config.node.seeds, ...extraSeeds])].filter((s) => s !== gossip.address);
       if (seeds.length === 0) {
         router.start();
         resolveJoined();
@@ -186,6 +190,9 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
   };
   return node;
 }
+
+/** Pause between two rounds of join attempts (each lasts the membership preset's `joinTimeoutMs`), in ms. @default 1000 */
+export const JOIN_RETRY_PAUSE_MS = 1_000;
 
 /** No seed admitted this node within `cluster.joinTimeoutMs` (wrong `cluster.key`, or seeds unreachable). */
 export class JoinTimeoutError extends Error {

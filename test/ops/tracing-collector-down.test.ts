@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { memoryLogger } from '../../actors/runtime/logger.js';
 import { issuePlayerToken } from '../../gateway/auth/index.js';
@@ -10,7 +7,7 @@ import { DEFAULT_EXPORT_FAILURE_LOG_INTERVAL_MS, ExportFailureLog } from '../../
 import { traceEndpoint } from '../../ops/telemetry/tracing.js';
 import { HuntClient } from '../../proto/gen/hunt.js';
 import { freePort } from '../support/nats.js';
-import { startQuarry, type QuarryProcess } from '../scripts/support/quarry-process.js';
+import { nodeSandbox } from '../scripts/support/quarry-process.js';
 
 describe('tracing with the collector down (issue 19, item 7)', function () {
   this.timeout(60_000);
@@ -34,21 +31,12 @@ describe('tracing with the collector down (issue 19, item 7)', function () {
   });
 
   describe('a real node', () => {
-    let dir: string;
-    let node: QuarryProcess | undefined;
-    before(() => {
-      dir = mkdtempSync(join(tmpdir(), 'quarry-otel-down-'));
-    });
-    after(async () => {
-      node?.kill();
-      await node?.exited();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const box = nodeSandbox('quarry-otel-down-', 'all');
 
     it('serves, logs the failing export once naming the endpoint, and on SIGTERM leaves cleanly with exit 0', async () => {
       const port = await freePort();
       const endpoint = `http://127.0.0.1:${port}`;
-      node = startQuarry('otel', { 'node.dataDir': dir, 'ops.tracingEnabled': 'true', 'ops.tracingSampleRatio': 1 }, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' });
+      const node = box.start('otel', { 'node.dataDir': box.dir, 'ops.tracingEnabled': 'true', 'ops.tracingSampleRatio': 1 }, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' });
       const r = await node.ready();
       const config = nodeConfig(loadConfig({ env: { QUARRY_OPS_ALLOW_DEV_SECRETS: 'true' } }));
       const md = new Metadata();

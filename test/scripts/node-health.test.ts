@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNatsServer, type NatsServer } from '../support/nats.js';
-import { httpGet, startQuarry, type QuarryProcess } from './support/quarry-process.js';
+import { httpGet, nodeSandbox } from './support/quarry-process.js';
 
 /** Polls `url` until it answers `status`; fails naming `phase` and the last answer. */
 async function waitStatus(phase: string, url: string, status: number, timeoutMs = 20_000): Promise<{ status: number; body: string }> {
@@ -19,27 +17,19 @@ async function waitStatus(phase: string, url: string, status: number, timeoutMs 
 
 describe('/livez, /healthz and /readyz on real nodes (issue 19, item 4)', function () {
   this.timeout(90_000);
-  let dir: string;
+  const box = nodeSandbox('quarry-health-', 'all');
   let nats: NatsServer;
-  const started: QuarryProcess[] = [];
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'quarry-health-'));
     nats = await startNatsServer();
   });
   after(async () => {
-    for (const p of started) {
-      p.kill();
-      await p.exited();
-    }
     await nats?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('ready only while serving with quorum and the configured notifier connected; live all along', async () => {
     await nats.stop();
     const settings = { 'notify.backend': 'nats', 'notify.natsUrl': nats.url };
-    const a = startQuarry('h1', { ...settings, 'node.dataDir': join(dir, 'h1') });
-    started.push(a);
+    const a = box.start('h1', { ...settings, 'node.dataDir': join(box.dir, 'h1') });
     const ra = await a.ready();
     for (const path of ['/livez', '/healthz']) assert.deepEqual(await httpGet(`${ra.httpUrl}${path}`), { status: 200, body: 'ok' }, path);
     const down = await httpGet(`${ra.httpUrl}/readyz`);
@@ -49,8 +39,7 @@ describe('/livez, /healthz and /readyz on real nodes (issue 19, item 4)', functi
     await nats.start();
     assert.deepEqual(JSON.parse((await waitStatus('NATS back', `${ra.httpUrl}/readyz`, 200)).body), { ready: true, failing: [] });
 
-    const b = startQuarry('h2', { ...settings, 'node.dataDir': join(dir, 'h2') }, {}, [ra.gossipAddress]);
-    started.push(b);
+    const b = box.start('h2', { ...settings, 'node.dataDir': join(box.dir, 'h2') }, {}, [ra.gossipAddress]);
     const rb = await b.ready();
     await waitStatus('h2 joined', `${rb.httpUrl}/readyz`, 200);
     // With h2 gone uncleanly, h1 sees 1 of its 2 agreed members: no quorum, not ready (but alive).

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { issuePlayerToken } from '../../gateway/auth/index.js';
 import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import { HuntClient } from '../../proto/gen/hunt.js';
-import { httpGet, startQuarry, type QuarryProcess } from './support/quarry-process.js';
+import { freePort } from '../support/nats.js';
+import { httpGet, nodeSandbox } from './support/quarry-process.js';
 
 const SEED_KEY = 'join-test-seed-cluster-key-0001';
 const WRONG_KEY = 'join-test-WRONG-cluster-key-002';
@@ -14,25 +13,12 @@ const JOIN_TIMEOUT_MS = 8_000;
 
 describe('a node told to join with the wrong cluster.key never serves on its own (issue 19, item 1)', function () {
   this.timeout(60_000);
-  let dir: string;
-  const started: QuarryProcess[] = [];
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'quarry-join-'));
-  });
-  after(async () => {
-    for (const p of started) {
-      p.kill();
-      await p.exited();
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const box = nodeSandbox('quarry-join-', 'all');
 
   it('not ready (/readyz 503, players UNAVAILABLE, no ready line) while it retries, exits 4 after cluster.joinTimeoutMs; the seed logs the refused packets with the sender', async () => {
-    const seed = startQuarry('seed', { 'node.dataDir': join(dir, 'seed') }, { QUARRY_CLUSTER_KEY: SEED_KEY });
-    started.push(seed);
+    const seed = box.start('seed', { 'node.dataDir': join(box.dir, 'seed') }, { QUARRY_CLUSTER_KEY: SEED_KEY });
     const seedReady = await seed.ready();
-    const joiner = startQuarry('stray', { 'node.dataDir': join(dir, 'stray'), 'cluster.joinTimeoutMs': JOIN_TIMEOUT_MS }, { QUARRY_CLUSTER_KEY: WRONG_KEY }, [seedReady.gossipAddress]);
-    started.push(joiner);
+    const joiner = box.start('stray', { 'node.dataDir': join(box.dir, 'stray'), 'cluster.joinTimeoutMs': JOIN_TIMEOUT_MS }, { QUARRY_CLUSTER_KEY: WRONG_KEY }, [seedReady.gossipAddress]);
     const listening = await joiner.waitLine('joiner listening', (l) => l.event === 'listening');
     const failed = await joiner.waitLine('joiner says why', (l) => l.event === 'join-failed');
     assert.match(String(failed.msg), /cluster\.key/, 'the joiner names the likely cause');
@@ -64,5 +50,12 @@ describe('a node told to join with the wrong cluster.key never serves on its own
     assert.ok(!joiner.lines.some((l) => l.event === 'ready'), 'never ready');
     // Rate-limited: a few seconds of retries are one line on the seed, not one per packet.
     assert.equal(seed.lines.filter((l) => l.event === 'gossip-refused' && l.from === listening.gossipAddress).length, 1);
+  });
+
+  it('a seed list naming the node itself (one list for every node) leaves the others: alone, it starts a new cluster', async () => {
+    const port = await freePort();
+    const self = box.start('self', { 'node.dataDir': join(box.dir, 'self'), 'node.gossipPort': port }, {}, [`127.0.0.1:${port}`]);
+    const r = await self.ready();
+    assert.equal((await httpGet(`${r.httpUrl}/readyz`)).status, 200);
   });
 });

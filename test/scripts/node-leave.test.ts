@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { buildRing, ownerOf } from '../../cluster/placement/ring.js';
@@ -8,7 +7,7 @@ import { PUSH_BATCH_BYTES } from '../../cluster/routing/leave-push.js';
 import { issuePlayerToken } from '../../gateway/auth/index.js';
 import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import { HuntClient, type FixAck } from '../../proto/gen/hunt.js';
-import { SAMPLE_HUNT, httpGet, quarryCli, startQuarry, type QuarryProcess } from './support/quarry-process.js';
+import { SAMPLE_HUNT, httpGet, nodeSandbox, quarryCli, type QuarryProcess } from './support/quarry-process.js';
 
 const BEACONS = (JSON.parse(readFileSync(SAMPLE_HUNT, 'utf8')) as { beacons: Array<{ id: string }> }).beacons.map((b) => b.id);
 const TOKEN_SECRET = nodeConfig(loadConfig({ env: { QUARRY_OPS_ALLOW_DEV_SECRETS: 'true' } })).gateway.tokenSecret;
@@ -46,23 +45,10 @@ class Phone {
 
 describe('quarry node leave on real nodes (issue 19, item 3)', function () {
   this.timeout(240_000);
-  let dir: string;
-  const started: QuarryProcess[] = [];
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'quarry-leave-'));
-  });
-  afterEach(async () => {
-    for (const p of started.splice(0)) {
-      if (p.exitCode === undefined) p.child.kill('SIGCONT');
-      p.kill();
-      await p.exited();
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const box = nodeSandbox('quarry-leave-', 'each');
 
   it('refuses to take away the last serving member (exit 1, the node stays ready); --force leaves, and the node exits 0 by itself', async () => {
-    const node = startQuarry('solo', { 'node.dataDir': join(dir, 'solo') });
-    started.push(node);
+    const node = box.start('solo', { 'node.dataDir': join(box.dir, 'solo') });
     const r = await node.ready();
     const refused = await quarryCli(['node', 'leave', '--node', r.grpcAddress, '--json']);
     assert.equal(refused.code, 1, refused.stderr);
@@ -82,9 +68,7 @@ describe('quarry node leave on real nodes (issue 19, item 3)', function () {
     const nodes: QuarryProcess[] = [];
     for (const id of ids) {
       const seeds = nodes.length > 0 ? [(await nodes[0]!.ready()).gossipAddress] : [];
-      const p = startQuarry(id, { ...settings, 'node.dataDir': join(dir, id) }, {}, seeds);
-      started.push(p);
-      nodes.push(p);
+      nodes.push(box.start(id, { ...settings, 'node.dataDir': join(box.dir, id) }, {}, seeds));
     }
     const ready = await Promise.all(nodes.map((n) => n.ready()));
     for (const r of ready) {
@@ -132,11 +116,9 @@ describe('quarry node leave on real nodes (issue 19, item 3)', function () {
 
   it('a leave that cannot hand its actors over fails loudly: the CLI exits non-zero and so does the node', async () => {
     const settings = { 'cluster.replicationFactor': 1, 'cluster.durability': 'local' };
-    const a = startQuarry('w1', { ...settings, 'node.dataDir': join(dir, 'w1') });
-    started.push(a);
+    const a = box.start('w1', { ...settings, 'node.dataDir': join(box.dir, 'w1') });
     const ra = await a.ready();
-    const b = startQuarry('w2', { ...settings, 'node.dataDir': join(dir, 'w2') }, {}, [ra.gossipAddress]);
-    started.push(b);
+    const b = box.start('w2', { ...settings, 'node.dataDir': join(box.dir, 'w2') }, {}, [ra.gossipAddress]);
     await b.ready();
     const ring = buildRing(['w1', 'w2']);
     const player = Array.from({ length: 100 }, (_, i) => `stuck${i}`).find((p) => ownerOf(ring, 'player', p) === 'w1')!;

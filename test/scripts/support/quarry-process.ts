@@ -4,6 +4,9 @@
  * (test/cluster/support/cluster.ts) it does not assume the node becomes ready: refusing to is what some tests check.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -134,4 +137,38 @@ export function quarryCli(args: string[], timeoutMs = 60_000): Promise<CliResult
 export async function httpGet(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.text() };
+}
+
+export interface NodeSandbox {
+  /** A fresh temp folder for the current test (`each`) or suite (`all`). */
+  readonly dir: string;
+  /** `startQuarry`, killed (SIGCONT first, in case a test froze it) after the test or suite. */
+  start(...args: Parameters<typeof startQuarry>): QuarryProcess;
+}
+
+/** Registers mocha hooks that give each test (or the suite) a temp folder and kill the nodes it started. */
+export function nodeSandbox(prefix: string, scope: 'each' | 'all'): NodeSandbox {
+  let dir = '';
+  const started: QuarryProcess[] = [];
+  (scope === 'each' ? beforeEach : before)(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  (scope === 'each' ? afterEach : after)(async () => {
+    for (const p of started.splice(0)) {
+      if (p.exitCode === undefined) p.child.kill('SIGCONT');
+      p.kill();
+      await p.exited();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    start(...args) {
+      const p = startQuarry(...args);
+      started.push(p);
+      return p;
+    },
+  };
 }
