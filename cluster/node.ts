@@ -1,6 +1,7 @@
 import type { Server } from '@grpc/grpc-js';
 import type { Tracer } from '@opentelemetry/api';
 import type { Histogram } from 'hdr-histogram-js';
+import { deferred } from '../actors/runtime/deferred.js';
 import type { Clock, KindDef, Logger } from '../actors/runtime/types.js';
 import { lockDataDir, openLmdbStore } from '../actors/store/index.js';
 import type { NodeConfig } from '../ops/config/index.js';
@@ -89,18 +90,12 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
     logger,
   });
 
-  let resolveJoined!: () => void;
-  let rejectJoined!: (err: Error) => void;
-  const joined = new Promise<void>((resolve, reject) => {
-    resolveJoined = resolve;
-    rejectJoined = reject;
-  });
-  joined.catch(() => undefined);
+  const joined = deferred<void>();
   const startedAtMs = Date.now();
   /** Retries the seeds until one admits this node, or rejects `joined` at `cluster.joinTimeoutMs`. */
   const keepJoining = async (membership: Membership, seeds: string[]): Promise<void> => {
     const deadlineMs = startedAtMs + config.cluster.joinTimeoutMs;
-    const timer = setTimeout(() => rejectJoined(new JoinTimeoutError(seeds, config.cluster.joinTimeoutMs)), Math.max(0, deadlineMs - Date.now()));
+    const timer = setTimeout(() => joined.reject(new JoinTimeoutError(seeds, config.cluster.joinTimeoutMs)), Math.max(0, deadlineMs - Date.now()));
     // The servers keep a node's process alive; this timer alone must not keep a stopped one (or a test's) running.
     timer.unref();
     while (Date.now() < deadlineMs && membership.isRunning()) {
@@ -110,7 +105,7 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
       clearTimeout(timer);
       logger.info({ event: 'joined', seeds, answered }, 'joined');
       router.start();
-      resolveJoined();
+      joined.resolve();
       return;
     }
   };
@@ -133,7 +128,7 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
     router,
     links,
     membership: undefined,
-    joined,
+    joined: joined.promise,
     addToServer: (server) => links.addToServer(server),
     async join(grpcAddress, extraSeeds = []) {
       const gossip = await UdpTransport.bind(config.node.host, config.node.gossipPort);
@@ -160,14 +155,14 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
       const seeds = [...new Set([...config.node.seeds, ...extraSeeds])].filter((s) => s !== gossip.address);
       if (seeds.length === 0) {
         router.start();
-        resolveJoined();
+        joined.resolve();
         return gossip.address;
       }
       const answered = await membership.join(seeds);
       if (answered > 0) {
         logger.info({ event: 'joined', seeds, answered }, 'joined');
         router.start();
-        resolveJoined();
+        joined.resolve();
       } else {
         // Never a cluster of its own: a node told to join that serves alone splits the game in two.
         logger.warn(

@@ -5,7 +5,7 @@
  * (ARCHITECTURE.md: cluster may not import gateway, so the whole process cannot be assembled inside cluster/).
  */
 import { trace } from '@opentelemetry/api';
-import { systemClock, type Clock, type Logger } from '../actors/runtime/index.js';
+import { deferred, systemClock, type Clock, type Logger } from '../actors/runtime/index.js';
 import { HuntGame, huntKinds, loadHuntFile } from '../actors/hunt/index.js';
 import { createClusterNode, type ClusterNode } from '../cluster/node.js';
 import type { NodeConfig } from '../ops/config/index.js';
@@ -77,16 +77,10 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
   relay.start();
 
   const web = createWebHandler({ hunt });
-  let resolveLeft!: () => void;
-  let rejectLeft!: (err: unknown) => void;
-  const left = new Promise<void>((resolve, reject) => {
-    resolveLeft = resolve;
-    rejectLeft = reject;
-  });
-  left.catch(() => undefined);
+  const left = deferred<void>();
   const operatorLeave = (): Promise<void> => {
     const leaving = cluster.leave();
-    leaving.then(resolveLeft, rejectLeft);
+    leaving.then(left.resolve, left.reject);
     return leaving;
   };
   const readiness: ReadinessCheck[] = [
@@ -183,7 +177,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     grpcAddress,
     httpUrl: `http://${config.node.host}:${edge.httpPort}`,
     joined: cluster.joined,
-    left,
+    left: left.promise,
     notReady: () => failingChecks(readiness),
     async stop() {
       ops.close();
