@@ -120,6 +120,8 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
   private readonly logger: Logger | undefined;
   private readonly stopper = new AbortController();
   private readonly connected: Promise<Connection>;
+  /** Between the client's `disconnect` and `reconnect` statuses. */
+  private reconnecting = false;
   private conn: Connection | undefined;
   private closed = false;
   /** Highest stream seq this node has seen (acks, live messages, stream info); a cache for `isAhead`. */
@@ -182,9 +184,9 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
     await this.connected;
   }
 
-  /** True once the first connection is up (later outages are the client's reconnects). */
+  /** True while connected to NATS: false before the first connection and while the client reconnects. */
   get isConnected(): boolean {
-    return this.conn !== undefined;
+    return this.conn !== undefined && !this.reconnecting;
   }
 
   /**
@@ -374,6 +376,8 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
 
   private async watchStatus(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
+      if (status.type === 'disconnect') this.reconnecting = true;
+      if (status.type === 'reconnect') this.reconnecting = false;
       if (status.type === 'reconnect' && !this.closed) {
         this.fanout.resyncAll().catch((err) => this.logger?.warn({ err }, 'notify: resync after reconnect failed'));
       }
