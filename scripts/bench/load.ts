@@ -84,7 +84,7 @@ export async function run(options: LoadBenchOptions): Promise<BenchResult> {
   figures['cpuCores.nodes'] = round(headline.cpuCores.nodes.reduce<number>((sum, c) => sum + (c ?? 0), 0));
   figures['cpuCores.load'] = headline.cpuCores.load;
   if (headline.cpuCores.nats != null) figures['cpuCores.nats'] = headline.cpuCores.nats;
-  notes.push(`headline cpuCores per node: ${JSON.stringify(headline.cpuCores.nodes)}; load workers: ${headline.workers}`);
+  notes.push(`headline cpuCores per node: ${JSON.stringify(headline.cpuCores.nodes)}; load workers: ${headline.workers}; share of the window each node's event loop waited for a core (%): ${JSON.stringify(headline.runQueueWaitPct.nodes)}`);
 
   // The ladder: the highest acked rate whose fix-to-event p99 stays under 50 ms, then twice that offered.
   let best = 0;
@@ -176,5 +176,5 @@ function round(ms: number): number {
 }
 
 function summary(r: LoadReport): Record<string, unknown> {
-  return { fixesPerSec: r.fixesPerSec, offered: r.fixesOfferedPerSec, acked: r.fixesAcked, failed: r.fixesFailedByStatus, why: r.firstFailureDetails, p50: r.fixToEventP50Ms, p99: r.fixToEventP99Ms, ackP99: r.ackP99Ms, commitToEventP50: r.commitToEventP50Ms, commitToEventP99: r.commitToEventP99Ms, gaps: r.eventGaps, lost: r.lostAckedFixes, unverified: r.unverifiedPlayers, cpuCores: r.cpuCores, streamErrors: r.streamErrors, nodes: r.nodes };
+  return { fixesPerSec: r.fixesPerSec, offered: r.fixesOfferedPerSec, acked: r.fixesAcked, failed: r.fixesFailedByStatus, why: r.firstFailureDetails, p50: r.fixToEventP50Ms, p99: r.fixToEventP99Ms, ackP99: r.ackP99Ms, commitToEventP50: r.commitToEventP50Ms, commitToEventP99: r.commitToEventP99Ms, gaps: r.eventGaps, lost: r.lostAckedFixes, unverified: r.unverifiedPlayers, cpuCores: r.cpuCores, runQueueWaitPct: r.runQueueWaitPct.nodes, streamErrors: r.streamErrors, nodes: r.nodes };
 }

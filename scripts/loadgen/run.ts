@@ -114,6 +114,8 @@ export interface LoadReport {
    * together, and nats-server when its pid was given.
    */
   cpuCores: { nodes: Array<number | null>; load: number; nats?: number | null };
+  /** Per node, the share of the window (%) its event loop was ready to run but waited for a core (/proc schedstat). */
+  runQueueWaitPct: { nodes: Array<number | null> };
 }
 
 /** Enough workers that none sends more than FIXES_PER_SEC_PER_WORKER fixes a second; at least 1. */
@@ -189,6 +191,7 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
   bar?.stop();
   const windowS = (Date.now() - window.atMs) / 1000;
   const processCores = window.cpu.coresUsed();
+  const processWaits = window.cpu.runQueueWaitShare();
   await sampleNodes();
   const done = await pool.stop(options.failuresSinceMs?.());
 
@@ -200,6 +203,7 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
     nodes: processCores.slice(0, nodeCount).map((c) => (c === undefined ? null : round2(c))),
     load: round2(done.reduce((sum, d) => sum + d.cpuSecondsInWindow / Math.max(d.windowS, 1e-3), 0)),
   };
+  const runQueueWaitPct = { nodes: processWaits.slice(0, nodeCount).map((w) => (w === undefined ? null : round2(w * 100))) };
   if (options.cpuPids?.nats !== undefined) cpuCores.nats = processCores[nodeCount] === undefined ? null : round2(processCores[nodeCount]!);
   return {
     players: options.players,
@@ -233,6 +237,7 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
     refusalP99Ms: stats.refusalMs(99),
     nodes: [...nodeSamples].map(([target, v]) => ({ target, ...v })),
     cpuCores,
+    runQueueWaitPct,
   };
 }
 

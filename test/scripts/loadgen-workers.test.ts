@@ -71,6 +71,8 @@ describe('scripts/loadgen runLoad with worker processes (real node)', function (
     // The notification part of a fix-to-event latency cannot exceed the whole.
     assert.ok(report.commitToEventP50Ms !== undefined && report.commitToEventP50Ms <= report.fixToEventMaxMs!, summary);
     assert.equal(report.cpuCores.nodes.length, 1, summary);
+    assert.equal(report.runQueueWaitPct.nodes.length, 1, summary);
+    assert.notEqual(report.runQueueWaitPct.nodes[0], null, summary);
     assert.ok(report.cpuCores.load > 0, `load workers used no CPU: ${summary}`);
   });
 
