@@ -15,6 +15,8 @@ const PROFILE_ENV = 'QUARRY_BENCH_CPU_PROFILE_DIR';
 /** `quarry bench load` takes one more option than the other suites: how many load worker processes to use. */
 export interface LoadBenchOptions extends BenchOptions {
   workers?: number;
+  /** Only the headline phase: no ladder, no overload figures (a quicker look, e.g. after a change). */
+  headlineOnly?: boolean;
 }
 
 /**
@@ -86,6 +88,10 @@ export async function run(options: LoadBenchOptions): Promise<BenchResult> {
   if (headline.cpuCores.nats != null) figures['cpuCores.nats'] = headline.cpuCores.nats;
   notes.push(`headline cpuCores per node: ${JSON.stringify(headline.cpuCores.nodes)}; load workers: ${headline.workers}; share of the window each node's event loop waited for a core (%): ${JSON.stringify(headline.runQueueWaitPct.nodes)}`);
 
+  if (options.headlineOnly) {
+    notes.push('--headline-only: no ladder, so no maxFixesPerSecAtP99Under50Ms and no overload figures');
+    return { figures, notes };
+  }
   // The ladder: the highest acked rate whose fix-to-event p99 stays under 50 ms, then twice that offered.
   let best = 0;
   let highestAcked = 0;

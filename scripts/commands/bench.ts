@@ -13,6 +13,7 @@ export function registerBench(program: Command): void {
     .option('--nodes <n>', 'load and chaos suites: cluster size', Number)
     .option('--duration-s <n>', 'load and chaos suites: seconds of load', Number)
     .option('--workers <n>', 'load and chaos suites: load worker processes (default: sized from the fix rate, see quarry loadgen --help)', Number)
+    .option('--headline-only', 'load suite: the headline phase only (no ladder, no overload figures)')
     .addHelpText('after', '\nExamples:\n  quarry bench runtime\n  quarry bench runtime --json\n  quarry bench load --players 2000 --duration-s 20 --json\n  quarry bench load --players 2000 --nodes 1 --workers 2 --duration-s 20\n  quarry bench chaos --players 3000 --duration-s 36 --json')
     .action(async (suite: string, opts) => {
       const { runSuites } = await import('../bench/harness.js');
