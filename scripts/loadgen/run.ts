@@ -18,12 +18,11 @@ const FIX_DEADLINE_MS = 10_000;
  * node's HTTP/2 layer (nghttp2's rapid-reset guard, CVE-2023-44487) closes a connection whose client cancels more
  * than ~1,000 streams in a burst or 33 a second for long: every call whose deadline passes is such a cancel, so
  * 5,000 players on one connection lost all their streams at once under overload (INTERNAL "RST_STREAM with code 2
- * (ERR_HTTP2_SESSION_ERROR)"). At 300 and the headline's one fix per 10 s, a connection's players cannot cancel 33
- * fixes a second even if every fix times out; more connections cost CPU on both sides (at 100 a connection the
- * load workers used ~0.5 cores in the headline, against ~0.32 with one, on a busy machine).
- * @default 300
+ * (ERR_HTTP2_SESSION_ERROR)"). At 100 a connection its players cannot cancel 33 fixes a second even if every fix
+ * times out, down to one fix per 3 s each (the overload phases' rate is one per 5 s).
+ * @default 100
  */
-const DEFAULT_PLAYERS_PER_CHANNEL = 300;
+const DEFAULT_PLAYERS_PER_CHANNEL = 100;
 /**
  * Fixes per second one load worker sends, with 10 players' event streams open per fix/s as in the headline run
  * (20,000 players, 2,000 fixes/s: 4 workers). Measured (one worker, one node, 3,000 players at one fix per 10 s,
