@@ -10,7 +10,7 @@ export interface Setting<T = unknown> {
   readonly schema: z.ZodType<T>;
   readonly default: T;
   readonly doc: string;
-  /** Secret values are never printed or logged; `quarry config` shows `<set>` / `<unset>`. */
+  /** Secret values are never printed or logged; `quarry config` shows `<set>` / `<missing>`. */
   readonly secret?: boolean;
 }
 

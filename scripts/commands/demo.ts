@@ -5,6 +5,7 @@ import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
 import { runLoad } from '../loadgen/run.js';
 import { startNatsIfInstalled } from '../sim/nats.js';
+import { integerAtLeast } from './options.js';
 
 /** Ports of the demo's first node; node i uses base + i. */
 const DEMO_BASE_PORTS = { grpc: 7100, http: 8080, gossip: 7946 } as const;
@@ -13,9 +14,9 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('start local node(s) with the sample hunt, simulated players walking it, and print the page URL; Ctrl-C stops cleanly and the next start resumes')
-    .option('--nodes <n>', 'local cluster size (3 starts a nats-server too when one is installed)', Number, 1)
-    .option('--players <n>', 'simulated players', Number, 40)
-    .option('--fix-interval-ms <ms>', 'how often each simulated player sends a fix', Number, 2_000)
+    .option('--nodes <n>', 'local cluster size (3 starts a nats-server too when one is installed)', integerAtLeast('--nodes', 1), 1)
+    .option('--players <n>', 'simulated players', integerAtLeast('--players', 1), 40)
+    .option('--fix-interval-ms <ms>', 'how often each simulated player sends a fix', integerAtLeast('--fix-interval-ms', 1), 2_000)
     .option('--data-dir <dir>', 'folder for the nodes\' LMDB files (kept between runs)', './data')
     .addHelpText('after', '\nExamples:\n  quarry demo\n  quarry demo --players 200\n  quarry demo --nodes 3')
     .action(async (opts: { nodes: number; players: number; fixIntervalMs: number; dataDir: string }) => {

@@ -1,7 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
-import { configOrExit, withConfigOptions } from './options.js';
+import { bindErrorMessage } from '../../ops/config/index.js';
+import { configOrExit, USAGE_EXIT_CODE, withConfigOptions } from './options.js';
 
 export function registerNode(program: Command): void {
   const node = program.command('node').description('run a Quarry node');
@@ -20,7 +21,17 @@ export function registerNode(program: Command): void {
     const { startTracing } = await import('../../ops/telemetry/tracing.js');
     const tracing = startTracing({ enabled: config.ops.tracingEnabled, sampleRatio: config.ops.tracingSampleRatio, nodeId: config.node.id });
     const { startQuarryNode } = await import('../node-process.js');
-    const quarry = await startQuarryNode(config, logger, { extraSeeds: opts.join });
+    let quarry: Awaited<ReturnType<typeof startQuarryNode>>;
+    try {
+      quarry = await startQuarryNode(config, logger, { extraSeeds: opts.join });
+    } catch (err) {
+      // A port in use is the operator's to fix: name the setting, exit 2 like any config error, no stack trace.
+      const message = bindErrorMessage(err, config.node);
+      if (message === undefined) throw err;
+      console.error(message);
+      logger.flush(() => process.exit(USAGE_EXIT_CODE));
+      return;
+    }
     // Written whatever the log level: supervisors (the demo, tests, benchmarks) wait for this one line.
     const ready = { event: 'ready', nodeId: config.node.id, grpcAddress: quarry.grpcAddress, httpUrl: quarry.httpUrl, gossipAddress: quarry.gossipAddress };
     process.stdout.write(JSON.stringify(ready) + '\n');
