@@ -2,7 +2,7 @@ import type { Server } from '@grpc/grpc-js';
 import type { Tracer } from '@opentelemetry/api';
 import type { Histogram } from 'hdr-histogram-js';
 import type { Clock, KindDef, Logger } from '../actors/runtime/types.js';
-import { openLmdbStore } from '../actors/store/index.js';
+import { openLmdbStore, type BucketHistogram } from '../actors/store/index.js';
 import type { NodeConfig } from '../ops/config/index.js';
 import { realClock } from './membership/clock.js';
 import { presetConfig } from './membership/config.js';
@@ -26,6 +26,8 @@ export interface ClusterNode {
   readonly store: ReplicatingStore;
   /** The local LMDB store's commit latency, in µs, since it opened (see `LmdbSnapshotStore.commitLatencyUs`). */
   readonly storeCommitLatencyUs: Histogram;
+  /** The same commits in fixed buckets (see `LmdbSnapshotStore.commitSeconds`), for Prometheus. */
+  readonly storeCommitSeconds: BucketHistogram;
   readonly host: ClusterHost;
   readonly router: ClusterRouter;
   readonly links: GrpcTransport;
@@ -83,6 +85,7 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
     id: config.node.id,
     store,
     storeCommitLatencyUs: lmdb.commitLatencyUs,
+    storeCommitSeconds: lmdb.commitSeconds,
     host,
     router,
     links,

@@ -22,6 +22,8 @@ import { ProcessSampler, storeCommitMetrics } from '../ops/process-metrics.js';
 import { isOperator } from '../ops/operator-auth.js';
 import { operatorTools } from '../ops/admin/operator-tools.js';
 import { clusterPart } from '../ops/admin/cluster-part.js';
+import { prometheusRegistry } from '../ops/metrics/prometheus.js';
+import { CallOutcomes } from '../gateway/call-outcomes.js';
 
 export interface QuarryNode {
   readonly config: NodeConfig;
@@ -81,6 +83,16 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     calls: new AdmissionGate('player calls', config.gateway.maxInFlightCalls),
     streamSetups: new AdmissionGate('stream set-ups', config.gateway.maxInFlightSubscribes),
   };
+  const outcomes = new CallOutcomes();
+  const prometheus = prometheusRegistry({
+    nodeId: config.node.id,
+    kinds: () => cluster.host.kindMetrics(),
+    storeCommitSeconds: () => cluster.storeCommitSeconds.snapshot(),
+    openStreams: () => notifier.openStreams,
+    playerCalls: () => outcomes.rows(),
+    members: () => cluster.members(),
+    outboxBacklog: () => cluster.store.outbox.pendingCount(),
+  });
   const metrics = () => ({
     nodeId: config.node.id,
     ...sampler.sample(),
@@ -96,7 +108,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     host: config.node.host,
     grpcPort: config.node.grpcPort,
     httpPort: config.node.httpPort,
-    services: [huntService({ game, notifier, verifier: new TokenVerifier({ hs256Secret: config.gateway.tokenSecret }), logger, admission, ...(config.ops.tracingEnabled ? { tracer: trace.getTracer('quarry.gateway') } : {}) })],
+    services: [huntService({ game, notifier, verifier: new TokenVerifier({ hs256Secret: config.gateway.tokenSecret }), logger, admission, outcomes, ...(config.ops.tracingEnabled ? { tracer: trace.getTracer('quarry.gateway') } : {}) })],
     beforeBind: (server) => {
       // Native gRPC only: node links and the Admin service are not offered over gRPC-web.
       cluster.addToServer(server);
@@ -110,11 +122,20 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
       if (web(req, res)) return;
       if (ops.inspector(req, res)) return;
       if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-      if (req.url === '/metrics') {
+      if (req.url === '/metrics' || req.url === '/metrics.json') {
+        // Both behind the operator credential; a Prometheus scrape sends it as `authorization: Bearer <token>`.
         if (!isOperator(req.headers.authorization, config.ops.operatorToken)) {
           return void res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('operator credential required');
         }
-        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metrics()));
+        if (req.url === '/metrics.json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metrics()));
+        prometheus.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': prometheus.contentType }).end(text),
+          (err: unknown) => {
+            logger.error({ event: 'metrics-failed', err }, 'GET /metrics failed');
+            res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics failed');
+          },
+        );
+        return;
       }
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     },

@@ -3,3 +3,4 @@ export * from './options.js';
 export * from './snapshot-codec.js';
 export * from './snapshot-store.js';
 export { openLmdbStore, openLmdbDatabases, LmdbSnapshotStore, DB_NAMES } from './lmdb-store.js';
+export { BucketHistogram, LATENCY_BUCKETS_S, type HistogramSnapshot } from './bucket-histogram.js';

@@ -56,7 +56,7 @@ export function registerDemo(program: Command): void {
       console.log('\nQuarry demo is running.');
       for (const n of nodes) console.log(`  ${n.ready.nodeId}: gRPC ${n.ready.grpcAddress}  HTTP ${n.ready.httpUrl}`);
       console.log(`\n  Player page (walk by clicking the map): ${nodes[0]!.ready.httpUrl}/?player=you&token=${you}`);
-      console.log(`  Node metrics: curl -H 'authorization: Bearer ${'$'}QUARRY_OPS_OPERATOR_TOKEN' ${nodes[0]!.ready.httpUrl}/metrics  (demo token: ${config.ops.operatorToken})`);
+      console.log(`  Node metrics: curl -H 'authorization: Bearer ${'$'}QUARRY_OPS_OPERATOR_TOKEN' ${nodes[0]!.ready.httpUrl}/metrics  (Prometheus text; /metrics.json for JSON; demo token: ${config.ops.operatorToken})`);
       console.log(`\n  ${opts.players} simulated players are walking the sample hunt. Ctrl-C stops everything; the next start resumes from ${opts.dataDir}.\n`);
 
       const abort = new AbortController();

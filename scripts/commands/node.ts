@@ -16,7 +16,7 @@ export function registerNode(program: Command): void {
     const config = configOrExit(opts);
     // Read by V8 at each GC, so setting it before the node allocates anything is enough (see ops.v8Pretenuring).
     if (!config.ops.v8Pretenuring) setFlagsFromString('--no-allocation-site-pretenuring');
-    const logger = createLogger({ level: config.ops.logLevel, nodeId: config.node.id });
+    const logger = createLogger({ level: config.ops.logLevel, nodeId: config.node.id, traceIds: config.ops.tracingEnabled });
     // Tracing starts before the node's modules load, as OpenTelemetry wants; it is a no-op unless enabled.
     const { startTracing } = await import('../../ops/telemetry/tracing.js');
     const tracing = startTracing({ enabled: config.ops.tracingEnabled, sampleRatio: config.ops.tracingSampleRatio, nodeId: config.node.id });

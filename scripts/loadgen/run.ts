@@ -33,7 +33,7 @@ export const FIXES_PER_SEC_PER_WORKER = 600;
 export interface LoadTarget {
   /** host:port of the node's native gRPC listener. */
   grpc: string;
-  /** http://host:port of the node's HTTP listener, for /metrics sampling (needs the operator token). */
+  /** http://host:port of the node's HTTP listener, for /metrics.json sampling (needs the operator token). */
   http?: string;
 }
 
@@ -232,7 +232,7 @@ async function sampleNodeMetrics(options: LoadOptions, samples: Map<string, { rs
   for (const t of options.targets) {
     if (!t.http || !options.operatorToken) continue;
     try {
-      const res = await fetch(`${t.http}/metrics`, { headers: { authorization: `Bearer ${options.operatorToken}` } });
+      const res = await fetch(`${t.http}/metrics.json`, { headers: { authorization: `Bearer ${options.operatorToken}` } });
       const m = (await res.json()) as ProcessMetrics;
       const prev = samples.get(t.grpc) ?? { rssMbMax: 0, eventLoopLagP99MsMax: 0 };
       samples.set(t.grpc, { rssMbMax: Math.max(prev.rssMbMax, m.rssBytes / 1048576), eventLoopLagP99MsMax: Math.max(prev.eventLoopLagP99MsMax, m.eventLoopLagP99Ms) });
