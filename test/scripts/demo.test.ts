@@ -5,39 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoPorts, demoProgressLine } from '../../scripts/commands/demo.js';
 import { QUARRY_JS, runQuarry, STACK_LINE } from '../support/cli.js';
-
-/** True when `port` can be bound on loopback now, as TCP and as UDP. */
-async function free(port: number): Promise<boolean> {
-  const tcp = await new Promise<boolean>((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-  if (!tcp) return false;
-  return new Promise<boolean>((resolve) => {
-    const u = createSocket('udp4');
-    u.once('error', () => resolve(false));
-    u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-  });
-}
-
-/** A base port with `count` free ports from it, in a range no one else in this project uses. */
-async function freeRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 30_000 + Math.floor(Math.random() * 9_000);
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = await free(p);
-    if (ok) return base;
-  }
-  throw new Error(`no ${count} consecutive free ports found in 30000-39000`);
-}
+import { freePortRange } from '../support/ports.js';
 
 interface DemoRun {
   child: ChildProcess;
@@ -108,7 +82,7 @@ describe('quarry demo', function () {
   });
 
   it('2 nodes on --base-port with their own nats-server; a restart continues the players\' fix sequence', async () => {
-    const base = await freeRange(6);
+    const base = await freePortRange(6);
     const args = ['--nodes', '2', '--players', '4', '--fix-interval-ms', '100', '--data-dir', join(dir, 'data'), '--base-port', String(base)];
     const first = startDemo(args);
     running.push(first);
@@ -137,7 +111,7 @@ describe('quarry demo', function () {
   });
 
   it('a port in use and a bad --nodes exit 2 without a stack trace', async () => {
-    const base = await freeRange(3);
+    const base = await freePortRange(3);
     const holder = createServer();
     await new Promise<void>((r) => holder.listen(base + 1, '127.0.0.1', r));
     try {
