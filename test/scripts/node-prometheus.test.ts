@@ -34,6 +34,9 @@ function parseExposition(text: string): Series[] {
   return out;
 }
 
+/** Fixes the test's player sends. */
+const FIXES = 40;
+
 describe('GET /metrics of a real node process (Prometheus text format)', function () {
   this.timeout(60_000);
   const config = nodeConfig(loadConfig({ env: { QUARRY_OPS_ALLOW_DEV_SECRETS: 'true' } }));
@@ -80,11 +83,12 @@ describe('GET /metrics of a real node process (Prometheus text format)', functio
       new Promise<FixAck | Error>((resolve) =>
         client.reportFix({ playerId: 'prom-alice', clientSeq: seq, clientTimeMs: Date.now(), readings: [{ beaconId: 'k000', rssiDbm: -55 }], gps: undefined }, metadata, (err, ack) => resolve(err ?? ack!)),
       );
-    for (let seq = 1; seq <= 3; seq++) {
+    // Enough messages that the host's 1-in-16 handler timing (HANDLER_TIMING_SAMPLE_EVERY) has samples.
+    for (let seq = 1; seq <= FIXES; seq++) {
       const ack = await fix(seq, md);
       assert.ok(!(ack instanceof Error), `fix ${seq}: ${String(ack)}`);
     }
-    const refused = await fix(4, new Metadata());
+    const refused = await fix(FIXES + 1, new Metadata());
     assert.ok(refused instanceof Error, 'a fix without a token is refused');
 
     const res = await scrape(`Bearer ${operatorToken}`);
@@ -100,16 +104,21 @@ describe('GET /metrics of a real node process (Prometheus text format)', functio
 
     assert.equal(one('quarry_actors_active', { kind: 'player' }), 1);
     assert.equal(one('quarry_actor_mailbox_depth', { kind: 'player' }), 0);
-    assert.ok(one('quarry_actor_messages_handled_total', { kind: 'player' }) >= 3);
-    const handled = one('quarry_actor_handler_seconds_count', { kind: 'player' });
-    assert.ok(handled >= 3);
-    assert.equal(one('quarry_actor_handler_seconds_bucket', { kind: 'player', le: '+Inf' }), handled);
-    assert.ok(one('quarry_actor_handler_seconds_bucket', { kind: 'player', le: '0.00005' }) <= one('quarry_actor_handler_seconds_bucket', { kind: 'player', le: '1' }));
-    assert.ok(one('quarry_actor_ask_seconds_count', { kind: 'player' }) >= 3);
+    const handled = one('quarry_actor_messages_handled_total', { kind: 'player' });
+    assert.ok(handled >= FIXES, `player messages handled: ${handled}`);
+    const kinds = series.filter((s) => s.name === 'quarry_actor_messages_handled_total').map((s) => s.labels.kind!);
+    const allHandled = kinds.reduce((sum, kind) => sum + one('quarry_actor_messages_handled_total', { kind }), 0);
+    const timed = kinds.reduce((sum, kind) => sum + one('quarry_actor_handler_seconds_count', { kind }), 0);
+    assert.equal(timed, Math.floor(allHandled / 16), `1 in 16 of ${allHandled} handled messages timed`);
+    for (const kind of kinds) {
+      assert.equal(one('quarry_actor_handler_seconds_bucket', { kind, le: '+Inf' }), one('quarry_actor_handler_seconds_count', { kind }), kind);
+      assert.ok(one('quarry_actor_handler_seconds_bucket', { kind, le: '0.00005' }) <= one('quarry_actor_handler_seconds_bucket', { kind, le: '1' }), kind);
+    }
+    assert.ok(one('quarry_actor_ask_seconds_count', { kind: 'player' }) >= FIXES);
     assert.ok(one('quarry_store_commit_seconds_count') >= 1);
     assert.ok(one('quarry_store_commit_seconds_sum') > 0);
     assert.equal(one('quarry_player_streams_open'), 1);
-    assert.equal(one('quarry_player_calls_total', { method: 'ReportFix', status: 'OK' }), 3);
+    assert.equal(one('quarry_player_calls_total', { method: 'ReportFix', status: 'OK' }), FIXES);
     assert.equal(one('quarry_player_calls_total', { method: 'ReportFix', status: 'UNAUTHENTICATED' }), 1);
     assert.equal(one('quarry_cluster_members', { state: 'alive' }), 1);
     assert.equal(one('quarry_cluster_members', { state: 'dead' }), 0);
