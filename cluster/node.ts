@@ -13,6 +13,7 @@ import { ClusterRouter } from './routing/router.js';
 import { ReplicatingStore } from './routing/replicating-store.js';
 import type { MemberChange, MemberSource } from './routing/members.js';
 import { GrpcTransport } from './transport/grpc.js';
+import type { LinkTlsOptions } from './transport/tls.js';
 
 /**
  * One cluster node, assembled: LMDB store (replicated to ring successors) → actor host → node links over grpc-js →
@@ -50,13 +51,15 @@ export interface ClusterNodeOptions {
   kinds: readonly KindDef<any, any, any, any, any>[];
   clock: Clock;
   tracer?: Tracer;
+  /** Mutual TLS for node links against the cluster's CA (cluster.tls*); links in clear when absent. */
+  linkTls?: LinkTlsOptions;
 }
 
-export function createClusterNode({ config, logger, kinds, clock, tracer }: ClusterNodeOptions): ClusterNode {
+export function createClusterNode({ config, logger, kinds, clock, tracer, linkTls }: ClusterNodeOptions): ClusterNode {
   const lmdb = openLmdbStore({ path: config.node.dataDir, mapSizeMb: config.store.mapSizeMb, auditRetentionDays: config.store.auditRetentionDays });
   const store = new ReplicatingStore(lmdb);
   const host = new ClusterHost({ store, clock, logger, tracer, kinds, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
-  const links = new GrpcTransport({ nodeId: config.node.id, clusterKey: config.cluster.key, logger });
+  const links = new GrpcTransport({ nodeId: config.node.id, clusterKey: config.cluster.key, logger, ...(linkTls ? { tls: linkTls } : {}) });
   const members = new DeferredMembers();
   const router = new ClusterRouter({
     nodeId: config.node.id,

@@ -8,7 +8,7 @@ import { trace } from '@opentelemetry/api';
 import { systemClock, type Clock, type Logger } from '../actors/runtime/index.js';
 import { HuntGame, huntKinds, loadHuntFile } from '../actors/hunt/index.js';
 import { createClusterNode, type ClusterNode } from '../cluster/node.js';
-import type { NodeConfig } from '../ops/config/index.js';
+import { nodeTls, type NodeConfig } from '../ops/config/index.js';
 import { TokenVerifier } from '../gateway/auth/index.js';
 import { huntService } from '../gateway/hunt-service.js';
 import { AdmissionGate } from '../gateway/admission.js';
@@ -52,7 +52,12 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
   const kinds = huntKinds(hunt, { sessionTtlMinutes: config.hunt.sessionTtlMinutes, leaderboardStalenessMs: config.hunt.leaderboardStalenessMs });
   const tracer = config.ops.tracingEnabled ? trace.getTracer('quarry.runtime') : undefined;
 
-  const cluster = createClusterNode({ config, logger, kinds: kinds.all, clock, tracer });
+  // Throws a ConfigError naming the setting for an unreadable or expired certificate: before anything opens.
+  const tls = nodeTls(config);
+  if (!tls.edge && !tls.links && !config.ops.allowDevSecrets) {
+    logger.warn({ event: 'no-tls' }, 'no TLS: player tokens and fixes (gRPC and gRPC-web) and node links travel in clear; set gateway.tlsCertFile/tlsKeyFile and cluster.tlsCaFile/tlsCertFile/tlsKeyFile, or terminate TLS in front of every port');
+  }
+  const cluster = createClusterNode({ config, logger, kinds: kinds.all, clock, tracer, ...(tls.links ? { linkTls: tls.links } : {}) });
   const game = new HuntGame(kinds, { system: cluster.router, clock, audit: cluster.store });
 
   const notifier: Notifier =
@@ -117,6 +122,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     maxMessageBytes: config.gateway.maxMessageBytes,
     nativeOnlyMaxMessageBytes: cluster.links.maxMessageBytes,
     corsOrigins: config.gateway.corsOrigins,
+    ...(tls.edge ? { tls: tls.edge } : {}),
     warn: (message) => logger.warn({ event: 'native-calls-on-grpc-js' }, message),
     httpFallback: (req, res) => {
       if (web(req, res)) return;
@@ -165,7 +171,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     edge,
     gossipAddress,
     grpcAddress,
-    httpUrl: `http://${config.node.host}:${edge.httpPort}`,
+    httpUrl: `${tls.edge ? 'https' : 'http'}://${config.node.host}:${edge.httpPort}`,
     async stop() {
       ops.close();
       sampler.stop();

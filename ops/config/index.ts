@@ -3,3 +3,4 @@ export { loadConfig, envName, ConfigError, ConfigErrors, type LoadedConfig, type
 export { nodeConfig, type NodeConfig } from './node-config.js';
 export { describeConfig, configTableMarkdown, SECRET_MISSING, SECRET_SET, type ConfigRow } from './describe.js';
 export { bindErrorMessage } from './bind-error.js';
+export { nodeTls, type EdgeTls, type LinkTlsFiles } from './tls-files.js';

@@ -188,6 +188,16 @@ function crossKeyRules(values: Record<string, unknown>, requiredSecrets: Readonl
   if ((values['hunt.leaderboardStalenessMs'] as number) > 2_000) {
     problems.push(new ConfigError('hunt.leaderboardStalenessMs', 'must be at most 2000 (the game promises a leaderboard at most 2 s behind)'));
   }
+  const set = (key: string) => values[key] !== null;
+  const clusterTls = ['cluster.tlsCaFile', 'cluster.tlsCertFile', 'cluster.tlsKeyFile'];
+  if (clusterTls.some(set) && !clusterTls.every(set)) {
+    problems.push(new ConfigError(clusterTls.find((k) => !set(k))!, `must be set with ${clusterTls.filter(set).join(' and ')}: node links need the CA, a certificate and its key`));
+  }
+  if (set('gateway.tlsCertFile') !== set('gateway.tlsKeyFile')) {
+    problems.push(new ConfigError(set('gateway.tlsCertFile') ? 'gateway.tlsKeyFile' : 'gateway.tlsCertFile', 'gateway.tlsCertFile and gateway.tlsKeyFile go together'));
+  } else if (set('gateway.tlsCertFile') && !set('cluster.tlsCaFile')) {
+    problems.push(new ConfigError('cluster.tlsCaFile', 'must be set with gateway.tlsCertFile: node links dial the same (then TLS) gRPC port and check its certificate against this CA'));
+  }
   if (!values['ops.allowDevSecrets']) {
     for (const s of SETTINGS) {
       if (!s.secret || values[s.key] !== s.default) continue;

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
-import { bindErrorMessage } from '../../ops/config/index.js';
+import { bindErrorMessage, ConfigError } from '../../ops/config/index.js';
 import { configOrExit, USAGE_EXIT_CODE, withConfigOptions } from './options.js';
 
 export function registerNode(program: Command): void {
@@ -26,7 +26,7 @@ export function registerNode(program: Command): void {
       quarry = await startQuarryNode(config, logger, { extraSeeds: opts.join });
     } catch (err) {
       // A port in use is the operator's to fix: name the setting, exit 2 like any config error, no stack trace.
-      const message = bindErrorMessage(err, config.node);
+      const message = err instanceof ConfigError ? err.message : bindErrorMessage(err, config.node);
       if (message === undefined) throw err;
       console.error(message);
       logger.flush(() => process.exit(USAGE_EXIT_CODE));
