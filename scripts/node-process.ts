@@ -7,8 +7,9 @@
 import { trace } from '@opentelemetry/api';
 import { systemClock, type Clock, type Logger } from '../actors/runtime/index.js';
 import { HuntGame, huntKinds, loadHuntFile } from '../actors/hunt/index.js';
+import { HuntDefinitionError } from '../actors/hunt/definition.js';
 import { createClusterNode, type ClusterNode } from '../cluster/node.js';
-import { nodeTls, type NodeConfig } from '../ops/config/index.js';
+import { ConfigError, nodeTls, type NodeConfig } from '../ops/config/index.js';
 import { TokenVerifier } from '../gateway/auth/index.js';
 import { huntService } from '../gateway/hunt-service.js';
 import { AdmissionGate } from '../gateway/admission.js';
@@ -46,9 +47,20 @@ export interface StartOptions {
   extraSeeds?: string[];
 }
 
+/** The hunt file, or a ConfigError naming `hunt.file` (the node exits 2 with it, like any bad setting). */
+function huntOrConfigError(file: string): ReturnType<typeof loadHuntFile> {
+  try {
+    return loadHuntFile(file);
+  } catch (err) {
+    if (err instanceof HuntDefinitionError) throw new ConfigError('hunt.file', err.message, { cause: err });
+    if ((err as { code?: unknown }).code === 'ENOENT' || (err as { code?: unknown }).code === 'EACCES') throw new ConfigError('hunt.file', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    throw err;
+  }
+}
+
 export async function startQuarryNode(config: NodeConfig, logger: Logger, options: StartOptions = {}): Promise<QuarryNode> {
   const clock = options.clock ?? systemClock();
-  const hunt = loadHuntFile(config.hunt.file);
+  const hunt = huntOrConfigError(config.hunt.file);
   const kinds = huntKinds(hunt, { sessionTtlMinutes: config.hunt.sessionTtlMinutes, leaderboardStalenessMs: config.hunt.leaderboardStalenessMs });
   const tracer = config.ops.tracingEnabled ? trace.getTracer('quarry.runtime') : undefined;
 

@@ -82,6 +82,18 @@ describe('scripts/quarry CLI', function () {
     assert.match(without.stderr, /^config gateway\.tokenSecret: still has the built-in development value/);
   });
 
+  it('node start with a hunt file it cannot read names hunt.file and exits 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quarry-cli-hunt-'));
+    try {
+      const r = await runQuarry(['node', 'start', '--set', 'hunt.file=/nonexistent/hunt.json', '--set', `node.dataDir=${dir}`, '--set', 'node.grpcPort=0', '--set', 'node.httpPort=0', '--set', 'node.gossipPort=0'], DEV);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /^config hunt\.file: cannot read \/nonexistent\/hunt\.json/m);
+      assert.doesNotMatch(r.stderr, STACK_LINE);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('QUARRY_NODE', () => {
     let node: AdminNode;
     before(async () => {
