@@ -6,3 +6,4 @@ export { systemClock, fakeClock, type FakeTimerClock } from './clock.js';
 export { consoleLogger, memoryLogger } from './logger.js';
 export { TracedMessage, wrapIfTraced } from './tracing.js';
 export type { KindMetrics } from './kind-stats.js';
+export { deferred, type Deferred } from './deferred.js';

@@ -12,6 +12,7 @@ export interface NodeConfig {
     durability: 'local' | 'replicated';
     maxForwardHops: number;
     handoffActorsPerSec: number;
+    joinTimeoutMs: number;
     membershipPreset: 'lan' | 'local';
     tlsCaFile: string | null;
     tlsCertFile: string | null;

@@ -54,6 +54,7 @@ export const SETTINGS = [
   setting('cluster.durability', z.enum(['local', 'replicated']), 'local' as 'local' | 'replicated', 'local: ack after the owner\'s LMDB commit; replicated: also after one replica has it.'),
   setting('cluster.maxForwardHops', z.number().int().min(1).max(8), 3, 'How often a message may be forwarded to a newer owner before it fails.'),
   setting('cluster.handoffActorsPerSec', positiveInt, 20_000, 'Rate limit of actor hand-off on join and leave.'),
+  setting('cluster.joinTimeoutMs', positiveMs, 60_000, 'A node started with seeds (node.seeds, --join) that no seed has admitted after this long exits with code 4; until then it retries and serves nobody.'),
   setting('cluster.tlsCaFile', pemFile, null as string | null, 'PEM of the CA that signs every node\'s certificate: node links use TLS and check the peer\'s certificate against it, and a connection presenting a certificate it did not sign is refused (null: links in clear, authenticated by cluster.key only).'),
   setting('cluster.tlsCertFile', pemFile, null as string | null, 'PEM certificate (chain) of this node, signed by cluster.tlsCaFile: shown to peers it dials and, without gateway.tlsCertFile, on the gRPC port.'),
   setting('cluster.tlsKeyFile', pemFile, null as string | null, 'PEM private key of cluster.tlsCertFile.'),
