@@ -10,12 +10,13 @@ export interface CliResult {
 }
 
 /**
- * Runs `quarry ...` as a child process with exactly `env` on top of PATH and HOME: no QUARRY_* variable of the
- * test's own environment leaks in, so each test states the settings it depends on.
+ * Runs `quarry ...` as a child process with `env` on top of PATH and HOME only (no QUARRY_* variable of the test's
+ * own environment leaks in, so each test states the settings it depends on), or on top of the whole environment
+ * with `inheritEnv`.
  */
-export function runQuarry(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliResult> {
+export function runQuarry(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000, inheritEnv = false): Promise<CliResult> {
   return new Promise((resolve) => {
-    const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+    const base = inheritEnv ? process.env : { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
     execFile(process.execPath, [QUARRY_JS, ...args], { env: { ...base, ...env }, timeout: timeoutMs }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
