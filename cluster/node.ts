@@ -3,7 +3,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Histogram } from 'hdr-histogram-js';
 import { deferred } from '../actors/runtime/deferred.js';
 import type { Clock, KindDef, Logger } from '../actors/runtime/types.js';
-import { lockDataDir, openLmdbStore } from '../actors/store/index.js';
+import { lockDataDir, openLmdbStore, type BucketHistogram } from '../actors/store/index.js';
 import type { NodeConfig } from '../ops/config/index.js';
 import { realClock } from './membership/clock.js';
 import { presetConfig } from './membership/config.js';
@@ -15,6 +15,7 @@ import { ClusterRouter } from './routing/router.js';
 import { ReplicatingStore } from './routing/replicating-store.js';
 import type { MemberChange, MemberSource } from './routing/members.js';
 import { GrpcTransport } from './transport/grpc.js';
+import type { LinkTlsOptions } from './transport/tls.js';
 
 /**
  * One cluster node, assembled: LMDB store (replicated to ring successors) → actor host → node links over grpc-js →
@@ -28,6 +29,8 @@ export interface ClusterNode {
   readonly store: ReplicatingStore;
   /** The local LMDB store's commit latency, in µs, since it opened (see `LmdbSnapshotStore.commitLatencyUs`). */
   readonly storeCommitLatencyUs: Histogram;
+  /** The same commits in fixed buckets (see `LmdbSnapshotStore.commitSeconds`), for Prometheus. */
+  readonly storeCommitSeconds: BucketHistogram;
   readonly host: ClusterHost;
   readonly router: ClusterRouter;
   readonly links: GrpcTransport;
@@ -58,9 +61,11 @@ export interface ClusterNodeOptions {
   kinds: readonly KindDef<any, any, any, any, any>[];
   clock: Clock;
   tracer?: Tracer;
+  /** Mutual TLS for node links against the cluster's CA (cluster.tls*); links in clear when absent. */
+  linkTls?: LinkTlsOptions;
 }
 
-export function createClusterNode({ config, logger, kinds, clock, tracer }: ClusterNodeOptions): ClusterNode {
+export function createClusterNode({ config, logger, kinds, clock, tracer, linkTls }: ClusterNodeOptions): ClusterNode {
   // Before LMDB opens the folder: a second process on it exits with DataDirLockedError instead of sharing it.
   const dirLock = lockDataDir(config.node.dataDir);
   const lmdb = (() => {
@@ -73,7 +78,7 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
   })();
   const store = new ReplicatingStore(lmdb);
   const host = new ClusterHost({ store, clock, logger, tracer, kinds, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
-  const links = new GrpcTransport({ nodeId: config.node.id, clusterKey: config.cluster.key, logger });
+  const links = new GrpcTransport({ nodeId: config.node.id, clusterKey: config.cluster.key, logger, ...(linkTls ? { tls: linkTls } : {}) });
   const members = new DeferredMembers();
   const router = new ClusterRouter({
     nodeId: config.node.id,
@@ -124,6 +129,7 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
     id: config.node.id,
     store,
     storeCommitLatencyUs: lmdb.commitLatencyUs,
+    storeCommitSeconds: lmdb.commitSeconds,
     host,
     router,
     links,

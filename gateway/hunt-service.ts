@@ -1,4 +1,4 @@
-import { Metadata, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
+import { Metadata, status as grpcStatus, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
 import type { Fix as GameFix, HuntGame } from '../actors/hunt/index.js';
 import type { Logger } from '../actors/runtime/types.js';
 import type { Event, Fix, FixAck, Leaderboard, LeaderboardRequest, SubscribeRequest, TreasureList, TreasureListRequest } from '../proto/gen/hunt.js';
@@ -9,6 +9,7 @@ import type { Notifier, NotifyEvent, PlayerStream, SubscribeOptions } from './no
 import type { ServiceBinding } from './grpcweb/index.js';
 import { HeaderMetadata } from './h2stream/header-metadata.js';
 import { isInternal, toGrpcError } from './errors.js';
+import type { CallOutcomes } from './call-outcomes.js';
 import { AdmissionGate, DEFAULT_MAX_CALLS_IN_FLIGHT, DEFAULT_MAX_STREAM_SETUPS_IN_FLIGHT } from './admission.js';
 import { context, propagation, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 
@@ -41,6 +42,8 @@ export interface HuntServiceDeps {
   maxStreamBufferEvents?: number;
   /** Admission (gateway/admission.ts): unary calls and stream set-ups in flight; defaults when absent. */
   admission?: { calls: AdmissionGate; streamSetups: AdmissionGate };
+  /** Counts every finished unary call by method and status (for `/metrics`); none when absent. */
+  outcomes?: CallOutcomes;
 }
 
 /** Unsent events a slow stream may hold before it is cut (resumable); ~200 B each. @default 1024 */
@@ -65,6 +68,13 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
     else deps.logger.debug({ method, reason: (err as Error).message, hasMetadata: metadata !== undefined }, 'hunt call rejected');
     return toGrpcError(err);
   };
+  const outcomes = deps.outcomes;
+  /** `fail` for a unary call's answer: also counted by its status. */
+  const failCall = (method: string, err: unknown, metadata: Metadata | undefined) => {
+    const status = fail(method, err, metadata);
+    outcomes?.count(method, status.code);
+    return status;
+  };
 
   const calls = deps.admission?.calls ?? new AdmissionGate('player calls', DEFAULT_MAX_CALLS_IN_FLIGHT);
   const streamSetups = deps.admission?.streamSetups ?? new AdmissionGate('stream set-ups', DEFAULT_MAX_STREAM_SETUPS_IN_FLIGHT);
@@ -73,16 +83,17 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
     done.then(
       (res) => {
         calls.leave();
+        outcomes?.count(method, grpcStatus.OK);
         callback(null, res);
       },
       (err) => {
         calls.leave();
-        callback(fail(method, err, call.metadata));
+        callback(failCall(method, err, call.metadata));
       },
     );
 
   /** Refused at admission (the node is at capacity): answered at once, nothing started. */
-  const refuse = (method: string, err: unknown, metadata: Metadata, callback: sendUnaryData<never>) => callback(fail(method, err, metadata));
+  const refuse = (method: string, err: unknown, metadata: Metadata, callback: sendUnaryData<never>) => callback(failCall(method, err, metadata));
 
   const unary = <Req, Res>(method: string, body: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) => {
     const tracer = deps.tracer;
@@ -100,11 +111,12 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
           (res) => {
             calls.leave();
             span.end();
+            outcomes?.count(method, grpcStatus.OK);
             callback(null, res);
           },
           (err) => {
             calls.leave();
-            const status = fail(method, err, call.metadata);
+            const status = failCall(method, err, call.metadata);
             span.setAttribute('rpc.grpc.status_code', status.code);
             span.setStatus({ code: SpanStatusCode.ERROR, message: status.details });
             span.end();

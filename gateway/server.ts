@@ -6,6 +6,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
@@ -54,6 +55,12 @@ export interface GatewayServerOptions {
   nativeStreams?: boolean;
   /** Told once when the native-call hook cannot be installed on this grpc-js version; a process warning when absent. */
   warn?: (message: string) => void;
+  /**
+   * TLS on both ports (native gRPC over HTTP/2, gRPC-web and the page over HTTPS), terminated by our own listeners.
+   * With `clientCa`, a client that presents a certificate (a node link) must present one this CA signed, or its
+   * connection is closed; a client without one (a player's phone) is served. Not with `singlePort`.
+   */
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
   /**
    * How long `close()` lets calls in flight finish (no new ones are taken) before it cuts every connection, in ms:
    * the answer to the operator's `node leave` that stops this node is such a call. Open event streams never finish,
@@ -126,12 +133,18 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     socket.once('close', () => h2Sockets.delete(socket));
     injector.injectConnection(socket);
   };
-  const native = createNetServer((socket: Socket) => {
-    if (options.singlePort) sniffConnection(socket, DEFAULT_SNIFF_TIMEOUT_MS, (kind, s) => (kind === 'h2' ? toGrpc(s) : http.emit('connection', s)));
-    else toGrpc(socket);
-  });
+  const tls = options.tls;
+  if (tls && options.singlePort) throw new GatewayServerOptionsError('tls is not offered with singlePort');
+  const native = tls
+    ? tlsListener(tls, ['h2'], toGrpc)
+    : createNetServer((socket: Socket) => {
+        if (options.singlePort) sniffConnection(socket, DEFAULT_SNIFF_TIMEOUT_MS, (kind, s) => (kind === 'h2' ? toGrpc(s) : http.emit('connection', s)));
+        else toGrpc(socket);
+      });
+  // The HTTP server parses whatever socket it is given: over TLS, the decrypted one.
+  const httpListener = tls ? tlsListener(tls, ['http/1.1'], (s) => http.emit('connection', s)) : http;
   const grpcPort = await listen(native, options.host, options.grpcPort);
-  const httpPort = options.singlePort ? grpcPort : await listen(http, options.host, options.httpPort);
+  const httpPort = options.singlePort ? grpcPort : await listen(httpListener, options.host, options.httpPort);
 
   return {
     grpcPort,
@@ -141,7 +154,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     nativeStreams,
     async close() {
       const closing: Promise<void>[] = [new Promise((r) => native.close(() => r()))];
-      if (!options.singlePort) closing.push(new Promise((r) => http.close(() => r())));
+      if (!options.singlePort) closing.push(new Promise((r) => httpListener.close(() => r())));
       http.closeAllConnections();
       const drained = new Promise<void>((r) => grpc.tryShutdown(() => r()));
       closing.push(drained);
@@ -157,6 +170,18 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       await Promise.all(closing);
     },
   };
+}
+
+/** A TLS listener handing each established (and, with `clientCa`, acceptable) connection to `onSocket`. */
+function tlsListener(tls: NonNullable<GatewayServerOptions['tls']>, alpn: string[], onSocket: (socket: Socket) => void): NetServer {
+  const server = createTlsServer({ cert: tls.cert, key: tls.key, ALPNProtocols: alpn, ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}) }, (socket: TLSSocket) => {
+    // Players present no certificate and are served; a certificate the cluster CA did not sign is refused here.
+    if (tls.clientCa && !socket.authorized && Object.keys(socket.getPeerCertificate()).length > 0) return void socket.destroy();
+    onSocket(socket);
+  });
+  // A failed handshake (a plain-text client, a client that refuses our certificate) concerns that client only.
+  server.on('tlsClientError', (_err, socket) => socket.destroy());
+  return server;
 }
 
 function listen(server: HttpServer | NetServer, host: string, port: number): Promise<number> {

@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { DEFAULT_LOG_SAMPLE_LINES, DEFAULT_LOG_SAMPLE_WINDOW_MS, LogSampler } from './log-sampler.js';
 
@@ -36,6 +37,19 @@ export interface LogOptions {
    * @default { linesPerWindow: 5, windowMs: 10000 }
    */
   sampling?: { linesPerWindow: number; windowMs: number } | false;
+  /**
+   * Adds `trace_id` and `span_id` of the active span to every line written inside one, so a log line leads to its
+   * trace (the node sets it with `ops.tracingEnabled`). Off, no line pays for the lookup. @default false
+   */
+  traceIds?: boolean;
+}
+
+/** The active span's ids in OpenTelemetry's log field names, or nothing outside a (valid) span. */
+function traceIdsOfActiveSpan(): { trace_id?: string; span_id?: string } {
+  const span = trace.getActiveSpan();
+  if (span === undefined) return {};
+  const ctx = span.spanContext();
+  return isSpanContextValid(ctx) ? { trace_id: ctx.traceId, span_id: ctx.spanId } : {};
 }
 
 /** pino's numeric level of `warn`: lines at it and above are sampled. */
@@ -52,6 +66,7 @@ export function createLogger(options: LogOptions): Logger {
       level: options.level,
       base: options.nodeId ? { node: options.nodeId } : {},
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      ...(options.traceIds === true ? { mixin: traceIdsOfActiveSpan } : {}),
       ...(sampler === undefined
         ? {}
         : {

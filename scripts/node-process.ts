@@ -7,8 +7,9 @@
 import { trace } from '@opentelemetry/api';
 import { deferred, systemClock, type Clock, type Logger } from '../actors/runtime/index.js';
 import { HuntGame, huntKinds, loadHuntFile } from '../actors/hunt/index.js';
+import { HuntDefinitionError } from '../actors/hunt/definition.js';
 import { createClusterNode, type ClusterNode } from '../cluster/node.js';
-import type { NodeConfig } from '../ops/config/index.js';
+import { ConfigError, nodeTls, type NodeConfig } from '../ops/config/index.js';
 import { TokenVerifier } from '../gateway/auth/index.js';
 import { huntService } from '../gateway/hunt-service.js';
 import { AdmissionGate } from '../gateway/admission.js';
@@ -22,6 +23,8 @@ import { ProcessSampler, storeCommitMetrics } from '../ops/process-metrics.js';
 import { isOperator } from '../ops/operator-auth.js';
 import { operatorTools } from '../ops/admin/operator-tools.js';
 import { clusterPart } from '../ops/admin/cluster-part.js';
+import { prometheusRegistry } from '../ops/metrics/prometheus.js';
+import { CallOutcomes } from '../gateway/call-outcomes.js';
 import { failingChecks, serveHealth, type ReadinessCheck } from '../ops/health.js';
 
 export interface QuarryNode {
@@ -60,13 +63,29 @@ export interface StartOptions {
   extraSeeds?: string[];
 }
 
+/** The hunt file, or a ConfigError naming `hunt.file` (the node exits 2 with it, like any bad setting). */
+function huntOrConfigError(file: string): ReturnType<typeof loadHuntFile> {
+  try {
+    return loadHuntFile(file);
+  } catch (err) {
+    if (err instanceof HuntDefinitionError) throw new ConfigError('hunt.file', err.message, { cause: err });
+    if ((err as { code?: unknown }).code === 'ENOENT' || (err as { code?: unknown }).code === 'EACCES') throw new ConfigError('hunt.file', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    throw err;
+  }
+}
+
 export async function startQuarryNode(config: NodeConfig, logger: Logger, options: StartOptions = {}): Promise<QuarryNode> {
   const clock = options.clock ?? systemClock();
-  const hunt = loadHuntFile(config.hunt.file);
+  const hunt = huntOrConfigError(config.hunt.file);
   const kinds = huntKinds(hunt, { sessionTtlMinutes: config.hunt.sessionTtlMinutes, leaderboardStalenessMs: config.hunt.leaderboardStalenessMs });
   const tracer = config.ops.tracingEnabled ? trace.getTracer('quarry.runtime') : undefined;
 
-  const cluster = createClusterNode({ config, logger, kinds: kinds.all, clock, tracer });
+  // Throws a ConfigError naming the setting for an unreadable or expired certificate: before anything opens.
+  const tls = nodeTls(config);
+  if (!tls.edge && !tls.links && !config.ops.allowDevSecrets) {
+    logger.warn({ event: 'no-tls' }, 'no TLS: player tokens and fixes (gRPC and gRPC-web) and node links travel in clear; set gateway.tlsCertFile/tlsKeyFile and cluster.tlsCaFile/tlsCertFile/tlsKeyFile, or terminate TLS in front of every port');
+  }
+  const cluster = createClusterNode({ config, logger, kinds: kinds.all, clock, tracer, ...(tls.links ? { linkTls: tls.links } : {}) });
   const game = new HuntGame(kinds, { system: cluster.router, clock, audit: cluster.store });
 
   const notifier: Notifier =
@@ -109,6 +128,16 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     calls: new AdmissionGate('player calls', config.gateway.maxInFlightCalls),
     streamSetups: new AdmissionGate('stream set-ups', config.gateway.maxInFlightSubscribes),
   };
+  const outcomes = new CallOutcomes();
+  const prometheus = prometheusRegistry({
+    nodeId: config.node.id,
+    kinds: () => cluster.host.kindMetrics(),
+    storeCommitSeconds: () => cluster.storeCommitSeconds.snapshot(),
+    openStreams: () => notifier.openStreams,
+    playerCalls: () => outcomes.rows(),
+    members: () => cluster.members(),
+    outboxBacklog: () => cluster.store.outbox.pendingCount(),
+  });
   const metrics = () => ({
     nodeId: config.node.id,
     ...sampler.sample(),
@@ -124,7 +153,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     host: config.node.host,
     grpcPort: config.node.grpcPort,
     httpPort: config.node.httpPort,
-    services: [huntService({ game, notifier, verifier: new TokenVerifier({ hs256Secret: config.gateway.tokenSecret }), logger, admission, ...(config.ops.tracingEnabled ? { tracer: trace.getTracer('quarry.gateway') } : {}) })],
+    services: [huntService({ game, notifier, verifier: new TokenVerifier({ hs256Secret: config.gateway.tokenSecret }), logger, admission, outcomes, ...(config.ops.tracingEnabled ? { tracer: trace.getTracer('quarry.gateway') } : {}) })],
     beforeBind: (server) => {
       // Native gRPC only: node links and the Admin service are not offered over gRPC-web.
       cluster.addToServer(server);
@@ -133,24 +162,35 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     maxMessageBytes: config.gateway.maxMessageBytes,
     nativeOnlyMaxMessageBytes: cluster.links.maxMessageBytes,
     corsOrigins: config.gateway.corsOrigins,
+    ...(tls.edge ? { tls: tls.edge } : {}),
     closeGraceMs: EDGE_CLOSE_GRACE_MS,
     warn: (message) => logger.warn({ event: 'native-calls-on-grpc-js' }, message),
     httpFallback: (req, res) => {
       if (web(req, res)) return;
       if (ops.inspector(req, res)) return;
       if (serveHealth(req, res, readiness)) return;
-      if (req.url === '/metrics') {
+      if (req.url === '/metrics' || req.url === '/metrics.json') {
+        // Both behind the operator credential; a Prometheus scrape sends it as `authorization: Bearer <token>`.
         if (!isOperator(req.headers.authorization, config.ops.operatorToken)) {
           return void res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('operator credential required');
         }
-        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metrics()));
+        if (req.url === '/metrics.json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metrics()));
+        prometheus.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': prometheus.contentType }).end(text),
+          (err: unknown) => {
+            logger.error({ event: 'metrics-failed', err }, 'GET /metrics failed');
+            res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics failed');
+          },
+        );
+        return;
       }
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     },
   });
   const grpcAddress = `${config.node.host}:${edge.grpcPort}`;
   // Before the join: a node that cannot join answers probes and players (503, UNAVAILABLE) meanwhile.
-  logger.info({ event: 'gateway-listening', grpcAddress, httpUrl: `http://${config.node.host}:${edge.httpPort}` }, 'player and HTTP ports open');
+  const httpUrl = `${tls.edge ? 'https' : 'http'}://${config.node.host}:${edge.httpPort}`;
+  logger.info({ event: 'gateway-listening', grpcAddress, httpUrl }, 'player and HTTP ports open');
   const gossipAddress = await cluster.join(grpcAddress, options.extraSeeds);
   ops.listening(grpcAddress);
   if (config.notify.backend === 'in-process') {
@@ -175,7 +215,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     edge,
     gossipAddress,
     grpcAddress,
-    httpUrl: `http://${config.node.host}:${edge.httpPort}`,
+    httpUrl,
     joined: cluster.joined,
     left: left.promise,
     notReady: () => failingChecks(readiness),

@@ -1,6 +1,7 @@
 import { decodeValue, encodeSnapshot, encodeValue } from '../store/snapshot-codec.js';
 import type { SnapshotStore } from '../store/snapshot-store.js';
 import type { CommitBatch } from './commit-batch.js';
+import type { KindStats } from './kind-stats.js';
 import { ActivationError } from './errors.js';
 import type { WheelItem } from './passivation-wheel.js';
 import type { ActorContext, ActorRef, AskOptions, KindDef } from './types.js';
@@ -13,6 +14,7 @@ export interface KindRuntime {
   readonly snapshotEveryMessages: number;
   readonly schemaVersion: number;
   readonly actors: Map<string, Activation>;
+  readonly stats: KindStats;
 }
 
 /** What an activation needs from its host. */

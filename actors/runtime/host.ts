@@ -6,6 +6,7 @@ import type { CommitBatch } from './commit-batch.js';
 import { AskTimeoutError, HandlerError, HostClosedError, KindConflictError, MailboxFullError, UnknownKindError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import { HandledTap } from './handled-tap.js';
+import { HANDLER_TIMING_SAMPLE_EVERY, KindStats, NOT_TIMED, type KindMetrics } from './kind-stats.js';
 import { consoleLogger } from './logger.js';
 import { resolveHostOptions, validateKind, type HostOptions, type ResolvedHostOptions } from './options.js';
 import { PassivationWheel } from './passivation-wheel.js';
@@ -36,6 +37,8 @@ export class ActorHost implements ActorSystem, HostServices {
   private readonly sweepTimer: unknown;
   private sweeping: Promise<SweepResult> | null = null;
   private activeCount = 0;
+  /** Counts handled messages to pick the 1 in HANDLER_TIMING_SAMPLE_EVERY whose handler time is measured. */
+  private timingTick = 0;
   private closed = false;
   private readonly drainFn = () => this.drain();
   private flushScheduled = false;
@@ -86,6 +89,7 @@ export class ActorHost implements ActorSystem, HostServices {
       snapshotEveryMessages: def.snapshotEveryMessages ?? this.options.snapshotEveryMessages,
       schemaVersion: def.schemaVersion ?? 1,
       actors: new Map(),
+      stats: new KindStats(),
     });
   }
 
@@ -136,7 +140,7 @@ export class ActorHost implements ActorSystem, HostServices {
     let id: string;
     try {
       const actor = this.actorFor(ref);
-      reply = new AskReply(resolve, reject, this.clock);
+      reply = new AskReply(resolve, reject, this.clock, actor.rt.stats.askSeconds);
       this.enqueue(actor, msg, reply);
       id = actor.id;
     } catch (err) {
@@ -164,6 +168,18 @@ export class ActorHost implements ActorSystem, HostServices {
 
   get activeActorCount(): number {
     return this.activeCount;
+  }
+
+  /** Per kind: active actors, queued messages, messages handled and handler and ask latency (for `/metrics`). */
+  kindMetrics(): KindMetrics[] {
+    const out: KindMetrics[] = [];
+    for (const rt of this.kinds.values()) {
+      let mailboxDepth = 0;
+      for (const a of rt.actors.values()) mailboxDepth += a.mailboxDepth;
+      const { stats } = rt;
+      out.push({ kind: rt.name, activeActors: rt.actors.size, mailboxDepth, messagesHandled: stats.messagesHandled, handlerSeconds: stats.handlerSeconds.snapshot(), askSeconds: stats.askSeconds.snapshot() });
+    }
+    return out;
   }
 
   metrics(ref: ActorRef<any, any>): ActorMetrics | undefined {
@@ -378,10 +394,15 @@ export class ActorHost implements ActorSystem, HostServices {
       n++;
       actor.beginMessage(now);
       const before = this.tap.before(actor);
+      const stats = actor.rt.stats;
+      stats.messagesHandled++;
+      // Timed 1 message in HANDLER_TIMING_SAMPLE_EVERY: two clock reads per message cost more than a small handler.
+      const startedMs = (++this.timingTick & (HANDLER_TIMING_SAMPLE_EVERY - 1)) === 0 ? performance.now() : NOT_TIMED;
       let result: any;
       try {
         result = spanCtx === undefined ? handle(msg, actor) : context.with(spanCtx, handle, undefined, msg, actor);
       } catch (err) {
+        if (startedMs !== NOT_TIMED) stats.handlerSeconds.observe((performance.now() - startedMs) / 1000);
         if (span !== undefined) endSpan(span, err);
         actor.finishMessage();
         this.tap.handled(actor, msg, before, true);
@@ -389,9 +410,10 @@ export class ActorHost implements ActorSystem, HostServices {
         continue;
       }
       if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-        this.awaitHandler(actor, result as Promise<unknown>, reply, msg, before, span);
+        this.awaitHandler(actor, result as Promise<unknown>, reply, msg, before, span, startedMs);
         break;
       }
+      if (startedMs !== NOT_TIMED) stats.handlerSeconds.observe((performance.now() - startedMs) / 1000);
       if (span !== undefined) endSpan(span);
       actor.finishMessage();
       this.tap.handled(actor, msg, before, false);
@@ -404,10 +426,11 @@ export class ActorHost implements ActorSystem, HostServices {
     return n;
   }
 
-  private awaitHandler(actor: Activation, pending: Promise<unknown>, reply: AskReply | undefined, msg: unknown, before: unknown, span: Span | undefined): void {
+  private awaitHandler(actor: Activation, pending: Promise<unknown>, reply: AskReply | undefined, msg: unknown, before: unknown, span: Span | undefined, startedMs: number): void {
     actor.busy = true;
     pending.then(
       (value) => {
+        if (startedMs !== NOT_TIMED) actor.rt.stats.handlerSeconds.observe((performance.now() - startedMs) / 1000);
         if (span !== undefined) endSpan(span);
         actor.busy = false;
         actor.lastActivityMs = this.clock.now();
@@ -417,6 +440,7 @@ export class ActorHost implements ActorSystem, HostServices {
         this.afterAsync(actor);
       },
       (err: unknown) => {
+        if (startedMs !== NOT_TIMED) actor.rt.stats.handlerSeconds.observe((performance.now() - startedMs) / 1000);
         if (span !== undefined) endSpan(span, err);
         actor.busy = false;
         actor.finishMessage();

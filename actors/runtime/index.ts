@@ -5,4 +5,5 @@ export { ActorHost } from './host.js';
 export { systemClock, fakeClock, type FakeTimerClock } from './clock.js';
 export { consoleLogger, memoryLogger } from './logger.js';
 export { TracedMessage, wrapIfTraced } from './tracing.js';
+export type { KindMetrics } from './kind-stats.js';
 export { deferred, type Deferred } from './deferred.js';

@@ -16,6 +16,7 @@ import type {
   SweepResult,
 } from './snapshot-store.js';
 import { LmdbOutbox, type OutboxValue } from './outbox.js';
+import { BucketHistogram } from './bucket-histogram.js';
 import { sweepAudit, sweepSessions } from './ttl-sweep.js';
 
 /**
@@ -78,6 +79,8 @@ export class LmdbSnapshotStore implements SnapshotStore {
    * the promise settles; `GET /metrics`, bench gateway). Cumulative: a reader takes the difference of two readings.
    */
   readonly commitLatencyUs: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: MAX_RECORDED_COMMIT_US, numberOfSignificantValueDigits: 2 });
+  /** The same commits in fixed buckets, for the node's Prometheus `/metrics`. */
+  readonly commitSeconds = new BucketHistogram();
 
   constructor(readonly options: ResolvedStoreOptions) {
     this.dbs = openLmdbDatabases(options.path, options.mapSizeMb);
@@ -193,7 +196,9 @@ export class LmdbSnapshotStore implements SnapshotStore {
     });
     return done.then(
       () => {
-        const us = Math.round((performance.now() - startedAt) * 1000);
+        const ms = performance.now() - startedAt;
+        this.commitSeconds.observe(ms / 1000);
+        const us = Math.round(ms * 1000);
         this.commitLatencyUs.recordValue(Math.min(Math.max(us, 1), MAX_RECORDED_COMMIT_US));
         if (outboxWrites.length > 0) this.lmdbOutbox.notifyCommitted();
       },

@@ -28,6 +28,11 @@ export class LmdbOutbox implements StoreOutbox {
     return out;
   }
 
+  pendingCount(): number {
+    // One B-tree stat read (mdb_stat), not a scan: cheap at any backlog.
+    return (this.db.getStats() as { entryCount: number }).entryCount;
+  }
+
   async ack(uptoId: number): Promise<void> {
     const keys = [...this.db.getKeys({ end: uptoId + 1 })];
     if (keys.length === 0) return;

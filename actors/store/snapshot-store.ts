@@ -86,4 +86,6 @@ export interface StoreOutbox {
   readPending(afterId: number, limit: number): StoredOutboxEntry[];
   ack(uptoId: number): Promise<void>;
   onCommit(listener: () => void): () => void;
+  /** Committed entries not yet acked by the relay: the outbox backlog (a gauge of `/metrics`). */
+  pendingCount(): number;
 }

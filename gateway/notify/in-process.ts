@@ -85,6 +85,10 @@ export class InProcessNotifier implements Notifier, ChannelReader {
     }
   }
 
+  get openStreams(): number {
+    return this.fanout.streamCount;
+  }
+
   /** Local stream channels catching up (see `LocalFanout.catchingUp`). */
   get catchingUp(): number {
     return this.fanout.catchingUp;

@@ -260,6 +260,10 @@ export class JetStreamNotifier implements Notifier, ChannelReader {
     if (failed) throw new NotifyPublishError(`publish to stream ${this.stream} failed for ${results.filter((r) => r.status === 'rejected').length} of ${valid.length} entries`, { cause: failed.reason });
   }
 
+  get openStreams(): number {
+    return this.fanout.streamCount;
+  }
+
   /** Local stream channels catching up (see `LocalFanout.catchingUp`). */
   get catchingUp(): number {
     return this.fanout.catchingUp;

@@ -90,6 +90,8 @@ export interface Notifier {
   publish(entries: readonly OutboxEntry[]): Promise<void>;
   /** Streams `playerId`'s channels from `cursor`, then live. */
   subscribe(playerId: string, cursor: NotifyCursor, onEvent: EventListener, options?: SubscribeOptions): PlayerStream;
+  /** Player streams open on this node now (a gauge of `/metrics`). */
+  readonly openStreams: number;
   close(): Promise<void>;
 }
 

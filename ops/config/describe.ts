@@ -1,14 +1,25 @@
 import { SETTINGS } from './settings.js';
 import { envName, type LoadedConfig } from './load.js';
 
-function shown(value: unknown, secret: boolean | undefined): string {
-  if (secret) return '<set>';
-  return JSON.stringify(value);
+/** One row of `quarry config`: the effective value keeps its type (a number stays a number); secrets never show. */
+export interface ConfigRow {
+  key: string;
+  value: unknown;
+  source: string;
 }
 
+/** Shown instead of a secret's value: `<set>`, or `<missing>` when it still has the refused development value. */
+export const SECRET_SET = '<set>';
+export const SECRET_MISSING = '<missing>';
+
 /** Rows for `quarry config`: every key, its effective value (secrets hidden) and where it came from. */
-export function describeConfig(loaded: LoadedConfig): Array<{ key: string; value: string; source: string }> {
-  return SETTINGS.map((s) => ({ key: s.key, value: shown(loaded.values[s.key], s.secret), source: loaded.sources[s.key]! }));
+export function describeConfig(loaded: LoadedConfig): ConfigRow[] {
+  const missing = new Set(loaded.missingSecrets);
+  return SETTINGS.map((s) => ({
+    key: s.key,
+    value: s.secret ? (missing.has(s.key) ? SECRET_MISSING : SECRET_SET) : loaded.values[s.key],
+    source: loaded.sources[s.key]!,
+  }));
 }
 
 /** The README's configuration table; test/ops/config.test.ts checks the README holds exactly this. */

@@ -14,8 +14,11 @@ export interface NodeConfig {
     handoffActorsPerSec: number;
     joinTimeoutMs: number;
     membershipPreset: 'lan' | 'local';
+    tlsCaFile: string | null;
+    tlsCertFile: string | null;
+    tlsKeyFile: string | null;
   };
-  gateway: { maxMessageBytes: number; maxInFlightCalls: number; maxInFlightSubscribes: number; corsOrigins: string[]; tokenSecret: string; tokenTtlMinutes: number; maxClockSkewMs: number };
+  gateway: { maxMessageBytes: number; maxInFlightCalls: number; maxInFlightSubscribes: number; corsOrigins: string[]; tokenSecret: string; tokenTtlMinutes: number; maxClockSkewMs: number; tlsCertFile: string | null; tlsKeyFile: string | null };
   notify: { backend: 'in-process' | 'nats'; natsUrl: string; dedupWindowMs: number; replayRetainEvents: number; outboxFlushIntervalMs: number };
   ops: { operatorToken: string; allowDevSecrets: boolean; logLevel: string; tracingEnabled: boolean; tracingSampleRatio: number; v8Pretenuring: boolean };
 }

@@ -10,7 +10,7 @@ export interface Setting<T = unknown> {
   readonly schema: z.ZodType<T>;
   readonly default: T;
   readonly doc: string;
-  /** Secret values are never printed or logged; `quarry config` shows `<set>` / `<unset>`. */
+  /** Secret values are never printed or logged; `quarry config` shows `<set>` / `<missing>`. */
   readonly secret?: boolean;
 }
 
@@ -22,6 +22,8 @@ const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
 const positiveMs = z.number().int().positive();
 const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port');
+/** A PEM file, or null: the feature it enables is off. */
+const pemFile = z.string().min(1).nullable();
 
 /** Node identity and addresses. Port 0 asks the OS for a free port (tests use that). */
 export const SETTINGS = [
@@ -53,6 +55,9 @@ export const SETTINGS = [
   setting('cluster.maxForwardHops', z.number().int().min(1).max(8), 3, 'How often a message may be forwarded to a newer owner before it fails.'),
   setting('cluster.handoffActorsPerSec', positiveInt, 20_000, 'Rate limit of actor hand-off on join and leave.'),
   setting('cluster.joinTimeoutMs', positiveMs, 60_000, 'A node started with seeds (node.seeds, --join) that no seed has admitted after this long exits with code 4; until then it retries and serves nobody.'),
+  setting('cluster.tlsCaFile', pemFile, null as string | null, 'PEM of the CA that signs every node\'s certificate: node links use TLS and check the peer\'s certificate against it, and a connection presenting a certificate it did not sign is refused (null: links in clear, authenticated by cluster.key only).'),
+  setting('cluster.tlsCertFile', pemFile, null as string | null, 'PEM certificate (chain) of this node, signed by cluster.tlsCaFile: shown to peers it dials and, without gateway.tlsCertFile, on the gRPC port.'),
+  setting('cluster.tlsKeyFile', pemFile, null as string | null, 'PEM private key of cluster.tlsCertFile.'),
   setting('cluster.membershipPreset', z.enum(['lan', 'local']), 'lan' as 'lan' | 'local', 'Membership timing preset (see the failure-detection formula in the README).'),
 
   setting('gateway.maxMessageBytes', z.number().int().min(256).max(16 * 1024 * 1024), 64 * 1024, 'Largest request a player may send, for gRPC and gRPC-web alike.'),
@@ -60,6 +65,8 @@ export const SETTINGS = [
   setting('gateway.maxInFlightSubscribes', positiveInt, 256, 'Event streams one node sets up at once; the next Subscribe is refused at once with RESOURCE_EXHAUSTED.'),
   setting('gateway.corsOrigins', z.array(z.string().url().or(z.literal('*'))), [] as string[], 'Browser origins allowed to call gRPC-web from another origin (same-origin always works).'),
   setting('gateway.tokenSecret', z.string().min(32, 'must be at least 32 characters'), 'quarry-dev-token-secret-0123456789abcdef', 'HS256 key that signs player tokens.', true),
+  setting('gateway.tlsCertFile', pemFile, null as string | null, 'PEM certificate (chain) for the player ports: native gRPC and gRPC-web and the page over HTTPS (null: in clear). Needs cluster.tls*, since node links dial the same gRPC port; the CA file must hold its issuer.'),
+  setting('gateway.tlsKeyFile', pemFile, null as string | null, 'PEM private key of gateway.tlsCertFile.'),
   setting('gateway.tokenTtlMinutes', positiveInt, 720, 'Lifetime of tokens made by `quarry token issue`.'),
   setting('gateway.maxClockSkewMs', positiveMs, 300_000, 'Fixes stamped further than this in the future are rejected.'),
 

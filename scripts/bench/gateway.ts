@@ -7,7 +7,7 @@
 // nodeIdleCpuMsPerSec, heapBytesPerOpenStream and rssBytesPerOpenStream (20k open Subscribe streams);
 // bareFixToEventP99Ms, the same latency rounds against a bare grpc-js Hunt service (the floor of this machine at that
 // rate), alternating with Quarry's; storeCommitP99Ms, the node's LMDB commit latency during Quarry's rounds (from
-// `GET /metrics`; the median round), and stealPct.* (the CPU time the hypervisor took meanwhile).
+// `GET /metrics.json`; the median round), and stealPct.* (the CPU time the hypervisor took meanwhile).
 // The gRPC-web loops use a raw client (binary frames over undici keep-alive connections, RawGrpcWebClient): fetch +
 // nice-grpc-web reached only 110–450 calls/s here, so the node's idle background was a large share of each fix.
 // Conformance with real client libraries (nice-grpc-web, connect, grpc-web, in Node and Chromium) is proven by
@@ -121,8 +121,8 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
     });
     const { grpcAddress, httpUrl } = node.ready;
     const metrics = async (): Promise<ProcessMetrics & StoreCommitMetrics> => {
-      const res = await fetch(`${httpUrl}/metrics`, { headers: { authorization: `Bearer ${config.ops.operatorToken}` } });
-      if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status}`);
+      const res = await fetch(`${httpUrl}/metrics.json`, { headers: { authorization: `Bearer ${config.ops.operatorToken}` } });
+      if (!res.ok) throw new Error(`GET /metrics.json: HTTP ${res.status}`);
       return (await res.json()) as ProcessMetrics & StoreCommitMetrics;
     };
     const cpuUs = async () => {
@@ -300,7 +300,7 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
   }
 }
 
-/** The node's store commits between two `/metrics` readings: how many, and (if any) their p50 and p99 latency in ms. */
+/** The node's store commits between two `/metrics.json` readings: how many, and (if any) their p50 and p99 latency in ms. */
 function commitsBetween(before: StoreCommitMetrics, after: StoreCommitMetrics): { commits: number; p50Ms?: number; p99Ms?: number } {
   const h = decodeFromCompressedBase64(after.storeCommitLatencyUs);
   h.subtract(decodeFromCompressedBase64(before.storeCommitLatencyUs));

@@ -14,7 +14,7 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, unauthenticated: 3, unavailab
 const EXIT_HELP = `
 Exit codes: 0 ok, 1 failure, 2 bad usage or config, 3 unauthenticated (missing or wrong operator token),
 4 unavailable (node not reachable or timed out), 130 interrupted (Ctrl-C).
-The operator token comes from --token or QUARRY_OPS_OPERATOR_TOKEN; it is never printed.`;
+The node comes from --node or QUARRY_NODE; the operator token from --token or QUARRY_OPS_OPERATOR_TOKEN (never printed).`;
 
 interface Common {
   node: string;
@@ -29,7 +29,7 @@ class UsageError extends Error {
 
 function common(cmd: Command, examples: string): Command {
   return cmd
-    .requiredOption('--node <host:port>', 'gRPC address of the node to ask (its Admin service)')
+    .addOption(new Option('--node <host:port>', 'gRPC address of the node to ask (its Admin service)').env('QUARRY_NODE').makeOptionMandatory())
     .addOption(new Option('--token <token>', 'operator token (ops.operatorToken)').env('QUARRY_OPS_OPERATOR_TOKEN'))
     .option('--json', 'print one JSON document instead of a table')
     .option('--timeout-ms <ms>', 'deadline of each call in ms', '10000')

@@ -1,37 +1,35 @@
 import type { Command } from 'commander';
-import { configTableMarkdown, describeConfig, ConfigError } from '../../ops/config/index.js';
-import { loadFromOptions, withConfigOptions } from './options.js';
+import { configTableMarkdown, describeConfig, envName, SECRET_MISSING, SECRET_SET, type ConfigRow } from '../../ops/config/index.js';
+import { loadedOrExit, withConfigOptions } from './options.js';
 
 export function registerConfig(program: Command): void {
   withConfigOptions(
     program
       .command('config')
-      .description('print the effective configuration and where each value came from (default, file, environment, flag)')
-      .option('--json', 'print JSON instead of a table')
+      .description('print the effective configuration and where each value came from (default, file, environment, flag); secrets show as <set> or <missing>')
+      .option('--json', 'print JSON instead of a table (values keep their types)')
       .option('--markdown', 'print the documented table of every setting and its default (as in the README)')
-      .addHelpText('after', '\nExamples:\n  quarry config\n  quarry config --config node.yaml --set node.grpcPort=7200\n  QUARRY_RUNTIME_PASSIVATION_IDLE_MS=60000 quarry config --json'),
+      .addHelpText('after', '\nExamples:\n  quarry config\n  quarry config --config node.yaml --set node.grpcPort=7200\n  QUARRY_RUNTIME_PASSIVATION_IDLE_MS=60000 quarry config --json\n\nExit codes: 0 the configuration loads (missing secrets are listed on stderr), 2 invalid settings (all listed).'),
   ).action((opts) => {
     if (opts.markdown) {
       console.log(configTableMarkdown());
       return;
     }
-    try {
-      const rows = describeConfig(loadFromOptions(opts).loaded);
-      if (opts.json) console.log(JSON.stringify(rows, null, 2));
-      else printTable(rows);
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        console.error(err.message);
-        process.exit(2);
-      }
-      throw err;
+    // The command that diagnoses a configuration needs no secret: it marks the missing ones instead of refusing.
+    const { loaded } = loadedOrExit(opts, []);
+    const rows = describeConfig(loaded);
+    if (opts.json) console.log(JSON.stringify(rows, null, 2));
+    else printTable(rows);
+    for (const key of loaded.missingSecrets) {
+      console.error(`${key} is missing (it has the built-in development value, which a node refuses): set ${envName(key)}`);
     }
   });
 }
 
-function printTable(rows: Array<{ key: string; value: string; source: string }>): void {
-  const keyWidth = Math.max(...rows.map((r) => r.key.length));
-  const valueWidth = Math.max(...rows.map((r) => r.value.length));
+function printTable(rows: ConfigRow[]): void {
+  const shown = rows.map((r) => ({ ...r, value: r.value === SECRET_SET || r.value === SECRET_MISSING ? r.value : JSON.stringify(r.value) }));
+  const keyWidth = Math.max(...shown.map((r) => r.key.length));
+  const valueWidth = Math.max(...shown.map((r) => r.value.length));
   console.log(`${'key'.padEnd(keyWidth)}  ${'value'.padEnd(valueWidth)}  source`);
-  for (const r of rows) console.log(`${r.key.padEnd(keyWidth)}  ${r.value.padEnd(valueWidth)}  ${r.source}`);
+  for (const r of shown) console.log(`${r.key.padEnd(keyWidth)}  ${r.value.padEnd(valueWidth)}  ${r.source}`);
 }

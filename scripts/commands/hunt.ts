@@ -1,23 +1,24 @@
 import { writeFileSync } from 'node:fs';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { HuntDefinitionError, loadHuntFile, validateHunt } from '../../actors/hunt/definition.js';
 import { generateHunt } from '../../actors/hunt/generator.js';
+import { integerAtLeast, USAGE_EXIT_CODE } from './options.js';
 
 export function registerHunt(program: Command): void {
   const hunt = program.command('hunt').description('hunt definition files: generate and validate');
   hunt
     .command('generate')
     .description('write a seeded, reproducible hunt (JSON) to stdout or --out')
-    .requiredOption('--buildings <n>', 'number of buildings', positiveInt('--buildings'))
-    .requiredOption('--beacons <n>', 'number of beacons (at least --buildings)', positiveInt('--beacons'))
-    .option('--seed <n>', 'generator seed', positiveInt('--seed'), 1)
+    .requiredOption('--buildings <n>', 'number of buildings', integerAtLeast('--buildings', 1))
+    .requiredOption('--beacons <n>', 'number of beacons (at least --buildings)', integerAtLeast('--beacons', 1))
+    .option('--seed <n>', 'generator seed', integerAtLeast('--seed', 1), 1)
     .option('--id <id>', 'hunt id')
     .option('--out <file>', 'write here instead of stdout')
     .addHelpText('after', '\nExamples:\n  quarry hunt generate --buildings 20 --beacons 300\n  quarry hunt generate --buildings 200 --beacons 3000 --seed 7 --out big-hunt.json')
     .action((opts: { buildings: number; beacons: number; seed: number; id?: string; out?: string }) => {
       if (opts.beacons < opts.buildings) {
         console.error(`--beacons (${opts.beacons}) must be at least --buildings (${opts.buildings})`);
-        process.exit(2);
+        process.exit(USAGE_EXIT_CODE);
       }
       const def = validateHunt(generateHunt({ buildings: opts.buildings, beacons: opts.beacons, seed: opts.seed, ...(opts.id ? { id: opts.id } : {}) }));
       const text = JSON.stringify(def, null, 2) + '\n';
@@ -48,12 +49,4 @@ export function registerHunt(program: Command): void {
         throw err;
       }
     });
-}
-
-function positiveInt(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got ${JSON.stringify(value)}`);
-    return n;
-  };
 }

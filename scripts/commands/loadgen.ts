@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadHuntFile } from '../../actors/hunt/index.js';
 import { FIXES_PER_SEC_PER_WORKER, runLoad } from '../loadgen/run.js';
-import { configOrExit, withConfigOptions } from './options.js';
+import { configOrExit, integerAtLeast, withConfigOptions } from './options.js';
 
 export function registerLoadgen(program: Command): void {
   withConfigOptions(
@@ -10,13 +10,13 @@ export function registerLoadgen(program: Command): void {
       .description('simulated players walking the hunt over real gRPC, each with its own token and event stream; prints a JSON report')
       .requiredOption('--target <host:port>', 'a node\'s gRPC address (repeatable; players are spread over them)', (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option('--metrics <url>', 'a node\'s HTTP base URL to sample RSS and event-loop lag from (repeatable, same order as --target)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-      .option('--players <n>', 'simulated players', Number, 1_000)
-      .option('--fix-interval-ms <ms>', 'time between one player\'s fixes', Number, 10_000)
-      .option('--duration-s <s>', 'seconds of steady load after ramp-up', Number, 60)
-      .option('--ramp-up-s <s>', 'seconds over which players start', Number, 10)
+      .option('--players <n>', 'simulated players', integerAtLeast('--players', 1), 1_000)
+      .option('--fix-interval-ms <ms>', 'time between one player\'s fixes', integerAtLeast('--fix-interval-ms', 1), 10_000)
+      .option('--duration-s <s>', 'seconds of steady load after ramp-up', integerAtLeast('--duration-s', 1), 60)
+      .option('--ramp-up-s <s>', 'seconds over which players start', integerAtLeast('--ramp-up-s', 0), 10)
       .option('--player-prefix <p>', 'player ids are <prefix><n>', 'load-')
-      .option('--seed <n>', 'walk seed (same seed, same walks)', Number, 1)
-      .option('--workers <n>', `load worker processes, each with its own connections for a slice of the players (default: one per ${FIXES_PER_SEC_PER_WORKER} fixes/s, at least 1)`, Number)
+      .option('--seed <n>', 'walk seed (same seed, same walks)', integerAtLeast('--seed', 0), 1)
+      .option('--workers <n>', `load worker processes, each with its own connections for a slice of the players (default: one per ${FIXES_PER_SEC_PER_WORKER} fixes/s, at least 1)`, integerAtLeast('--workers', 1))
       .addHelpText(
         'after',
         '\nPlayers are spread over worker processes so the generator is not the bottleneck; the parent drives one shared measured window and merges their counters and histograms.' +

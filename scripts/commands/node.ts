@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
 import { DataDirLockedError } from '../../actors/store/index.js';
 import { JoinTimeoutError } from '../../cluster/node.js';
-import { configOrExit, withConfigOptions } from './options.js';
+import { bindErrorMessage, ConfigError } from '../../ops/config/index.js';
+import { configOrExit, USAGE_EXIT_CODE, withConfigOptions } from './options.js';
 
 /** Exit codes of `quarry node start` (as the operator commands': README, "The quarry command"). */
-const EXIT_USAGE = 2;
+const EXIT_USAGE = USAGE_EXIT_CODE;
 const EXIT_UNAVAILABLE = 4;
 
 export function registerNode(program: Command): void {
@@ -21,7 +22,7 @@ export function registerNode(program: Command): void {
     const config = configOrExit(opts);
     // Read by V8 at each GC, so setting it before the node allocates anything is enough (see ops.v8Pretenuring).
     if (!config.ops.v8Pretenuring) setFlagsFromString('--no-allocation-site-pretenuring');
-    const logger = createLogger({ level: config.ops.logLevel, nodeId: config.node.id });
+    const logger = createLogger({ level: config.ops.logLevel, nodeId: config.node.id, traceIds: config.ops.tracingEnabled });
     // Tracing starts before the node's modules load, as OpenTelemetry wants; it is a no-op unless enabled.
     const { startTracing } = await import('../../ops/telemetry/tracing.js');
     const tracing = startTracing({ enabled: config.ops.tracingEnabled, sampleRatio: config.ops.tracingSampleRatio, nodeId: config.node.id, logger });
@@ -31,9 +32,16 @@ export function registerNode(program: Command): void {
     try {
       quarry = await startQuarryNode(config, logger, { extraSeeds: opts.join });
     } catch (err) {
-      if (!(err instanceof DataDirLockedError)) throw err;
-      logger.error({ event: 'data-dir-locked', dataDir: err.dir, holderPid: err.holderPid }, err.message);
-      console.error(`quarry: ${err.message}`);
+      if (err instanceof DataDirLockedError) {
+        logger.error({ event: 'data-dir-locked', dataDir: err.dir, holderPid: err.holderPid }, err.message);
+        console.error(`quarry: ${err.message}`);
+        return exit(EXIT_USAGE);
+      }
+      // A setting found wrong only now (a port in use, an unreadable hunt file or certificate) is the operator's to
+      // fix: one line naming the setting, exit 2 like any config error, no stack trace.
+      const message = err instanceof ConfigError ? err.message : bindErrorMessage(err, config.node);
+      if (message === undefined) throw err;
+      console.error(message);
       return exit(EXIT_USAGE);
     }
     let stopping = false;

@@ -1,7 +1,6 @@
-import { InvalidArgumentError, type Command } from 'commander';
-import { ConfigError } from '../../ops/config/index.js';
+import type { Command } from 'commander';
 import { issuePlayerToken } from '../../gateway/auth/tokens.js';
-import { loadFromOptions, withConfigOptions } from './options.js';
+import { configOrExit, integerAtLeast, USAGE_EXIT_CODE, withConfigOptions } from './options.js';
 
 export function registerToken(program: Command): void {
   const token = program.command('token').description('player tokens for the gRPC and gRPC-web edge');
@@ -10,26 +9,21 @@ export function registerToken(program: Command): void {
       .command('issue')
       .description('print a signed player token (HS256 with gateway.tokenSecret); the token alone goes to stdout')
       .requiredOption('--player <id>', 'player id the token is for (its `sub` claim)')
-      .option('--ttl-minutes <n>', 'lifetime in minutes (default: gateway.tokenTtlMinutes)', parsePositiveInt)
-      .addHelpText('after', '\nExamples:\n  quarry token issue --player alice\n  quarry token issue --player bob --ttl-minutes 5 --config node.yaml'),
+      .option('--ttl-minutes <n>', 'lifetime in minutes (default: gateway.tokenTtlMinutes)', integerAtLeast('--ttl-minutes', 1))
+      .addHelpText('after', '\nNeeds only gateway.tokenSecret (QUARRY_GATEWAY_TOKEN_SECRET) of the secrets.\n\nExamples:\n  quarry token issue --player alice\n  quarry token issue --player bob --ttl-minutes 5 --config node.yaml'),
   ).action(async (opts: { player: string; ttlMinutes?: number; config?: string; set?: Record<string, string> }) => {
+    // Config loading refuses the built-in development token secret unless ops.allowDevSecrets is set; the other
+    // secrets (cluster key, operator token) play no part in a player token.
+    const config = configOrExit(opts, ['gateway.tokenSecret']);
+    const ttlMinutes = opts.ttlMinutes ?? config.gateway.tokenTtlMinutes;
     try {
-      // Config loading refuses the built-in development secret unless ops.allowDevSecrets is set.
-      const { config } = loadFromOptions(opts);
-      const ttlMinutes = opts.ttlMinutes ?? config.gateway.tokenTtlMinutes;
       console.log(await issuePlayerToken({ alg: 'HS256', secret: config.gateway.tokenSecret }, { playerId: opts.player, ttlMinutes }));
     } catch (err) {
-      if (err instanceof ConfigError || (err instanceof Error && err.name === 'TokenConfigError')) {
+      if (err instanceof Error && err.name === 'TokenConfigError') {
         console.error(err.message);
-        process.exit(2);
+        process.exit(USAGE_EXIT_CODE);
       }
       throw err;
     }
   });
-}
-
-function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--ttl-minutes must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
 }

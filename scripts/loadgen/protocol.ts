@@ -30,6 +30,8 @@ export interface WorkerSlice {
   startMs: number;
   /** How long the final check keeps asking a player whose committed score could not be read. */
   settleMs: number;
+  /** The clientSeq of each player's first fix (`LoadOptions.firstClientSeq`). */
+  firstClientSeq: number;
 }
 
 export type ToWorker =

@@ -4,7 +4,7 @@ import type { SimBeacon } from '../sim/walker.js';
 import { CpuWindow } from './cpu.js';
 import { mergeFailover, type FailoverSummary } from './failover.js';
 import { LoadWorkerPool } from './pool.js';
-import type { WorkerSlice } from './protocol.js';
+import type { WorkerProgress, WorkerSlice } from './protocol.js';
 import { LoadStats } from './stats.js';
 import { DEFAULT_TICK_MS } from './tick-scheduler.js';
 
@@ -36,7 +36,7 @@ export const FIXES_PER_SEC_PER_WORKER = 600;
 export interface LoadTarget {
   /** host:port of the node's native gRPC listener. */
   grpc: string;
-  /** http://host:port of the node's HTTP listener, for /metrics sampling (needs the operator token). */
+  /** http://host:port of the node's HTTP listener, for /metrics.json sampling (needs the operator token). */
   http?: string;
 }
 
@@ -51,6 +51,11 @@ export interface LoadOptions {
   operatorToken?: string;
   /** Player ids are `<prefix><n>`; change it to start fresh players on a node that keeps its data. */
   playerPrefix: string;
+  /**
+   * The clientSeq of every player's first fix. A player actor refuses a seq it has seen (`accepted: false`), so a run
+   * against players that kept their data (the demo after a restart) must start above their last. @default 1
+   */
+  firstClientSeq?: number;
   seed: number;
   /** How often each worker sends the fixes that fell due: longer is cheaper, shorter adds less to latency (scripts/loadgen/tick-scheduler.ts). @default 50 ms */
   fixTickMs?: number;
@@ -61,6 +66,13 @@ export interface LoadOptions {
   /** Processes whose CPU use during the measured window goes into the report (`cpuCores`), read from /proc. */
   cpuPids?: { nodes: number[]; nats?: number };
   progress: boolean;
+  /**
+   * Runs until `signal` aborts instead of for `rampUpS + durationS` (the demo); the progress bar then gives no total.
+   * @default false
+   */
+  untilAborted?: boolean;
+  /** Called about once a second with the seconds since the start and the workers' counters so far (the demo's status line). */
+  onProgress?: (elapsedS: number, progress: WorkerProgress) => void;
   /** Resolves to stop early (Ctrl-C in the demo). */
   signal?: AbortSignal;
   /** Called when the measured window opens (Date.now()): the chaos suite times its fault from here. */
@@ -75,6 +87,8 @@ export interface LoadReport {
   durationS: number;
   fixesSent: number;
   fixesAcked: number;
+  /** Acked with `accepted: false` (stale clientSeq); 0 in a healthy run. */
+  fixesNotAccepted: number;
   fixesFailedByStatus: Record<string, number>;
   firstFailureDetails: Record<string, string>;
   fixesPerSec: number;
@@ -160,6 +174,7 @@ function slices(options: LoadOptions, workers: number): WorkerSlice[] {
       playersPerChannel: options.playersPerChannel ?? DEFAULT_PLAYERS_PER_CHANNEL,
       startMs,
       settleMs: SETTLE_MS,
+      firstClientSeq: options.firstClientSeq ?? 1,
     };
   });
 }
@@ -168,7 +183,7 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
   const nodeSamples = new Map<string, { rssMbMax: number; eventLoopLagP99MsMax: number }>();
   const sampleNodes = () => sampleNodeMetrics(options, nodeSamples);
   const bar = options.progress ? new SingleBar({ format: 'load |{bar}| {value}/{total}s  fixes {sent} acked {acked} events {events} gaps {gaps} p99 {p99}ms', hideCursor: true }, Presets.shades_classic) : undefined;
-  const totalS = options.rampUpS + options.durationS;
+  const totalS = options.untilAborted ? Infinity : options.rampUpS + options.durationS;
   bar?.start(totalS, 0, { sent: 0, acked: 0, events: 0, gaps: 0, p99: '-' });
 
   const pids = [...(options.cpuPids?.nodes ?? []), ...(options.cpuPids?.nats !== undefined ? [options.cpuPids.nats] : [])];
@@ -186,6 +201,7 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
     if (s === options.rampUpS) await openWindow();
     if (s % 5 === 0) await sampleNodes();
     const p = pool.progress();
+    options.onProgress?.(s, p);
     bar?.update(s, { sent: p.fixesSent, acked: p.fixesAcked, events: p.eventsReceived, gaps: p.eventGaps, p99: p.fixToEventP99Ms?.toFixed(1) ?? '-' });
   }
   bar?.stop();
@@ -211,6 +227,7 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
     durationS: Math.round(measuredS),
     fixesSent: stats.fixesSent,
     fixesAcked: stats.fixesAcked,
+    fixesNotAccepted: stats.fixesNotAccepted,
     fixesFailedByStatus: stats.failuresByStatus,
     firstFailureDetails: stats.firstFailureDetails,
     fixesPerSec: Math.round(done.reduce((sum, d) => sum + d.fixesAckedInWindow / Math.max(d.windowS, 1), 0)),
@@ -245,7 +262,7 @@ async function sampleNodeMetrics(options: LoadOptions, samples: Map<string, { rs
   for (const t of options.targets) {
     if (!t.http || !options.operatorToken) continue;
     try {
-      const res = await fetch(`${t.http}/metrics`, { headers: { authorization: `Bearer ${options.operatorToken}` } });
+      const res = await fetch(`${t.http}/metrics.json`, { headers: { authorization: `Bearer ${options.operatorToken}` } });
       const m = (await res.json()) as ProcessMetrics;
       const prev = samples.get(t.grpc) ?? { rssMbMax: 0, eventLoopLagP99MsMax: 0 };
       samples.set(t.grpc, { rssMbMax: Math.max(prev.rssMbMax, m.rssBytes / 1048576), eventLoopLagP99MsMax: Math.max(prev.eventLoopLagP99MsMax, m.eventLoopLagP99Ms) });

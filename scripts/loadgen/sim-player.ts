@@ -69,7 +69,10 @@ export class SimPlayer {
     private readonly fixDeadlineMs: number,
     /** Uniform in [0, 1): the backoff's jitter. */
     private readonly random: () => number = Math.random,
+    /** The clientSeq of its first fix (see `LoadOptions.firstClientSeq`). */
+    firstClientSeq = 1,
   ) {
+    this.seq = firstClientSeq - 1;
     if (!(Number.isInteger(homeTarget) && homeTarget >= 0 && homeTarget < channels.length)) throw new RangeError(`homeTarget must index channels (0..${channels.length - 1}), got ${homeTarget}`);
     this.target = homeTarget;
     const authorization = `Bearer ${token}`;
@@ -145,6 +148,7 @@ export class SimPlayer {
       if (this.failures.lastFailureAtMs !== undefined) this.failures.recoveredAtMs ??= Date.now();
       this.refusedFixes = 0;
       this.stats.fixesAcked++;
+      if (!ack.accepted) this.stats.fixesNotAccepted++;
       if (this.lastAckedFix === undefined || clientSeq > this.lastAckedFix.clientSeq) this.lastAckedFix = fix;
       this.stats.recordAck(performance.now() - sentAt);
       this.ledger.record({ seq: clientSeq, kind: 'acked', accepted: ack.accepted, score: ack.score, points: pointsOf(ack.awards) }, this.inFlight);

@@ -5,6 +5,8 @@ import { status } from '@grpc/grpc-js';
 export interface LoadStatsSnapshot {
   fixesSent: number;
   fixesAcked: number;
+  /** Acknowledged with `accepted: false`: the player actor had seen a later clientSeq (a stale or repeated fix). */
+  fixesNotAccepted: number;
   eventsReceived: number;
   eventGaps: number;
   streamErrors: number;
@@ -37,6 +39,7 @@ const DETAIL_KINDS_MAX = 32;
 export class LoadStats {
   fixesSent = 0;
   fixesAcked = 0;
+  fixesNotAccepted = 0;
   eventsReceived = 0;
   eventGaps = 0;
   streamErrors = 0;
@@ -139,6 +142,7 @@ export class LoadStats {
     return {
       fixesSent: this.fixesSent,
       fixesAcked: this.fixesAcked,
+      fixesNotAccepted: this.fixesNotAccepted,
       eventsReceived: this.eventsReceived,
       eventGaps: this.eventGaps,
       streamErrors: this.streamErrors,
@@ -159,6 +163,7 @@ export class LoadStats {
   add(other: LoadStatsSnapshot): void {
     this.fixesSent += other.fixesSent;
     this.fixesAcked += other.fixesAcked;
+    this.fixesNotAccepted += other.fixesNotAccepted;
     this.eventsReceived += other.eventsReceived;
     this.eventGaps += other.eventGaps;
     this.streamErrors += other.streamErrors;

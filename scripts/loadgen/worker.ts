@@ -57,7 +57,7 @@ class LoadWorker {
       const playerId = `${s.playerPrefix}${i}`;
       const token = await issuePlayerToken({ alg: 'HS256', secret: s.tokenSecret }, { playerId, ttlMinutes: 24 * 60 });
       const walker = new Walker(s.beacons, s.seed + i, s.startMs - Math.floor(((s.seed + i) * 7919) % 20_000), { ...DEFAULT_WALK_OPTIONS });
-      this.players.push(new SimPlayer(playerId, playerChannels, t, token, walker, this.stats, s.fixIntervalMs, s.fixDeadlineMs));
+      this.players.push(new SimPlayer(playerId, playerChannels, t, token, walker, this.stats, s.fixIntervalMs, s.fixDeadlineMs, Math.random, s.firstClientSeq));
     }
   }
 

@@ -19,9 +19,19 @@ export interface LocalNode {
   kill(): Promise<void>;
 }
 
+/** A node process that exited before it printed `ready`; `exitCode` 2 is a usage or config error (its stderr says which). */
+export class NodeExitedError extends Error {
+  override readonly name = 'NodeExitedError';
+  constructor(readonly nodeId: string, readonly exitCode: number | null, readonly stderr: string) {
+    super(`node ${nodeId} exited with ${exitCode} before ready; stderr: ${stderr.slice(-2000)}`);
+  }
+}
+
 export interface SpawnNodeOptions {
   /** `--set` pairs for the node (id, ports, data dir, ...). */
   settings: Record<string, string | number | boolean>;
+  /** `--config FILE` for the node, under the settings. */
+  configFile?: string;
   /** Extra environment, e.g. secrets. */
   env?: Record<string, string>;
   /** Forward the node's log lines to this function (the demo prints a few; benchmarks drop them). */
@@ -36,7 +46,7 @@ const QUARRY_JS = fileURLToPath(new URL('../quarry.js', import.meta.url));
 
 /** Starts `quarry node start` as a child process and resolves when it logs `ready`. */
 export function spawnNode(options: SpawnNodeOptions): Promise<LocalNode> {
-  const args = [...(options.nodeArgs ?? []), QUARRY_JS, 'node', 'start'];
+  const args = [...(options.nodeArgs ?? []), QUARRY_JS, 'node', 'start', ...(options.configFile ? ['--config', options.configFile] : [])];
   for (const [k, v] of Object.entries(options.settings)) args.push('--set', `${k}=${v}`);
   const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -53,7 +63,7 @@ export function spawnNode(options: SpawnNodeOptions): Promise<LocalNode> {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`node ${options.settings['node.id']} exited with ${code} before ready; stderr: ${stderr.slice(-2000)}`));
+      reject(new NodeExitedError(String(options.settings['node.id']), code, stderr));
     });
     createInterface({ input: child.stdout! }).on('line', (line) => {
       options.onLog?.(line);

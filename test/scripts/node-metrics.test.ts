@@ -1,5 +1,5 @@
 /**
- * `GET /metrics` of a real node (scripts/node-process.ts in this process: LMDB in a temp dir, the sample hunt): the
+ * `GET /metrics.json` of a real node (scripts/node-process.ts in this process: LMDB in a temp dir, the sample hunt): the
  * operator credential is required, and the store's commit latency is there both as figures and as a histogram that a
  * reader can difference between two readings.
  */
@@ -17,7 +17,7 @@ interface Metrics {
   storeCommitLatencyUs: string;
 }
 
-describe('scripts/node-process GET /metrics', function () {
+describe('scripts/node-process GET /metrics.json', function () {
   this.timeout(30_000);
   let node: QuarryNode;
   let dataDir: string;
@@ -30,7 +30,7 @@ describe('scripts/node-process GET /metrics', function () {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const get = (authorization?: string) => fetch(`${node.httpUrl}/metrics`, { headers: authorization ? { authorization } : {} });
+  const get = (authorization?: string) => fetch(`${node.httpUrl}/metrics.json`, { headers: authorization ? { authorization } : {} });
   const metrics = async () => (await (await get(`Bearer ${node.config.ops.operatorToken}`)).json()) as Metrics;
 
   /** Walks `playerId` to the sample hunt's first beacon: the visit it earns is committed. */

@@ -19,6 +19,9 @@ function flaky(inner: Notifier, failures: number): Notifier & { attempts: number
       await inner.publish(entries);
     },
     subscribe: inner.subscribe.bind(inner),
+    get openStreams() {
+      return inner.openStreams;
+    },
     close: () => inner.close(),
   };
   return wrapper;
@@ -33,6 +36,7 @@ class GatedNotifier implements Notifier {
   subscribe(): never {
     throw new Error('not used');
   }
+  readonly openStreams = 0;
   async close(): Promise<void> {}
 }
 

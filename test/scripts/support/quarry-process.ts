@@ -3,14 +3,14 @@
  * the `ready` line), its stderr, its exit code; and `quarry <command>` runs of the CLI. Unlike `startCluster`
  * (test/cluster/support/cluster.ts) it does not assume the node becomes ready: refusing to is what some tests check.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { QUARRY_JS, runQuarry, type CliResult } from '../../support/cli.js';
 
-const QUARRY_JS = fileURLToPath(new URL('../../../scripts/quarry.js', import.meta.url));
 export const SAMPLE_HUNT = fileURLToPath(new URL('../../../../actors/hunt/samples/city-hunt.json', import.meta.url));
 export const OPERATOR_TOKEN = 'safety-test-operator-token-0123';
 
@@ -118,19 +118,9 @@ export function startQuarry(id: string, settings: Record<string, string | number
   return p;
 }
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `quarry ...` with the test operator token in the environment. */
 export function quarryCli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [QUARRY_JS, ...args], { env: { ...process.env, QUARRY_OPS_OPERATOR_TOKEN: OPERATOR_TOKEN }, timeout: timeoutMs }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+  return runQuarry(args, { QUARRY_OPS_OPERATOR_TOKEN: OPERATOR_TOKEN }, timeoutMs, true);
 }
 
 /** GET on a node's HTTP port: status and body. */
