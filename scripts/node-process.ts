@@ -77,7 +77,11 @@ function huntOrConfigError(file: string): ReturnType<typeof loadHuntFile> {
 export async function startQuarryNode(config: NodeConfig, logger: Logger, options: StartOptions = {}): Promise<QuarryNode> {
   const clock = options.clock ?? systemClock();
   const hunt = huntOrConfigError(config.hunt.file);
-  const kinds = huntKinds(hunt, { sessionTtlMinutes: config.hunt.sessionTtlMinutes, leaderboardStalenessMs: config.hunt.leaderboardStalenessMs });
+  const kinds = huntKinds(hunt, {
+    sessionTtlMinutes: config.hunt.sessionTtlMinutes,
+    leaderboardStalenessMs: config.hunt.leaderboardStalenessMs,
+    fixLimits: { maxClockAheadMs: config.hunt.maxClockAheadMs },
+  });
   const tracer = config.ops.tracingEnabled ? trace.getTracer('quarry.runtime') : undefined;
 
   // Throws a ConfigError naming the setting for an unreadable or expired certificate: before anything opens.

@@ -5,7 +5,7 @@ export interface NodeConfig {
   node: { id: string; host: string; gossipPort: number; grpcPort: number; httpPort: number; dataDir: string; seeds: string[] };
   runtime: { passivationIdleMs: number; passivationTickMs: number; snapshotEveryMessages: number; mailboxCapacity: number; askTimeoutMs: number };
   store: { mapSizeMb: number; ttlSweepIntervalMs: number; auditRetentionDays: number };
-  hunt: { file: string; sessionTtlMinutes: number; leaderboardStalenessMs: number };
+  hunt: { file: string; sessionTtlMinutes: number; leaderboardStalenessMs: number; maxClockAheadMs: number };
   cluster: {
     key: string;
     replicationFactor: number;
@@ -18,7 +18,7 @@ export interface NodeConfig {
     tlsCertFile: string | null;
     tlsKeyFile: string | null;
   };
-  gateway: { maxMessageBytes: number; maxInFlightCalls: number; maxInFlightSubscribes: number; corsOrigins: string[]; tokenSecret: string; tokenTtlMinutes: number; maxClockSkewMs: number; tlsCertFile: string | null; tlsKeyFile: string | null };
+  gateway: { maxMessageBytes: number; maxInFlightCalls: number; maxInFlightSubscribes: number; corsOrigins: string[]; tokenSecret: string; tokenTtlMinutes: number; tlsCertFile: string | null; tlsKeyFile: string | null };
   notify: { backend: 'in-process' | 'nats'; natsUrl: string; dedupWindowMs: number; replayRetainEvents: number; outboxFlushIntervalMs: number };
   ops: { operatorToken: string; allowDevSecrets: boolean; logLevel: string; tracingEnabled: boolean; tracingSampleRatio: number; v8Pretenuring: boolean };
 }

@@ -48,6 +48,7 @@ export const SETTINGS = [
   setting('hunt.file', z.string().min(1), 'actors/hunt/samples/city-hunt.json', 'Hunt definition file (JSON or YAML).'),
   setting('hunt.sessionTtlMinutes', positiveInt, 30, 'A player\'s live session (smoothing, current beacon) expires after this long without fixes; the profile stays.'),
   setting('hunt.leaderboardStalenessMs', positiveMs, 1_000, 'Most the global leaderboard may lag behind scores (at most 2000).'),
+  setting('hunt.maxClockAheadMs', positiveMs, 30_000, 'A fix stamped further than this ahead of the node\'s clock is refused (INVALID_ARGUMENT): a phone with a wrong clock.'),
 
   setting('cluster.key', z.string().min(16, 'must be at least 16 characters'), 'quarry-dev-cluster-key-change-me', 'Shared secret that authenticates gossip packets and node links.', true),
   setting('cluster.replicationFactor', z.number().int().min(1).max(5), 2, 'Copies of each actor\'s snapshot and journal, counting the owner.'),
@@ -68,7 +69,6 @@ export const SETTINGS = [
   setting('gateway.tlsCertFile', pemFile, null as string | null, 'PEM certificate (chain) for the player ports: native gRPC and gRPC-web and the page over HTTPS (null: in clear). Needs cluster.tls*, since node links dial the same gRPC port; the CA file must hold its issuer.'),
   setting('gateway.tlsKeyFile', pemFile, null as string | null, 'PEM private key of gateway.tlsCertFile.'),
   setting('gateway.tokenTtlMinutes', positiveInt, 720, 'Lifetime of tokens made by `quarry token issue`.'),
-  setting('gateway.maxClockSkewMs', positiveMs, 300_000, 'Fixes stamped further than this in the future are rejected.'),
 
   setting('notify.backend', z.enum(['in-process', 'nats']), 'in-process' as 'in-process' | 'nats', 'Where player events go: an in-process bus (one node) or NATS JetStream.'),
   setting('notify.natsUrl', z.string().min(1), 'nats://127.0.0.1:4222', 'NATS server, used when notify.backend is nats.'),
