@@ -4,6 +4,15 @@ import { confirmedGone, hasQuorum, nextAgreed, rejoinAgreed, type PeerView } fro
 
 /** While rejoining or confirming a failure, how often the live peers are asked for their view (`$view`), in ms. */
 export const VIEW_POLL_INTERVAL_MS = 200;
+/** How often the stall watchdog looks at the clock, in ms. */
+export const STALL_CHECK_INTERVAL_MS = 100;
+/**
+ * A gap between two watchdog ticks longer than this means this process was stopped or starved (SIGSTOP, a long GC
+ * pause, a VM freeze) long enough that its peers may have declared it dead and moved its actors, in ms. Below the soonest a
+ * peer can declare a node dead (the `local` membership preset: a probe timeout plus the minimum suspicion, ~900 ms).
+ * @default 500
+ */
+export const DEFAULT_STALL_LIMIT_MS = 500;
 
 export interface MemberViewOptions {
   readonly nodeId: string;
@@ -14,6 +23,8 @@ export interface MemberViewOptions {
   askView(peer: string): Promise<PeerView>;
   /** Live members, agreed set or quorum may have changed (called after every recomputation). */
   changed(): void;
+  /** A stall longer than this is handled as a quorum loss (see `DEFAULT_STALL_LIMIT_MS`). @default DEFAULT_STALL_LIMIT_MS */
+  stallLimitMs?: number;
 }
 
 /**
@@ -22,6 +33,12 @@ export interface MemberViewOptions {
  * node no longer sees live stays agreed until a majority confirms it gone (`confirmedGone`). A node that loses
  * quorum is `rejoining`: it serves again only once its view holds every member that may host actors
  * (`rejoinAgreed`). Both learn peers' views by asking the live peers every `VIEW_POLL_INTERVAL_MS`.
+ *
+ * A node that was stopped for longer than `stallLimitMs` also rejoins, whatever its view says: its view is as old as
+ * the stall, and while it was stopped its peers may have declared it dead, moved its actors and, once it answered
+ * again, taken it back as a member, so its activations are stale and a replica would accept their writes (found by
+ * the `pause10s` nemesis scenario, test/testing/nemesis.test.ts). Rejoining drains them, and the actors it owns
+ * again are claimed, so the newest copy wins.
  */
 export class MemberView {
   live = new Set<string>();
@@ -37,20 +54,30 @@ export class MemberView {
   private timer: unknown;
   private polling = false;
   private unsubscribe: (() => void) | undefined;
+  private watchdog: unknown;
+  private lastTickMs = 0;
+  private readonly stallLimitMs: number;
 
-  constructor(private readonly o: MemberViewOptions) {}
+  constructor(private readonly o: MemberViewOptions) {
+    this.stallLimitMs = o.stallLimitMs ?? DEFAULT_STALL_LIMIT_MS;
+    if (!(Number.isFinite(this.stallLimitMs) && this.stallLimitMs > STALL_CHECK_INTERVAL_MS)) throw new RangeError(`stallLimitMs must be a number of ms above ${STALL_CHECK_INTERVAL_MS}, got ${this.stallLimitMs}`);
+  }
 
   /** Takes the live view as the first agreed set (call once membership has joined). */
   start(): void {
     this.unsubscribe = this.o.members.onChange((c) => this.onChange(c));
     this.agreed = new Set(this.o.members.liveMemberIds());
     this.agreed.add(this.o.nodeId);
+    this.lastTickMs = this.o.clock.now();
+    this.watchdog = this.o.clock.setInterval(() => this.checkStall(), STALL_CHECK_INTERVAL_MS);
     this.update();
   }
 
   close(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    if (this.watchdog !== undefined) this.o.clock.clearInterval(this.watchdog);
+    this.watchdog = undefined;
     this.stopPolling();
   }
 
@@ -114,6 +141,20 @@ export class MemberView {
     if (this.rejoining || unconfirmed) this.startPolling();
     else this.stopPolling();
     this.o.changed();
+  }
+
+  /** A stalled node loses quorum on the spot: nothing it holds in memory is trusted until it has rejoined. */
+  private checkStall(): void {
+    const now = this.o.clock.now();
+    const gapMs = now - this.lastTickMs;
+    this.lastTickMs = now;
+    if (gapMs <= this.stallLimitMs || !this.quorum) return;
+    this.o.logger.warn({ node: this.o.nodeId, gapMs, stallLimitMs: this.stallLimitMs }, 'stalled: peers may have moved this node\'s actors; hosting nothing until rejoined');
+    this.quorum = false;
+    this.quorumLosses++;
+    this.rejoining = true;
+    this.views.clear();
+    this.update();
   }
 
   private onChange(c: MemberChange): void {
