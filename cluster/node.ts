@@ -130,4 +130,9 @@ class DeferredMembers implements MemberSource {
     if (!this.membership) throw new Error('DeferredMembers.onChange before join: the router starts after membership');
     return this.membership.events.on((e) => listener({ id: e.id, state: e.type }));
   }
+
+  onDeclaredDead(listener: () => void): () => void {
+    if (!this.membership) throw new Error('DeferredMembers.onDeclaredDead before join: the router starts after membership');
+    return this.membership.onDeclaredDead(listener);
+  }
 }

@@ -55,6 +55,8 @@ export class Membership {
   readonly config: MembershipConfig;
   readonly awareness: Awareness;
   readonly events = new MemberEvents();
+  /** Called when a peer says this node is dead (see `onDeclaredDead`). */
+  private readonly declaredDeadListeners = new Set<() => void>();
   private readonly table = new Map<string, Record>();
   private readonly broadcasts: BroadcastQueue;
   private readonly auth: PacketAuth;
@@ -267,8 +269,32 @@ export class Membership {
     }
   }
 
+  /**
+   * Listens for a peer saying this node is dead (a `dead` broadcast about it, even one older than its last refutation,
+   * or a push-pull state holding it dead): its peers may have confirmed it gone and moved its actors, and they take it
+   * back as soon as it refutes. The router rejoins then (cluster/routing/member-view.ts). Returns the unsubscriber.
+   */
+  onDeclaredDead(listener: () => void): () => void {
+    this.declaredDeadListeners.add(listener);
+    return () => this.declaredDeadListeners.delete(listener);
+  }
+
+  private declaredDead(by: string): void {
+    if (this.leaving) return;
+    for (const l of this.declaredDeadListeners) {
+      try {
+        l();
+      } catch (err) {
+        queueMicrotask(() => {
+          throw new Error(`declared-dead listener failed (declared by ${by})`, { cause: err });
+        });
+      }
+    }
+  }
+
   /** memberlist mergeRemoteState: a remote "dead" becomes a suspicion here, so a live node can still refute. */
   merge(m: MemberWire, sender: string): void {
+    if (m.id === this.id && m.st === 'dead') this.declaredDead(sender);
     if (m.st === 'alive') this.aliveNode(m.id, m.addr, m.inc, m.meta);
     else if (m.st === 'left') this.deadNode(m.id, m.inc, m.id);
     else this.suspectNode(m.id, m.inc, sender);
@@ -363,6 +389,8 @@ export class Membership {
   private deadNode(id: string, inc: number, from: string): void {
     const r = this.table.get(id);
     if (!r) return;
+    // Before the staleness check: a death declared before our last refutation still means peers may have moved our actors.
+    if (id === this.id && from !== id) this.declaredDead(from);
     if (inc < r.incarnation) return void this.counters.staleMessages++;
     if (r.state === 'dead' || r.state === 'left') return;
     if (id === this.id) {

@@ -37,8 +37,9 @@ export interface MemberViewOptions {
  * A node that was stopped for longer than `stallLimitMs` also rejoins, whatever its view says: its view is as old as
  * the stall, and while it was stopped its peers may have declared it dead, moved its actors and, once it answered
  * again, taken it back as a member, so its activations are stale and a replica would accept their writes (found by
- * the `pause10s` nemesis scenario, test/testing/nemesis.test.ts). Rejoining drains them, and the actors it owns
- * again are claimed, so the newest copy wins.
+ * the `pause10s` nemesis scenario, test/testing/nemesis.test.ts). So does a node a peer declared dead without a stall
+ * (random loss: the `loss30` scenario): it refutes and is taken back at once. Rejoining drains what it hosts, and
+ * the actors it owns again are claimed, so the newest copy wins.
  */
 export class MemberView {
   live = new Set<string>();
@@ -65,7 +66,12 @@ export class MemberView {
 
   /** Takes the live view as the first agreed set (call once membership has joined). */
   start(): void {
-    this.unsubscribe = this.o.members.onChange((c) => this.onChange(c));
+    const offChange = this.o.members.onChange((c) => this.onChange(c));
+    const offDead = this.o.members.onDeclaredDead?.(() => this.mustRejoin('declared dead by a peer: peers may have moved this node\'s actors; hosting nothing until rejoined', {}));
+    this.unsubscribe = () => {
+      offChange();
+      offDead?.();
+    };
     this.agreed = new Set(this.o.members.liveMemberIds());
     this.agreed.add(this.o.nodeId);
     this.lastTickMs = this.o.clock.now();
@@ -143,13 +149,18 @@ export class MemberView {
     this.o.changed();
   }
 
-  /** A stalled node loses quorum on the spot: nothing it holds in memory is trusted until it has rejoined. */
+  /** A stalled node loses quorum on the spot. */
   private checkStall(): void {
     const now = this.o.clock.now();
     const gapMs = now - this.lastTickMs;
     this.lastTickMs = now;
-    if (gapMs <= this.stallLimitMs || !this.quorum) return;
-    this.o.logger.warn({ node: this.o.nodeId, gapMs, stallLimitMs: this.stallLimitMs }, 'stalled: peers may have moved this node\'s actors; hosting nothing until rejoined');
+    if (gapMs > this.stallLimitMs) this.mustRejoin('stalled: peers may have moved this node\'s actors; hosting nothing until rejoined', { gapMs, stallLimitMs: this.stallLimitMs });
+  }
+
+  /** Nothing this node holds in memory is trusted until it has rejoined: the quorum-loss path, whatever the view says. */
+  private mustRejoin(why: string, fields: object): void {
+    if (!this.quorum) return;
+    this.o.logger.warn({ node: this.o.nodeId, ...fields }, why);
     this.quorum = false;
     this.quorumLosses++;
     this.rejoining = true;

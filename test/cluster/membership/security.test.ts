@@ -71,6 +71,24 @@ describe('membership/security (every packet authenticated with the cluster key)'
     for (const n of cluster.nodes) assert.equal(n.membership.members().find((m) => m.id === 'n0')!.incarnation, 1, `${n.id} learned the refutation`);
   });
 
+  it('a death declared about ourselves reaches onDeclaredDead, even one older than our refutation; a suspicion does not', () => {
+    const auth = new PacketAuth(KEY, 10_000);
+    let declared = 0;
+    target().onDeclaredDead(() => void declared++);
+    send(auth.seal(packet('n1', [{ t: 'suspect', id: 'n0', inc: 0, from: 'n1' }], 'e1')));
+    cluster.scheduler.runFor(50);
+    assert.equal(declared, 0, 'a suspicion is refuted in time: nobody moved our actors');
+    const inc = target().members().find((m) => m.id === 'n0')!.incarnation;
+    assert.ok(inc >= 1, 'refuted');
+    // Buffered while we were stopped: the death of the incarnation we have refuted since (peers may still hold it).
+    send(auth.seal(packet('n1', [{ t: 'dead', id: 'n0', inc: inc - 1, from: 'n1' }], 'e2')));
+    cluster.scheduler.runFor(50);
+    assert.equal(declared, 1, 'peers may have confirmed us gone and moved our actors: the router must rejoin');
+    send(auth.seal(packet('n2', [{ t: 'pushPull', reply: false, members: [{ id: 'n0', addr: cluster.nodes[0]!.address, inc, st: 'dead' }] }], 'e3')));
+    cluster.scheduler.runFor(50);
+    assert.equal(declared, 2, 'a push-pull state holding us dead says the same');
+  });
+
   it('an authenticated but malformed message is dropped and counted, the node keeps working', () => {
     const auth = new PacketAuth(KEY, 10_000);
     const bad = { t: 'pushPull', reply: false, members: 5 } as unknown as Message;

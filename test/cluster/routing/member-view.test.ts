@@ -9,6 +9,11 @@ import { silent } from '../../../cluster/routing/replies.js';
 /** A membership whose live view the test sets, and peers whose `$view` answers the test sets (undefined: unreachable). */
 class Script implements MemberSource {
   live: string[] = [];
+  readonly declaredDead = new Set<() => void>();
+  onDeclaredDead(listener: () => void): () => void {
+    this.declaredDead.add(listener);
+    return () => this.declaredDead.delete(listener);
+  }
   readonly answers = new Map<string, PeerView>();
   private readonly listeners = new Set<(c: MemberChange) => void>();
   liveMemberIds(): string[] {
@@ -146,6 +151,16 @@ describe('cluster/routing: MemberView (keep-majority and rejoin after quorum los
     await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 2);
     assert.equal(view.quorum, true, 'rejoined once a serving peer answered');
     assert.equal(view.rejoining, false);
+  });
+
+  it('declared dead by a peer (it refutes and is taken back at once), it loses quorum though it saw nobody go, and rejoins', async () => {
+    for (const l of script.declaredDead) l();
+    assert.equal(view.quorum, false, 'peers may have moved its actors while they held it dead');
+    assert.equal(view.rejoining, true);
+    assert.equal(view.quorumLosses, 1);
+    script.answers.set('p1', { serving: true, agreed: ['p1', 'p2', 'p3'], live: ['p1', 'p2', 'p3'] });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 2);
+    assert.equal(view.quorum, true);
   });
 });
 
