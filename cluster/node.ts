@@ -5,7 +5,7 @@ import type { Clock, KindDef, Logger } from '../actors/runtime/types.js';
 import { openLmdbStore } from '../actors/store/index.js';
 import type { NodeConfig } from '../ops/config/index.js';
 import { realClock } from './membership/clock.js';
-import { presetConfig } from './membership/config.js';
+import { presetConfig, soonestDeathMs } from './membership/config.js';
 import { Membership, type Member } from './membership/membership.js';
 import { UdpTransport } from './membership/udp_transport.js';
 import { ClusterHost } from './routing/cluster-host.js';
@@ -68,6 +68,8 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
     replicationFactor: config.cluster.replicationFactor,
     handoffActorsPerSec: config.cluster.handoffActorsPerSec,
     maxForwardHops: config.cluster.maxForwardHops,
+    // A stall long enough for peers to declare this node dead: they may have moved its actors.
+    stallLimitMs: soonestDeathMs(presetConfig(config.cluster.membershipPreset)),
     logger,
   });
 

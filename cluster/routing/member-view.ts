@@ -8,11 +8,11 @@ export const VIEW_POLL_INTERVAL_MS = 200;
 export const STALL_CHECK_INTERVAL_MS = 100;
 /**
  * A gap between two watchdog ticks longer than this means this process was stopped or starved (SIGSTOP, a long GC
- * pause, a VM freeze) long enough that its peers may have declared it dead and moved its actors, in ms. Below the soonest a
- * peer can declare a node dead (the `local` membership preset: a probe timeout plus the minimum suspicion, ~900 ms).
- * @default 500
+ * pause, a VM freeze) long enough that its peers may have declared it dead and moved its actors, in ms. A node passes
+ * the soonest its peers can do so (`soonestDeathMs` of its membership preset: 900 ms `local`, 1700 ms `lan`).
+ * @default 900
  */
-export const DEFAULT_STALL_LIMIT_MS = 500;
+export const DEFAULT_STALL_LIMIT_MS = 900;
 
 export interface MemberViewOptions {
   readonly nodeId: string;
