@@ -57,6 +57,8 @@ export class Membership {
   readonly events = new MemberEvents();
   /** Called when a peer says this node is dead (see `onDeclaredDead`). */
   private readonly declaredDeadListeners = new Set<() => void>();
+  /** While a packet is handled: members whose state it changed, with their state before it. */
+  private priorStates: Map<string, MemberState | undefined> | undefined;
   private readonly table = new Map<string, Record>();
   private readonly broadcasts: BroadcastQueue;
   private readonly auth: PacketAuth;
@@ -237,6 +239,7 @@ export class Membership {
     if (opened.f === this.id) return void this.counters.packetsImpersonating++;
     this.counters.packetsReceived++;
     this.sync.stranger(opened.f, from);
+    this.priorStates = new Map();
     for (const msg of opened.m) {
       try {
         this.handle(msg, opened, from);
@@ -245,6 +248,13 @@ export class Membership {
         this.counters.packetsMalformed++;
       }
     }
+    this.priorStates = undefined;
+  }
+
+  /** Whether `id` was a live member (alive or suspect) here before the packet being handled changed anything. */
+  private wasLive(id: string): boolean {
+    const state = this.priorStates?.has(id) ? this.priorStates.get(id) : this.table.get(id)?.state;
+    return state === 'alive' || state === 'suspect';
   }
 
   private handle(msg: Message, packet: Packet, from: string): void {
@@ -271,16 +281,20 @@ export class Membership {
 
   /**
    * Listens for a peer saying this node is dead (a `dead` broadcast about it, even one older than its last refutation,
-   * or a push-pull state holding it dead): its peers may have confirmed it gone and moved its actors, and they take it
-   * back as soon as it refutes. The router rejoins then (cluster/routing/member-view.ts). Returns the unsubscriber.
+   * or a push-pull state holding it dead) that this node counted live: its peers may have confirmed it gone and moved
+   * its actors, and they take it back as soon as it refutes. The router rejoins then (cluster/routing/member-view.ts). Returns the unsubscriber.
    */
   onDeclaredDead(listener: () => void): () => void {
     this.declaredDeadListeners.add(listener);
     return () => this.declaredDeadListeners.delete(listener);
   }
 
+  /**
+   * Only a declarer this node counted live before the packet: one it holds dead is on the far side of a cut that just
+   * healed (a minority that declared the majority dead moved nothing), and its news of us is as old as the cut.
+   */
   private declaredDead(by: string): void {
-    if (this.leaving) return;
+    if (this.leaving || !this.wasLive(by)) return;
     for (const l of this.declaredDeadListeners) {
       try {
         l();
@@ -341,6 +355,7 @@ export class Membership {
     }
     const r = this.table.get(id);
     if (!r) {
+      if (this.priorStates !== undefined && !this.priorStates.has(id)) this.priorStates.set(id, undefined);
       this.table.set(id, { id, addr, incarnation: inc, state: 'alive', changedAtMs: this.clock.now(), meta });
       this.prober.added(id);
       this.broadcasts.queue(id, { t: 'alive', id, addr, inc, meta });
@@ -413,6 +428,7 @@ export class Membership {
     r.suspicion?.cancel();
     r.suspicion = undefined;
     const changed = r.state !== state;
+    if (changed && this.priorStates !== undefined && !this.priorStates.has(r.id)) this.priorStates.set(r.id, r.state);
     r.incarnation = inc;
     r.state = state;
     if (!changed) return;

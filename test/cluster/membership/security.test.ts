@@ -89,6 +89,20 @@ describe('membership/security (every packet authenticated with the cluster key)'
     assert.equal(declared, 2, 'a push-pull state holding us dead says the same');
   });
 
+  it('a death declared about ourselves by a member we hold dead (the far side of a cut that just healed) is not news', () => {
+    const auth = new PacketAuth(KEY, 10_000);
+    let declared = 0;
+    target().onDeclaredDead(() => void declared++);
+    send(auth.seal(packet('n1', [{ t: 'dead', id: 'n2', inc: 0, from: 'n1' }], 'f1')));
+    cluster.scheduler.runFor(10);
+    assert.equal(target().members().find((m) => m.id === 'n2')!.state, 'dead');
+    // n2's refutation and its stale view of us in one packet: n2 was dead here when the packet came.
+    send(auth.seal(packet('n2', [{ t: 'alive', id: 'n2', addr: cluster.nodes[2]!.address, inc: 1 }, { t: 'dead', id: 'n0', inc: 0, from: 'n2' }], 'f2')));
+    cluster.scheduler.runFor(10);
+    assert.equal(declared, 0, 'a minority that declared us dead moved nothing');
+    assert.equal(target().members().find((m) => m.id === 'n2')!.state, 'alive', 'n2 is back');
+  });
+
   it('an authenticated but malformed message is dropped and counted, the node keeps working', () => {
     const auth = new PacketAuth(KEY, 10_000);
     const bad = { t: 'pushPull', reply: false, members: 5 } as unknown as Message;
