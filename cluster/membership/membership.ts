@@ -413,6 +413,9 @@ export class Membership {
       this.counters.deathsRefuted++;
       return this.refute(inc);
     }
+    // A verdict from a member we hold dead comes from the far side of a cut (a flapping partition relays it at once):
+    // it knows nothing of a member we still see, and acting on it drops a live peer and our quorum with it.
+    if (from !== this.id && from !== id && !this.wasLive(from)) return void this.counters.staleMessages++;
     if (from === this.id) this.counters.deathsDeclared++;
     this.broadcasts.queue(id, { t: 'dead', id, inc, from });
     this.setState(r, from === id ? 'left' : 'dead', inc);

@@ -103,6 +103,15 @@ describe('membership/security (every packet authenticated with the cluster key)'
     assert.equal(target().members().find((m) => m.id === 'n2')!.state, 'alive', 'n2 is back');
   });
 
+  it('a verdict about a third member from a declarer we hold dead (relayed across a flapping cut) is ignored', () => {
+    const auth = new PacketAuth(KEY, 10_000);
+    send(auth.seal(packet('n1', [{ t: 'dead', id: 'n2', inc: 0, from: 'n1' }], 'g1')));
+    cluster.scheduler.runFor(10);
+    send(auth.seal(packet('n2', [{ t: 'dead', id: 'n1', inc: 0, from: 'n2' }], 'g2')));
+    cluster.scheduler.runFor(10);
+    assert.equal(target().members().find((m) => m.id === 'n1')!.state, 'alive', 'n1, which we see, is not dropped (nor our quorum with it)');
+  });
+
   it('an authenticated but malformed message is dropped and counted, the node keeps working', () => {
     const auth = new PacketAuth(KEY, 10_000);
     const bad = { t: 'pushPull', reply: false, members: 5 } as unknown as Message;
