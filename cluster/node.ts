@@ -50,6 +50,9 @@ export interface ClusterNodeOptions {
   tracer?: Tracer;
 }
 
+/** The stall limit in soonest deaths of the membership preset (`soonestDeathMs`): 2.7 s `local`, 5.1 s `lan`. @default 3 */
+const STALL_LIMIT_DEATHS = 3;
+
 export function createClusterNode({ config, logger, kinds, clock, tracer }: ClusterNodeOptions): ClusterNode {
   const lmdb = openLmdbStore({ path: config.node.dataDir, mapSizeMb: config.store.mapSizeMb, auditRetentionDays: config.store.auditRetentionDays });
   const store = new ReplicatingStore(lmdb);
@@ -68,8 +71,9 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
     replicationFactor: config.cluster.replicationFactor,
     handoffActorsPerSec: config.cluster.handoffActorsPerSec,
     maxForwardHops: config.cluster.maxForwardHops,
-    // A stall long enough for peers to declare this node dead: they may have moved its actors.
-    stallLimitMs: soonestDeathMs(presetConfig(config.cluster.membershipPreset)),
+    // A stall long enough for peers to have declared this node dead and moved its actors, with a margin: a node starved
+    // of CPU for about the soonest death (a loaded machine) must not drop everything; a death declared sooner is heard.
+    stallLimitMs: STALL_LIMIT_DEATHS * soonestDeathMs(presetConfig(config.cluster.membershipPreset)),
     logger,
   });
 

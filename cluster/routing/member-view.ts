@@ -8,11 +8,12 @@ export const VIEW_POLL_INTERVAL_MS = 200;
 export const STALL_CHECK_INTERVAL_MS = 100;
 /**
  * A gap between two watchdog ticks longer than this means this process was stopped or starved (SIGSTOP, a long GC
- * pause, a VM freeze) long enough that its peers may have declared it dead and moved its actors, in ms. A node passes
- * the soonest its peers can do so (`soonestDeathMs` of its membership preset: 900 ms `local`, 1700 ms `lan`).
- * @default 900
+ * pause, a VM freeze) long enough that its peers have likely declared it dead and moved its actors, in ms. A backstop:
+ * a node hears a death declared about it (`onDeclaredDead`) when it continues; this catches one that heard nothing.
+ * The node passes three times the soonest its peers can declare it dead (cluster/node.ts); a shorter limit made
+ * nodes starved of CPU on a loaded machine rejoin for nothing. @default 2700 (the `local` preset's)
  */
-export const DEFAULT_STALL_LIMIT_MS = 900;
+export const DEFAULT_STALL_LIMIT_MS = 2_700;
 
 export interface MemberViewOptions {
   readonly nodeId: string;

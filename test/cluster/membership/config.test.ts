@@ -11,7 +11,7 @@ import {
 } from '../../../cluster/membership/config.js';
 
 describe('membership/config', () => {
-  it('soonestDeathMs (the stall a node treats as a quorum loss) = probe timeout + minimum suspicion: 1.7 s LAN, 0.9 s local', () => {
+  it('soonestDeathMs (the stall limit of a node is three of them) = probe timeout + minimum suspicion: 1.7 s LAN, 0.9 s local', () => {
     assert.equal(soonestDeathMs(lanDefaults()), 1_700);
     assert.equal(soonestDeathMs(localDefaults()), 900);
   });
