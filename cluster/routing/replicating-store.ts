@@ -189,6 +189,8 @@ async function anyReplica(sends: ReadonlyArray<Promise<void>>): Promise<void> {
     await Promise.any(sends);
   } catch (err) {
     if (!(err instanceof AggregateError)) throw err;
+    // A fall-over that found no replica either already says so.
+    if (err.errors[0] instanceof ReplicationUnavailableError) throw err.errors[0];
     const first = (err.errors[0] as Error | undefined)?.message ?? 'no replica';
     throw new ReplicationUnavailableError(`no replica took the writes: ${first}`, { cause: err });
   }
