@@ -57,13 +57,14 @@ export interface NetnsCluster {
 export async function startNetnsCluster(options: NetnsClusterOptions): Promise<NetnsCluster> {
   const network = new TestNetwork(options.tag);
   const dir = mkdtempSync(join(tmpdir(), 'quarry-netns-'));
+  // Also when the run is interrupted: the network's exit and signal handlers destroy it.
+  network.onDestroy(() => rmSync(dir, { recursive: true, force: true }));
   let nats: ChildProcess | undefined;
   let cluster: Cluster | undefined;
   const stop = async () => {
     await cluster?.stop();
     nats?.kill('SIGKILL');
     network.destroy();
-    rmSync(dir, { recursive: true, force: true });
   };
   try {
     const natsHost = network.addHost('nats', 2);

@@ -60,6 +60,7 @@ export function sweepStale(): string[] {
 export class TestNetwork {
   private readonly hub: string;
   private readonly hosts: NetHost[] = [];
+  private readonly cleanups: Array<() => void> = [];
   private destroyed = false;
   private readonly onExit = () => this.destroy();
   private readonly onSignal = (signal: NodeJS.Signals) => {
@@ -112,6 +113,11 @@ export class TestNetwork {
     run('ip', ['netns', 'exec', host.ns, 'nft', '-f', '-'], ruleset);
   }
 
+  /** Runs `fn` (synchronous: it may run in an exit handler) after the namespaces are deleted, e.g. to remove temp dirs. */
+  onDestroy(fn: () => void): void {
+    this.cleanups.push(fn);
+  }
+
   /** Kills whatever still runs in the namespaces and deletes them all (bridge, veths and rules go with them). Idempotent. */
   destroy(): void {
     if (this.destroyed) return;
@@ -121,6 +127,7 @@ export class TestNetwork {
     process.off('SIGTERM', this.onSignal);
     for (const host of this.hosts) deleteNamespace(host.ns);
     deleteNamespace(this.hub);
+    for (const fn of this.cleanups) fn();
   }
 
   private nsName(name: string): string {
