@@ -6,7 +6,7 @@ import type { Clock, KindDef, Logger } from '../actors/runtime/types.js';
 import { lockDataDir, openLmdbStore, type BucketHistogram } from '../actors/store/index.js';
 import type { NodeConfig } from '../ops/config/index.js';
 import { realClock } from './membership/clock.js';
-import { presetConfig } from './membership/config.js';
+import { presetConfig, soonestDeathMs } from './membership/config.js';
 import { Membership, type Member } from './membership/membership.js';
 import { RefusalLog } from './membership/refusals.js';
 import { UdpTransport } from './membership/udp_transport.js';
@@ -65,6 +65,9 @@ export interface ClusterNodeOptions {
   linkTls?: LinkTlsOptions;
 }
 
+/** The stall limit in soonest deaths of the membership preset (`soonestDeathMs`): 2.7 s `local`, 5.1 s `lan`. @default 3 */
+const STALL_LIMIT_DEATHS = 3;
+
 export function createClusterNode({ config, logger, kinds, clock, tracer, linkTls }: ClusterNodeOptions): ClusterNode {
   // Before LMDB opens the folder: a second process on it exits with DataDirLockedError instead of sharing it.
   const dirLock = lockDataDir(config.node.dataDir);
@@ -92,6 +95,9 @@ export function createClusterNode({ config, logger, kinds, clock, tracer, linkTl
     replicationFactor: config.cluster.replicationFactor,
     handoffActorsPerSec: config.cluster.handoffActorsPerSec,
     maxForwardHops: config.cluster.maxForwardHops,
+    // A stall long enough for peers to have declared this node dead and moved its actors, with a margin: a node starved
+    // of CPU for about the soonest death (a loaded machine) must not drop everything; a death declared sooner is heard.
+    stallLimitMs: STALL_LIMIT_DEATHS * soonestDeathMs(presetConfig(config.cluster.membershipPreset)),
     logger,
   });
 
@@ -214,5 +220,10 @@ class DeferredMembers implements MemberSource {
   onChange(listener: (change: MemberChange) => void): () => void {
     if (!this.membership) throw new Error('DeferredMembers.onChange before join: the router starts after membership');
     return this.membership.events.on((e) => listener({ id: e.id, state: e.type }));
+  }
+
+  onDeclaredDead(listener: () => void): () => void {
+    if (!this.membership) throw new Error('DeferredMembers.onDeclaredDead before join: the router starts after membership');
+    return this.membership.onDeclaredDead(listener);
   }
 }

@@ -119,6 +119,15 @@ export function validateMembershipConfig(c: MembershipConfig): MembershipConfig 
   return c;
 }
 
+/**
+ * The soonest peers can declare a member dead after it stops answering, in ms: a probe's timeout plus the minimum
+ * suspicion (a cluster of fewer than 10). A member stopped that long may have lost its actors (`MemberView`'s stall
+ * watchdog, cluster/routing/member-view.ts).
+ */
+export function soonestDeathMs(config: MembershipConfig): number {
+  return config.probeTimeoutMs + suspicionTimeoutMs(config.suspicionMult, 1, config.probeIntervalMs);
+}
+
 /** memberlist util.go: the minimum suspicion time grows with log10 of the cluster size. */
 export function suspicionTimeoutMs(suspicionMult: number, n: number, probeIntervalMs: number): number {
   const nodeScale = Math.max(1, Math.log10(Math.max(1, n)));

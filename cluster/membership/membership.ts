@@ -57,6 +57,10 @@ export class Membership {
   readonly config: MembershipConfig;
   readonly awareness: Awareness;
   readonly events = new MemberEvents();
+  /** Called when a peer says this node is dead (see `onDeclaredDead`). */
+  private readonly declaredDeadListeners = new Set<() => void>();
+  /** While a packet is handled: members whose state it changed, with their state before it. */
+  private priorStates: Map<string, MemberState | undefined> | undefined;
   private readonly table = new Map<string, Record>();
   private readonly broadcasts: BroadcastQueue;
   private readonly auth: PacketAuth;
@@ -254,6 +258,7 @@ export class Membership {
     if (opened.f === this.id) return void this.counters.packetsImpersonating++;
     this.counters.packetsReceived++;
     this.sync.stranger(opened.f, from);
+    this.priorStates = new Map();
     for (const msg of opened.m) {
       try {
         this.handle(msg, opened, from);
@@ -262,6 +267,13 @@ export class Membership {
         this.counters.packetsMalformed++;
       }
     }
+    this.priorStates = undefined;
+  }
+
+  /** Whether `id` was a live member (alive or suspect) here before the packet being handled changed anything. */
+  private wasLive(id: string): boolean {
+    const state = this.priorStates?.has(id) ? this.priorStates.get(id) : this.table.get(id)?.state;
+    return state === 'alive' || state === 'suspect';
   }
 
   private handle(msg: Message, packet: Packet, from: string): void {
@@ -286,8 +298,36 @@ export class Membership {
     }
   }
 
+  /**
+   * Listens for a peer saying this node is dead (a `dead` broadcast about it, even one older than its last refutation,
+   * or a push-pull state holding it dead) that this node counted live: its peers may have confirmed it gone and moved
+   * its actors, and they take it back as soon as it refutes. The router rejoins then (cluster/routing/member-view.ts). Returns the unsubscriber.
+   */
+  onDeclaredDead(listener: () => void): () => void {
+    this.declaredDeadListeners.add(listener);
+    return () => this.declaredDeadListeners.delete(listener);
+  }
+
+  /**
+   * Only a declarer this node counted live before the packet: one it holds dead is on the far side of a cut that just
+   * healed (a minority that declared the majority dead moved nothing), and its news of us is as old as the cut.
+   */
+  private declaredDead(by: string): void {
+    if (this.leaving || !this.wasLive(by)) return;
+    for (const l of this.declaredDeadListeners) {
+      try {
+        l();
+      } catch (err) {
+        queueMicrotask(() => {
+          throw new Error(`declared-dead listener failed (declared by ${by})`, { cause: err });
+        });
+      }
+    }
+  }
+
   /** memberlist mergeRemoteState: a remote "dead" becomes a suspicion here, so a live node can still refute. */
   merge(m: MemberWire, sender: string): void {
+    if (m.id === this.id && m.st === 'dead') this.declaredDead(sender);
     if (m.st === 'alive') this.aliveNode(m.id, m.addr, m.inc, m.meta);
     else if (m.st === 'left') this.deadNode(m.id, m.inc, m.id);
     else this.suspectNode(m.id, m.inc, sender);
@@ -334,6 +374,7 @@ export class Membership {
     }
     const r = this.table.get(id);
     if (!r) {
+      if (this.priorStates !== undefined && !this.priorStates.has(id)) this.priorStates.set(id, undefined);
       this.table.set(id, { id, addr, incarnation: inc, state: 'alive', changedAtMs: this.clock.now(), meta });
       this.prober.added(id);
       this.broadcasts.queue(id, { t: 'alive', id, addr, inc, meta });
@@ -382,6 +423,8 @@ export class Membership {
   private deadNode(id: string, inc: number, from: string): void {
     const r = this.table.get(id);
     if (!r) return;
+    // Before the staleness check: a death declared before our last refutation still means peers may have moved our actors.
+    if (id === this.id && from !== id) this.declaredDead(from);
     if (inc < r.incarnation) return void this.counters.staleMessages++;
     if (r.state === 'dead' || r.state === 'left') return;
     if (id === this.id) {
@@ -389,6 +432,9 @@ export class Membership {
       this.counters.deathsRefuted++;
       return this.refute(inc);
     }
+    // A verdict from a member we hold dead comes from the far side of a cut (a flapping partition relays it at once):
+    // it knows nothing of a member we still see, and acting on it drops a live peer and our quorum with it.
+    if (from !== this.id && from !== id && !this.wasLive(from)) return void this.counters.staleMessages++;
     if (from === this.id) this.counters.deathsDeclared++;
     this.broadcasts.queue(id, { t: 'dead', id, inc, from });
     this.setState(r, from === id ? 'left' : 'dead', inc);
@@ -404,6 +450,7 @@ export class Membership {
     r.suspicion?.cancel();
     r.suspicion = undefined;
     const changed = r.state !== state;
+    if (changed && this.priorStates !== undefined && !this.priorStates.has(r.id)) this.priorStates.set(r.id, r.state);
     r.incarnation = inc;
     r.state = state;
     if (!changed) return;

@@ -4,6 +4,16 @@ import { confirmedGone, hasQuorum, nextAgreed, rejoinAgreed, type PeerView } fro
 
 /** While rejoining or confirming a failure, how often the live peers are asked for their view (`$view`), in ms. */
 export const VIEW_POLL_INTERVAL_MS = 200;
+/** How often the stall watchdog looks at the clock, in ms. */
+export const STALL_CHECK_INTERVAL_MS = 100;
+/**
+ * A gap between two watchdog ticks longer than this means this process was stopped or starved (SIGSTOP, a long GC
+ * pause, a VM freeze) long enough that its peers have likely declared it dead and moved its actors, in ms. A backstop:
+ * a node hears a death declared about it (`onDeclaredDead`) when it continues; this catches one that heard nothing.
+ * The node passes three times the soonest its peers can declare it dead (cluster/node.ts); a shorter limit made
+ * nodes starved of CPU on a loaded machine rejoin for nothing. @default 2700 (the `local` preset's)
+ */
+export const DEFAULT_STALL_LIMIT_MS = 2_700;
 
 export interface MemberViewOptions {
   readonly nodeId: string;
@@ -14,6 +24,8 @@ export interface MemberViewOptions {
   askView(peer: string): Promise<PeerView>;
   /** Live members, agreed set or quorum may have changed (called after every recomputation). */
   changed(): void;
+  /** A stall longer than this is handled as a quorum loss (see `DEFAULT_STALL_LIMIT_MS`). @default DEFAULT_STALL_LIMIT_MS */
+  stallLimitMs?: number;
 }
 
 /**
@@ -22,6 +34,13 @@ export interface MemberViewOptions {
  * node no longer sees live stays agreed until a majority confirms it gone (`confirmedGone`). A node that loses
  * quorum is `rejoining`: it serves again only once its view holds every member that may host actors
  * (`rejoinAgreed`). Both learn peers' views by asking the live peers every `VIEW_POLL_INTERVAL_MS`.
+ *
+ * A node that was stopped for longer than `stallLimitMs` also rejoins, whatever its view says: its view is as old as
+ * the stall, and while it was stopped its peers may have declared it dead, moved its actors and, once it answered
+ * again, taken it back as a member, so its activations are stale and a replica would accept their writes (found by
+ * the `pause10s` nemesis scenario, test/testing/nemesis.test.ts). So does a node a peer declared dead without a stall
+ * (random loss: the `loss30` scenario): it refutes and is taken back at once. Rejoining drains what it hosts, and
+ * the actors it owns again are claimed, so the newest copy wins.
  */
 export class MemberView {
   live = new Set<string>();
@@ -37,20 +56,35 @@ export class MemberView {
   private timer: unknown;
   private polling = false;
   private unsubscribe: (() => void) | undefined;
+  private watchdog: unknown;
+  private lastTickMs = 0;
+  private readonly stallLimitMs: number;
 
-  constructor(private readonly o: MemberViewOptions) {}
+  constructor(private readonly o: MemberViewOptions) {
+    this.stallLimitMs = o.stallLimitMs ?? DEFAULT_STALL_LIMIT_MS;
+    if (!(Number.isFinite(this.stallLimitMs) && this.stallLimitMs > STALL_CHECK_INTERVAL_MS)) throw new RangeError(`stallLimitMs must be a number of ms above ${STALL_CHECK_INTERVAL_MS}, got ${this.stallLimitMs}`);
+  }
 
   /** Takes the live view as the first agreed set (call once membership has joined). */
   start(): void {
-    this.unsubscribe = this.o.members.onChange((c) => this.onChange(c));
+    const offChange = this.o.members.onChange((c) => this.onChange(c));
+    const offDead = this.o.members.onDeclaredDead?.(() => this.mustRejoin('declared dead by a peer: peers may have moved this node\'s actors; hosting nothing until rejoined', {}));
+    this.unsubscribe = () => {
+      offChange();
+      offDead?.();
+    };
     this.agreed = new Set(this.o.members.liveMemberIds());
     this.agreed.add(this.o.nodeId);
+    this.lastTickMs = this.o.clock.now();
+    this.watchdog = this.o.clock.setInterval(() => this.checkStall(), STALL_CHECK_INTERVAL_MS);
     this.update();
   }
 
   close(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    if (this.watchdog !== undefined) this.o.clock.clearInterval(this.watchdog);
+    this.watchdog = undefined;
     this.stopPolling();
   }
 
@@ -114,6 +148,25 @@ export class MemberView {
     if (this.rejoining || unconfirmed) this.startPolling();
     else this.stopPolling();
     this.o.changed();
+  }
+
+  /** A stalled node loses quorum on the spot. */
+  private checkStall(): void {
+    const now = this.o.clock.now();
+    const gapMs = now - this.lastTickMs;
+    this.lastTickMs = now;
+    if (gapMs > this.stallLimitMs) this.mustRejoin('stalled: peers may have moved this node\'s actors; hosting nothing until rejoined', { gapMs, stallLimitMs: this.stallLimitMs });
+  }
+
+  /** Nothing this node holds in memory is trusted until it has rejoined: the quorum-loss path, whatever the view says. */
+  private mustRejoin(why: string, fields: object): void {
+    if (!this.quorum) return;
+    this.o.logger.warn({ node: this.o.nodeId, ...fields }, why);
+    this.quorum = false;
+    this.quorumLosses++;
+    this.rejoining = true;
+    this.views.clear();
+    this.update();
   }
 
   private onChange(c: MemberChange): void {

@@ -10,11 +10,14 @@ export interface MemberChange {
 export interface MemberSource {
   liveMemberIds(): string[];
   onChange(listener: (change: MemberChange) => void): () => void;
+  /** A peer said this node is dead (`Membership.onDeclaredDead`); absent where membership cannot say. */
+  onDeclaredDead?(listener: () => void): () => void;
 }
 
 export function membershipSource(m: Membership): MemberSource {
   return {
     liveMemberIds: () => m.liveMembers().map((x) => x.id),
     onChange: (listener) => m.events.on((e) => listener({ id: e.id, state: e.type })),
+    onDeclaredDead: (listener) => m.onDeclaredDead(listener),
   };
 }

@@ -92,7 +92,7 @@ export class ReplicatingStore implements SnapshotStore {
     const sends = [...perNode].map(([nodeId, nodeOps]) =>
       this.send(targets, nodeId, nodeOps).catch((err: unknown) => this.fallOver(targets, nodeOps, new Set(perNode.keys()), err)),
     );
-    if (waitForReplica) await Promise.any(sends);
+    if (waitForReplica) await anyReplica(sends);
     else for (const s of sends) s.catch(() => undefined);
   }
 
@@ -125,7 +125,7 @@ export class ReplicatingStore implements SnapshotStore {
       this.based.add(`${alt}\u0000${id}`);
     }
     if (perNode.size === 0) throw err;
-    await Promise.any([...perNode].map(([nodeId, ops]) => this.send(targets, nodeId, ops)));
+    await anyReplica([...perNode].map(([nodeId, ops]) => this.send(targets, nodeId, ops)));
   }
 
   private split(targets: ReplicaTargets, ops: readonly StoreOp[]): Map<string, ReplicaOp[]> {
@@ -177,4 +177,21 @@ function replicable(op: StoreOp): op is ReplicaOp {
 export class ReplicationUnavailableError extends Error {
   override readonly name = 'ReplicationUnavailableError';
   readonly code = 'REPLICATION_UNAVAILABLE';
+}
+
+/**
+ * Resolves when one replica took the writes; when none did, rejects with a ReplicationUnavailableError (the replicas'
+ * errors as its cause), never a bare AggregateError: the edge would not know it and answer INTERNAL (the loss30
+ * nemesis scenario saw it: every replica refused after a quorum loss).
+ */
+async function anyReplica(sends: ReadonlyArray<Promise<void>>): Promise<void> {
+  try {
+    await Promise.any(sends);
+  } catch (err) {
+    if (!(err instanceof AggregateError)) throw err;
+    // A fall-over that found no replica either already says so.
+    if (err.errors[0] instanceof ReplicationUnavailableError) throw err.errors[0];
+    const first = (err.errors[0] as Error | undefined)?.message ?? 'no replica';
+    throw new ReplicationUnavailableError(`no replica took the writes: ${first}`, { cause: err });
+  }
 }

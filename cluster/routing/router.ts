@@ -33,6 +33,8 @@ export interface ClusterRouterOptions extends RoutingOptions {
   resolvePeerAddress(nodeId: string): string | undefined;
   readonly kinds: readonly KindDef<any, any, any, any, any>[];
   readonly vnodesPerMember?: number;
+  /** A stall of this node longer than this is a quorum loss (`MemberView`). @default DEFAULT_STALL_LIMIT_MS */
+  readonly stallLimitMs?: number;
 }
 
 /** The callbacks of a routed ask; `deadlineMs` is on the wall clock (it crosses nodes). */
@@ -96,6 +98,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
       logger: this.logger,
       askView: (peer) => this.askView(peer),
       changed: () => this.membersChanged(),
+      ...(o.stallLimitMs !== undefined ? { stallLimitMs: o.stallLimitMs } : {}),
     });
   }
 

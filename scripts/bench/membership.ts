@@ -5,7 +5,7 @@
 import { lanDefaults, worstCaseDetectionMs } from '../../cluster/membership/config.js';
 import { simCluster } from '../../cluster/membership/simulation.js';
 import { buildRing, ownerOf, shares } from '../../cluster/placement/ring.js';
-import { startCluster, type Cluster } from '../../test/cluster/support/cluster.js';
+import { startCluster, type Cluster } from '../../testing/cluster.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 
 const median = (xs: number[]): number => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { integerAtLeast } from './options.js';
 
 /** Suites live in scripts/bench/<suite>.ts and export `run(options): Promise<BenchResult>`. */
-export const SUITES = ['runtime', 'membership', 'cluster', 'hunt', 'gateway', 'notify', 'ops', 'load', 'chaos'] as const;
+export const SUITES = ['runtime', 'membership', 'cluster', 'hunt', 'gateway', 'notify', 'ops', 'load', 'chaos', 'nemesis'] as const;
 
 export function registerBench(program: Command): void {
   program
@@ -10,12 +10,12 @@ export function registerBench(program: Command): void {
     .description('run a benchmark suite; with --json the last stdout line is one JSON object (see BENCHMARKS.md)')
     .argument('<suite>', `one of: ${SUITES.join(', ')}, all`)
     .option('--json', 'print the result as one JSON line')
-    .option('--players <n>', 'load and chaos suites: simulated players', integerAtLeast('--players', 1))
+    .option('--players <n>', 'load, chaos and nemesis suites: simulated players', integerAtLeast('--players', 1))
     .option('--nodes <n>', 'load and chaos suites: cluster size', integerAtLeast('--nodes', 1))
-    .option('--duration-s <n>', 'load and chaos suites: seconds of load', integerAtLeast('--duration-s', 1))
+    .option('--duration-s <n>', 'load and chaos suites: seconds of load; nemesis: seconds each fault lasts', integerAtLeast('--duration-s', 1))
     .option('--workers <n>', 'load and chaos suites: load worker processes (default: sized from the fix rate, see quarry loadgen --help)', integerAtLeast('--workers', 1))
     .option('--headline-only', 'load suite: the headline phase only (no ladder, no overload figures)')
-    .addHelpText('after', '\nExamples:\n  quarry bench runtime\n  quarry bench runtime --json\n  quarry bench load --players 2000 --duration-s 20 --json\n  quarry bench load --players 2000 --nodes 1 --workers 2 --duration-s 20\n  quarry bench chaos --players 3000 --duration-s 36 --json')
+    .addHelpText('after', '\nExamples:\n  quarry bench runtime\n  quarry bench runtime --json\n  quarry bench load --players 2000 --duration-s 20 --json\n  quarry bench load --players 2000 --nodes 1 --workers 2 --duration-s 20\n  quarry bench chaos --players 3000 --duration-s 36 --json\n  quarry bench nemesis --json   (as root: network namespaces and nftables)')
     .action(async (suite: string, opts) => {
       const { runSuites } = await import('../bench/harness.js');
       try {

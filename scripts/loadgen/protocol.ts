@@ -69,6 +69,8 @@ export interface WorkerDone {
   /** CPU time (user + system) this worker used in the window. */
   cpuSecondsInWindow: number;
   ledger: LedgerSummary;
+  /** Every treasure claim an ack reported, as `[playerId, treasureId]`. */
+  ackedClaims: Array<[string, string]>;
   /** Present when `stop` named `failuresSinceMs`. */
   failover?: FailoverSummary;
 }

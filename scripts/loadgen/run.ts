@@ -111,6 +111,8 @@ export interface LoadReport {
   lostAckedFixes: number;
   /** Players with an ack (or the final score) that could not be checked because a fix of unknown outcome came before it. */
   unverifiedPlayers: number;
+  /** Every treasure claim an ack reported, as `[playerId, treasureId]`. */
+  ackedClaims: Array<[string, string]>;
   fixToEventSamples: number;
   fixToEventP50Ms?: number;
   fixToEventP99Ms?: number;
@@ -243,6 +245,7 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
     fixesPaused: stats.fixesPaused,
     lostAckedFixes: done.reduce((sum, d) => sum + d.ledger.lostAckedFixes, 0),
     unverifiedPlayers: done.reduce((sum, d) => sum + d.ledger.unverifiedPlayers, 0),
+    ackedClaims: done.flatMap((d) => d.ackedClaims),
     fixToEventSamples: stats.fixToEventSamples,
     fixToEventP50Ms: stats.fixToEventMs(50),
     fixToEventP99Ms: stats.fixToEventMs(99),

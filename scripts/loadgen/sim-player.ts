@@ -35,6 +35,8 @@ export class SimPlayer {
   private readonly ledger = new PlayerLedger();
   /** Seqs of fixes sent and not yet answered. */
   private readonly inFlight = new Set<number>();
+  /** Treasures the server's acks said this player claimed, for the claims check (testing/netns/invariants.ts). */
+  readonly ackedClaims: string[] = [];
   /** The last fix the server acknowledged: re-sent at the end, its (duplicate) ack carries the committed score. */
   private lastAckedFix: Fix | undefined;
   private stopped = false;
@@ -152,6 +154,7 @@ export class SimPlayer {
       if (this.lastAckedFix === undefined || clientSeq > this.lastAckedFix.clientSeq) this.lastAckedFix = fix;
       this.stats.recordAck(performance.now() - sentAt);
       this.ledger.record({ seq: clientSeq, kind: 'acked', accepted: ack.accepted, score: ack.score, points: pointsOf(ack.awards) }, this.inFlight);
+      this.ackedClaims.push(...ack.claimedTreasures);
       for (const award of ack.awards) {
         const key = awardKey(award);
         const early = this.earlyEvents.get(key)?.shift();

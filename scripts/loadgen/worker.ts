@@ -93,7 +93,8 @@ class LoadWorker {
     for (const p of this.players) p.stop();
     const ledger = await this.checkLedger();
     for (const c of this.channels) c.close();
-    send({ type: 'done', stats: this.stats.snapshot(), windowS, fixesAckedInWindow, fixesSentInWindow, cpuSecondsInWindow: (cpu.user + cpu.system) / 1e6, ledger, ...(failover ? { failover } : {}) });
+    const ackedClaims = this.players.flatMap((p) => p.ackedClaims.map((t): [string, string] => [p.playerId, t]));
+    send({ type: 'done', stats: this.stats.snapshot(), windowS, fixesAckedInWindow, fixesSentInWindow, cpuSecondsInWindow: (cpu.user + cpu.system) / 1e6, ledger, ackedClaims, ...(failover ? { failover } : {}) });
   }
 
   private progress() {

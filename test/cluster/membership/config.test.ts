@@ -4,12 +4,18 @@ import {
   localDefaults,
   MembershipConfigError,
   retransmitLimit,
+  soonestDeathMs,
   suspicionTimeoutMs,
   validateMembershipConfig,
   worstCaseDetectionMs,
 } from '../../../cluster/membership/config.js';
 
 describe('membership/config', () => {
+  it('soonestDeathMs (the stall limit of a node is three of them) = probe timeout + minimum suspicion: 1.7 s LAN, 0.9 s local', () => {
+    assert.equal(soonestDeathMs(lanDefaults()), 1_700);
+    assert.equal(soonestDeathMs(localDefaults()), 900);
+  });
+
   it('suspicionTimeoutMs = mult * max(1, log10 N) * interval (memberlist util.go)', () => {
     const table: Array<[mult: number, n: number, intervalMs: number, expected: number]> = [
       [3, 1, 500, 1_500],

@@ -71,6 +71,47 @@ describe('membership/security (every packet authenticated with the cluster key)'
     for (const n of cluster.nodes) assert.equal(n.membership.members().find((m) => m.id === 'n0')!.incarnation, 1, `${n.id} learned the refutation`);
   });
 
+  it('a death declared about ourselves reaches onDeclaredDead, even one older than our refutation; a suspicion does not', () => {
+    const auth = new PacketAuth(KEY, 10_000);
+    let declared = 0;
+    target().onDeclaredDead(() => void declared++);
+    send(auth.seal(packet('n1', [{ t: 'suspect', id: 'n0', inc: 0, from: 'n1' }], 'e1')));
+    cluster.scheduler.runFor(50);
+    assert.equal(declared, 0, 'a suspicion is refuted in time: nobody moved our actors');
+    const inc = target().members().find((m) => m.id === 'n0')!.incarnation;
+    assert.ok(inc >= 1, 'refuted');
+    // Buffered while we were stopped: the death of the incarnation we have refuted since (peers may still hold it).
+    send(auth.seal(packet('n1', [{ t: 'dead', id: 'n0', inc: inc - 1, from: 'n1' }], 'e2')));
+    cluster.scheduler.runFor(50);
+    assert.equal(declared, 1, 'peers may have confirmed us gone and moved our actors: the router must rejoin');
+    send(auth.seal(packet('n2', [{ t: 'pushPull', reply: false, members: [{ id: 'n0', addr: cluster.nodes[0]!.address, inc, st: 'dead' }] }], 'e3')));
+    cluster.scheduler.runFor(50);
+    assert.equal(declared, 2, 'a push-pull state holding us dead says the same');
+  });
+
+  it('a death declared about ourselves by a member we hold dead (the far side of a cut that just healed) is not news', () => {
+    const auth = new PacketAuth(KEY, 10_000);
+    let declared = 0;
+    target().onDeclaredDead(() => void declared++);
+    send(auth.seal(packet('n1', [{ t: 'dead', id: 'n2', inc: 0, from: 'n1' }], 'f1')));
+    cluster.scheduler.runFor(10);
+    assert.equal(target().members().find((m) => m.id === 'n2')!.state, 'dead');
+    // n2's refutation and its stale view of us in one packet: n2 was dead here when the packet came.
+    send(auth.seal(packet('n2', [{ t: 'alive', id: 'n2', addr: cluster.nodes[2]!.address, inc: 1 }, { t: 'dead', id: 'n0', inc: 0, from: 'n2' }], 'f2')));
+    cluster.scheduler.runFor(10);
+    assert.equal(declared, 0, 'a minority that declared us dead moved nothing');
+    assert.equal(target().members().find((m) => m.id === 'n2')!.state, 'alive', 'n2 is back');
+  });
+
+  it('a verdict about a third member from a declarer we hold dead (relayed across a flapping cut) is ignored', () => {
+    const auth = new PacketAuth(KEY, 10_000);
+    send(auth.seal(packet('n1', [{ t: 'dead', id: 'n2', inc: 0, from: 'n1' }], 'g1')));
+    cluster.scheduler.runFor(10);
+    send(auth.seal(packet('n2', [{ t: 'dead', id: 'n1', inc: 0, from: 'n2' }], 'g2')));
+    cluster.scheduler.runFor(10);
+    assert.equal(target().members().find((m) => m.id === 'n1')!.state, 'alive', 'n1, which we see, is not dropped (nor our quorum with it)');
+  });
+
   it('an authenticated but malformed message is dropped and counted, the node keeps working', () => {
     const auth = new PacketAuth(KEY, 10_000);
     const bad = { t: 'pushPull', reply: false, members: 5 } as unknown as Message;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { localDefaults, worstCaseDetectionMs } from '../../../cluster/membership/config.js';
-import { startCluster, type Cluster } from '../support/cluster.js';
+import { startCluster, type Cluster } from '../../../testing/cluster.js';
 
 function views(cluster: Cluster, id: string): string {
   return cluster

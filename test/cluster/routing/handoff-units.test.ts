@@ -150,11 +150,16 @@ describe('cluster/routing: handoff units (real LMDB in a temp dir)', () => {
       assert.deepEqual(sent[2], ['x', ['snapshot:k:3', 'journal:k:4', 'journal:k:5']]);
     });
 
-    it('with no other replica the commit fails (replicated durability)', async () => {
+    it('with no other replica the commit fails (replicated durability) with a typed error the edge answers UNAVAILABLE, not a bare AggregateError (INTERNAL)', async () => {
       const rs = new ReplicatingStore(store);
       const { t } = targets(['x', 'y']);
       rs.attach(t);
-      await assert.rejects(rs.commit([{ t: 'journal', kind: 'counter', key: 'k', seq: 1, event: encodeValue({ by: 1 }) }]), /link to y closed|All promises were rejected/);
+      await assert.rejects(rs.commit([{ t: 'journal', kind: 'counter', key: 'k', seq: 1, event: encodeValue({ by: 1 }) }]), (err: Error & { code?: string }) => {
+        assert.equal(err.name, 'ReplicationUnavailableError');
+        assert.equal(err.code, 'REPLICATION_UNAVAILABLE');
+        assert.match(err.message, /no replica took the writes: .*link to (x|y) closed/);
+        return true;
+      });
     });
   });
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import FakeTimers from '@sinonjs/fake-timers';
 import type { Clock } from '../../../actors/runtime/types.js';
-import { MemberView, VIEW_POLL_INTERVAL_MS } from '../../../cluster/routing/member-view.js';
+import { DEFAULT_STALL_LIMIT_MS, MemberView, STALL_CHECK_INTERVAL_MS, VIEW_POLL_INTERVAL_MS } from '../../../cluster/routing/member-view.js';
 import type { MemberChange, MemberSource } from '../../../cluster/routing/members.js';
 import type { PeerView } from '../../../cluster/routing/quorum.js';
 import { silent } from '../../../cluster/routing/replies.js';
@@ -9,6 +9,11 @@ import { silent } from '../../../cluster/routing/replies.js';
 /** A membership whose live view the test sets, and peers whose `$view` answers the test sets (undefined: unreachable). */
 class Script implements MemberSource {
   live: string[] = [];
+  readonly declaredDead = new Set<() => void>();
+  onDeclaredDead(listener: () => void): () => void {
+    this.declaredDead.add(listener);
+    return () => this.declaredDead.delete(listener);
+  }
   readonly answers = new Map<string, PeerView>();
   private readonly listeners = new Set<(c: MemberChange) => void>();
   liveMemberIds(): string[] {
@@ -35,13 +40,7 @@ describe('cluster/routing: MemberView (keep-majority and rejoin after quorum los
 
   beforeEach(() => {
     clock = FakeTimers.createClock(0);
-    const c: Clock = {
-      now: () => clock.now,
-      setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
-      clearTimeout: (h) => clock.clearTimeout(h as FakeTimers.TimerId),
-      setInterval: (fn, ms) => clock.setInterval(fn, ms),
-      clearInterval: (h) => clock.clearInterval(h as FakeTimers.TimerId),
-    };
+    const c = clockOf(clock);
     script = new Script();
     script.live = ['p1', 'p2', 'p3'];
     view = new MemberView({ nodeId: 'p3', members: script, clock: c, logger: silent, askView: (p) => script.ask(p), changed: () => undefined });
@@ -132,4 +131,45 @@ describe('cluster/routing: MemberView (keep-majority and rejoin after quorum los
     await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 10);
     assert.equal(asks, 0);
   });
+
+  it('stopped longer than the stall limit (SIGSTOP, a long GC pause), it loses quorum though its view is unchanged, and rejoins through a serving peer', async () => {
+    let changes = 0;
+    view.close();
+    view = new MemberView({ nodeId: 'p3', members: script, clock: clockOf(clock), logger: silent, askView: (p) => script.ask(p), changed: () => void changes++ });
+    view.start();
+    await clock.tickAsync(STALL_CHECK_INTERVAL_MS * 3);
+    assert.equal(view.quorum, true, 'ticks at the check interval are no stall');
+    // The process stops: the clock moves on, no timer of ours runs until it continues.
+    clock.setSystemTime(clock.now + DEFAULT_STALL_LIMIT_MS + 1_000);
+    const before = changes;
+    clock.tick(STALL_CHECK_INTERVAL_MS);
+    assert.equal(view.quorum, false, 'its view is as old as the stall: peers may have moved its actors');
+    assert.equal(view.rejoining, true);
+    assert.equal(view.quorumLosses, 1, 'a replica answer that crossed the stall acknowledges nothing');
+    assert.ok(changes > before, 'the router heard of it (it stops serving and drains what it hosts)');
+    script.answers.set('p1', { serving: true, agreed: ['p1', 'p2', 'p3'], live: ['p1', 'p2', 'p3'] });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 2);
+    assert.equal(view.quorum, true, 'rejoined once a serving peer answered');
+    assert.equal(view.rejoining, false);
+  });
+
+  it('declared dead by a peer (it refutes and is taken back at once), it loses quorum though it saw nobody go, and rejoins', async () => {
+    for (const l of script.declaredDead) l();
+    assert.equal(view.quorum, false, 'peers may have moved its actors while they held it dead');
+    assert.equal(view.rejoining, true);
+    assert.equal(view.quorumLosses, 1);
+    script.answers.set('p1', { serving: true, agreed: ['p1', 'p2', 'p3'], live: ['p1', 'p2', 'p3'] });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 2);
+    assert.equal(view.quorum, true);
+  });
 });
+
+function clockOf(clock: FakeTimers.Clock): Clock {
+  return {
+    now: () => clock.now,
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    clearTimeout: (h) => clock.clearTimeout(h as FakeTimers.TimerId),
+    setInterval: (fn, ms) => clock.setInterval(fn, ms),
+    clearInterval: (h) => clock.clearInterval(h as FakeTimers.TimerId),
+  };
+}

@@ -1,6 +1,7 @@
 /**
- * Real multi-node clusters for tests and benchmarks: `quarry node start` child processes gossiping over UDP on
- * loopback. Each node's stdout (pino JSON lines) is parsed into its view of the membership.
+ * Real multi-node clusters for tests and benchmarks: `quarry node start` child processes gossiping over UDP, on
+ * loopback by default or wherever `settingsFor` and `command` put them (testing/netns/cluster.ts: each in its own
+ * network namespace). Each node's stdout (pino JSON lines) is parsed into its view of the membership.
  *
  * Usage:
  *   const cluster = await startCluster(5);          // resolves once all 5 see all 5 alive
@@ -20,7 +21,7 @@ export const DEFAULT_NODE_START_TIMEOUT_MS = 15_000;
 /** How long `startCluster` waits for every node to see every other alive, in ms. @default 20000 */
 export const DEFAULT_CONVERGE_TIMEOUT_MS = 20_000;
 
-const QUARRY_JS = fileURLToPath(new URL('../../../scripts/quarry.js', import.meta.url));
+const QUARRY_JS = fileURLToPath(new URL('../scripts/quarry.js', import.meta.url));
 export const TEST_CLUSTER_KEY = 'test-cluster-key-0123456789abcdef';
 
 export interface ClusterOptions {
@@ -33,6 +34,10 @@ export interface ClusterOptions {
   /** Extra `--set key=value` pairs for every node. */
   settings?: Record<string, string>;
   convergeTimeoutMs?: number;
+  /** Per-node `--set` pairs over the defaults and `settings` (a node's own host and fixed ports). */
+  settingsFor?: (id: string) => Record<string, string>;
+  /** The command line that runs `argv` (node and its arguments) for node `id`, e.g. inside a namespace. @default argv */
+  command?: (id: string, argv: string[]) => string[];
 }
 
 export interface NodeProcess {
@@ -104,10 +109,12 @@ export async function startCluster(n: number, options: ClusterOptions = {}): Pro
       'node.dataDir': join(dataRoot, id),
       'cluster.membershipPreset': options.preset ?? 'local',
       ...options.settings,
+      ...options.settingsFor?.(id),
     };
     const args = [QUARRY_JS, 'node', 'start', ...Object.entries(settings).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
     for (const seed of overrides.join ?? []) args.push('--join', seed);
-    const child = spawn(process.execPath, args, {
+    const [cmd, ...argv] = options.command?.(id, [process.execPath, ...args]) ?? [process.execPath, ...args];
+    const child = spawn(cmd!, argv, {
       env: { ...process.env, QUARRY_CLUSTER_KEY: overrides.clusterKey ?? options.clusterKey ?? TEST_CLUSTER_KEY, QUARRY_OPS_ALLOW_DEV_SECRETS: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
