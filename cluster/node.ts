@@ -1,12 +1,14 @@
 import type { Server } from '@grpc/grpc-js';
 import type { Tracer } from '@opentelemetry/api';
 import type { Histogram } from 'hdr-histogram-js';
+import { deferred } from '../actors/runtime/deferred.js';
 import type { Clock, KindDef, Logger } from '../actors/runtime/types.js';
-import { openLmdbStore } from '../actors/store/index.js';
+import { lockDataDir, openLmdbStore } from '../actors/store/index.js';
 import type { NodeConfig } from '../ops/config/index.js';
 import { realClock } from './membership/clock.js';
 import { presetConfig } from './membership/config.js';
 import { Membership, type Member } from './membership/membership.js';
+import { RefusalLog } from './membership/refusals.js';
 import { UdpTransport } from './membership/udp_transport.js';
 import { ClusterHost } from './routing/cluster-host.js';
 import { ClusterRouter } from './routing/router.js';
@@ -33,10 +35,18 @@ export interface ClusterNode {
   membership: Membership | undefined;
   /** Registers the node-to-node services on the node's grpc-js Server; call before it binds. */
   addToServer(server: Server): void;
-  /** Binds gossip, advertises `grpcAddress`, joins the seeds and starts routing. Resolves to the gossip address. */
+  /**
+   * Binds gossip, advertises `grpcAddress`, tries the seeds once and resolves to the gossip address. Routing starts
+   * only once a seed admitted this node (at once without seeds): until then it keeps trying and serves nobody.
+   */
   join(grpcAddress: string, extraSeeds?: string[]): Promise<string>;
+  /** Resolves once this node is in a cluster and routing; rejects with JoinTimeoutError after `cluster.joinTimeoutMs`. */
+  readonly joined: Promise<void>;
   members(): Member[];
-  /** Graceful: hand every actor off, announce `left`, close links, snapshot active actors. LMDB stays open. Idempotent. */
+  /**
+   * Graceful: hand every actor off, announce `left`, close links, snapshot active actors. LMDB stays open. Idempotent.
+   * Rejects (`LeaveIncompleteError`), after all of that, when some stored actor could not be handed over.
+   */
   leave(): Promise<void>;
   /** Closes LMDB, after `leave` and after the outbox relay has published what it can. */
   close(): Promise<void>;
@@ -51,7 +61,16 @@ export interface ClusterNodeOptions {
 }
 
 export function createClusterNode({ config, logger, kinds, clock, tracer }: ClusterNodeOptions): ClusterNode {
-  const lmdb = openLmdbStore({ path: config.node.dataDir, mapSizeMb: config.store.mapSizeMb, auditRetentionDays: config.store.auditRetentionDays });
+  // Before LMDB opens the folder: a second process on it exits with DataDirLockedError instead of sharing it.
+  const dirLock = lockDataDir(config.node.dataDir);
+  const lmdb = (() => {
+    try {
+      return openLmdbStore({ path: config.node.dataDir, mapSizeMb: config.store.mapSizeMb, auditRetentionDays: config.store.auditRetentionDays });
+    } catch (err) {
+      dirLock.release();
+      throw err;
+    }
+  })();
   const store = new ReplicatingStore(lmdb);
   const host = new ClusterHost({ store, clock, logger, tracer, kinds, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
   const links = new GrpcTransport({ nodeId: config.node.id, clusterKey: config.cluster.key, logger });
@@ -71,13 +90,35 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
     logger,
   });
 
+  const joined = deferred<void>();
+  const startedAtMs = Date.now();
+  /** Retries the seeds until one admits this node, or rejects `joined` at `cluster.joinTimeoutMs`. */
+  const keepJoining = async (membership: Membership, seeds: string[]): Promise<void> => {
+    const deadlineMs = startedAtMs + config.cluster.joinTimeoutMs;
+    const timer = setTimeout(() => joined.reject(new JoinTimeoutError(seeds, config.cluster.joinTimeoutMs)), Math.max(0, deadlineMs - Date.now()));
+    // The servers keep a node's process alive; this timer alone must not keep a stopped one (or a test's) running.
+    timer.unref();
+    while (Date.now() < deadlineMs && membership.isRunning()) {
+      const answered = await membership.join(seeds);
+      if (answered === 0) await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_PAUSE_MS));
+      if (answered === 0 || Date.now() >= deadlineMs) continue;
+      clearTimeout(timer);
+      logger.info({ event: 'joined', seeds, answered }, 'joined');
+      router.start();
+      joined.resolve();
+      return;
+    }
+  };
+
   let leaving: Promise<void> | undefined;
   const leave = async () => {
-    await router.leave();
+    // A hand-off that left actors behind is reported after the node has still left and closed, not instead of it.
+    const handoff = await router.leave().then(() => undefined, (err: unknown) => err);
     await members.membership?.leave();
     await router.close();
     await host.close();
     await links.close();
+    if (handoff !== undefined) throw handoff;
   };
   const node: ClusterNode = {
     id: config.node.id,
@@ -87,9 +128,13 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
     router,
     links,
     membership: undefined,
+    joined: joined.promise,
     addToServer: (server) => links.addToServer(server),
     async join(grpcAddress, extraSeeds = []) {
       const gossip = await UdpTransport.bind(config.node.host, config.node.gossipPort);
+      const refusals = new RefusalLog(({ from, refused }) =>
+        logger.warn({ event: 'gossip-refused', from, refused }, 'gossip packets refused: not signed with this cluster.key (a node of another cluster, or one with a mistyped key)'),
+      );
       const membership = new Membership({
         id: config.node.id,
         clusterKey: config.cluster.key,
@@ -97,25 +142,59 @@ export function createClusterNode({ config, logger, kinds, clock, tracer }: Clus
         transport: gossip,
         clock: realClock(),
         meta: grpcAddress,
+        onUnauthenticated: (from) => refusals.refused(from, Date.now()),
       });
       node.membership = members.membership = membership;
       membership.events.on((e) => logger.info({ event: 'member', member: e.id, state: e.type, incarnation: e.incarnation, addr: e.addr }, `member ${e.id} ${e.type}`));
+      links.onPeerRefused((peer) => {
+        if (membership.suspectUnreachable(peer)) logger.warn({ event: 'suspect', member: peer }, `member ${peer} refused its node link: suspected`);
+      });
       membership.start();
       logger.info({ event: 'listening', gossipAddress: gossip.address, preset: config.cluster.membershipPreset }, 'gossip listening');
-      const seeds = [...new Set([...config.node.seeds, ...extraSeeds])];
-      if (seeds.length > 0) {
-        const answered = await membership.join(seeds);
-        if (answered === 0) logger.warn({ event: 'join-failed', seeds }, 'no seed answered; retrying with every push-pull round');
-        else logger.info({ event: 'joined', seeds, answered }, 'joined');
+      // A seed list that names this node too (one list for every node) means the others.
+      const seeds = [...new Set([...config.node.seeds, ...extraSeeds])].filter((s) => s !== gossip.address);
+      if (seeds.length === 0) {
+        router.start();
+        joined.resolve();
+        return gossip.address;
       }
-      router.start();
+      const answered = await membership.join(seeds);
+      if (answered > 0) {
+        logger.info({ event: 'joined', seeds, answered }, 'joined');
+        router.start();
+        joined.resolve();
+      } else {
+        // Never a cluster of its own: a node told to join that serves alone splits the game in two.
+        logger.warn(
+          { event: 'join-failed', seeds, joinTimeoutMs: config.cluster.joinTimeoutMs },
+          'no seed admitted this node: check that cluster.key is the seeds\' (a seed drops packets signed with another key and logs gossip-refused with this node\'s address) and that they are reachable; not serving until joined, retrying',
+        );
+        void keepJoining(membership, seeds);
+      }
       return gossip.address;
     },
     members: () => members.membership?.members() ?? [],
     leave: () => (leaving ??= leave()),
-    close: () => store.close(),
+    async close() {
+      try {
+        await store.close();
+      } finally {
+        dirLock.release();
+      }
+    },
   };
   return node;
+}
+
+/** Pause between two rounds of join attempts (each lasts the membership preset's `joinTimeoutMs`), in ms. @default 1000 */
+export const JOIN_RETRY_PAUSE_MS = 1_000;
+
+/** No seed admitted this node within `cluster.joinTimeoutMs` (wrong `cluster.key`, or seeds unreachable). */
+export class JoinTimeoutError extends Error {
+  override readonly name = 'JoinTimeoutError';
+  constructor(readonly seeds: readonly string[], readonly joinTimeoutMs: number) {
+    super(`no seed admitted this node within cluster.joinTimeoutMs (${joinTimeoutMs} ms): ${seeds.join(', ')}; check cluster.key and that the seeds are reachable`);
+  }
 }
 
 /** The router is built before membership exists (the gRPC port it advertises is not bound yet). */

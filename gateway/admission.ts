@@ -26,21 +26,22 @@ export class AdmissionGate {
   private inFlight = 0;
   /** Calls refused since start. */
   refused = 0;
-  /** Thrown for every refusal: one error per gate, not a stack trace per refused call (an overloaded node refuses thousands a second). */
-  private readonly refusal: NodeAtCapacityError;
+  /** The answer to every refusal: one error per gate, not a stack trace per refused call (an overloaded node refuses thousands a second). */
+  readonly refusal: NodeAtCapacityError;
 
   constructor(what: string, private readonly limit: number, retryPushbackMs = DEFAULT_RETRY_PUSHBACK_MS) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`${what} limit must be a positive integer, got ${limit}`);
     this.refusal = new NodeAtCapacityError(what, limit, retryPushbackMs);
   }
 
-  /** Takes a slot, or throws `NodeAtCapacityError`; call `leave()` exactly once when the call is answered. */
-  enter(): void {
+  /** Takes a slot (true), or counts a refusal (false: answer `refusal`); call `leave()` exactly once per slot taken. */
+  tryEnter(): boolean {
     if (this.inFlight >= this.limit) {
       this.refused++;
-      throw this.refusal;
+      return false;
     }
     this.inFlight++;
+    return true;
   }
 
   leave(): void {

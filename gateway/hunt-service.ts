@@ -88,20 +88,12 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
     const tracer = deps.tracer;
     if (tracer === undefined) {
       return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-        try {
-          calls.enter();
-        } catch (err) {
-          return refuse(method, err, call.metadata, callback);
-        }
+        if (!calls.tryEnter()) return refuse(method, calls.refusal, call.metadata, callback);
         void finish(method, call, callback, body(call));
       };
     }
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-      try {
-        calls.enter();
-      } catch (err) {
-        return refuse(method, err, call.metadata, callback);
-      }
+      if (!calls.tryEnter()) return refuse(method, calls.refusal, call.metadata, callback);
       // One span per edge call; actor sends inside it carry its context to every actor and node the call reaches.
       tracer.startActiveSpan(`Hunt/${method}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': method } }, traceContextOf(call.metadata), (span) => {
         body(call).then(
@@ -156,10 +148,8 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
     }),
 
     subscribe: (call: ServerWritableStream<SubscribeRequest, Event>) => {
-      try {
-        streamSetups.enter();
-      } catch (err) {
-        call.destroy(fail('Subscribe', err, call.metadata) as Error);
+      if (!streamSetups.tryEnter()) {
+        call.destroy(fail('Subscribe', streamSetups.refusal, call.metadata) as Error);
         return;
       }
       // The slot is held while the stream is set up (token, notifier, profile), not while it stays open.

@@ -54,6 +54,13 @@ export interface GatewayServerOptions {
   nativeStreams?: boolean;
   /** Told once when the native-call hook cannot be installed on this grpc-js version; a process warning when absent. */
   warn?: (message: string) => void;
+  /**
+   * How long `close()` lets calls in flight finish (no new ones are taken) before it cuts every connection, in ms:
+   * the answer to the operator's `node leave` that stops this node is such a call. Open event streams never finish,
+   * so they are cut at the end of it.
+   * @default 0 (cut at once)
+   */
+  closeGraceMs?: number;
 }
 
 export interface GatewayServer {
@@ -136,7 +143,14 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       const closing: Promise<void>[] = [new Promise((r) => native.close(() => r()))];
       if (!options.singlePort) closing.push(new Promise((r) => http.close(() => r())));
       http.closeAllConnections();
-      closing.push(new Promise((r) => grpc.tryShutdown(() => r())));
+      const drained = new Promise<void>((r) => grpc.tryShutdown(() => r()));
+      closing.push(drained);
+      const graceMs = options.closeGraceMs ?? 0;
+      if (graceMs > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+        clearTimeout(timer);
+      }
       // Open server streams would hold tryShutdown forever; the edge holds no state, so cut them.
       grpc.forceShutdown();
       for (const socket of h2Sockets) socket.destroy();

@@ -5,7 +5,7 @@
  * (ARCHITECTURE.md: cluster may not import gateway, so the whole process cannot be assembled inside cluster/).
  */
 import { trace } from '@opentelemetry/api';
-import { systemClock, type Clock, type Logger } from '../actors/runtime/index.js';
+import { deferred, systemClock, type Clock, type Logger } from '../actors/runtime/index.js';
 import { HuntGame, huntKinds, loadHuntFile } from '../actors/hunt/index.js';
 import { createClusterNode, type ClusterNode } from '../cluster/node.js';
 import type { NodeConfig } from '../ops/config/index.js';
@@ -22,6 +22,7 @@ import { ProcessSampler, storeCommitMetrics } from '../ops/process-metrics.js';
 import { isOperator } from '../ops/operator-auth.js';
 import { operatorTools } from '../ops/admin/operator-tools.js';
 import { clusterPart } from '../ops/admin/cluster-part.js';
+import { failingChecks, serveHealth, type ReadinessCheck } from '../ops/health.js';
 
 export interface QuarryNode {
   readonly config: NodeConfig;
@@ -31,12 +32,27 @@ export interface QuarryNode {
   readonly gossipAddress: string;
   readonly grpcAddress: string;
   readonly httpUrl: string;
+  /** Resolves once the node is in its cluster and routing; rejects with JoinTimeoutError (see ClusterNode.joined). */
+  readonly joined: Promise<void>;
+  /**
+   * Settles when an operator's `quarry node leave` has handed everything off and left: then the process should
+   * `stop()` and exit. Rejects (LeaveIncompleteError) when some actor could not be handed over. Pending otherwise.
+   */
+  readonly left: Promise<void>;
+  /** Readiness checks that fail now (`/readyz`); empty when the node serves players. */
+  notReady(): string[];
   /**
    * Graceful stop: stop taking player calls, hand every actor to the remaining members and leave the cluster,
-   * publish what is committed, close LMDB.
+   * publish what is committed, close LMDB. Rejects, after all of that, when some actor could not be handed over.
    */
   stop(): Promise<void>;
 }
+
+/**
+ * How long a stopping node lets calls in flight finish before it cuts its connections, in ms: enough for the answer
+ * to the `quarry node leave` that stopped it to reach the operator. @default 2000
+ */
+export const EDGE_CLOSE_GRACE_MS = 2_000;
 
 export interface StartOptions {
   clock?: Clock;
@@ -61,6 +77,18 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
   relay.start();
 
   const web = createWebHandler({ hunt });
+  const left = deferred<void>();
+  const operatorLeave = (): Promise<void> => {
+    const leaving = cluster.leave();
+    leaving.then(left.resolve, left.reject);
+    return leaving;
+  };
+  const readiness: ReadinessCheck[] = [
+    { name: 'joined', ok: () => cluster.router.isStarted },
+    { name: 'serving with quorum', ok: () => cluster.router.serving },
+    { name: 'in the ring', ok: () => cluster.router.ring.members.includes(config.node.id) },
+    ...(notifier instanceof JetStreamNotifier ? [{ name: 'notifier connected', ok: () => notifier.isConnected }] : []),
+  ];
   const sampler = new ProcessSampler();
   // Admin service (CLI) and inspector (page + HTTP API), both behind the operator credential.
   const ops = operatorTools({
@@ -73,7 +101,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
       nodeId: config.node.id,
       host: cluster.host,
       membership: { members: () => cluster.members(), join: (seeds) => cluster.membership!.join(seeds) },
-      router: { leave: () => cluster.leave(), dryRun: (change, actors) => cluster.router.dryRun(change, actors) },
+      router: { leave: operatorLeave, leaveRefusal: () => cluster.router.leaveRefusal(), dryRun: (change, actors) => cluster.router.dryRun(change, actors) },
       announceLeave: async () => {},
     }),
   });
@@ -105,11 +133,12 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     maxMessageBytes: config.gateway.maxMessageBytes,
     nativeOnlyMaxMessageBytes: cluster.links.maxMessageBytes,
     corsOrigins: config.gateway.corsOrigins,
+    closeGraceMs: EDGE_CLOSE_GRACE_MS,
     warn: (message) => logger.warn({ event: 'native-calls-on-grpc-js' }, message),
     httpFallback: (req, res) => {
       if (web(req, res)) return;
       if (ops.inspector(req, res)) return;
-      if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      if (serveHealth(req, res, readiness)) return;
       if (req.url === '/metrics') {
         if (!isOperator(req.headers.authorization, config.ops.operatorToken)) {
           return void res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('operator credential required');
@@ -120,6 +149,8 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     },
   });
   const grpcAddress = `${config.node.host}:${edge.grpcPort}`;
+  // Before the join: a node that cannot join answers probes and players (503, UNAVAILABLE) meanwhile.
+  logger.info({ event: 'gateway-listening', grpcAddress, httpUrl: `http://${config.node.host}:${edge.httpPort}` }, 'player and HTTP ports open');
   const gossipAddress = await cluster.join(grpcAddress, options.extraSeeds);
   ops.listening(grpcAddress);
   if (config.notify.backend === 'in-process') {
@@ -145,15 +176,19 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     gossipAddress,
     grpcAddress,
     httpUrl: `http://${config.node.host}:${edge.httpPort}`,
+    joined: cluster.joined,
+    left: left.promise,
+    notReady: () => failingChecks(readiness),
     async stop() {
       ops.close();
       sampler.stop();
       game.close();
-      await cluster.leave();
+      const handoff = await cluster.leave().then(() => undefined, (err: unknown) => err);
       await relay.stop();
       await notifier.close();
       await edge.close();
       await cluster.close();
+      if (handoff !== undefined) throw handoff;
     },
   };
 }

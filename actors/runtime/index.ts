@@ -5,3 +5,4 @@ export { ActorHost } from './host.js';
 export { systemClock, fakeClock, type FakeTimerClock } from './clock.js';
 export { consoleLogger, memoryLogger } from './logger.js';
 export { TracedMessage, wrapIfTraced } from './tracing.js';
+export { deferred, type Deferred } from './deferred.js';

@@ -44,6 +44,8 @@ export interface MembershipOptions {
   random?: () => number;
   /** This member's metadata, gossiped with its alive messages (at most MAX_MEMBER_META_BYTES). */
   meta?: string;
+  /** Told of every packet dropped for a missing or wrong HMAC (another `cluster.key`), with the sender's address. */
+  onUnauthenticated?: (from: string) => void;
 }
 
 /**
@@ -66,6 +68,7 @@ export class Membership {
   private readonly counters: MembershipMetrics = emptyMetrics();
   private readonly timers = new Set<TimerHandle>();
   private readonly bootId: string;
+  private readonly onUnauthenticated: ((from: string) => void) | undefined;
   private nonce = 0;
   private running = false;
   private leaving = false;
@@ -76,6 +79,7 @@ export class Membership {
     this.transport = options.transport;
     this.clock = options.clock;
     this.random = options.random ?? Math.random;
+    this.onUnauthenticated = options.onUnauthenticated;
     this.bootId = Math.floor(this.random() * 2 ** 32).toString(36);
     this.awareness = new Awareness(this.config.awarenessMaxMultiplier);
     this.auth = new PacketAuth(options.clusterKey, this.config.replayWindowMs);
@@ -219,6 +223,18 @@ export class Membership {
     if (this.running) this.suspectNode(id, incarnation, this.id);
   }
 
+  /**
+   * Evidence from outside the probe cycle that an alive member's process is gone (its node-link port refused a
+   * connection): suspect it now, as a failed probe would. Suspicion runs its usual course: the member refutes it if
+   * it is alive, and is declared dead only when the suspicion timeout passes. Returns true if a suspicion started.
+   */
+  suspectUnreachable(id: string): boolean {
+    const r = this.table.get(id);
+    if (!this.running || r === undefined || id === this.id || r.state !== 'alive') return false;
+    this.suspectNode(id, r.incarnation, this.id);
+    return true;
+  }
+
   private gossip(): void {
     if (this.broadcasts.size === 0) return;
     for (const peer of this.randomPeers(this.config.gossipNodes, undefined, true)) this.send(peer.addr, []);
@@ -229,7 +245,10 @@ export class Membership {
   private receive(raw: Buffer, from: string): void {
     if (!this.running) return;
     const opened = this.auth.open(raw, this.clock.now());
-    if (opened === 'unauthenticated') return void this.counters.packetsUnauthenticated++;
+    if (opened === 'unauthenticated') {
+      this.counters.packetsUnauthenticated++;
+      return this.onUnauthenticated?.(from);
+    }
     if (opened === 'malformed') return void this.counters.packetsMalformed++;
     if (opened === 'replayed') return void this.counters.packetsReplayed++;
     if (opened.f === this.id) return void this.counters.packetsImpersonating++;

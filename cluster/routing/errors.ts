@@ -81,3 +81,11 @@ export class HandoffPendingError extends Error {
     super(`actor ${actorId} is still being handed over: ${reason}`);
   }
 }
+
+/** A graceful leave could not hand every stored actor to its next owner: those stay in this node's store only. */
+export class LeaveIncompleteError extends Error {
+  override readonly name = 'LeaveIncompleteError';
+  constructor(readonly nodeId: string, readonly failed: number, readonly owned: number) {
+    super(`${nodeId} left with ${failed} of its ${owned} actors not handed over: they are only in its data folder until it starts again`);
+  }
+}

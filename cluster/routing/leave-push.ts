@@ -42,11 +42,14 @@ export interface LeavePushResult {
   readonly skipped: number;
   /** Not delivered: they stay in this node's store only. */
   readonly failed: number;
+  /** Push envelopes sent, and the bytes of the actors in them (the link must carry each: see PUSH_BATCH_BYTES). */
+  readonly batches: number;
+  readonly bytes: number;
 }
 
 /** Pushes every stored actor this node owns to its next owner, at most `handoffActorsPerSec`. */
 export async function pushOnLeave(r: ClusterRouter): Promise<LeavePushResult> {
-  const result = { owned: 0, accepted: 0, skipped: 0, failed: 0 };
+  const result = { owned: 0, accepted: 0, skipped: 0, failed: 0, batches: 0, bytes: 0 };
   const listed = r.store.inner.listActors?.();
   const others = r.ring.members.filter((m) => m !== r.nodeId);
   if (listed === undefined || others.length === 0) {
@@ -73,6 +76,8 @@ export async function pushOnLeave(r: ClusterRouter): Promise<LeavePushResult> {
       const dueMs = startMs + (sent * 1000) / r.options.handoffActorsPerSec;
       if (dueMs > Date.now()) await new Promise((resolve) => setTimeout(resolve, dueMs - Date.now()));
       sent += batch.length;
+      result.batches++;
+      result.bytes += bytes;
       const outcome = await pushBatch(r, to, batch);
       if (outcome === undefined) result.failed += batch.length;
       else {

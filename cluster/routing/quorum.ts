@@ -15,6 +15,22 @@ export function hasQuorum(agreed: ReadonlySet<string>, live: ReadonlySet<string>
 }
 
 /**
+ * Why a graceful leave of `self` would take the cluster's service away, or undefined when it would not: the agreed set
+ * after the leave is `agreed` without `self`, and it must still have a strict majority live. A node that does not
+ * serve takes nothing away.
+ */
+export function leaveRefusal(self: string, agreed: ReadonlySet<string>, live: ReadonlySet<string>, serving: boolean): string | undefined {
+  if (!serving) return undefined;
+  const others = new Set([...agreed].filter((id) => id !== self));
+  if (others.size === 0) return `${self} is the last serving member: after it leaves every player call fails with UNAVAILABLE`;
+  const liveOthers = [...others].filter((id) => live.has(id));
+  if (!hasQuorum(others, live)) {
+    return `leaving breaks quorum: ${liveOthers.length} of the ${others.size} other agreed members are live (${[...others].sort().join(', ')}); more than half must be`;
+  }
+  return undefined;
+}
+
+/**
  * The agreed set after a membership change. Members that left gracefully drop out at once (their leave was
  * announced, not a failure); while the live view has quorum, new live members join it and members not live leave it
  * only once their failure is confirmed (`gone`, see `confirmedGone`); without quorum it stays as it was.

@@ -8,13 +8,13 @@ export { systemEnvelope } from './replies.js';
 import { Claims } from './claims.js';
 import { handleEnvelope } from './inbound.js';
 import type { ClusterHost } from './cluster-host.js';
-import { OwnerUnreachableError, RemoteActorError, UnavailableError } from './errors.js';
+import { LeaveIncompleteError, OwnerUnreachableError, RemoteActorError, UnavailableError } from './errors.js';
 import type { MemberSource } from './members.js';
 import { planMoves, type MovePlan, type StoredActor } from './ownership-diff.js';
 import { resolveRoutingOptions, type ResolvedRoutingOptions, type RoutingOptions } from './options.js';
 import { MemberView } from './member-view.js';
 import { RingBarriers } from './ring-barriers.js';
-import type { PeerView } from './quorum.js';
+import { leaveRefusal, type PeerView } from './quorum.js';
 import { ReplicationUnavailableError, type ReplicaOp, type ReplicaTargets, type ReplicatingStore } from './replicating-store.js';
 import { Releaser } from './releaser.js';
 import { pushOnLeave } from './leave-push.js';
@@ -110,7 +110,13 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
 
   /** Why this node refuses to host actors, for UnavailableError. */
   get unavailableReason(): string {
-    return this.leaving ? 'leaving the cluster' : 'no quorum: fewer than half of the agreed members are live';
+    if (this.leaving) return 'leaving the cluster';
+    return this.started ? 'no quorum: fewer than half of the agreed members are live' : 'not joined to a cluster yet';
+  }
+
+  /** Routing started (the node joined its cluster, or started one). */
+  get isStarted(): boolean {
+    return this.started;
   }
 
   /** Serving: this node has quorum and is not leaving. */
@@ -142,12 +148,18 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     if (this.started) this.view.update();
   }
 
+  /** Why an operator's leave of this node would take the cluster's service away (`quorum.ts`), or undefined. */
+  leaveRefusal(): string | undefined {
+    return leaveRefusal(this.nodeId, this.view.agreed, this.view.live, this.accepting);
+  }
+
   /** Graceful leave, before membership announces it: stop serving, drain every actor (final snapshots replicated). */
   async leave(): Promise<void> {
     this.leaving = true;
     this.claims.abortAll();
     await this.releaser.releaseAll();
-    await pushOnLeave(this);
+    const pushed = await pushOnLeave(this);
+    if (pushed.failed > 0) throw new LeaveIncompleteError(this.nodeId, pushed.failed, pushed.owned);
   }
 
   async close(): Promise<void> {

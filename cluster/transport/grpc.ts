@@ -7,6 +7,7 @@
  * stream carried them yet. Nothing is written on a stream, and nothing read from it is delivered, until both
  * sides proved they hold the cluster key (`auth.ts`).
  */
+import { connect as tcpConnect } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { Clock, Logger } from '../../actors/runtime/types.js';
 import { ClusterLinkService, type Envelope, type HandoffAck, type HandoffChunk, type Reply } from '../../proto/gen/cluster.js';
@@ -54,6 +55,19 @@ interface Peer {
   attempt: number;
   retryTimer: unknown;
   waiters: Array<{ resolve(): void; reject(err: Error): void }>;
+  /** A TCP probe of the peer's port is in flight (see `probePort`). */
+  probing: boolean;
+}
+
+/** How long a TCP probe of a lost peer's port may take before it counts as inconclusive, in ms. @default 1000 */
+export const PORT_PROBE_TIMEOUT_MS = 1_000;
+
+/** `host:port` of a link address (`127.0.0.1:7101`, `[::1]:7101`, `dns:host:7101`); undefined if it has no port. */
+export function hostPortOf(address: string): { host: string; port: number } | undefined {
+  const m = /^(?:dns:)?\[?([^\]]*?)\]?:(\d+)$/.exec(address);
+  if (!m || m[1] === '') return undefined;
+  const port = Number(m[2]);
+  return port > 0 && port < 65_536 ? { host: m[1]!, port } : undefined;
 }
 
 export class GrpcTransport implements Transport {
@@ -70,6 +84,7 @@ export class GrpcTransport implements Transport {
   private readonly channelOptions: grpc.ChannelOptions;
   private readonly peers = new Map<string, Peer>();
   private readonly stateListeners = new Set<(nodeId: string, state: LinkState) => void>();
+  private readonly refusedListeners = new Set<(nodeId: string) => void>();
   private handler: EnvelopeHandler | undefined;
   private handoffHandler: HandoffHandler | undefined;
   private authFailures = 0;
@@ -195,6 +210,17 @@ export class GrpcTransport implements Transport {
     return () => this.stateListeners.delete(listener);
   }
 
+  /**
+   * Calls `listener` when a lost peer's link port refuses a TCP connection: nothing listens there, so the peer's
+   * process is gone (killed, crashed, restarting). Membership uses it to start suspicion at once instead of waiting
+   * for probes, which an event loop lagging under load makes inconclusive. A refusal is evidence, not a verdict:
+   * a peer that is alive refutes the suspicion as usual.
+   */
+  onPeerRefused(listener: (nodeId: string) => void): () => void {
+    this.refusedListeners.add(listener);
+    return () => this.refusedListeners.delete(listener);
+  }
+
   linkState(nodeId: string): LinkState | undefined {
     return this.peers.get(nodeId)?.link.state;
   }
@@ -231,7 +257,7 @@ export class GrpcTransport implements Transport {
           for (const l of this.stateListeners) l(id, state);
         },
       });
-      peer = { id, link, address: undefined, client: undefined, dialing: undefined, current: undefined, outbound: false, attempt: 0, retryTimer: undefined, waiters: [] };
+      peer = { id, link, address: undefined, client: undefined, dialing: undefined, current: undefined, outbound: false, attempt: 0, retryTimer: undefined, waiters: [], probing: false };
       this.peers.set(id, peer);
     }
     return peer;
@@ -323,13 +349,40 @@ export class GrpcTransport implements Transport {
         // The peer's own dial wins the race; keep the queue and look again later in case it never arrives.
         return peer.current ? undefined : this.scheduleRedial(peer);
       }
+      if (code !== grpc.status.UNAUTHENTICATED) this.probePort(peer);
       return this.failAttempt(peer, reason, cause);
     }
     if (peer.current !== call) return;
     peer.current = undefined;
     const redial = peer.address !== undefined && !this.closed;
     peer.link.fail(reason, redial ? 'backoff' : 'closed', cause);
-    if (redial) this.scheduleRedial(peer);
+    if (redial) {
+      this.probePort(peer);
+      this.scheduleRedial(peer);
+    }
+  }
+
+  /** After a lost link or a failed dial: one TCP connect to the peer's port; a refusal is reported (`onPeerRefused`). */
+  private probePort(peer: Peer): void {
+    if (peer.probing || this.closed || this.refusedListeners.size === 0 || peer.address === undefined || this.faults.isBlocked(peer.id)) return;
+    const target = hostPortOf(peer.address);
+    if (target === undefined) return;
+    peer.probing = true;
+    const socket = tcpConnect(target);
+    socket.setTimeout(PORT_PROBE_TIMEOUT_MS);
+    let settled = false;
+    const settle = (refused: boolean): void => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      peer.probing = false;
+      if (!refused || this.closed || peer.current !== undefined) return;
+      this.logger.info({ peer: peer.id, address: peer.address }, 'link port of a lost peer refused a connection');
+      for (const l of this.refusedListeners) l(peer.id);
+    };
+    socket.once('connect', () => settle(false));
+    socket.once('timeout', () => settle(false));
+    socket.once('error', (err: NodeJS.ErrnoException) => settle(err.code === 'ECONNREFUSED'));
   }
 
   private failAttempt(peer: Peer, reason: string, cause?: unknown): void {

@@ -24,7 +24,7 @@ export interface Admin {
   inspect(kind: string, key: string, o?: AdminCallOptions): Promise<ActorInfo>;
   search(kind: string, keyPrefix: string, limit: number, o?: AdminCallOptions): Promise<SearchResult>;
   /** Streams progress; `signal` cancels the call (the node aborts the leave). */
-  leave(onProgress: (p: LeaveProgress) => void, signal?: AbortSignal): Promise<void>;
+  leave(onProgress: (p: LeaveProgress) => void, signal?: AbortSignal, options?: { force?: boolean }): Promise<void>;
   close(): void;
 }
 
@@ -49,9 +49,9 @@ export function adminClient(address: string, operatorToken: string): Admin {
     drainPlan: (o) => unary(client.drainPlan, {}, o),
     inspect: (kind, key, o) => unary(client.inspect, { kind, key }, o),
     search: (kind, keyPrefix, limit, o) => unary(client.search, { kind, keyPrefix, limit }, o),
-    leave(onProgress, signal) {
+    leave(onProgress, signal, options) {
       return new Promise<void>((resolve, reject) => {
-        const call = client.leave({ dryRun: false }, meta());
+        const call = client.leave({ dryRun: false, force: options?.force ?? false }, meta());
         const onAbort = () => call.cancel();
         signal?.addEventListener('abort', onAbort, { once: true });
         call.on('data', (p: LeaveProgress) => onProgress(p));

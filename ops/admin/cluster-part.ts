@@ -5,7 +5,7 @@
  */
 import type { ActorRef } from '../../actors/runtime/types.js';
 import type { NodeTargetCluster } from './node-target.js';
-import type { TargetLeaveProgress, TargetMember } from './target.js';
+import { LeaveRefusedError, type TargetLeaveProgress, type TargetMember } from './target.js';
 
 /** How often a leave reports progress, in ms. @default 250 */
 export const DEFAULT_LEAVE_PROGRESS_MS = 250;
@@ -19,6 +19,8 @@ export interface ClusterPartOptions {
   };
   router: {
     leave(): Promise<void>;
+    /** Why leaving would take the cluster's service away (last serving member, quorum), or undefined. */
+    leaveRefusal?(): string | undefined;
     dryRun(change: { leave?: string }, actors: Iterable<{ kind: string; key: string; bytes: number }>): { byKind: Record<string, { actors: number; bytes: number }>; movedBytes: number };
   };
   host: { activeActors(): ActorRef[]; readonly activeActorCount: number };
@@ -59,7 +61,9 @@ export function clusterPart(o: ClusterPartOptions): NodeTargetCluster {
       const answered = await o.membership.join(seeds);
       if (answered === 0) throw new JoinFailedError(`no seed answered: ${seeds.join(', ')}`);
     },
-    leave(onProgress, signal) {
+    leave(onProgress, signal, options) {
+      const refusal = leaving === undefined && !options?.force ? o.router.leaveRefusal?.() : undefined;
+      if (refusal !== undefined) return Promise.reject(new LeaveRefusedError(`${refusal}; pass --force to leave anyway`));
       const total = o.host.activeActorCount;
       const report = (done: boolean): TargetLeaveProgress => {
         const remaining = done ? 0 : o.host.activeActorCount;

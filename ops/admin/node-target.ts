@@ -26,7 +26,7 @@ export interface NodeTargetCluster {
   /** Every known member, this node included, with its admin address when known. */
   members(): TargetMember[];
   drainPlan(): TargetMovePlan;
-  leave(onProgress: (p: TargetLeaveProgress) => void, signal: AbortSignal): Promise<void>;
+  leave(onProgress: (p: TargetLeaveProgress) => void, signal: AbortSignal, options?: { force?: boolean }): Promise<void>;
   join(seeds: string[]): Promise<void>;
   watchMembers?(onChange: () => void): () => void;
 }
@@ -125,9 +125,9 @@ export function nodeTarget(o: NodeTargetOptions): AdminTarget {
       for (const ref of o.host.activeActors()) byKind[ref.kind] = (byKind[ref.kind] ?? 0) + 1;
       return { actorsByKind: byKind, bytes: 0 };
     },
-    async leave(onProgress, signal) {
+    async leave(onProgress, signal, options) {
       if (!o.cluster) throw new TargetUnsupportedError(`node ${o.nodeId} has no cluster routing: leave needs the ClusterRouter's handoff`);
-      return o.cluster.leave(onProgress, signal);
+      return o.cluster.leave(onProgress, signal, options);
     },
     async join(seeds) {
       if (!o.cluster) throw new TargetUnsupportedError(`node ${o.nodeId} has no cluster membership: join needs it`);

@@ -7,7 +7,7 @@ import { Metadata, status, type sendUnaryData, type ServerUnaryCall, type Server
 import { AdminService, type ActorInfo, type ClusterStatus, type Member, type SearchResult } from '../../proto/gen/admin.js';
 import { isOperator } from '../operator-auth.js';
 import { adminClient, isServiceError, SCOPE_METADATA_KEY, type Admin } from './client.js';
-import { TargetUnsupportedError, type AdminTarget, type TargetActorDetails, type TargetActorSummary } from './target.js';
+import { LeaveRefusedError, TargetUnsupportedError, type AdminTarget, type TargetActorDetails, type TargetActorSummary } from './target.js';
 
 /** Deadline of one peer call in a fan-out, in ms. @default 2000 */
 export const DEFAULT_PEER_TIMEOUT_MS = 2000;
@@ -39,7 +39,7 @@ export function adminService(o: AdminServiceOptions) {
   };
   const local = (md: Metadata) => md.get(SCOPE_METADATA_KEY)[0] === 'local';
   const toFail = (err: unknown): Fail => {
-    if (err instanceof TargetUnsupportedError) return { code: status.FAILED_PRECONDITION, details: err.message };
+    if (err instanceof TargetUnsupportedError || err instanceof LeaveRefusedError) return { code: status.FAILED_PRECONDITION, details: err.message };
     if (isServiceError(err)) return { code: err.code, details: err.details };
     if (err instanceof Error && err.name === 'AbortError') return { code: status.CANCELLED, details: 'aborted' };
     if (err instanceof Error && (err.name === 'JoinFailedError' || err.name === 'NotListeningError')) return { code: status.UNAVAILABLE, details: err.message };
@@ -127,7 +127,7 @@ export function adminService(o: AdminServiceOptions) {
       actors.sort((a, b) => (a.kind === b.kind ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.kind < b.kind ? -1 : 1));
       return { actors: actors.slice(0, limit), unreachable };
     }),
-    leave(call: ServerWritableStream<{ dryRun: boolean }, unknown>) {
+    leave(call: ServerWritableStream<{ dryRun: boolean; force: boolean }, unknown>) {
       const denied = authFail(call.metadata);
       if (denied) return void call.emit('error', Object.assign(new Error(denied.details), denied));
       if (call.request.dryRun) {
@@ -136,7 +136,7 @@ export function adminService(o: AdminServiceOptions) {
       }
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
-      t.leave((p) => call.write(p), abort.signal).then(
+      t.leave((p) => call.write(p), abort.signal, { force: call.request.force }).then(
         () => call.end(),
         (err) => {
           if (abort.signal.aborted) return;

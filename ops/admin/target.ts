@@ -53,6 +53,11 @@ export interface TargetLeaveProgress {
   readonly done: boolean;
 }
 
+/** A leave that would take the cluster's service away (last serving member, or quorum); `--force` overrides it. */
+export class LeaveRefusedError extends Error {
+  override readonly name = 'LeaveRefusedError';
+}
+
 /** Thrown by a target for an operation this node cannot do (e.g. leave on a node without routing). */
 export class TargetUnsupportedError extends Error {
   override readonly name = 'TargetUnsupportedError';
@@ -77,8 +82,11 @@ export interface AdminTarget {
   /** Subscribes to membership changes; returns the unsubscriber. */
   watchMembers?(onChange: () => void): () => void;
   drainPlan(): TargetMovePlan;
-  /** Graceful leave: hands every actor off, reporting progress; `signal` aborts it (the node stays a member). */
-  leave(onProgress: (p: TargetLeaveProgress) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * Graceful leave: hands every actor off, reporting progress; `signal` aborts it (the node stays a member). Refused
+   * with `LeaveRefusedError` when this node is the last serving member or its leaving breaks quorum, unless `force`.
+   */
+  leave(onProgress: (p: TargetLeaveProgress) => void, signal: AbortSignal, options?: { force?: boolean }): Promise<void>;
   join(seeds: string[]): Promise<void>;
   /** Admin addresses of the other live members (for cluster-wide views). */
   peers(): string[];

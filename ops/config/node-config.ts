@@ -12,6 +12,7 @@ export interface NodeConfig {
     durability: 'local' | 'replicated';
     maxForwardHops: number;
     handoffActorsPerSec: number;
+    joinTimeoutMs: number;
     membershipPreset: 'lan' | 'local';
   };
   gateway: { maxMessageBytes: number; maxInFlightCalls: number; maxInFlightSubscribes: number; corsOrigins: string[]; tokenSecret: string; tokenTtlMinutes: number; maxClockSkewMs: number };

@@ -52,6 +52,7 @@ export const SETTINGS = [
   setting('cluster.durability', z.enum(['local', 'replicated']), 'local' as 'local' | 'replicated', 'local: ack after the owner\'s LMDB commit; replicated: also after one replica has it.'),
   setting('cluster.maxForwardHops', z.number().int().min(1).max(8), 3, 'How often a message may be forwarded to a newer owner before it fails.'),
   setting('cluster.handoffActorsPerSec', positiveInt, 20_000, 'Rate limit of actor hand-off on join and leave.'),
+  setting('cluster.joinTimeoutMs', positiveMs, 60_000, 'A node started with seeds (node.seeds, --join) that no seed has admitted after this long exits with code 4; until then it retries and serves nobody.'),
   setting('cluster.membershipPreset', z.enum(['lan', 'local']), 'lan' as 'lan' | 'local', 'Membership timing preset (see the failure-detection formula in the README).'),
 
   setting('gateway.maxMessageBytes', z.number().int().min(256).max(16 * 1024 * 1024), 64 * 1024, 'Largest request a player may send, for gRPC and gRPC-web alike.'),

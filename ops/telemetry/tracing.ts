@@ -1,6 +1,6 @@
 import { context, diag, DiagConsoleLogger, propagation, trace, type TextMapPropagator, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, diagLogLevelFromString, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, diagLogLevelFromString, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
@@ -12,6 +12,8 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
+import type { Logger } from '../../actors/runtime/types.js';
+import { ExportFailureLog } from './export-failures.js';
 import { readOtelTraceEnv, type OtlpProtocol, type PropagatorName } from './otel-env.js';
 
 export interface TracingOptions {
@@ -20,13 +22,23 @@ export interface TracingOptions {
   /** Fraction of new root traces sampled (`ops.tracingSampleRatio`); a sampled parent is always honoured. */
   sampleRatio: number;
   nodeId: string;
+  /** Where failed exports are reported (at most once a minute, naming the endpoint). */
+  logger: Logger;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Tracing {
   readonly tracer: Tracer;
-  /** Flushes pending spans and stops the exporter. */
+  /**
+   * Flushes pending spans and stops the exporter, within DEFAULT_TRACING_SHUTDOWN_MS. Never rejects: a collector that
+   * is down costs the last spans (logged), not the node's clean exit.
+   */
   shutdown(): Promise<void>;
 }
+
+/** Longest a shutdown waits for the last spans to export, in ms (the OTLP exporter retries for ~10 s). @default 2000 */
+export const DEFAULT_TRACING_SHUTDOWN_MS = 2_000;
 
 /** Only the exporter the protocol names is loaded: the gRPC one pulls in its own client stack. */
 async function otlpExporter(protocol: OtlpProtocol): Promise<SpanExporter> {
@@ -52,12 +64,17 @@ function propagatorOf(name: PropagatorName): TextMapPropagator {
  * `OTEL_TRACES_EXPORTER`, `OTEL_SERVICE_NAME` (default `quarry`), `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_*`.
  * An unsupported value throws an `OtelEnvError` naming the variable. Call before the node starts, once per process.
  */
-export async function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = process.env): Promise<Tracing> {
+export async function startTracing(options: TracingOptions): Promise<Tracing> {
+  const env = options.env ?? process.env;
   const off: Tracing = { tracer: trace.getTracer('quarry'), shutdown: async () => {} };
   if (!options.enabled) return off;
   const settings = readOtelTraceEnv(env);
   if (settings.disabled) return off;
   if (settings.logLevel !== undefined) diag.setLogger(new DiagConsoleLogger(), diagLogLevelFromString(settings.logLevel));
+  const failures = new ExportFailureLog(traceEndpoint(env), options.logger);
+  // The batch span processor hands a failed export to OpenTelemetry's one error handler (it logs nothing by default):
+  // the process has one SDK, so taking the process-wide handler here is what it is for.
+  setGlobalErrorHandler((err) => failures.failed(err, Date.now()));
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
@@ -86,9 +103,27 @@ export async function startTracing(options: TracingOptions, env: NodeJS.ProcessE
   trace.setGlobalTracerProvider(provider);
   return {
     tracer: trace.getTracer('quarry'),
-    shutdown: async () => {
-      await provider.shutdown();
-      contextManager.disable();
+    async shutdown() {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`spans not exported within ${DEFAULT_TRACING_SHUTDOWN_MS} ms`)), DEFAULT_TRACING_SHUTDOWN_MS);
+      });
+      try {
+        await Promise.race([provider.shutdown(), timeout]);
+      } catch (err) {
+        failures.atShutdown(err);
+      } finally {
+        clearTimeout(timer);
+        contextManager.disable();
+      }
     },
   };
+}
+
+/** The traces URL the OTLP exporter posts to, by the standard variables (for the log; the exporter reads them itself). */
+export function traceEndpoint(env: NodeJS.ProcessEnv): string {
+  const grpc = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL) === 'grpc';
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT ?? (grpc ? 'http://localhost:4317' : 'http://localhost:4318');
+  return grpc ? base : `${base.replace(/\/+$/, '')}/v1/traces`;
 }

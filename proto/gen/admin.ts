@@ -60,6 +60,8 @@ export interface JoinRequest {
 
 export interface LeaveRequest {
   dryRun: boolean;
+  /** Leave even when this node is the last serving member or its leaving breaks quorum. */
+  force: boolean;
 }
 
 export interface MovePlan {
@@ -689,13 +691,16 @@ export const JoinRequest: MessageFns<JoinRequest> = {
 };
 
 function createBaseLeaveRequest(): LeaveRequest {
-  return { dryRun: false };
+  return { dryRun: false, force: false };
 }
 
 export const LeaveRequest: MessageFns<LeaveRequest> = {
   encode(message: LeaveRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.dryRun !== false) {
       writer.uint32(8).bool(message.dryRun);
+    }
+    if (message.force !== false) {
+      writer.uint32(16).bool(message.force);
     }
     return writer;
   },
@@ -721,6 +726,14 @@ export const LeaveRequest: MessageFns<LeaveRequest> = {
             message.dryRun = reader.bool();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -740,6 +753,7 @@ export const LeaveRequest: MessageFns<LeaveRequest> = {
         : isSet(object.dry_run)
         ? globalThis.Boolean(object.dry_run)
         : false,
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : false,
     };
   },
 
@@ -747,6 +761,9 @@ export const LeaveRequest: MessageFns<LeaveRequest> = {
     const obj: any = {};
     if (message.dryRun !== false) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.force !== false) {
+      obj.force = message.force;
     }
     return obj;
   },
@@ -757,6 +774,7 @@ export const LeaveRequest: MessageFns<LeaveRequest> = {
   fromPartial(object: DeepPartial<LeaveRequest>): LeaveRequest {
     const message = createBaseLeaveRequest();
     message.dryRun = object.dryRun ?? false;
+    message.force = object.force ?? false;
     return message;
   },
 };

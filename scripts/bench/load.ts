@@ -15,6 +15,8 @@ const PROFILE_ENV = 'QUARRY_BENCH_CPU_PROFILE_DIR';
 /** `quarry bench load` takes one more option than the other suites: how many load worker processes to use. */
 export interface LoadBenchOptions extends BenchOptions {
   workers?: number;
+  /** Only the headline phase: no ladder, no overload figures (a quicker look, e.g. after a change). */
+  headlineOnly?: boolean;
 }
 
 /**
@@ -84,8 +86,12 @@ export async function run(options: LoadBenchOptions): Promise<BenchResult> {
   figures['cpuCores.nodes'] = round(headline.cpuCores.nodes.reduce<number>((sum, c) => sum + (c ?? 0), 0));
   figures['cpuCores.load'] = headline.cpuCores.load;
   if (headline.cpuCores.nats != null) figures['cpuCores.nats'] = headline.cpuCores.nats;
-  notes.push(`headline cpuCores per node: ${JSON.stringify(headline.cpuCores.nodes)}; load workers: ${headline.workers}`);
+  notes.push(`headline cpuCores per node: ${JSON.stringify(headline.cpuCores.nodes)}; load workers: ${headline.workers}; share of the window each node's event loop waited for a core (%): ${JSON.stringify(headline.runQueueWaitPct.nodes)}`);
 
+  if (options.headlineOnly) {
+    notes.push('--headline-only: no ladder, so no maxFixesPerSecAtP99Under50Ms and no overload figures');
+    return { figures, notes };
+  }
   // The ladder: the highest acked rate whose fix-to-event p99 stays under 50 ms, then twice that offered.
   let best = 0;
   let highestAcked = 0;
@@ -176,5 +182,5 @@ function round(ms: number): number {
 }
 
 function summary(r: LoadReport): Record<string, unknown> {
-  return { fixesPerSec: r.fixesPerSec, offered: r.fixesOfferedPerSec, acked: r.fixesAcked, failed: r.fixesFailedByStatus, why: r.firstFailureDetails, p50: r.fixToEventP50Ms, p99: r.fixToEventP99Ms, ackP99: r.ackP99Ms, gaps: r.eventGaps, lost: r.lostAckedFixes, unverified: r.unverifiedPlayers, cpuCores: r.cpuCores, streamErrors: r.streamErrors, nodes: r.nodes };
+  return { fixesPerSec: r.fixesPerSec, offered: r.fixesOfferedPerSec, acked: r.fixesAcked, failed: r.fixesFailedByStatus, why: r.firstFailureDetails, p50: r.fixToEventP50Ms, p99: r.fixToEventP99Ms, ackP99: r.ackP99Ms, commitToEventP50: r.commitToEventP50Ms, commitToEventP99: r.commitToEventP99Ms, gaps: r.eventGaps, lost: r.lostAckedFixes, unverified: r.unverifiedPlayers, cpuCores: r.cpuCores, runQueueWaitPct: r.runQueueWaitPct.nodes, streamErrors: r.streamErrors, nodes: r.nodes };
 }

@@ -92,8 +92,12 @@ export function registerCluster(program: Command): void {
       }),
     );
 
-  common(node.command('leave').description('gracefully leave: hand every actor off, then leave the cluster (Ctrl-C aborts; the node stays)'), '  quarry node leave --node 127.0.0.1:50051\n  quarry node leave --node 127.0.0.1:50051 --json   # one JSON progress line per update')
-    .action((opts: Common) =>
+  common(
+    node.command('leave').description('gracefully leave: hand every actor off, leave the cluster, and the node exits (Ctrl-C aborts; the node stays); refused for the last serving member or when leaving breaks quorum'),
+    '  quarry node leave --node 127.0.0.1:50051\n  quarry node leave --node 127.0.0.1:50051 --json   # one JSON progress line per update\n  quarry node leave --node 127.0.0.1:50051 --force  # even the last member (players get UNAVAILABLE)',
+  )
+    .option('--force', 'leave even when this node is the last serving member or its leaving breaks quorum')
+    .action((opts: Common & { force?: boolean }) =>
       run(opts, async (admin) => {
         const abort = new AbortController();
         const onSigint = () => abort.abort();
@@ -111,7 +115,7 @@ export function registerCluster(program: Command): void {
               bar!.setTotal(total);
               bar!.update(p.moved, { remaining: p.remaining });
             }
-          }, abort.signal);
+          }, abort.signal, { force: opts.force === true });
         } catch (err) {
           if (abort.signal.aborted) {
             bar?.stop();

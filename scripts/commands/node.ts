@@ -1,7 +1,13 @@
 import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
+import { DataDirLockedError } from '../../actors/store/index.js';
+import { JoinTimeoutError } from '../../cluster/node.js';
 import { configOrExit, withConfigOptions } from './options.js';
+
+/** Exit codes of `quarry node start` (as the operator commands': README, "The quarry command"). */
+const EXIT_USAGE = 2;
+const EXIT_UNAVAILABLE = 4;
 
 export function registerNode(program: Command): void {
   const node = program.command('node').description('run a Quarry node');
@@ -19,35 +25,56 @@ export function registerNode(program: Command): void {
     // Tracing starts before the node's modules load, as OpenTelemetry wants; it is a no-op unless enabled.
     const { startTracing } = await import('../../ops/telemetry/tracing.js');
     const { OtelEnvError } = await import('../../ops/telemetry/otel-env.js');
-    const tracing = await startTracing({ enabled: config.ops.tracingEnabled, sampleRatio: config.ops.tracingSampleRatio, nodeId: config.node.id }).catch((err: unknown) => {
+    const tracing = await startTracing({ enabled: config.ops.tracingEnabled, sampleRatio: config.ops.tracingSampleRatio, nodeId: config.node.id, logger }).catch((err: unknown) => {
       if (!(err instanceof OtelEnvError)) throw err;
       // A bad OTEL_* value is bad configuration like a bad setting: exit code 2 with the variable named.
       console.error(err.message);
       process.exit(2);
     });
     const { startQuarryNode } = await import('../node-process.js');
-    const quarry = await startQuarryNode(config, logger, { extraSeeds: opts.join });
-    // Written whatever the log level: supervisors (the demo, tests, benchmarks) wait for this one line.
-    const ready = { event: 'ready', nodeId: config.node.id, grpcAddress: quarry.grpcAddress, httpUrl: quarry.httpUrl, gossipAddress: quarry.gossipAddress };
-    process.stdout.write(JSON.stringify(ready) + '\n');
+    const exit = (code: number) => logger.flush(() => process.exit(code));
+    let quarry: Awaited<ReturnType<typeof startQuarryNode>>;
+    try {
+      quarry = await startQuarryNode(config, logger, { extraSeeds: opts.join });
+    } catch (err) {
+      if (!(err instanceof DataDirLockedError)) throw err;
+      logger.error({ event: 'data-dir-locked', dataDir: err.dir, holderPid: err.holderPid }, err.message);
+      console.error(`quarry: ${err.message}`);
+      return exit(EXIT_USAGE);
+    }
     let stopping = false;
-    const shutdown = (signal: string): void => {
+    const shutdown = (reason: string, code = 0): void => {
       if (stopping) return;
       stopping = true;
-      logger.info({ event: 'leaving', signal }, 'leaving the cluster');
-      const exit = (code: number) => logger.flush(() => process.exit(code));
+      logger.info({ event: 'leaving', reason }, 'leaving the cluster');
       quarry
         .stop()
-        .then(() => tracing.shutdown())
         .then(
-          () => exit(0),
+          () => code,
           (err: unknown) => {
             logger.error({ event: 'leave-failed', err }, 'leave failed');
-            exit(1);
+            return 1;
           },
-        );
+        )
+        // A collector that is down costs the export of the last spans, never the exit code (tracing.ts logs it).
+        .then((exitCode) => tracing.shutdown().then(() => exit(exitCode)));
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
+    // `quarry node leave` hands off and leaves through the Admin service; the process then finishes the stop by itself.
+    quarry.left.then(
+      () => shutdown('node leave'),
+      () => shutdown('node leave'),
+    );
+    try {
+      await quarry.joined;
+    } catch (err) {
+      if (!(err instanceof JoinTimeoutError)) throw err;
+      logger.error({ event: 'join-timeout', seeds: err.seeds, joinTimeoutMs: err.joinTimeoutMs }, err.message);
+      return shutdown('join timeout', EXIT_UNAVAILABLE);
+    }
+    // Written whatever the log level: supervisors (the demo, tests, benchmarks) wait for this one line.
+    const ready = { event: 'ready', nodeId: config.node.id, grpcAddress: quarry.grpcAddress, httpUrl: quarry.httpUrl, gossipAddress: quarry.gossipAddress };
+    process.stdout.write(JSON.stringify(ready) + '\n');
   });
 }

@@ -38,14 +38,48 @@ export function processCpuSeconds(pid: number, ticksPerSec: number): number | un
   }
 }
 
+/**
+ * Seconds the main thread of `pid` (its event loop) has spent runnable but waiting for a core, from the second field
+ * of /proc/<pid>/schedstat (nanoseconds); undefined when it is gone or the kernel keeps no schedstats.
+ */
+export function processRunQueueWaitSeconds(pid: number): number | undefined {
+  try {
+    return parseSchedstatWaitNs(readFileSync(`/proc/${pid}/schedstat`, 'utf8')) / 1e9;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The run-queue wait (second field, ns) of a /proc/<pid>/schedstat line: `<on-cpu ns> <waiting ns> <timeslices>`. */
+export function parseSchedstatWaitNs(line: string): number {
+  const waitNs = Number(line.trim().split(/\s+/)[1]);
+  if (!Number.isFinite(waitNs)) throw new RangeError(`not a /proc/<pid>/schedstat line: ${line.slice(0, 100)}`);
+  return waitNs;
+}
+
 /** Cores `pids` used between construction and `coresUsed()`: CPU seconds over wall seconds (undefined for a pid not readable at both ends). */
 export class CpuWindow {
   private readonly ticksPerSec = clockTicksPerSec();
   private readonly startedAtMs = Date.now();
   private readonly startCpuS: Array<number | undefined>;
+  private readonly startWaitS: Array<number | undefined>;
 
   constructor(private readonly pids: readonly number[]) {
     this.startCpuS = pids.map((pid) => processCpuSeconds(pid, this.ticksPerSec));
+    this.startWaitS = pids.map((pid) => processRunQueueWaitSeconds(pid));
+  }
+
+  /**
+   * The share of the window (0..1) each process's event-loop thread spent ready to run but waiting for a core: time a
+   * call's latency grows by though the process has nothing else to do (more runnable processes than cores).
+   */
+  runQueueWaitShare(): Array<number | undefined> {
+    const wallS = Math.max((Date.now() - this.startedAtMs) / 1000, 1e-3);
+    return this.pids.map((pid, i) => {
+      const before = this.startWaitS[i];
+      const after = processRunQueueWaitSeconds(pid);
+      return before === undefined || after === undefined ? undefined : (after - before) / wallS;
+    });
   }
 
   coresUsed(): Array<number | undefined> {

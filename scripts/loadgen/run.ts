@@ -13,13 +13,16 @@ const SETTLE_MS = 10_000;
 /** A fix not answered within this is counted as failed (DEADLINE_EXCEEDED, outcome unknown). @default 10000 ms */
 const FIX_DEADLINE_MS = 10_000;
 /**
- * Players per HTTP/2 connection of a load worker to one node. Every connection costs the worker and the node CPU of
- * its own (frames written and read one connection at a time): with one worker at 3,000 players and one fix per
- * 10 s, one connection instead of twelve cut the worker from ~0.51 to ~0.41 ms of CPU per fix and the node from
- * 0.25 to 0.20 cores. Real phones have a connection each; the load generator is to be cheap, not realistic there.
- * @default 5000
+ * Players per HTTP/2 connection of a load worker to one node. Real phones have a connection each; sharing one is
+ * cheaper for the worker and the node (one connection instead of twelve cut a node from 0.25 to 0.20 cores), but a
+ * node's HTTP/2 layer (nghttp2's rapid-reset guard, CVE-2023-44487) closes a connection whose client cancels more
+ * than ~1,000 streams in a burst or 33 a second for long: every call whose deadline passes is such a cancel, so
+ * 5,000 players on one connection lost all their streams at once under overload (INTERNAL "RST_STREAM with code 2
+ * (ERR_HTTP2_SESSION_ERROR)"). At 100 a connection its players cannot cancel 33 fixes a second even if every fix
+ * times out, down to one fix per 3 s each (the overload phases' rate is one per 5 s).
+ * @default 100
  */
-const DEFAULT_PLAYERS_PER_CHANNEL = 5_000;
+const DEFAULT_PLAYERS_PER_CHANNEL = 100;
 /**
  * Fixes per second one load worker sends, with 10 players' event streams open per fix/s as in the headline run
  * (20,000 players, 2,000 fixes/s: 4 workers). Measured (one worker, one node, 3,000 players at one fix per 10 s,
@@ -98,6 +101,9 @@ export interface LoadReport {
   fixToEventP50Ms?: number;
   fixToEventP99Ms?: number;
   fixToEventMaxMs?: number;
+  /** The notification part of fix-to-event: from the commit that made the award event to its arrival. */
+  commitToEventP50Ms?: number;
+  commitToEventP99Ms?: number;
   ackP50Ms?: number;
   ackP99Ms?: number;
   /** How fast fixes refused RESOURCE_EXHAUSTED were refused (none refused: absent). */
@@ -108,6 +114,8 @@ export interface LoadReport {
    * together, and nats-server when its pid was given.
    */
   cpuCores: { nodes: Array<number | null>; load: number; nats?: number | null };
+  /** Per node, the share of the window (%) its event loop was ready to run but waited for a core (/proc schedstat). */
+  runQueueWaitPct: { nodes: Array<number | null> };
 }
 
 /** Enough workers that none sends more than FIXES_PER_SEC_PER_WORKER fixes a second; at least 1. */
@@ -183,6 +191,7 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
   bar?.stop();
   const windowS = (Date.now() - window.atMs) / 1000;
   const processCores = window.cpu.coresUsed();
+  const processWaits = window.cpu.runQueueWaitShare();
   await sampleNodes();
   const done = await pool.stop(options.failuresSinceMs?.());
 
@@ -194,6 +203,7 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
     nodes: processCores.slice(0, nodeCount).map((c) => (c === undefined ? null : round2(c))),
     load: round2(done.reduce((sum, d) => sum + d.cpuSecondsInWindow / Math.max(d.windowS, 1e-3), 0)),
   };
+  const runQueueWaitPct = { nodes: processWaits.slice(0, nodeCount).map((w) => (w === undefined ? null : round2(w * 100))) };
   if (options.cpuPids?.nats !== undefined) cpuCores.nats = processCores[nodeCount] === undefined ? null : round2(processCores[nodeCount]!);
   return {
     players: options.players,
@@ -220,11 +230,14 @@ async function drive(options: LoadOptions, pool: LoadWorkerPool): Promise<LoadRe
     fixToEventP50Ms: stats.fixToEventMs(50),
     fixToEventP99Ms: stats.fixToEventMs(99),
     fixToEventMaxMs: stats.fixToEventMs(100),
+    commitToEventP50Ms: stats.commitToEventMs(50),
+    commitToEventP99Ms: stats.commitToEventMs(99),
     ackP50Ms: stats.ackMs(50),
     ackP99Ms: stats.ackMs(99),
     refusalP99Ms: stats.refusalMs(99),
     nodes: [...nodeSamples].map(([target, v]) => ({ target, ...v })),
     cpuCores,
+    runQueueWaitPct,
   };
 }
 

@@ -112,7 +112,11 @@ export class SimPlayer {
     if (e.body?.$case === 'award') {
       const key = awardKey(e.body.value);
       const sentAt = this.awaitingEvent.get(key)?.shift();
-      if (sentAt !== undefined) this.stats.recordFixToEvent(now - sentAt);
+      if (sentAt !== undefined) {
+        this.stats.recordFixToEvent(now - sentAt);
+        // Node and player share this machine's clock in a load run.
+        this.stats.recordCommitToEvent(Date.now() - e.atMs);
+      }
       else push(this.earlyEvents, key, now);
     }
   }

@@ -22,6 +22,8 @@ export interface LoadStatsSnapshot {
   ackUs: string;
   /** How long a fix refused RESOURCE_EXHAUSTED waited for its refusal. */
   refusalUs: string;
+  /** From the commit that made an award event (the event's `atMs`, the node's clock) to its arrival at the player. */
+  commitToEventUs: string;
 }
 
 /**
@@ -52,6 +54,7 @@ export class LoadStats {
   private readonly fixToEventUs: Histogram = latencyHistogram();
   private readonly ackUs: Histogram = latencyHistogram();
   private readonly refusalUs: Histogram = latencyHistogram();
+  private readonly commitToEventUs: Histogram = latencyHistogram();
 
   /** The first message seen per status, so a report says why fixes failed, not only how many. */
   readonly firstFailureDetails: Record<string, string> = {};
@@ -90,6 +93,15 @@ export class LoadStats {
     this.fixToEventUs.recordValue(Math.max(1, Math.round(ms * 1000)));
   }
 
+  /** The notification part of a fix-to-event latency: commit (event `atMs`) to arrival, both on this machine's clock. */
+  recordCommitToEvent(ms: number): void {
+    this.commitToEventUs.recordValue(Math.max(1, Math.round(ms * 1000)));
+  }
+
+  commitToEventMs(p: number): number | undefined {
+    return this.commitToEventUs.totalCount === 0 ? undefined : this.commitToEventUs.getValueAtPercentile(p) / 1000;
+  }
+
   recordAck(ms: number): void {
     this.ackUs.recordValue(Math.max(1, Math.round(ms * 1000)));
   }
@@ -108,6 +120,7 @@ export class LoadStats {
     this.fixToEventUs.reset();
     this.ackUs.reset();
     this.refusalUs.reset();
+    this.commitToEventUs.reset();
   }
 
   fixToEventMs(p: number): number | undefined {
@@ -138,6 +151,7 @@ export class LoadStats {
       fixToEventUs: encodeIntoCompressedBase64(this.fixToEventUs),
       ackUs: encodeIntoCompressedBase64(this.ackUs),
       refusalUs: encodeIntoCompressedBase64(this.refusalUs),
+      commitToEventUs: encodeIntoCompressedBase64(this.commitToEventUs),
     };
   }
 
@@ -157,6 +171,7 @@ export class LoadStats {
     this.fixToEventUs.add(decodeFromCompressedBase64(other.fixToEventUs));
     this.ackUs.add(decodeFromCompressedBase64(other.ackUs));
     this.refusalUs.add(decodeFromCompressedBase64(other.refusalUs));
+    this.commitToEventUs.add(decodeFromCompressedBase64(other.commitToEventUs));
   }
 }
 

@@ -37,29 +37,27 @@ class LoadWorker {
 
   async init(): Promise<void> {
     const s = this.slice;
-    // Per target, this worker's channels so far and how many players the newest one holds.
-    const byTarget = s.targets.map(() => ({ channel: undefined as H2Channel | undefined, players: 0 }));
-    const newChannel = (t: number) => {
-      const channel = new H2Channel(s.targets[t]!);
-      this.channels.push(channel);
+    // Channel `group` of each target: a player talks to its home target on its group's channel, and fails over to the
+    // same group's channel of another target, so a node's players spread over the others' connections too. A
+    // connection opens on first use only.
+    const channels = s.targets.map(() => [] as H2Channel[]);
+    const channelOf = (t: number, group: number): H2Channel => {
+      let channel = channels[t]![group];
+      if (channel === undefined) {
+        channel = channels[t]![group] = new H2Channel(s.targets[t]!);
+        this.channels.push(channel);
+      }
       return channel;
     };
-    // Where players fail over to: the first channel to each target (a connection opens on first use only).
-    const failoverChannels = s.targets.map((_, t) => (byTarget[t]!.channel = newChannel(t)));
     for (let i = s.firstPlayer; i < s.firstPlayer + s.players; i++) {
       // Player i talks to target i mod targets, so every node gets its share whatever the worker and channel counts.
       const t = i % s.targets.length;
-      const slot = byTarget[t]!;
-      if (slot.players === s.playersPerChannel) {
-        slot.channel = newChannel(t);
-        slot.players = 0;
-      }
-      slot.players++;
-      const channels = failoverChannels.map((c, u) => (u === t ? slot.channel! : c));
+      const group = channelGroup(i - s.firstPlayer, s.playersPerChannel, s.targets.length);
+      const playerChannels = s.targets.map((_, u) => channelOf(u, group));
       const playerId = `${s.playerPrefix}${i}`;
       const token = await issuePlayerToken({ alg: 'HS256', secret: s.tokenSecret }, { playerId, ttlMinutes: 24 * 60 });
       const walker = new Walker(s.beacons, s.seed + i, s.startMs - Math.floor(((s.seed + i) * 7919) % 20_000), { ...DEFAULT_WALK_OPTIONS });
-      this.players.push(new SimPlayer(playerId, channels, t, token, walker, this.stats, s.fixIntervalMs, s.fixDeadlineMs));
+      this.players.push(new SimPlayer(playerId, playerChannels, t, token, walker, this.stats, s.fixIntervalMs, s.fixDeadlineMs));
     }
   }
 
@@ -172,3 +170,11 @@ process.on('message', (message: ToWorker) => {
   };
   run().catch((err: Error) => send({ type: 'failed', message: err.stack ?? err.message }));
 });
+
+/**
+ * The connection group of a worker's k-th player: each group's connection to a node carries `playersPerChannel` of
+ * that node's own players (players go to the nodes in turn) and the group's failover traffic for the other nodes.
+ */
+export function channelGroup(k: number, playersPerChannel: number, targets: number): number {
+  return Math.floor(k / (playersPerChannel * targets));
+}

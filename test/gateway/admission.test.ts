@@ -20,12 +20,13 @@ describe('gateway admission', function () {
 
   it('AdmissionGate: the slot past the limit is refused and counted; a freed slot admits again', () => {
     const gate = new AdmissionGate('player calls', 2, 150);
-    gate.enter();
-    gate.enter();
-    assert.throws(() => gate.enter(), (e: unknown) => e instanceof NodeAtCapacityError && e.retryPushbackMs === 150 && /2 player calls in flight/.test(e.message));
+    assert.equal(gate.tryEnter(), true);
+    assert.equal(gate.tryEnter(), true);
+    assert.equal(gate.tryEnter(), false);
+    assert.ok(gate.refusal instanceof NodeAtCapacityError && gate.refusal.retryPushbackMs === 150 && /2 player calls in flight/.test(gate.refusal.message));
     assert.equal(gate.refused, 1);
     gate.leave();
-    gate.enter();
+    assert.equal(gate.tryEnter(), true);
     assert.equal(gate.current, 2);
     assert.throws(() => new AdmissionGate('x', 0), /positive integer/);
   });

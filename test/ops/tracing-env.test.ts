@@ -73,7 +73,7 @@ async function run(args: string[], env: Record<string, string>): Promise<{ code:
 function traceThreeSpans(env: Record<string, string>, sampleRatio = 1): Promise<{ code: number | null; stderr: string }> {
   const code = `
     const { startTracing } = await import(${JSON.stringify(TRACING)});
-    const tracing = await startTracing({ enabled: true, sampleRatio: ${sampleRatio}, nodeId: 'n7' });
+    const tracing = await startTracing({ enabled: true, sampleRatio: ${sampleRatio}, nodeId: 'n7', logger: { warn: (o, m) => console.error(m), info() {}, error: (o, m) => console.error(m), debug() {} } });
     for (const name of ['span-a', 'span-b', 'span-c']) tracing.tracer.startSpan(name).end();
     await tracing.shutdown();`;
   return run(['--input-type=module', '-e', code], env);

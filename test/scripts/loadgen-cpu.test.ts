@@ -1,6 +1,8 @@
 /** scripts/loadgen/cpu.ts: utime + stime from /proc/<pid>/stat lines, including a command name with spaces and ')'. */
 import assert from 'node:assert/strict';
-import { parseProcStatTicks } from '../../scripts/loadgen/cpu.js';
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { CpuWindow, parseProcStatTicks, parseSchedstatWaitNs } from '../../scripts/loadgen/cpu.js';
 
 describe('scripts/loadgen/cpu', () => {
   it('adds utime and stime (fields 14 and 15)', () => {
@@ -15,5 +17,26 @@ describe('scripts/loadgen/cpu', () => {
 
   it('throws on a line that is not a stat line', () => {
     assert.throws(() => parseProcStatTicks('no such thing'), RangeError);
+  });
+
+  it('reads the run-queue wait (second field, ns) of a schedstat line', () => {
+    assert.equal(parseSchedstatWaitNs('5291403455 812346098 23197\n'), 812_346_098);
+    assert.throws(() => parseSchedstatWaitNs('garbage'), /not a \/proc\/<pid>\/schedstat line/);
+  });
+
+  it('measures a busy process waiting for a core while more processes than cores spin', async () => {
+    // Every core busy, plus this process: it must wait some of the time (a loaded CI machine only waits more).
+    const spinners = Array.from({ length: availableParallelism() + 1 }, () => spawn(process.execPath, ['-e', 'for(;;){}']));
+    try {
+      const window = new CpuWindow([process.pid]);
+      const until = Date.now() + 600;
+      while (Date.now() < until) {
+        // busy
+      }
+      const [share] = window.runQueueWaitShare();
+      assert.ok(share !== undefined && share > 0.05, `waited ${share}`);
+    } finally {
+      for (const s of spinners) s.kill('SIGKILL');
+    }
   });
 });

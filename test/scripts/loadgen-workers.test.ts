@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadHuntFile } from '../../actors/hunt/index.js';
 import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import { defaultWorkerCount, FIXES_PER_SEC_PER_WORKER, runLoad } from '../../scripts/loadgen/run.js';
+import { channelGroup } from '../../scripts/loadgen/worker.js';
 import { spawnNode, type LocalNode } from '../../scripts/sim/local-cluster.js';
 
 describe('scripts/loadgen defaultWorkerCount', () => {
@@ -67,7 +68,11 @@ describe('scripts/loadgen runLoad with worker processes (real node)', function (
     // The histograms came from the workers: the parent sends no fix itself.
     assert.notEqual(report.ackP99Ms, undefined, summary);
     assert.ok(report.fixToEventSamples > 0, `no award event matched to its fix: ${summary}`);
+    // The notification part of a fix-to-event latency cannot exceed the whole.
+    assert.ok(report.commitToEventP50Ms !== undefined && report.commitToEventP50Ms <= report.fixToEventMaxMs!, summary);
     assert.equal(report.cpuCores.nodes.length, 1, summary);
+    assert.equal(report.runQueueWaitPct.nodes.length, 1, summary);
+    assert.notEqual(report.runQueueWaitPct.nodes[0], null, summary);
     assert.ok(report.cpuCores.load > 0, `load workers used no CPU: ${summary}`);
   });
 
@@ -75,5 +80,17 @@ describe('scripts/loadgen runLoad with worker processes (real node)', function (
     const config = nodeConfig(loadConfig({ env: { ...process.env, ...env } }));
     const options = { targets: [{ grpc: node.ready.grpcAddress }], beacons: [], players: 2, fixIntervalMs: 500, durationS: 1, rampUpS: 0, tokenSecret: config.gateway.tokenSecret, playerPrefix: 'x-', seed: 1, workers: 3, progress: false };
     await assert.rejects(runLoad(options), /workers must be an integer from 1 to players \(2\), got 3/);
+  });
+});
+
+describe('scripts/loadgen channelGroup', () => {
+  it('puts playersPerChannel of each node\'s own players on one connection to it', () => {
+    // 3 targets, 100 players per connection: players 0..299 (100 per node) share group 0, 300..599 group 1.
+    const groups = Array.from({ length: 900 }, (_, k) => channelGroup(k, 100, 3));
+    for (let t = 0; t < 3; t++) {
+      const perGroup = new Map<number, number>();
+      groups.forEach((g, k) => k % 3 === t && perGroup.set(g, (perGroup.get(g) ?? 0) + 1));
+      assert.deepEqual([...perGroup], [[0, 100], [1, 100], [2, 100]], `target ${t}`);
+    }
   });
 });

@@ -136,4 +136,35 @@ describe('membership/simulation (in-memory network, simulated time, seeded)', ()
     cluster.network.heal();
     converge(cluster, 'after heal', 4 * lanDefaults().pushPullIntervalMs);
   });
+
+  it('a peer suspected on link evidence (its port refused) is declared dead within the minimum suspicion time', () => {
+    cluster = simCluster({ n: 3, seed: 4, config: lanDefaults() });
+    converge(cluster, '3-node start');
+    const victim = cluster.nodes[2]!;
+    const others = cluster.nodes.filter((n) => n !== victim);
+    cluster.crash(victim);
+    const crashedAt = cluster.scheduler.now;
+    for (const n of others) assert.equal(n.membership.suspectUnreachable(victim.id), true, `${n.id} starts a suspicion`);
+    assert.equal(others[0]!.membership.suspectUnreachable(victim.id), false, 'already suspected: nothing new');
+    const minMs = suspicionTimeoutMs(lanDefaults().suspicionMult, 3, lanDefaults().probeIntervalMs);
+    // Probes alone need a probe timeout and the indirect round before a suspicion even starts.
+    const boundMs = minMs + lanDefaults().probeTimeoutMs;
+    const took = cluster.scheduler.runUntilTrue(() => others.every((n) => stateOf(n, victim.id) === 'dead'), boundMs, 1);
+    assert.notEqual(took, undefined, `expected both survivors to hold ${victim.id} dead within ${boundMs} ms of the refusals; states ${others.map((n) => stateOf(n, victim.id)).join(',')}`);
+    assert.ok(cluster.scheduler.now - crashedAt >= minMs, 'never before the minimum suspicion time');
+  });
+
+  it('a live peer suspected on link evidence refutes and stays alive', () => {
+    cluster = simCluster({ n: 3, seed: 6, config: lanDefaults() });
+    converge(cluster, '3-node start');
+    const events = recordEvents(cluster);
+    const [accuser, accused] = [cluster.nodes[0]!, cluster.nodes[1]!];
+    assert.equal(accuser.membership.suspectUnreachable(accused.id), true);
+    assert.equal(accuser.membership.suspectUnreachable(accuser.id), false, 'never itself');
+    assert.equal(accuser.membership.suspectUnreachable('nobody'), false, 'never an unknown id');
+    cluster.scheduler.runFor(30_000);
+    assert.deepEqual(events.filter((e) => e.type === 'dead'), [], 'no deaths');
+    assert.ok(cluster.converged(), 'all alive everywhere');
+    assert.ok(accused.membership.metrics().suspicionsRefuted >= 1, 'the accused refuted');
+  });
 });

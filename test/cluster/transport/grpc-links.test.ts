@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { AskTimeoutError, LinkClosedError } from '../../../cluster/transport/errors.js';
-import { RAW_CLUSTER_LINK_SERVICE } from '../../../cluster/transport/grpc.js';
+import { hostPortOf, RAW_CLUSTER_LINK_SERVICE } from '../../../cluster/transport/grpc.js';
 import { envelope, startNode, waitFor, type TestNode } from './support.js';
 
 const echo = async (env: { payload: Buffer }) => ({ correlationId: 0, payload: env.payload, errorCode: '', errorMessage: '' });
@@ -155,5 +155,43 @@ describe('cluster/transport grpc: link life cycle', function () {
     a.transport.faults.heal();
     assert.equal((await a.transport.ask('b', envelope('back'), Date.now() + 10_000)).payload.toString(), 'back');
     assert.equal(arrived, 1);
+  });
+
+  it('reports a lost peer whose link port refuses connections (its process is gone)', async () => {
+    const [a, b] = [await startNode('a'), await startNode('b')];
+    nodes.push(a, b);
+    const refused: string[] = [];
+    a.transport.onPeerRefused((id) => refused.push(id));
+    await a.transport.connect('b', b.address);
+    assert.deepEqual(refused, [], 'nothing reported while the link is up');
+    b.killServer();
+    await waitFor('refusal reported', "onPeerRefused('b')", () => refused.length, (n) => n >= 1);
+    assert.equal(refused[0], 'b');
+  });
+
+  it('does not report a peer whose port accepts connections but whose link fails (wrong key)', async () => {
+    const b = await startNode('b');
+    const rogue = await startNode('c', { clusterKey: 'not-the-cluster-key-at-all' });
+    nodes.push(b, rogue);
+    const refused: string[] = [];
+    rogue.transport.onPeerRefused((id) => refused.push(id));
+    rogue.transport.connect('b', b.address).catch(() => {});
+    await waitFor('auth refusal', 'authFailures ≥ 2 at b', () => b.transport.metrics().authFailures, (n) => n >= 2);
+    // A probe (if one ran) connects within milliseconds on loopback; give it time to report wrongly.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(refused, []);
+  });
+
+  it('hostPortOf reads the link addresses membership advertises', () => {
+    const table: Array<[string, { host: string; port: number } | undefined]> = [
+      ['127.0.0.1:7101', { host: '127.0.0.1', port: 7101 }],
+      ['[::1]:7101', { host: '::1', port: 7101 }],
+      ['dns:node-2.quarry:7101', { host: 'node-2.quarry', port: 7101 }],
+      ['node-2', undefined],
+      [':7101', undefined],
+      ['127.0.0.1:0', undefined],
+      ['127.0.0.1:70000', undefined],
+    ];
+    for (const [address, expected] of table) assert.deepEqual(hostPortOf(address), expected, address);
   });
 });
