@@ -1,10 +1,20 @@
-import { trace, type Tracer } from '@opentelemetry/api';
-import { setGlobalErrorHandler } from '@opentelemetry/core';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { context, diag, DiagConsoleLogger, propagation, trace, type TextMapPropagator, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, diagLogLevelFromString, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { defaultResource, detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import type { Logger } from '../../actors/runtime/types.js';
 import { ExportFailureLog } from './export-failures.js';
+import { readOtelTraceEnv, type OtlpProtocol, type PropagatorName } from './otel-env.js';
 
 export interface TracingOptions {
   /** Off by default (`ops.tracingEnabled`); when off, spans are no-ops and nothing is exported. */
@@ -30,28 +40,67 @@ export interface Tracing {
 /** Longest a shutdown waits for the last spans to export, in ms (the OTLP exporter retries for ~10 s). @default 2000 */
 export const DEFAULT_TRACING_SHUTDOWN_MS = 2_000;
 
-/**
- * Starts OpenTelemetry for this process. The exporter, its endpoint and protocol come from the standard
- * variables (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL` = http/protobuf | http/json | grpc,
- * `OTEL_TRACES_EXPORTER`), as every OpenTelemetry user expects. No auto-instrumentation is loaded: Quarry
- * makes its own spans (edge call, routing hop, mailbox wait, handler, activation, commit, publish), so the
- * exporter's own HTTP traffic is never traced. Call before the node starts, once per process.
- */
-export function startTracing(options: TracingOptions): Tracing {
-  if (!options.enabled) {
-    return { tracer: trace.getTracer('quarry'), shutdown: async () => {} };
+/** Only the exporter the protocol names is loaded: the gRPC one pulls in its own client stack. */
+async function otlpExporter(protocol: OtlpProtocol): Promise<SpanExporter> {
+  switch (protocol) {
+    case 'http/protobuf':
+      return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
+    case 'http/json':
+      return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
+    case 'grpc':
+      return new (await import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter();
   }
-  const failures = new ExportFailureLog(traceEndpoint(options.env ?? process.env), options.logger);
+}
+
+function propagatorOf(name: PropagatorName): TextMapPropagator {
+  return name === 'tracecontext' ? new W3CTraceContextPropagator() : new W3CBaggagePropagator();
+}
+
+/**
+ * Starts OpenTelemetry tracing for this process with the trace SDK alone (no metrics or logs providers, no
+ * auto-instrumentation: Quarry makes its own spans, so the exporter's own HTTP traffic is never traced). The standard
+ * variables configure it as they configure any OpenTelemetry SDK (see `otel-env.ts` for the list):
+ * `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL` = http/protobuf | http/json | grpc,
+ * `OTEL_TRACES_EXPORTER`, `OTEL_SERVICE_NAME` (default `quarry`), `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_*`.
+ * An unsupported value throws an `OtelEnvError` naming the variable. Call before the node starts, once per process.
+ */
+export async function startTracing(options: TracingOptions): Promise<Tracing> {
+  const env = options.env ?? process.env;
+  const off: Tracing = { tracer: trace.getTracer('quarry'), shutdown: async () => {} };
+  if (!options.enabled) return off;
+  const settings = readOtelTraceEnv(env);
+  if (settings.disabled) return off;
+  if (settings.logLevel !== undefined) diag.setLogger(new DiagConsoleLogger(), diagLogLevelFromString(settings.logLevel));
+  const failures = new ExportFailureLog(traceEndpoint(env), options.logger);
   // The batch span processor hands a failed export to OpenTelemetry's one error handler (it logs nothing by default):
   // the process has one SDK, so taking the process-wide handler here is what it is for.
   setGlobalErrorHandler((err) => failures.failed(err, Date.now()));
-  const sdk = new NodeSDK({
-    serviceName: 'quarry',
-    resource: resourceFromAttributes({ 'service.instance.id': options.nodeId }),
+
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  if (settings.propagators.length > 0) {
+    propagation.setGlobalPropagator(new CompositePropagator({ propagators: settings.propagators.map(propagatorOf) }));
+  }
+
+  const spanProcessors: SpanProcessor[] = [];
+  for (const name of settings.exporters) {
+    spanProcessors.push(
+      name === 'otlp'
+        ? new BatchSpanProcessor({ exporter: await otlpExporter(settings.otlpProtocol), ...settings.batch })
+        : new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }),
+    );
+  }
+  // Later resources win a merge: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (envDetector) override Quarry's names.
+  const resource = defaultResource()
+    .merge(resourceFromAttributes({ 'service.name': 'quarry', 'service.instance.id': options.nodeId }))
+    .merge(detectResources({ detectors: [envDetector, processDetector, hostDetector] }));
+  const provider = new TracerProvider({
+    resource,
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }),
-    instrumentations: [],
+    spanLimits: settings.spanLimits,
+    spanProcessors,
   });
-  sdk.start();
+  trace.setGlobalTracerProvider(provider);
   return {
     tracer: trace.getTracer('quarry'),
     async shutdown() {
@@ -60,11 +109,12 @@ export function startTracing(options: TracingOptions): Tracing {
         timer = setTimeout(() => reject(new Error(`spans not exported within ${DEFAULT_TRACING_SHUTDOWN_MS} ms`)), DEFAULT_TRACING_SHUTDOWN_MS);
       });
       try {
-        await Promise.race([sdk.shutdown(), timeout]);
+        await Promise.race([provider.shutdown(), timeout]);
       } catch (err) {
         failures.atShutdown(err);
       } finally {
         clearTimeout(timer);
+        contextManager.disable();
       }
     },
   };

@@ -5,10 +5,10 @@
  *
  * In-process variant. Each variant has its own host, store and players (so warm state is alike and the off host is
  * exactly a node with tracing off: no tracer, no root span). The traced hosts get a tracer of their own
- * BasicTracerProvider with ParentBased(TraceIdRatio(r)) and a BatchSpanProcessor (SDK defaults, as NodeSDK uses)
+ * TracerProvider with ParentBased(TraceIdRatio(r)) and a BatchSpanProcessor (SDK defaults, as the node uses)
  * whose exporter serializes each batch to OTLP protobuf and discards it, so span creation, batching and
  * serialization are paid, the network is not. Each traced fix runs inside a root `Hunt/ReportFix` SERVER span, as
- * the edge makes. The async-hooks context manager is registered only during traced rounds, as NodeSDK would
+ * the edge makes. The async-hooks context manager is registered only during traced rounds, as the node would
  * register it only when tracing is on. Rounds alternate off / 10 % / 100 % so machine noise hits all; medians.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,13 +21,13 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 // The serializer the OTLP/proto exporter (a dependency) uses; same package version, resolved through it.
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import {
-  BasicTracerProvider,
+  TracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
   type ReadableSpan,
   type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import type { Fix } from '../../actors/hunt/fix.js';
 import { HuntGame } from '../../actors/hunt/hunt-game.js';
 import { huntKinds } from '../../actors/hunt/kinds.js';
@@ -68,7 +68,7 @@ interface Variant {
   host: ActorHost;
   game: HuntGame;
   store: ReturnType<typeof openLmdbStore>;
-  provider?: BasicTracerProvider;
+  provider?: TracerProvider;
   exporter?: DiscardingOtlpExporter;
   tracer?: Tracer;
   seqs: Uint32Array;
@@ -81,14 +81,14 @@ function openVariant(hunt: HuntDefinition, name: string, ratio: number | undefin
   const store = openLmdbStore({ path: dir });
   const clock = systemClock();
   const kinds = huntKinds(hunt);
-  let provider: BasicTracerProvider | undefined;
+  let provider: TracerProvider | undefined;
   let exporter: DiscardingOtlpExporter | undefined;
   let tracer: Tracer | undefined;
   if (ratio !== undefined) {
     exporter = new DiscardingOtlpExporter();
-    provider = new BasicTracerProvider({
+    provider = new TracerProvider({
       sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
-      spanProcessors: [new BatchSpanProcessor(exporter)],
+      spanProcessors: [new BatchSpanProcessor({ exporter })],
     });
     tracer = provider.getTracer('quarry');
   }
@@ -167,7 +167,7 @@ export async function measureTracingOverhead(): Promise<TracingOverhead> {
     const exported = variants.map((v) => (v.exporter ? `${v.name} ${v.exporter.spans} spans / ${Math.round(v.exporter.bytes / 1024)} KiB` : '')).filter(Boolean);
     notes.push(
       `tracingOverheadPct.*: in-process variant (ActorHost + LMDB + city-hunt player/beacon actors, root Hunt/ReportFix span per fix, ` +
-        `BasicTracerProvider ParentBased(TraceIdRatio) + BatchSpanProcessor + OTLP/proto serialization, discarded); ` +
+        `TracerProvider ParentBased(TraceIdRatio) + BatchSpanProcessor + OTLP/proto serialization, discarded); ` +
         `${ROUNDS} alternating rounds of ${ROUND_MS} ms, medians: off ${Math.round(off)} fixes/s, 10 % ${Math.round(r10)}, 100 % ${Math.round(r100)} ` +
         `(rounds off ${variants[0]!.rates.map(Math.round).join('/')}, 10 % ${variants[1]!.rates.map(Math.round).join('/')}, 100 % ${variants[2]!.rates.map(Math.round).join('/')}); exported ${exported.join(', ')}`,
     );

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
-import * as nact from 'nact';
 import { ActorHost } from '../../actors/runtime/host.js';
 import { defineKind } from '../../actors/runtime/types.js';
 import { memoryLogger } from '../../actors/runtime/logger.js';
@@ -19,6 +18,23 @@ import type { StoreOp } from '../../actors/store/snapshot-store.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 
 const SELF = fileURLToPath(import.meta.url);
+
+/** nact is a dev dependency (only this suite runs it), so an install with `--omit=dev` lacks it. */
+export class BaselineMissingError extends Error {
+  override name = 'BaselineMissingError';
+}
+
+type Nact = typeof import('nact');
+
+/** Loaded on first use, so every other suite and the rest of the CLI run without nact installed. */
+async function loadNact(): Promise<Nact> {
+  try {
+    return await import('nact');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new BaselineMissingError('quarry bench runtime compares against nact, a dev dependency that is not installed: run `npm install` (without --omit=dev) in the Quarry checkout', { cause: err });
+  }
+}
 const MESSAGES = 1_000_000;
 /** Quarry and nact alternate this many times per workload; the best of each counts (the machine is shared and noisy). */
 const ROUNDS = 2;
@@ -84,6 +100,7 @@ async function quarryMsgsPerSec(actors: number): Promise<number> {
 }
 
 async function nactMsgsPerSec(actors: number): Promise<number> {
+  const nact = await loadNact();
   const system = nact.start();
   let count = 0;
   const refs = Array.from({ length: actors }, (_, i) =>
@@ -201,6 +218,7 @@ async function heapChild(which: string): Promise<void> {
     await host.close();
     await t.remove();
   } else {
+    const nact = await loadNact();
     const system = nact.start();
     let count = 0;
     const names = Array.from({ length: HEAP_ACTORS }, (_, i) => `a${i}`);
@@ -240,6 +258,7 @@ async function restartReadyMs(): Promise<number> {
 }
 
 export async function run(_options: BenchOptions): Promise<BenchResult> {
+  await loadNact(); // fail before minutes of Quarry rounds, not after them
   const figures: Record<string, number> = {};
   const notes: string[] = [];
   for (const [variant, actors] of [['1actor', 1], ['10kActors', MANY]] as const) {

@@ -25,7 +25,13 @@ export function registerNode(program: Command): void {
     const logger = createLogger({ level: config.ops.logLevel, nodeId: config.node.id, traceIds: config.ops.tracingEnabled });
     // Tracing starts before the node's modules load, as OpenTelemetry wants; it is a no-op unless enabled.
     const { startTracing } = await import('../../ops/telemetry/tracing.js');
-    const tracing = startTracing({ enabled: config.ops.tracingEnabled, sampleRatio: config.ops.tracingSampleRatio, nodeId: config.node.id, logger });
+    const { OtelEnvError } = await import('../../ops/telemetry/otel-env.js');
+    const tracing = await startTracing({ enabled: config.ops.tracingEnabled, sampleRatio: config.ops.tracingSampleRatio, nodeId: config.node.id, logger }).catch((err: unknown) => {
+      if (!(err instanceof OtelEnvError)) throw err;
+      // A bad OTEL_* value is bad configuration like a bad setting: exit code 2 with the variable named.
+      console.error(err.message);
+      process.exit(2);
+    });
     const { startQuarryNode } = await import('../node-process.js');
     const exit = (code: number) => logger.flush(() => process.exit(code));
     let quarry: Awaited<ReturnType<typeof startQuarryNode>>;

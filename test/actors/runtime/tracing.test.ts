@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { ActorHost, defineKind, memoryLogger, type ActorRef } from '../../../actors/runtime/index.js';
 import { openLmdbStore, type LmdbSnapshotStore } from '../../../actors/store/index.js';
 
@@ -27,7 +27,7 @@ describe('actors/runtime tracing', () => {
   let store: LmdbSnapshotStore;
   let host: ActorHost | undefined;
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   const contextManager = new AsyncLocalStorageContextManager();
 
   before(() => context.setGlobalContextManager(contextManager.enable()));

@@ -9,8 +9,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { Event, Fix, FixAck, SubscribeRequest, TreasureListRequest } from '../../../proto/gen/hunt.js';
 import { MISSING_BUILDING } from './support/fake-hunt.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../web/support/browser.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 // The page lives in the source tree (copy-assets only copies product folders), next to this file's source.
 const PAGE = fileURLToPath(new URL('../../../../test/gateway/grpcweb/page/index.html', import.meta.url));
 const GRPC_WEB_ESM = createRequire(import.meta.url).resolve('grpc-web').replace(/index\.js$/, 'index.esm.js');
@@ -51,7 +51,7 @@ describe('gateway/grpcweb in headless Chromium (official grpc-web client, cross-
     await new Promise<void>((r) => pageServer.listen(0, '127.0.0.1', r));
     const pageOrigin = `http://localhost:${(pageServer.address() as AddressInfo).port}`;
     gw = await startTestGateway({ corsOrigins: [pageOrigin] });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     page = await browser.newPage();
     await page.exposeFunction('onStreamEvent', (kind: string, value: unknown) => {
       events.push({ kind, value });

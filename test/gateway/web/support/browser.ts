@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Debian's package puts it here; elsewhere set QUARRY_CHROMIUM_PATH (npm test's pretest step checks the same path). */
+export const CHROMIUM_PATH = process.env.QUARRY_CHROMIUM_PATH || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 /** How long one page condition may take: a few fix intervals (1 s each) plus a leaderboard refresh (5 s). */
 export const PAGE_WAIT_MS = 15_000;
