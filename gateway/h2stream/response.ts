@@ -53,23 +53,6 @@ function sendPendingTrailers(this: ServerHttp2Stream & { [PENDING_TRAILERS]?: Ou
   this.sendTrailers(trailers);
 }
 
-/**
- * The status grpc-js 1.14 sends for an error a unary handler passes to its callback (server-call.js
- * `serverErrorToStatus`): code only when it is an integer (details then from `details` when a string), otherwise
- * UNKNOWN with the error's message; trailers passed to the callback win over the error's metadata.
- */
-export function unaryErrorStatus(err: unknown, trailers: Metadata | undefined): Partial<StatusObject> {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; details?: unknown; message?: unknown; metadata?: unknown };
-  const result: Partial<StatusObject> = { code: status.UNKNOWN, details: 'message' in e ? String(e.message) : 'Unknown Error' };
-  const metadata = trailers ?? e.metadata;
-  if (metadata instanceof Metadata) result.metadata = metadata;
-  if (typeof e.code === 'number' && Number.isInteger(e.code)) {
-    result.code = e.code;
-    if (typeof e.details === 'string') result.details = e.details;
-  }
-  return result;
-}
-
 export class H2StreamCall implements CallContext, ResponseSink {
   /** The handler's call object, once the request message is read. */
   call: Cancellable | undefined = undefined;
