@@ -11,7 +11,8 @@ import { WebUnaryCall, WebWritableStream } from '../grpcweb/fake-call.js';
 import { buildRoutes, type Route, type ServiceBinding } from '../grpcweb/routes.js';
 import { InvalidGrpcTimeoutError, parseGrpcTimeoutMs } from '../grpcweb/timeout.js';
 import { handlerErrorStatus, refusalStatus } from '../errors.js';
-import { FRAME_HEADER_BYTES, RequestMessageError, checkFrameHeader, readRequestMessage } from './request.js';
+import { FRAME_HEADER_BYTES } from '../grpc-frame.js';
+import { RequestMessageError, checkFrameHeader, readRequestMessage } from './request.js';
 import { H2StreamCall, encodeGrpcMessage } from './response.js';
 import { metadataOf } from './header-metadata.js';
 
