@@ -5,7 +5,8 @@
  */
 import type { ActorRef } from '../../actors/runtime/types.js';
 import type { NodeTargetCluster } from './node-target.js';
-import { LeaveRefusedError, type TargetLeaveProgress, type TargetMember } from './target.js';
+import { EmptyRingError } from '../../cluster/placement/ring.js';
+import { JoinFailedError, LeaveRefusedError, type TargetLeaveProgress, type TargetMember } from './target.js';
 
 /** How often a leave reports progress, in ms. @default 250 */
 export const DEFAULT_LEAVE_PROGRESS_MS = 250;
@@ -31,11 +32,6 @@ export interface ClusterPartOptions {
   progressIntervalMs?: number;
 }
 
-/** Thrown when a join reached no seed. */
-export class JoinFailedError extends Error {
-  override readonly name = 'JoinFailedError';
-}
-
 export function clusterPart(o: ClusterPartOptions): NodeTargetCluster {
   const adminOf = o.adminAddressOf ?? ((m) => (m.meta !== undefined && m.meta !== '' ? m.meta : undefined));
   const progressMs = o.progressIntervalMs ?? DEFAULT_LEAVE_PROGRESS_MS;
@@ -49,7 +45,7 @@ export function clusterPart(o: ClusterPartOptions): NodeTargetCluster {
       try {
         plan = o.router.dryRun({ leave: o.nodeId }, actors.map((r) => ({ kind: r.kind, key: r.key, bytes: 0 })));
       } catch (err) {
-        if (!(err instanceof Error && err.name === 'EmptyRingError')) throw err;
+        if (!(err instanceof EmptyRingError)) throw err;
         // The last member leaving: everything active moves out (to the store), with no member to take it.
         const byKind: Record<string, number> = {};
         for (const r of actors) byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { clusterPart, JoinFailedError } from '../../../ops/admin/cluster-part.js';
+import { clusterPart } from '../../../ops/admin/cluster-part.js';
+import { JoinFailedError } from '../../../ops/admin/target.js';
 
 function fixture() {
   const refs = [{ kind: 'player', key: 'a' }, { kind: 'player', key: 'b' }, { kind: 'beacon', key: 'k1' }];
