@@ -22,7 +22,7 @@ export interface FrameHeader {
 }
 
 /** Writes a frame header for `length` payload bytes at `at` of `out`. */
-export function writeFrameHeader(out: Uint8Array, at: number, flag: number, length: number): void {
+function writeFrameHeader(out: Uint8Array, at: number, flag: number, length: number): void {
   out[at] = flag;
   out[at + 1] = length >>> 24;
   out[at + 2] = (length >>> 16) & 0xff;

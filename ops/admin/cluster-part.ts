@@ -19,14 +19,13 @@ export interface ClusterPartOptions {
     readonly events?: { on(listener: () => void): () => void };
   };
   router: {
+    /** The node's graceful leave: hands every actor off, then announces the leave to the cluster (cluster/node.ts). */
     leave(): Promise<void>;
     /** Why leaving would take the cluster's service away (last serving member, quorum), or undefined. */
     leaveRefusal?(): string | undefined;
     dryRun(change: { leave?: string }, actors: Iterable<{ kind: string; key: string; bytes: number }>): { byKind: Record<string, { actors: number; bytes: number }>; movedBytes: number };
   };
   host: { activeActors(): ActorRef[]; readonly activeActorCount: number };
-  /** Announces the leave to the cluster once every actor is handed off (membership `leave`). */
-  announceLeave(): Promise<void>;
   /** A member's admin (gRPC) address; defaults to its gossip metadata. */
   adminAddressOf?(member: { id: string; meta?: string }): string | undefined;
   progressIntervalMs?: number;
@@ -72,22 +71,17 @@ export function clusterPart(o: ClusterPartOptions): NodeTargetCluster {
         const timer = setInterval(() => onProgress(report(false)), progressMs);
         const onAbort = () => {
           clearInterval(timer);
-          // The router cannot un-leave: it keeps handing off, but the node is not announced as left.
-          reject(Object.assign(new Error('leave aborted before the announcement'), { name: 'AbortError' }));
+          // A leave cannot be undone: only this call ends; the node goes on handing off and then leaves.
+          reject(Object.assign(new Error('leave call aborted; the leave goes on'), { name: 'AbortError' }));
         };
         signal.addEventListener('abort', onAbort, { once: true });
         handoff.then(
-          async () => {
+          () => {
             if (signal.aborted) return;
             signal.removeEventListener('abort', onAbort);
             clearInterval(timer);
-            try {
-              await o.announceLeave();
-              onProgress(report(true));
-              resolve();
-            } catch (err) {
-              reject(err);
-            }
+            onProgress(report(true));
+            resolve();
           },
           (err: unknown) => {
             clearInterval(timer);
