@@ -1,13 +1,15 @@
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 import { InvalidFixError, InvalidHuntRequestError } from '../actors/hunt/index.js';
 import { AskTimeoutError, HostClosedError, MailboxFullError } from '../actors/runtime/errors.js';
 import { authErrorToGrpc } from './auth/index.js';
 import { NodeAtCapacityError } from './admission.js';
 import { InvalidCursorError } from './notify/cursor.js';
+import { InvalidGrpcTimeoutError } from './grpcweb/timeout.js';
 import { ForwardLimitError, HandoffPendingError, OwnerUnreachableError, UnavailableError } from '../cluster/routing/errors.js';
 
 /**
- * The one place typed errors of the layers below become gRPC statuses. Anything unrecognised is INTERNAL
+ * The one place typed errors of the layers below (and the edge's own refusals of a request, such as a bad
+ * `grpc-timeout`) become gRPC statuses, for native gRPC and gRPC-web alike. Anything unrecognised is INTERNAL
  * with a generic message (its details go to the log, not to the client).
  */
 export function toGrpcError(err: unknown): Partial<ServiceError> & { code: status } {
@@ -17,7 +19,7 @@ export function toGrpcError(err: unknown): Partial<ServiceError> & { code: statu
   if (err instanceof InvalidHuntRequestError) {
     return grpcError(err.reason === 'unknownBuilding' ? status.NOT_FOUND : status.INVALID_ARGUMENT, err.message);
   }
-  if (err instanceof InvalidCursorError) return grpcError(status.INVALID_ARGUMENT, err.message);
+  if (err instanceof InvalidCursorError || err instanceof InvalidGrpcTimeoutError) return grpcError(status.INVALID_ARGUMENT, err.message);
   if (err instanceof NodeAtCapacityError) {
     const pushback = new Metadata();
     pushback.set('grpc-retry-pushback-ms', String(err.retryPushbackMs));
@@ -74,6 +76,29 @@ function clusterCause(err: unknown): { code: status; err: Error } | undefined {
 
 export function isInternal(err: unknown): boolean {
   return toGrpcError(err).code === status.INTERNAL;
+}
+
+/**
+ * The status sent for an error a handler passes to its callback or emits on its stream, on both protocols, by grpc-js's
+ * own rule (1.14, server-call.js `serverErrorToStatus`), so a call answers the same whichever path served it: the
+ * code only when it is an integer (details then from `details` when a string), otherwise UNKNOWN with the error's
+ * message; trailers passed to a unary callback win over the error's metadata.
+ */
+export function handlerErrorStatus(err: unknown, trailers?: Metadata): Partial<StatusObject> {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; details?: unknown; message?: unknown; metadata?: unknown };
+  const result: Partial<StatusObject> = { code: status.UNKNOWN, details: 'message' in e ? String(e.message) : 'Unknown Error' };
+  const metadata = trailers ?? e.metadata;
+  if (metadata instanceof Metadata) result.metadata = metadata;
+  if (typeof e.code === 'number' && Number.isInteger(e.code)) {
+    result.code = e.code;
+    if (typeof e.details === 'string') result.details = e.details;
+  }
+  return result;
+}
+
+/** The status of a call the edge refuses before any handler runs (`toGrpcError`'s table, then sent as above). */
+export function refusalStatus(err: unknown): Partial<StatusObject> {
+  return handlerErrorStatus(toGrpcError(err));
 }
 
 function grpcError(code: status, details: string, metadata = new Metadata()): Partial<ServiceError> & { code: status } {

@@ -125,7 +125,6 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
       host: cluster.host,
       membership: { members: () => cluster.members(), join: (seeds) => cluster.membership!.join(seeds) },
       router: { leave: operatorLeave, leaveRefusal: () => cluster.router.leaveRefusal(), dryRun: (change, actors) => cluster.router.dryRun(change, actors) },
-      announceLeave: async () => {},
     }),
   });
   const admission = {

@@ -42,7 +42,7 @@ const PLAYER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * The hunt as the gateway sees it. Create the kinds first (`huntKinds`), give `kinds.all` to the host, then
- * `new HuntGame(kinds, deps)` (or `registerHunt`). Errors: InvalidFixError and InvalidHuntRequestError carry a
+ * `new HuntGame(kinds, deps)`. Errors: InvalidFixError and InvalidHuntRequestError carry a
  * `reason` for the gRPC status (INVALID_ARGUMENT / NOT_FOUND).
  */
 export class HuntGame {
@@ -147,11 +147,6 @@ function checkPlayerId(playerId: string): void {
   if (typeof playerId !== 'string' || !PLAYER_ID.test(playerId)) {
     throw new InvalidHuntRequestError('badPlayerId', `playerId: expected 1-64 letters, digits, _ or -, got "${String(playerId).slice(0, 64)}"`);
   }
-}
-
-/** One call for the common case: kinds from a definition and options, facade over a system that knows them. */
-export function registerHunt(kinds: HuntKinds, deps: HuntGameDeps): HuntGame {
-  return new HuntGame(kinds, deps);
 }
 
 export { huntKinds };

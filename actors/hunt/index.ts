@@ -5,4 +5,4 @@ export * from './messages.js';
 export * from './options.js';
 export { generateHunt, seededRandom, type GenerateOptions } from './generator.js';
 export { huntKinds, type HuntKinds } from './kinds.js';
-export { HuntGame, registerHunt, InvalidHuntRequestError, type AuditSource, type HuntGameDeps, type InvalidRequestReason } from './hunt-game.js';
+export { HuntGame, InvalidHuntRequestError, type AuditSource, type HuntGameDeps, type InvalidRequestReason } from './hunt-game.js';

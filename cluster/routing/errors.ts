@@ -54,11 +54,8 @@ export class RoutingConfigError extends Error {
   }
 }
 
-/** Errors the caller may retry (the message was not handled, or the outcome is unknown only for timeouts). */
-export const RETRIABLE_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'FORWARD_LIMIT', 'OWNER_UNREACHABLE', 'HANDOFF_PENDING']);
-
 /** Failures of the cluster a handler may have died of; its reply carries theirs, so the asker can retry (not HandlerError). */
-const CLUSTER_FAILURES: ReadonlySet<string> = new Set([...RETRIABLE_CODES, 'LinkClosedError', 'LinkOverloadedError', 'AskTimeoutError', 'MailboxFullError', 'HostClosedError', 'REPLICATION_UNAVAILABLE']);
+const CLUSTER_FAILURES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'FORWARD_LIMIT', 'OWNER_UNREACHABLE', 'HANDOFF_PENDING', 'LinkClosedError', 'LinkOverloadedError', 'AskTimeoutError', 'MailboxFullError', 'HostClosedError', 'REPLICATION_UNAVAILABLE']);
 /** Wrappers whose reply code is their cause's when that is a cluster failure (a handler's, a commit's). */
 const WRAPPERS: ReadonlySet<string> = new Set(['HandlerError', 'PersistError']);
 

@@ -3,6 +3,7 @@ import { startHopSpan } from './trace.js';
 import type { ActorRef, ActorSystem, AskOptions, Clock, KindDef, Logger } from '../../actors/runtime/types.js';
 import { errorFromReply, silent, systemEnvelope, wallClock } from './replies.js';
 import { buildRing, ownerOf, successors, DEFAULT_VNODES_PER_MEMBER, type Ring } from '../placement/ring.js';
+import { LinkClosedError } from '../transport/errors.js';
 import type { Envelope, Transport } from '../transport/transport.js';
 export { systemEnvelope } from './replies.js';
 import { Claims } from './claims.js';
@@ -315,7 +316,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
           }
         } else reply.reject(errorFromReply(r, to, id));
       },
-      (cause: unknown) => reply.reject((cause as Error)?.name === 'LinkClosedError' ? new OwnerUnreachableError(id, to, { cause }) : cause),
+      (cause: unknown) => reply.reject(cause instanceof LinkClosedError ? new OwnerUnreachableError(id, to, { cause }) : cause),
     );
   }
 

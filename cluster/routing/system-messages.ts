@@ -23,11 +23,3 @@ export function encodeOps(ops: ReplicaOp[]): Uint8Array {
 export function decodeOps(bytes: Uint8Array): ReplicaOp[] {
   return MSGPACK.decode(bytes) as ReplicaOp[];
 }
-
-export function encodeClaimAnswer(a: ClaimAnswer): Uint8Array {
-  return MSGPACK.encode(a);
-}
-
-export function decodeClaimAnswer(bytes: Uint8Array): ClaimAnswer {
-  return MSGPACK.decode(bytes) as ClaimAnswer;
-}

@@ -6,11 +6,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
 import { corsHeaders, preflight } from './cors.js';
-import { WebUnaryCall, WebWritableStream, errorToStatus, type CallContext } from './fake-call.js';
-import { FrameError, FRAME_HEADER_BYTES, checkRequestHeader, decodeBase64Text, decodeSingleMessage, maxRequestBodyBytes, readFrameHeader } from './frames.js';
+import { WebUnaryCall, WebWritableStream, type CallContext } from './fake-call.js';
+import { handlerErrorStatus, refusalStatus } from '../errors.js';
+import { FRAME_HEADER_BYTES, readFrameHeader } from '../grpc-frame.js';
+import { FrameError, checkRequestHeader, decodeBase64Text, decodeSingleMessage, maxRequestBodyBytes } from './frames.js';
 import { MetadataError, headersToMetadata } from './metadata.js';
 import { buildRoutes, type Route, type ServiceBinding } from './routes.js';
-import { parseGrpcTimeoutMs } from './timeout.js';
+import { InvalidGrpcTimeoutError, parseGrpcTimeoutMs } from './timeout.js';
 import { WebResponse } from './web-response.js';
 
 export interface GrpcWebOptions {
@@ -84,7 +86,7 @@ export class GrpcWebAdapter {
     const timeout = String(req.headers['grpc-timeout'] ?? '');
     if (timeout !== '') {
       deadlineMs = parseGrpcTimeoutMs(timeout);
-      if (deadlineMs === undefined) return web.finish(statusOf(status.INVALID_ARGUMENT, `invalid grpc-timeout ${JSON.stringify(timeout.slice(0, 32))}`));
+      if (deadlineMs === undefined) return web.finish(refusalStatus(new InvalidGrpcTimeoutError(timeout)));
     }
     let metadata: Metadata;
     try {
@@ -140,7 +142,7 @@ export class GrpcWebAdapter {
         const call = new WebUnaryCall(ctx, request);
         (route.handler as (c: unknown, cb: (...a: unknown[]) => void) => void)(call, (err, value, trailers) => {
           if (web.finished) return;
-          if (err) return web.finish(errorToStatus(err));
+          if (err) return web.finish(handlerErrorStatus(err, trailers instanceof Metadata ? trailers : undefined));
           let payload: Buffer;
           try {
             payload = route.method.responseSerialize(value);

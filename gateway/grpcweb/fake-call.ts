@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { Metadata, status, type Deadline, type ServerUnaryCall, type ServerWritableStream, type StatusObject } from '@grpc/grpc-js';
+import { handlerErrorStatus } from '../errors.js';
 
 /** What a call writes to; implemented by the HTTP/1.1 response in adapter.ts. */
 export interface ResponseSink {
@@ -37,14 +38,6 @@ function peerOf(ctx: CallContext): string {
 
 function deadlineOf(ctx: CallContext): Deadline {
   return ctx.deadlineMs === undefined ? Infinity : new Date(ctx.startedAtMs + ctx.deadlineMs);
-}
-
-/** grpc-js turns a handler's error into a status the same way: code (default UNKNOWN), details, metadata. */
-export function errorToStatus(err: unknown): Partial<StatusObject> {
-  const e = err as { code?: unknown; details?: unknown; message?: unknown; metadata?: unknown } | null;
-  const code = typeof e?.code === 'number' && e.code >= 0 && e.code <= 16 ? e.code : status.UNKNOWN;
-  const details = typeof e?.details === 'string' ? e.details : typeof e?.message === 'string' ? e.message : 'Unknown Error';
-  return { code, details, metadata: e?.metadata instanceof Metadata ? e.metadata : new Metadata() };
 }
 
 /** What both call kinds answer from their context, as grpc-js's calls do. */
@@ -104,7 +97,7 @@ export class WebWritableStream extends Writable implements ServerWritableStream<
     this.metadata = ctx.metadata;
     // As in grpc-js: an error from the handler ends the call with its status instead of throwing.
     this.on('error', (err) => {
-      this.failed ??= errorToStatus(err);
+      this.failed ??= handlerErrorStatus(err);
       this.ctx.sink.finish(this.failed);
     });
   }

@@ -1,12 +1,9 @@
 /**
- * gRPC-web framing (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md), pure functions only.
- * A frame is 1 flag byte (0x00 data, 0x80 trailers; bit 0x01 = compressed), a 4-byte big-endian length,
- * then the payload. Text mode base64-encodes the frames; each chunk may carry its own padding.
+ * gRPC-web request bodies and trailers on the server (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md),
+ * pure functions only, over the frame codec of gateway/grpc-frame.ts. Text mode base64-encodes the frames; each chunk
+ * may carry its own padding.
  */
-
-export const FRAME_HEADER_BYTES = 5;
-export const FLAG_TRAILERS = 0x80;
-export const FLAG_COMPRESSED = 0x01;
+import { FLAG_TRAILERS, FRAME_HEADER_BYTES, encodeFrame, readFrameHeader, type FrameHeader } from '../grpc-frame.js';
 
 /** A request body that cannot be parsed as gRPC-web; `kind` picks the gRPC status at the edge. */
 export class FrameError extends Error {
@@ -16,33 +13,10 @@ export class FrameError extends Error {
   }
 }
 
-export function encodeFrame(flag: number, payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
-  out[0] = flag;
-  out.writeUInt32BE(payload.length, 1);
-  out.set(payload, FRAME_HEADER_BYTES);
-  return out;
-}
-
 /** The trailers frame payload: `key: value\r\n` lines, keys lower case. */
 export function encodeTrailers(trailers: ReadonlyArray<readonly [string, string]>): Buffer {
   const text = trailers.map(([k, v]) => `${k.toLowerCase()}: ${v}\r\n`).join('');
-  return encodeFrame(FLAG_TRAILERS, Buffer.from(text, 'latin1'));
-}
-
-export interface FrameHeader {
-  compressed: boolean;
-  trailers: boolean;
-  length: number;
-}
-
-export function readFrameHeader(bytes: Uint8Array): FrameHeader {
-  const flag = bytes[0]!;
-  return {
-    compressed: (flag & FLAG_COMPRESSED) !== 0,
-    trailers: (flag & FLAG_TRAILERS) !== 0,
-    length: ((bytes[1]! << 24) >>> 0) + (bytes[2]! << 16) + (bytes[3]! << 8) + bytes[4]!,
-  };
+  return encodeFrame(FLAG_TRAILERS, Buffer.from(text, 'latin1'), Buffer.allocUnsafe);
 }
 
 /** Throws when the header is not an acceptable request data frame. */

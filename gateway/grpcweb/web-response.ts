@@ -1,6 +1,7 @@
 import type { ServerResponse, OutgoingHttpHeaders } from 'node:http';
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
-import { FRAME_HEADER_BYTES, encodeFrame, encodeTrailers } from './frames.js';
+import { FRAME_HEADER_BYTES, encodeFrame, writeFrame } from '../grpc-frame.js';
+import { encodeTrailers } from './frames.js';
 import { metadataToPairs, pairsToHeaders, percentEncodeGrpcMessage } from './metadata.js';
 import type { ResponseSink } from './fake-call.js';
 
@@ -53,10 +54,7 @@ export class WebResponse implements ResponseSink {
     const pairs = metadataToPairs(trailers);
     const end = pairs.length === 0 ? OK_TRAILERS : encodeTrailers([['grpc-status', String(status.OK)], ...pairs]);
     const frames = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length + end.length);
-    frames[0] = 0;
-    frames.writeUInt32BE(payload.length, 1);
-    frames.set(payload, FRAME_HEADER_BYTES);
-    frames.set(end, FRAME_HEADER_BYTES + payload.length);
+    frames.set(end, writeFrame(frames, 0, 0, payload));
     // A small body as a latin1 string (lossless for bytes): Node prepends the head to a string body, so head and
     // body are one chunk of the socket write; a Buffer body is a chunk of its own. Large bodies stay Buffers (no copy).
     const body = this.text ? frames.toString('base64') : frames.length <= SMALL_BODY_BYTES ? frames.toString('latin1') : frames;
@@ -77,7 +75,7 @@ export class WebResponse implements ResponseSink {
   sendMessage(payload: Buffer, done: () => void): void {
     if (this.finished || this.res.destroyed) return done();
     this.sendHeaders();
-    if (this.write(encodeFrame(0, payload))) return done();
+    if (this.write(encodeFrame(0, payload, Buffer.allocUnsafe))) return done();
     const settle = (): void => {
       this.res.off('drain', settle);
       this.res.off('close', settle);

@@ -18,11 +18,18 @@ interface GrpcJsPrivate {
 
 type StreamListener = (this: Http2Server, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void;
 
+/**
+ * The @grpc/grpc-js version whose private parts this file and header-metadata.ts were checked against. package.json
+ * pins exactly this version and test/gateway/h2stream/grpc-js-version.test.ts fails when another is installed, so an
+ * upgrade is a deliberate act: re-read grpc-js's build/src/server.js and metadata.js, then change this.
+ */
+export const HOOKED_GRPC_JS_VERSION = '1.14.7';
+
 /** Tags our 'stream' listener, so a second install skips the servers already hooked. */
 const OURS = Symbol('quarry.nativeStreams');
 
 /**
- * Written against @grpc/grpc-js 1.14.7 (build/src/server.js): `Server.http2Servers` is a Map whose keys are the
+ * Written against @grpc/grpc-js `HOOKED_GRPC_JS_VERSION` (build/src/server.js): `Server.http2Servers` is a Map whose keys are the
  * `http2.Server`s made by `bindAsync` and `createConnectionInjector` (both through `createHttp2Server`), each with
  * exactly one 'stream' listener added by `_setupHandlers` (the call dispatcher); `onStreamOpened(stream)` counts the
  * stream as an open call of its session for `grpc.max_connection_idle_ms` until the stream closes.

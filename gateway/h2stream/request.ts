@@ -6,9 +6,7 @@
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { status } from '@grpc/grpc-js';
-
-/** Bytes before each message: a compressed flag and a 4-byte big-endian length. */
-export const FRAME_HEADER_BYTES = 5;
+import { FRAME_HEADER_BYTES, readFrameLength } from '../grpc-frame.js';
 
 /** A request the call cannot start with; `code` is the gRPC status the client gets. */
 export class RequestMessageError extends Error {
@@ -21,7 +19,7 @@ export class RequestMessageError extends Error {
 /** Rejects a message from its frame header alone (before its payload arrives): too large for `maxMessageBytes`. */
 export function checkFrameHeader(head: Buffer, maxMessageBytes: number): void {
   if (head.length < FRAME_HEADER_BYTES) return;
-  const length = head.readUInt32BE(1);
+  const length = readFrameLength(head);
   if (length > maxMessageBytes) throw new RequestMessageError(status.RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs ${maxMessageBytes})`);
 }
 
@@ -34,7 +32,7 @@ export function readRequestMessage(body: Buffer, path: string, maxMessageBytes: 
   if (body.length < FRAME_HEADER_BYTES) throw new RequestMessageError(status.INTERNAL, `truncated request frame: ${body.length} of ${FRAME_HEADER_BYTES} header bytes`);
   checkFrameHeader(body, maxMessageBytes);
   const flag = body[0]!;
-  const length = body.readUInt32BE(1);
+  const length = readFrameLength(body);
   const end = FRAME_HEADER_BYTES + length;
   if (body.length < end) throw new RequestMessageError(status.INTERNAL, `truncated request message: ${body.length - FRAME_HEADER_BYTES} of ${length} bytes`);
   if (body.length > end) throw new RequestMessageError(status.UNIMPLEMENTED, `Received a second request message for server streaming method ${path}`);

@@ -12,7 +12,7 @@ import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
 import type { CallContext, ResponseSink } from '../grpcweb/fake-call.js';
 import { percentEncodeGrpcMessage } from '../grpcweb/metadata.js';
 import type { Route } from '../grpcweb/routes.js';
-import { FRAME_HEADER_BYTES } from './request.js';
+import { encodeFrame } from '../grpc-frame.js';
 
 /** The call object the handler holds; only `cancel()` is used here. */
 interface Cancellable {
@@ -53,23 +53,6 @@ function sendPendingTrailers(this: ServerHttp2Stream & { [PENDING_TRAILERS]?: Ou
   this.sendTrailers(trailers);
 }
 
-/**
- * The status grpc-js 1.14 sends for an error a unary handler passes to its callback (server-call.js
- * `serverErrorToStatus`): code only when it is an integer (details then from `details` when a string), otherwise
- * UNKNOWN with the error's message; trailers passed to the callback win over the error's metadata.
- */
-export function unaryErrorStatus(err: unknown, trailers: Metadata | undefined): Partial<StatusObject> {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; details?: unknown; message?: unknown; metadata?: unknown };
-  const result: Partial<StatusObject> = { code: status.UNKNOWN, details: 'message' in e ? String(e.message) : 'Unknown Error' };
-  const metadata = trailers ?? e.metadata;
-  if (metadata instanceof Metadata) result.metadata = metadata;
-  if (typeof e.code === 'number' && Number.isInteger(e.code)) {
-    result.code = e.code;
-    if (typeof e.details === 'string') result.details = e.details;
-  }
-  return result;
-}
-
 export class H2StreamCall implements CallContext, ResponseSink {
   /** The handler's call object, once the request message is read. */
   call: Cancellable | undefined = undefined;
@@ -101,10 +84,7 @@ export class H2StreamCall implements CallContext, ResponseSink {
   sendMessage(payload: Buffer, done: () => void): void {
     if (this.finished || this.stream.destroyed) return done();
     this.sendHeaders();
-    const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(payload.length, 1);
-    payload.copy(frame, FRAME_HEADER_BYTES);
+    const frame = encodeFrame(0, payload, Buffer.allocUnsafe);
     // The callback runs once the bytes left the stream's buffer (the client's flow-control window had room): the
     // call's Writable holds the next events meanwhile, which is what the handler's `writableLength` check reads.
     this.stream.write(frame, done);
@@ -145,12 +125,8 @@ export class H2StreamCall implements CallContext, ResponseSink {
       block['grpc-message'] = 'OK';
       stream[PENDING_TRAILERS] = block;
     }
-    const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(payload.length, 1);
-    payload.copy(frame, FRAME_HEADER_BYTES);
     stream.on('wantTrailers', sendPendingTrailers);
-    stream.end(frame);
+    stream.end(encodeFrame(0, payload, Buffer.allocUnsafe));
   }
 
   /** The stream closed (status sent, client cancel, RST_STREAM, connection gone, node shutdown). */

@@ -9,9 +9,11 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
 import { WebUnaryCall, WebWritableStream } from '../grpcweb/fake-call.js';
 import { buildRoutes, type Route, type ServiceBinding } from '../grpcweb/routes.js';
-import { parseGrpcTimeoutMs } from '../grpcweb/timeout.js';
-import { FRAME_HEADER_BYTES, RequestMessageError, checkFrameHeader, readRequestMessage } from './request.js';
-import { H2StreamCall, encodeGrpcMessage, unaryErrorStatus } from './response.js';
+import { InvalidGrpcTimeoutError, parseGrpcTimeoutMs } from '../grpcweb/timeout.js';
+import { handlerErrorStatus, refusalStatus } from '../errors.js';
+import { FRAME_HEADER_BYTES } from '../grpc-frame.js';
+import { RequestMessageError, checkFrameHeader, readRequestMessage } from './request.js';
+import { H2StreamCall, encodeGrpcMessage } from './response.js';
 import { metadataOf } from './header-metadata.js';
 
 export interface NativeStreamsOptions {
@@ -73,7 +75,8 @@ export class NativeStreams {
     const timeout = headers['grpc-timeout'];
     if (typeof timeout === 'string') {
       deadlineMs = parseGrpcTimeoutMs(timeout);
-      if (deadlineMs === undefined) return this.reject(stream, { code: status.INTERNAL, details: `Invalid grpc-timeout value "${timeout}"` });
+      // INVALID_ARGUMENT as over gRPC-web (grpc-js itself answers INTERNAL for the calls it serves).
+      if (deadlineMs === undefined) return this.reject(stream, refusalStatus(new InvalidGrpcTimeoutError(timeout)));
     }
     const metadata = metadataOf(headers);
     const encoding = typeof headers['grpc-encoding'] === 'string' ? headers['grpc-encoding'] : 'identity';
@@ -164,7 +167,7 @@ type UnaryCallback = (err: unknown, value?: unknown, trailers?: unknown) => void
 function answerUnary(h2: H2StreamCall, err: unknown, value: unknown, trailers: unknown): void {
   if (h2.finished) return;
   const md = trailers instanceof Metadata ? trailers : undefined;
-  if (err) return h2.finish(unaryErrorStatus(err, md));
+  if (err) return h2.finish(handlerErrorStatus(err, md));
   let payload: Buffer;
   try {
     payload = h2.route.method.responseSerialize(value);

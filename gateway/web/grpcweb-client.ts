@@ -3,7 +3,8 @@
  * messages are handed over as their frames arrive, not when the response ends. DOM-free: it needs only
  * `fetch`, `ReadableStream`, `AbortController` and `TextDecoder`, which browsers and Node 20 both have.
  */
-import { FrameParser, GrpcWebFramingError, encodeFrame, parseTrailers, DEFAULT_MAX_FRAME_BYTES } from './grpcweb-frames.js';
+import { encodeFrame } from '../grpc-frame.js';
+import { FrameParser, GrpcWebFramingError, parseTrailers, DEFAULT_MAX_FRAME_BYTES } from './grpcweb-frames.js';
 
 /** gRPC status codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
 export const Status = {
@@ -178,7 +179,7 @@ export class GrpcWebClient {
     return this.fetchFn(`${this.baseUrl}${path}`, {
       method: 'POST',
       headers,
-      body: encodeFrame(request),
+      body: encodeFrame(0, request),
       signal,
     });
   }

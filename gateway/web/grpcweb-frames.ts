@@ -1,12 +1,9 @@
 /**
- * gRPC-web framing (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md): every message and the
- * trailer block travel as `flag (1 byte) | length (4 bytes, big-endian) | payload`. Flag bit 0x80 marks the
- * trailer frame, 0x01 a compressed payload. Pure and DOM-free so Node tests exercise exactly what the page runs.
+ * gRPC-web responses in the browser (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md): every message and
+ * the trailer block travel as frames of gateway/grpc-frame.ts, the codec the server writes them with. Pure and
+ * DOM-free so Node tests exercise exactly what the page runs.
  */
-
-export const FRAME_HEADER_BYTES = 5;
-export const TRAILER_FLAG = 0x80;
-export const COMPRESSED_FLAG = 0x01;
+import { FLAG_TRAILERS, FRAME_HEADER_BYTES, encodeFrame, readFrameHeader } from '../grpc-frame.js';
 
 /**
  * Largest frame payload the client accepts, in bytes; a bigger announced length is treated as a broken
@@ -27,20 +24,12 @@ export class GrpcWebFramingError extends Error {
   override readonly name = 'GrpcWebFramingError';
 }
 
-export function encodeFrame(payload: Uint8Array, flag = 0): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
-  out[0] = flag;
-  new DataView(out.buffer).setUint32(1, payload.length, false);
-  out.set(payload, FRAME_HEADER_BYTES);
-  return out;
-}
-
 /** Encodes a trailer block as `key: value\r\n` lines (used by test servers). */
 export function encodeTrailerFrame(trailers: Record<string, string>): Uint8Array {
   const text = Object.entries(trailers)
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('');
-  return encodeFrame(new TextEncoder().encode(text), TRAILER_FLAG);
+  return encodeFrame(FLAG_TRAILERS, new TextEncoder().encode(text));
 }
 
 /**
@@ -61,17 +50,15 @@ export class FrameParser {
     const frames: Frame[] = [];
     let offset = 0;
     while (this.pending.length - offset >= FRAME_HEADER_BYTES) {
-      const view = new DataView(this.pending.buffer, this.pending.byteOffset + offset, FRAME_HEADER_BYTES);
-      const flag = view.getUint8(0);
-      const length = view.getUint32(1, false);
+      const { trailers, compressed, length } = readFrameHeader(this.pending, offset);
       if (length > this.maxFrameBytes) {
         throw new GrpcWebFramingError(`frame of ${length} bytes exceeds the ${this.maxFrameBytes}-byte limit`);
       }
       const end = offset + FRAME_HEADER_BYTES + length;
       if (this.pending.length < end) break;
       frames.push({
-        trailer: (flag & TRAILER_FLAG) !== 0,
-        compressed: (flag & COMPRESSED_FLAG) !== 0,
+        trailer: trailers,
+        compressed,
         // Copy so a frame never pins (or aliases) the larger buffer it arrived in.
         payload: this.pending.slice(offset + FRAME_HEADER_BYTES, end),
       });

@@ -5,7 +5,8 @@
  */
 import type { ActorRef } from '../../actors/runtime/types.js';
 import type { NodeTargetCluster } from './node-target.js';
-import { LeaveRefusedError, type TargetLeaveProgress, type TargetMember } from './target.js';
+import { EmptyRingError } from '../../cluster/placement/ring.js';
+import { JoinFailedError, LeaveRefusedError, type TargetLeaveProgress, type TargetMember } from './target.js';
 
 /** How often a leave reports progress, in ms. @default 250 */
 export const DEFAULT_LEAVE_PROGRESS_MS = 250;
@@ -18,22 +19,16 @@ export interface ClusterPartOptions {
     readonly events?: { on(listener: () => void): () => void };
   };
   router: {
+    /** The node's graceful leave: hands every actor off, then announces the leave to the cluster (cluster/node.ts). */
     leave(): Promise<void>;
     /** Why leaving would take the cluster's service away (last serving member, quorum), or undefined. */
     leaveRefusal?(): string | undefined;
     dryRun(change: { leave?: string }, actors: Iterable<{ kind: string; key: string; bytes: number }>): { byKind: Record<string, { actors: number; bytes: number }>; movedBytes: number };
   };
   host: { activeActors(): ActorRef[]; readonly activeActorCount: number };
-  /** Announces the leave to the cluster once every actor is handed off (membership `leave`). */
-  announceLeave(): Promise<void>;
   /** A member's admin (gRPC) address; defaults to its gossip metadata. */
   adminAddressOf?(member: { id: string; meta?: string }): string | undefined;
   progressIntervalMs?: number;
-}
-
-/** Thrown when a join reached no seed. */
-export class JoinFailedError extends Error {
-  override readonly name = 'JoinFailedError';
 }
 
 export function clusterPart(o: ClusterPartOptions): NodeTargetCluster {
@@ -49,7 +44,7 @@ export function clusterPart(o: ClusterPartOptions): NodeTargetCluster {
       try {
         plan = o.router.dryRun({ leave: o.nodeId }, actors.map((r) => ({ kind: r.kind, key: r.key, bytes: 0 })));
       } catch (err) {
-        if (!(err instanceof Error && err.name === 'EmptyRingError')) throw err;
+        if (!(err instanceof EmptyRingError)) throw err;
         // The last member leaving: everything active moves out (to the store), with no member to take it.
         const byKind: Record<string, number> = {};
         for (const r of actors) byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
@@ -76,22 +71,17 @@ export function clusterPart(o: ClusterPartOptions): NodeTargetCluster {
         const timer = setInterval(() => onProgress(report(false)), progressMs);
         const onAbort = () => {
           clearInterval(timer);
-          // The router cannot un-leave: it keeps handing off, but the node is not announced as left.
-          reject(Object.assign(new Error('leave aborted before the announcement'), { name: 'AbortError' }));
+          // A leave cannot be undone: only this call ends; the node goes on handing off and then leaves.
+          reject(Object.assign(new Error('leave call aborted; the leave goes on'), { name: 'AbortError' }));
         };
         signal.addEventListener('abort', onAbort, { once: true });
         handoff.then(
-          async () => {
+          () => {
             if (signal.aborted) return;
             signal.removeEventListener('abort', onAbort);
             clearInterval(timer);
-            try {
-              await o.announceLeave();
-              onProgress(report(true));
-              resolve();
-            } catch (err) {
-              reject(err);
-            }
+            onProgress(report(true));
+            resolve();
           },
           (err: unknown) => {
             clearInterval(timer);

@@ -10,7 +10,7 @@ import { RecentMessages, type RecentMessagesOptions } from '../inspector/recent-
 import type { ProcessSampler } from '../process-metrics.js';
 import { nodeTarget, type NodeTargetCluster } from './node-target.js';
 import { adminService } from './service.js';
-import type { AdminTarget } from './target.js';
+import { NotListeningError, type AdminTarget } from './target.js';
 
 export interface OperatorToolsOptions {
   nodeId: string;
@@ -44,10 +44,6 @@ export interface OperatorTools {
   readonly target: AdminTarget | undefined;
   listening(grpcAddress: string): void;
   close(): void;
-}
-
-export class NotListeningError extends Error {
-  override readonly name = 'NotListeningError';
 }
 
 export function operatorTools(o: OperatorToolsOptions): OperatorTools {

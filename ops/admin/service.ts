@@ -7,7 +7,7 @@ import { Metadata, status, type sendUnaryData, type ServerUnaryCall, type Server
 import { AdminService, type ActorInfo, type ClusterStatus, type Member, type SearchResult } from '../../proto/gen/admin.js';
 import { isOperator } from '../operator-auth.js';
 import { adminClient, isServiceError, SCOPE_METADATA_KEY, type Admin } from './client.js';
-import { LeaveRefusedError, TargetUnsupportedError, type AdminTarget, type TargetActorDetails, type TargetActorSummary } from './target.js';
+import { JoinFailedError, LeaveRefusedError, NotListeningError, TargetUnsupportedError, type AdminTarget, type TargetActorDetails, type TargetActorSummary } from './target.js';
 
 /** Deadline of one peer call in a fan-out, in ms. @default 2000 */
 export const DEFAULT_PEER_TIMEOUT_MS = 2000;
@@ -41,8 +41,9 @@ export function adminService(o: AdminServiceOptions) {
   const toFail = (err: unknown): Fail => {
     if (err instanceof TargetUnsupportedError || err instanceof LeaveRefusedError) return { code: status.FAILED_PRECONDITION, details: err.message };
     if (isServiceError(err)) return { code: err.code, details: err.details };
+    // By name: an aborted leave rejects by the AbortSignal convention, an error named AbortError of no class of ours.
     if (err instanceof Error && err.name === 'AbortError') return { code: status.CANCELLED, details: 'aborted' };
-    if (err instanceof Error && (err.name === 'JoinFailedError' || err.name === 'NotListeningError')) return { code: status.UNAVAILABLE, details: err.message };
+    if (err instanceof JoinFailedError || err instanceof NotListeningError) return { code: status.UNAVAILABLE, details: err.message };
     return { code: status.INTERNAL, details: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
   };
   const unary = <Req, Res>(body: (req: Req, md: Metadata) => Promise<Res> | Res) => (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {

@@ -63,6 +63,16 @@ export class TargetUnsupportedError extends Error {
   override readonly name = 'TargetUnsupportedError';
 }
 
+/** Thrown by a join that reached no seed. */
+export class JoinFailedError extends Error {
+  override readonly name = 'JoinFailedError';
+}
+
+/** Thrown by the operator tools' target before the node listens (no address to report yet). */
+export class NotListeningError extends Error {
+  override readonly name = 'NotListeningError';
+}
+
 export interface AdminTarget {
   readonly nodeId: string;
   /** This node's admin (gRPC) address, `host:port`. */
@@ -87,6 +97,7 @@ export interface AdminTarget {
    * with `LeaveRefusedError` when this node is the last serving member or its leaving breaks quorum, unless `force`.
    */
   leave(onProgress: (p: TargetLeaveProgress) => void, signal: AbortSignal, options?: { force?: boolean }): Promise<void>;
+  /** Rejects with `JoinFailedError` when no seed answered. */
   join(seeds: string[]): Promise<void>;
   /** Admin addresses of the other live members (for cluster-wide views). */
   peers(): string[];

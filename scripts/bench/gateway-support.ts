@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Metadata, Server, ServerCredentials, credentials, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Pool } from 'undici';
-import { FLAG_TRAILERS, FRAME_HEADER_BYTES, encodeFrame } from '../../gateway/grpcweb/frames.js';
+import { FLAG_TRAILERS, FRAME_HEADER_BYTES, encodeFrame } from '../../gateway/grpc-frame.js';
 import { startGatewayServer } from '../../gateway/server.js';
 import { GrpcCallError } from './raw-grpc.js';
 import { HuntService, type Event, type Fix, type FixAck, type SubscribeRequest } from '../../proto/gen/hunt.js';

@@ -42,7 +42,7 @@ async function start(id: string, seeds: string[]): Promise<LeaveNode> {
   const sampler = new ProcessSampler();
   const ops = operatorTools({ nodeId: id, host: cluster.host, store: cluster.store, sampler, operatorToken: TOKEN,
     cluster: clusterPart({ nodeId: id, host: cluster.host, membership: { members: () => cluster.members(), join: (s) => cluster.membership!.join(s) },
-      router: { leave: () => cluster.leave(), dryRun: (c, a) => cluster.router.dryRun(c, a) }, announceLeave: async () => {} }) });
+      router: { leave: () => cluster.leave(), dryRun: (c, a) => cluster.router.dryRun(c, a) } }) });
   const edge = await startGatewayServer({
     host: '127.0.0.1', grpcPort: 0, httpPort: 0, maxMessageBytes: config.gateway.maxMessageBytes, corsOrigins: [], services: [ops.service],
     beforeBind: (server) => cluster.addToServer(server),

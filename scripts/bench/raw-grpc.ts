@@ -6,7 +6,7 @@
  * not use; conformance with real gRPC clients is proven by the gateway's tests, not here.
  */
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
-import { FRAME_HEADER_BYTES, encodeFrame } from '../../gateway/grpcweb/frames.js';
+import { FRAME_HEADER_BYTES, encodeFrame } from '../../gateway/grpc-frame.js';
 
 /** A call that ended with a grpc-status other than 0 (or without one). */
 export class GrpcCallError extends Error {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { TokenConfigError } from '../../gateway/auth/errors.js';
 import { issuePlayerToken } from '../../gateway/auth/tokens.js';
 import { configOrExit, integerAtLeast, USAGE_EXIT_CODE, withConfigOptions } from './options.js';
 
@@ -19,7 +20,7 @@ export function registerToken(program: Command): void {
     try {
       console.log(await issuePlayerToken({ alg: 'HS256', secret: config.gateway.tokenSecret }, { playerId: opts.player, ttlMinutes }));
     } catch (err) {
-      if (err instanceof Error && err.name === 'TokenConfigError') {
+      if (err instanceof TokenConfigError) {
         console.error(err.message);
         process.exit(USAGE_EXIT_CODE);
       }

@@ -9,6 +9,7 @@
  */
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { status } from '@grpc/grpc-js';
+import { FRAME_HEADER_BYTES, encodeFrame } from '../../gateway/grpc-frame.js';
 
 /** How a call ended, as grpc-js reports it: `code` 0 is OK. A plain object: failures are counted, not thrown. */
 export interface CallStatus {
@@ -30,8 +31,6 @@ export interface ServerStreamCall {
   cancel(): void;
 }
 
-/** Bytes before each gRPC message: a compressed flag and a 32-bit big-endian length. */
-const FRAME_HEADER_BYTES = 5;
 /** How often a channel looks for unary calls past their deadline. @default 100 ms */
 const DEADLINE_SWEEP_MS = 100;
 
@@ -51,11 +50,7 @@ export function callHeaders(path: string, authorization: string, timeoutMs?: num
 
 /** One message as a gRPC frame (uncompressed). */
 export function frame(message: Uint8Array): Buffer {
-  const b = Buffer.allocUnsafe(FRAME_HEADER_BYTES + message.length);
-  b[0] = 0;
-  b.writeUInt32BE(message.length, 1);
-  b.set(message, FRAME_HEADER_BYTES);
-  return b;
+  return encodeFrame(0, message, Buffer.allocUnsafe);
 }
 
 /** One HTTP/2 connection to a node, opened on first use and again after it closed or went away. */

@@ -11,6 +11,7 @@ import { NodeAtCapacityError } from '../../gateway/admission.js';
 import { PermissionDeniedError, UnauthenticatedError } from '../../gateway/auth/index.js';
 import { toGrpcError } from '../../gateway/errors.js';
 import { InvalidCursorError } from '../../gateway/notify/cursor.js';
+import { InvalidGrpcTimeoutError } from '../../gateway/grpcweb/timeout.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -22,6 +23,7 @@ const SAMPLES: Record<string, unknown> = {
   InvalidHuntRequestError: new InvalidHuntRequestError('badTopN', 'topN must be 1..100'),
   'InvalidHuntRequestError(unknownBuilding)': new InvalidHuntRequestError('unknownBuilding', 'no building nope'),
   InvalidCursorError: new InvalidCursorError('cursor for an unknown channel'),
+  InvalidGrpcTimeoutError: new InvalidGrpcTimeoutError('soon'),
   NodeAtCapacityError: new NodeAtCapacityError('player calls', 256, 100),
   MailboxFullError: new MailboxFullError('player/p1', 10_000),
   LinkOverloadedError: new LinkOverloadedError('n2', 10_000, 1, '10000 envelopes'),

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { status } from '@grpc/grpc-js';
 import { Event, Fix, FixAck, SubscribeRequest, TreasureList, TreasureListRequest } from '../../../proto/gen/hunt.js';
-import { decodeBase64Text, encodeFrame, readFrameHeader } from '../../../gateway/grpcweb/frames.js';
+import { encodeFrame, readFrameHeader } from '../../../gateway/grpc-frame.js';
+import { decodeBase64Text } from '../../../gateway/grpcweb/frames.js';
 import { percentEncodeGrpcMessage } from '../../../gateway/grpcweb/metadata.js';
 import { HANG_BEACON, MISSING_BUILDING } from './support/fake-hunt.js';
 import { TEST_MAX_MESSAGE_BYTES, TEST_ORIGIN, startTestGateway, type TestGateway } from './support/gateway.js';
@@ -163,7 +164,7 @@ describe('gateway/grpcweb adapter (raw protocol over HTTP/1.1)', () => {
     ['truncated frame', Buffer.from([0, 0, 0, 0, 9, 1, 2]), false, status.INVALID_ARGUMENT, /truncated frame/],
     ['short header', Buffer.from([0, 0]), false, status.INVALID_ARGUMENT, /shorter than a frame header/],
     ['two frames', Buffer.concat([frame(Buffer.alloc(0)), frame(Buffer.alloc(0))]), false, status.INVALID_ARGUMENT, /unexpected bytes/],
-    ['compressed flag', encodeFrame(1, Buffer.alloc(0)), false, status.UNIMPLEMENTED, /compressed/],
+    ['compressed flag', encodeFrame(1, Buffer.alloc(0), Buffer.allocUnsafe), false, status.UNIMPLEMENTED, /compressed/],
     ['malformed protobuf', frame(Buffer.from([0x0f, 0x01])), false, status.INTERNAL, /cannot parse request message/],
     ['bad base64', 'AAAA!AAA', true, status.INVALID_ARGUMENT, /invalid base64/],
   ];

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GrpcWebClient, GrpcWebError, Status, decodeGrpcMessage, statusFromHttp } from '../../../gateway/web/grpcweb-client.js';
-import { encodeFrame, encodeTrailerFrame } from '../../../gateway/web/grpcweb-frames.js';
+import { encodeFrame } from '../../../gateway/grpc-frame.js';
+import { encodeTrailerFrame } from '../../../gateway/web/grpcweb-frames.js';
 import { deferred, within } from './support/wait.js';
 
 const bytes = (...xs: number[]) => Uint8Array.from(xs);
@@ -67,7 +68,7 @@ describe('gateway/web grpc-web client', () => {
   it('sends a framed request with grpc-web headers, bearer token and grpc-timeout', async () => {
     const { url, seen } = await serve((res) => {
       res.writeHead(200, okHeaders);
-      res.end(Buffer.concat([encodeFrame(bytes(42)), encodeTrailerFrame({ 'grpc-status': '0' })]));
+      res.end(Buffer.concat([encodeFrame(0, bytes(42)), encodeTrailerFrame({ 'grpc-status': '0' })]));
     });
     const client = new GrpcWebClient({ baseUrl: `${url}/`, token: () => 'abc.def.ghi' });
     const reply = await client.unary('/pkg.Svc/Echo', bytes(1, 2), { timeoutMs: 1500 });
@@ -84,10 +85,10 @@ describe('gateway/web grpc-web client', () => {
     const firstSeen = deferred();
     const { url } = await serve(async (res) => {
       res.writeHead(200, okHeaders);
-      res.write(encodeFrame(bytes(1)));
+      res.write(encodeFrame(0, bytes(1)));
       await firstSeen.promise;
       // The second frame and the trailer straddle writes, split inside the header and the payload.
-      const rest = Buffer.concat([encodeFrame(bytes(2, 3)), encodeTrailerFrame({ 'grpc-status': '0' })]);
+      const rest = Buffer.concat([encodeFrame(0, bytes(2, 3)), encodeTrailerFrame({ 'grpc-status': '0' })]);
       res.write(rest.subarray(0, 3));
       res.write(rest.subarray(3, 6));
       res.end(rest.subarray(6));
@@ -102,7 +103,7 @@ describe('gateway/web grpc-web client', () => {
   it('throws the trailer status with its percent-decoded message after the messages', async () => {
     const { url } = await serve((res) => {
       res.writeHead(200, okHeaders);
-      res.end(Buffer.concat([encodeFrame(bytes(7)), encodeTrailerFrame({ 'grpc-status': '5', 'grpc-message': 'unknown%20building%20%22x%22' })]));
+      res.end(Buffer.concat([encodeFrame(0, bytes(7)), encodeTrailerFrame({ 'grpc-status': '5', 'grpc-message': 'unknown%20building%20%22x%22' })]));
     });
     const got: number[][] = [];
     const run = (async () => {
@@ -131,12 +132,12 @@ describe('gateway/web grpc-web client', () => {
   });
 
   const broken: Array<[string, Buffer, number, RegExp]> = [
-    ['no trailers', Buffer.from(encodeFrame(bytes(1))), Status.INTERNAL, /ended without grpc-status/],
-    ['a truncated frame', Buffer.from(encodeFrame(bytes(1, 2, 3))).subarray(0, 6), Status.INTERNAL, /ended inside a frame/],
-    ['data after the trailer', Buffer.concat([encodeTrailerFrame({ 'grpc-status': '0' }), encodeFrame(bytes(1))]), Status.INTERNAL, /data after the trailer frame/],
-    ['a malformed trailer', Buffer.from(encodeFrame(new TextEncoder().encode('nonsense\r\n'), 0x80)), Status.INTERNAL, /malformed trailer line/],
+    ['no trailers', Buffer.from(encodeFrame(0, bytes(1))), Status.INTERNAL, /ended without grpc-status/],
+    ['a truncated frame', Buffer.from(encodeFrame(0, bytes(1, 2, 3))).subarray(0, 6), Status.INTERNAL, /ended inside a frame/],
+    ['data after the trailer', Buffer.concat([encodeTrailerFrame({ 'grpc-status': '0' }), encodeFrame(0, bytes(1))]), Status.INTERNAL, /data after the trailer frame/],
+    ['a malformed trailer', Buffer.from(encodeFrame(0x80, new TextEncoder().encode('nonsense\r\n'))), Status.INTERNAL, /malformed trailer line/],
     ['a non-numeric status', Buffer.from(encodeTrailerFrame({ 'grpc-status': 'ok' })), Status.INTERNAL, /invalid grpc-status "ok"/],
-    ['a compressed frame', Buffer.concat([encodeFrame(bytes(1), 1), encodeTrailerFrame({ 'grpc-status': '0' })]), Status.UNIMPLEMENTED, /compressed frames/],
+    ['a compressed frame', Buffer.concat([encodeFrame(1, bytes(1)), encodeTrailerFrame({ 'grpc-status': '0' })]), Status.UNIMPLEMENTED, /compressed frames/],
     ['a frame over the size limit', Buffer.from([0, 0, 0x10, 0, 0]), Status.INTERNAL, /exceeds the 1024-byte limit/],
   ];
   for (const [what, body, code, detail] of broken) {
@@ -153,7 +154,7 @@ describe('gateway/web grpc-web client', () => {
     let messages = 0;
     const { url } = await serve((res) => {
       res.writeHead(200, okHeaders);
-      res.end(Buffer.concat([...Array.from({ length: messages }, () => encodeFrame(bytes(1))), encodeTrailerFrame({ 'grpc-status': '0' })]));
+      res.end(Buffer.concat([...Array.from({ length: messages }, () => encodeFrame(0, bytes(1))), encodeTrailerFrame({ 'grpc-status': '0' })]));
     });
     const client = new GrpcWebClient({ baseUrl: url });
     await expectGrpcError(client.unary('/p.S/M', new Uint8Array(0)), Status.INTERNAL, /returned no message/);
@@ -166,7 +167,7 @@ describe('gateway/web grpc-web client', () => {
     const { url } = await serve((res) => {
       res.on('close', () => serverSawClose.resolve());
       res.writeHead(200, okHeaders);
-      res.write(encodeFrame(bytes(1)));
+      res.write(encodeFrame(0, bytes(1)));
     });
     const abort = new AbortController();
     const got: number[][] = [];
@@ -186,7 +187,7 @@ describe('gateway/web grpc-web client', () => {
     const { url } = await serve((res) => {
       res.on('close', () => serverSawClose.resolve());
       res.writeHead(200, okHeaders);
-      res.write(encodeFrame(bytes(1)));
+      res.write(encodeFrame(0, bytes(1)));
     });
     for await (const m of new GrpcWebClient({ baseUrl: url }).serverStream('/p.S/M', new Uint8Array(0))) {
       assert.deepEqual([...m], [1]);

@@ -41,7 +41,7 @@ describe('operator tools on a real cluster node (router + membership)', function
     // WIRING (node-process.ts): after `const sampler = new ProcessSampler();`
     ops = operatorTools({ nodeId: config.node.id, host: cluster.host, store: cluster.store, sampler, operatorToken: config.ops.operatorToken,
       cluster: clusterPart({ nodeId: config.node.id, host: cluster.host, membership: { members: () => cluster.members(), join: (seeds) => cluster.membership!.join(seeds) },
-        router: { leave: () => cluster.leave(), dryRun: (change, actors) => cluster.router.dryRun(change, actors) }, announceLeave: async () => {} }) });
+        router: { leave: () => cluster.leave(), dryRun: (change, actors) => cluster.router.dryRun(change, actors) } }) });
     edge = await startGatewayServer({
       host: config.node.host, grpcPort: 0, httpPort: 0, maxMessageBytes: config.gateway.maxMessageBytes, corsOrigins: [],
       services: [ops.service], // WIRING: `..., ops.service` appended to the services list

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { adminClient, type Admin } from '../../../ops/admin/client.js';
+import { JoinFailedError, NotListeningError } from '../../../ops/admin/target.js';
 import { fakeActor, fakeTarget, type FakeTarget } from './support/fake-target.js';
 import { serveTarget, type Served } from './support/serve.js';
 
@@ -102,6 +103,22 @@ describe('Admin service over fake targets (two nodes)', () => {
     assert.deepEqual(await client.drainPlan(), { actorsByKind: { player: 1, beacon: 1 }, bytes: 0 });
     await rejectsWith(client.join(['10.0.0.9:7946']), status.FAILED_PRECONDITION, /cannot join/);
     await rejectsWith(client.join([]), status.INVALID_ARGUMENT, /at least one seed/);
+  });
+
+  it('a join that reached no seed and a node not listening yet are UNAVAILABLE; an error merely named so is INTERNAL', async () => {
+    a.target.join = async () => {
+      throw new JoinFailedError('no seed answered: 10.0.0.9:7946');
+    };
+    await rejectsWith(client.join(['10.0.0.9:7946']), status.UNAVAILABLE, /^no seed answered: 10\.0\.0\.9:7946$/);
+    a.target.join = async () => {
+      throw new NotListeningError('operator tools: the node is not listening yet');
+    };
+    await rejectsWith(client.join(['10.0.0.9:7946']), status.UNAVAILABLE, /not listening yet/);
+    // Matched by class: an unrelated failure that happens to carry the name is a bug to report, not a retriable state.
+    a.target.join = async () => {
+      throw Object.assign(new Error('impostor'), { name: 'JoinFailedError' });
+    };
+    await rejectsWith(client.join(['10.0.0.9:7946']), status.INTERNAL, /^JoinFailedError: impostor$/);
   });
 
   it('Leave streams progress to the end, and cancelling the call aborts the leave on the node', async () => {

@@ -3,7 +3,10 @@
  * generated call may change the fake service's state, whatever the decoder makes of the bytes.
  */
 import { seededRandom } from '../../../../actors/hunt/generator.js';
-import { encodeFrame } from '../../../../gateway/grpcweb/frames.js';
+import { encodeFrame as encode } from '../../../../gateway/grpc-frame.js';
+
+/** A frame as a Buffer (the inputs are edited in place). */
+const encodeFrame = (flag: number, payload: Uint8Array): Buffer => encode(flag, payload, Buffer.allocUnsafe);
 
 export type Rng = () => number;
 

@@ -1,5 +1,6 @@
 /** A minimal gRPC-web client over fetch for protocol-level assertions (the real libraries are tested elsewhere). */
-import { FLAG_TRAILERS, decodeBase64Text, encodeFrame, readFrameHeader } from '../../../../gateway/grpcweb/frames.js';
+import { FLAG_TRAILERS, encodeFrame, readFrameHeader } from '../../../../gateway/grpc-frame.js';
+import { decodeBase64Text } from '../../../../gateway/grpcweb/frames.js';
 
 export interface WebReply {
   httpStatus: number;
@@ -9,7 +10,7 @@ export interface WebReply {
 }
 
 export function frame(payload: Uint8Array): Buffer {
-  return encodeFrame(0, payload);
+  return encodeFrame(0, payload, Buffer.allocUnsafe);
 }
 
 /** Splits a binary gRPC-web response body into messages and the trailers frame. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
-import { unaryErrorStatus } from '../../../gateway/h2stream/response.js';
+import { handlerErrorStatus } from '../../gateway/errors.js';
 
-describe("h2stream/response: a unary handler's error as the status grpc-js sends (serverErrorToStatus)", () => {
+describe("gateway/errors handlerErrorStatus: a handler's error as the status grpc-js sends (serverErrorToStatus), on both protocols", () => {
   const errorMd = new Metadata();
   errorMd.set('x-from', 'error');
   const callbackMd = new Metadata();
@@ -21,6 +21,6 @@ describe("h2stream/response: a unary handler's error as the status grpc-js sends
     ["the callback's trailers win over the error's metadata", { code: status.ABORTED, details: 'a', metadata: errorMd }, callbackMd, { code: status.ABORTED, details: 'a', metadata: callbackMd }],
   ];
   for (const [name, err, trailers, expected] of cases) {
-    it(name, () => assert.deepEqual(unaryErrorStatus(err, trailers), expected));
+    it(name, () => assert.deepEqual(handlerErrorStatus(err, trailers), expected));
   }
 });
