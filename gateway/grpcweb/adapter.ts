@@ -129,7 +129,7 @@ export class GrpcWebAdapter {
         request = route.method.requestDeserialize(decodeSingleMessage(body!, this.options.maxMessageBytes));
       } catch (e) {
         if (e instanceof FrameError) return web.finish(frameErrorStatus(e));
-        return web.finish(statusOf(status.INTERNAL, `cannot parse request message: ${(e as Error).message}`));
+        return web.finish(statusOf(status.INVALID_ARGUMENT, `request is not a valid ${route.method.path} message: ${(e as Error).message}`));
       }
       call = this.invoke(route, ctx, request, web);
       if (call && !web.finished) this.active.add(call);

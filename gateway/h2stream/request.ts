@@ -29,12 +29,12 @@ export function checkFrameHeader(head: Buffer, maxMessageBytes: number): void {
  */
 export function readRequestMessage(body: Buffer, path: string, maxMessageBytes: number, encoding: string): Buffer {
   if (body.length === 0) throw new RequestMessageError(status.UNIMPLEMENTED, `Received no request message for server streaming method ${path}`);
-  if (body.length < FRAME_HEADER_BYTES) throw new RequestMessageError(status.INTERNAL, `truncated request frame: ${body.length} of ${FRAME_HEADER_BYTES} header bytes`);
+  if (body.length < FRAME_HEADER_BYTES) throw new RequestMessageError(status.INVALID_ARGUMENT, `truncated request frame: ${body.length} of ${FRAME_HEADER_BYTES} header bytes`);
   checkFrameHeader(body, maxMessageBytes);
   const flag = body[0]!;
   const length = readFrameLength(body);
   const end = FRAME_HEADER_BYTES + length;
-  if (body.length < end) throw new RequestMessageError(status.INTERNAL, `truncated request message: ${body.length - FRAME_HEADER_BYTES} of ${length} bytes`);
+  if (body.length < end) throw new RequestMessageError(status.INVALID_ARGUMENT, `truncated request message: ${body.length - FRAME_HEADER_BYTES} of ${length} bytes`);
   if (body.length > end) throw new RequestMessageError(status.UNIMPLEMENTED, `Received a second request message for server streaming method ${path}`);
   const payload = body.subarray(FRAME_HEADER_BYTES, end);
   // grpc-js reads any flag other than 1 as uncompressed, and a set flag under `identity` as plain bytes.

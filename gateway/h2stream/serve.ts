@@ -125,7 +125,8 @@ export class NativeStreams {
         try {
           request = h2.route.method.requestDeserialize(message);
         } catch (cause) {
-          throw new RequestMessageError(status.INTERNAL, 'Error deserializing request', { cause });
+          // A bad request, not a bug of ours: INVALID_ARGUMENT with the reason, as over gRPC-web.
+          throw new RequestMessageError(status.INVALID_ARGUMENT, `request is not a valid ${h2.path} message: ${(cause as Error).message}`, { cause });
         }
       } catch (err) {
         return h2.finish(statusOf(err));

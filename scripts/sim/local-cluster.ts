@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -43,12 +45,22 @@ export interface SpawnNodeOptions {
 }
 
 const QUARRY_JS = fileURLToPath(new URL('../quarry.js', import.meta.url));
+/** Set to a folder to keep every spawned node's log there, one `<node.id>.log` each (a benchmark drops them otherwise). */
+export const NODE_LOG_DIR_ENV = 'QUARRY_NODE_LOG_DIR';
 
 /** Starts `quarry node start` as a child process and resolves when it logs `ready`. */
 export function spawnNode(options: SpawnNodeOptions): Promise<LocalNode> {
   const args = [...(options.nodeArgs ?? []), QUARRY_JS, 'node', 'start', ...(options.configFile ? ['--config', options.configFile] : [])];
   for (const [k, v] of Object.entries(options.settings)) args.push('--set', `${k}=${v}`);
   const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logDir = process.env[NODE_LOG_DIR_ENV];
+  if (logDir) {
+    mkdirSync(logDir, { recursive: true });
+    const file = join(logDir, `${String(options.settings['node.id'] ?? child.pid)}.log`);
+    const keep = (d: Buffer) => appendFileSync(file, d);
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
   return new Promise<LocalNode>((resolve, reject) => {

@@ -114,9 +114,10 @@ for (const singlePort of [false, true]) {
       assert.match(big.details, /^Received message larger than max \(\d+ vs 4096\)$/);
       const auth = { authorization: `Bearer ${await gw.token('tru')}` };
       const truncated = await rawCall(raw, SUBSCRIBE, frame(Buffer.from([10, 3, 116]), 0, 40), auth);
-      assert.deepEqual([truncated.code, truncated.details], [status.INTERNAL, 'truncated request message: 3 of 40 bytes']);
+      assert.deepEqual([truncated.code, truncated.details], [status.INVALID_ARGUMENT, 'truncated request message: 3 of 40 bytes']);
       const garbage = await rawCall(raw, SUBSCRIBE, frame(Buffer.from([0xff, 0xff, 0xff])), auth);
-      assert.deepEqual([garbage.code, garbage.details], [status.INTERNAL, 'Error deserializing request']);
+      assert.equal(garbage.code, status.INVALID_ARGUMENT);
+      assert.match(garbage.details, /^request is not a valid \/quarry\.hunt\.v1\.Hunt\/\w+ message: /);
       const request = Buffer.from(SubscribeRequest.encode({ playerId: 'tru', afterSeq: 0, cursors: [] }).finish());
       const snappy = await rawCall(raw, SUBSCRIBE, frame(request, 1), { ...auth, 'grpc-encoding': 'snappy' });
       assert.deepEqual([snappy.code, snappy.details], [status.UNIMPLEMENTED, 'Received message compressed with unsupported encoding "snappy"']);

@@ -24,8 +24,8 @@ describe('h2stream/request: the one request message of a server-streaming call',
 
   const bad: Array<[string, Buffer, string, status, string]> = [
     ['no message', Buffer.alloc(0), 'identity', status.UNIMPLEMENTED, `Received no request message for server streaming method ${PATH}`],
-    ['header cut short', Buffer.from([0, 0, 0]), 'identity', status.INTERNAL, 'truncated request frame: 3 of 5 header bytes'],
-    ['payload cut short', frame(Buffer.from('abc'), 0, 10), 'identity', status.INTERNAL, 'truncated request message: 3 of 10 bytes'],
+    ['header cut short', Buffer.from([0, 0, 0]), 'identity', status.INVALID_ARGUMENT, 'truncated request frame: 3 of 5 header bytes'],
+    ['payload cut short', frame(Buffer.from('abc'), 0, 10), 'identity', status.INVALID_ARGUMENT, 'truncated request message: 3 of 10 bytes'],
     ['too large', frame(Buffer.alloc(65)), 'identity', status.RESOURCE_EXHAUSTED, 'Received message larger than max (65 vs 64)'],
     ['too large from the header alone', frame(Buffer.alloc(0), 0, 1_000_000), 'identity', status.RESOURCE_EXHAUSTED, 'Received message larger than max (1000000 vs 64)'],
     ['two messages', Buffer.concat([frame(Buffer.from('a')), frame(Buffer.from('b'))]), 'identity', status.UNIMPLEMENTED, `Received a second request message for server streaming method ${PATH}`],
