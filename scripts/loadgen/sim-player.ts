@@ -115,13 +115,11 @@ export class SimPlayer {
     if (last !== undefined && e.prevSeq !== last && e.seq > last) this.stats.eventGaps++;
     if (last === undefined || e.seq > last) this.lastSeq.set(e.channel, e.seq);
     if (e.body?.$case === 'award') {
+      // Every award event, whether it comes before or after its fix's ack; node and player share this machine's clock.
+      this.stats.recordCommitToEvent(Date.now() - e.atMs);
       const key = awardKey(e.body.value);
       const sentAt = this.awaitingEvent.get(key)?.shift();
-      if (sentAt !== undefined) {
-        this.stats.recordFixToEvent(now - sentAt);
-        // Node and player share this machine's clock in a load run.
-        this.stats.recordCommitToEvent(Date.now() - e.atMs);
-      }
+      if (sentAt !== undefined) this.stats.recordFixToEvent(now - sentAt);
       else push(this.earlyEvents, key, now);
     }
   }
