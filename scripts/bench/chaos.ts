@@ -19,7 +19,7 @@ import type { BenchOptions, BenchResult } from './harness.js';
  */
 
 /** The headline run of `bench load`: 20k players with open streams, one fix every 10 s each, 3 nodes. */
-const DEFAULTS = { players: 20_000, nodes: 3, durationS: 60, fixIntervalMs: 10_000, rampUpS: 20 } as const;
+const DEFAULTS = { players: 20_000, nodes: 3, durationS: 60, fixIntervalMs: 10_000, rampUpS: 30 } as const;
 /** How far into the measured window the node is killed (earlier when the window is short: a third of it). @default 20 s */
 const KILL_AFTER_S = 20;
 /** How long the killed node stays down before it is started again. @default 10 s */

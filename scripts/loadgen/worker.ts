@@ -14,9 +14,6 @@ import { SimPlayer, STREAM_LEAD_MS } from './sim-player.js';
 import { LoadStats } from './stats.js';
 import { TickScheduler } from './tick-scheduler.js';
 
-/** Spreads first fixes over the spread window: a prime, so i * stride mod the window visits every point once. */
-const FIRST_FIX_STRIDE = 7919;
-
 /** How often a worker reports its counters to the parent. @default 1000 ms */
 const PROGRESS_EVERY_MS = 1_000;
 /** How often the worker looks whether every fix has been answered after `stop`. @default 100 ms */
@@ -66,15 +63,15 @@ class LoadWorker {
 
   start(): void {
     const s = this.slice;
-    // Each player's first fix (its stream opens just before it) falls at its own point of the first max(ramp-up,
-    // interval): players arrive over the ramp-up and their fixes keep phases spread over the interval, so load is
-    // smooth rather than a thundering herd. A window that opens after a ramp-up at least one interval long holds no
-    // first fix and no stream set-up (spreading over ramp-up + interval put up to one interval of them in it).
+    // Players arrive in turn over the first max(ramp-up, interval), each opening its stream just before its first
+    // fix; spread over at least one interval, their fixes keep phases spread over it for good, so load is smooth
+    // rather than a thundering herd. A window that opens after a ramp-up at least one interval long holds no first
+    // fix and no stream set-up (spreading over ramp-up + interval put up to one interval of them in it).
     const startMs = Date.now();
     const spreadMs = Math.max(s.rampUpS * 1000, s.fixIntervalMs);
     this.players.forEach((p, k) => {
       const i = s.firstPlayer + k;
-      const firstFixMs = startMs + ((i * FIRST_FIX_STRIDE) % spreadMs);
+      const firstFixMs = startMs + (i / s.totalPlayers) * spreadMs;
       this.scheduler.schedule(Math.max(startMs, firstFixMs - STREAM_LEAD_MS), undefined, () => p.subscribe());
       this.scheduler.schedule(firstFixMs, s.fixIntervalMs, () => p.sendFix());
     });
