@@ -15,6 +15,9 @@ import type { ServiceBinding } from './grpcweb/routes.js';
 import { DEFAULT_SNIFF_TIMEOUT_MS, sniffConnection } from './grpcweb/sniff.js';
 import { NativeStreams, installNativeStreams } from './h2stream/index.js';
 
+/** How long close() lets finished calls' last frames reach the socket before it cuts the connections, in ms. @default 200 */
+const FLUSH_BEFORE_CUT_MS = 200;
+
 export interface GatewayServerOptions {
   host: string;
   /** Native gRPC port (0 = any free port); in single-port mode it serves everything. */
@@ -163,6 +166,9 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
         clearTimeout(timer);
+        // A call that just finished (the operator's leave that stops this node) may still have its last frames queued
+        // in its HTTP/2 session; on Node 24 cutting the sockets at once lost them ("Connection dropped").
+        await new Promise<void>((r) => setTimeout(r, Math.min(FLUSH_BEFORE_CUT_MS, graceMs)));
       }
       // Open server streams would hold tryShutdown forever; the edge holds no state, so cut them.
       grpc.forceShutdown();
