@@ -7,7 +7,6 @@
  * stream carried them yet. Nothing is written on a stream, and nothing read from it is delivered, until both
  * sides proved they hold the cluster key (`auth.ts`).
  */
-import { connect as tcpConnect } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { Clock, Logger } from '../../actors/runtime/types.js';
 import { ClusterLinkService, type Envelope, type HandoffAck, type HandoffChunk, type Reply } from '../../proto/gen/cluster.js';
@@ -17,6 +16,7 @@ import { LinkFaults } from './faults.js';
 import { acceptHeaders, dialHeaders, verifyAccept, verifyDial, type AuthContext } from './grpc-auth.js';
 import { sendHandoff, serveHandoff } from './grpc-handoff.js';
 import { PeerLink, type Carrier } from './link.js';
+import { probeRefused } from './port-probe.js';
 import * as o from './options.js';
 import { linkChannelCredentials, tlsChannelOptions, type LinkTlsOptions } from './tls.js';
 import type { EnvelopeHandler, HandoffHandler, LinkState, Transport, TransportMetrics } from './transport.js';
@@ -57,17 +57,6 @@ interface Peer {
   waiters: Array<{ resolve(): void; reject(err: Error): void }>;
   /** A TCP probe of the peer's port is in flight (see `probePort`). */
   probing: boolean;
-}
-
-/** How long a TCP probe of a lost peer's port may take before it counts as inconclusive, in ms. @default 1000 */
-export const PORT_PROBE_TIMEOUT_MS = 1_000;
-
-/** `host:port` of a link address (`127.0.0.1:7101`, `[::1]:7101`, `dns:host:7101`); undefined if it has no port. */
-export function hostPortOf(address: string): { host: string; port: number } | undefined {
-  const m = /^(?:dns:)?\[?([^\]]*?)\]?:(\d+)$/.exec(address);
-  if (!m || m[1] === '') return undefined;
-  const port = Number(m[2]);
-  return port > 0 && port < 65_536 ? { host: m[1]!, port } : undefined;
 }
 
 export class GrpcTransport implements Transport {
@@ -210,12 +199,8 @@ export class GrpcTransport implements Transport {
     return () => this.stateListeners.delete(listener);
   }
 
-  /**
-   * Calls `listener` when a lost peer's link port refuses a TCP connection: nothing listens there, so the peer's
-   * process is gone (killed, crashed, restarting). Membership uses it to start suspicion at once instead of waiting
-   * for probes, which an event loop lagging under load makes inconclusive. A refusal is evidence, not a verdict:
-   * a peer that is alive refutes the suspicion as usual.
-   */
+  /** `listener` hears of a lost peer whose link port refuses connections (its process is gone; see `port-probe.ts`): */
+  /** membership suspects it at once rather than wait for probes that loop lag makes inconclusive. */
   onPeerRefused(listener: (nodeId: string) => void): () => void {
     this.refusedListeners.add(listener);
     return () => this.refusedListeners.delete(listener);
@@ -365,24 +350,14 @@ export class GrpcTransport implements Transport {
   /** After a lost link or a failed dial: one TCP connect to the peer's port; a refusal is reported (`onPeerRefused`). */
   private probePort(peer: Peer): void {
     if (peer.probing || this.closed || this.refusedListeners.size === 0 || peer.address === undefined || this.faults.isBlocked(peer.id)) return;
-    const target = hostPortOf(peer.address);
-    if (target === undefined) return;
+    const address = peer.address;
     peer.probing = true;
-    const socket = tcpConnect(target);
-    socket.setTimeout(PORT_PROBE_TIMEOUT_MS);
-    let settled = false;
-    const settle = (refused: boolean): void => {
-      if (settled) return;
-      settled = true;
-      socket.destroy();
+    probeRefused(address, (refused) => {
       peer.probing = false;
       if (!refused || this.closed || peer.current !== undefined) return;
-      this.logger.info({ peer: peer.id, address: peer.address }, 'link port of a lost peer refused a connection');
+      this.logger.info({ peer: peer.id, address }, 'link port of a lost peer refused a connection');
       for (const l of this.refusedListeners) l(peer.id);
-    };
-    socket.once('connect', () => settle(false));
-    socket.once('timeout', () => settle(false));
-    socket.once('error', (err: NodeJS.ErrnoException) => settle(err.code === 'ECONNREFUSED'));
+    });
   }
 
   private failAttempt(peer: Peer, reason: string, cause?: unknown): void {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { AskTimeoutError, LinkClosedError } from '../../../cluster/transport/errors.js';
-import { hostPortOf, RAW_CLUSTER_LINK_SERVICE } from '../../../cluster/transport/grpc.js';
+import { RAW_CLUSTER_LINK_SERVICE } from '../../../cluster/transport/grpc.js';
+import { hostPortOf } from '../../../cluster/transport/port-probe.js';
 import { envelope, startNode, waitFor, type TestNode } from './support.js';
 
 const echo = async (env: { payload: Buffer }) => ({ correlationId: 0, payload: env.payload, errorCode: '', errorMessage: '' });

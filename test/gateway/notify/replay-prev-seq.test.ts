@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { replayPrevSeq } from '../../../gateway/notify/jetstream.js';
+import { replayPrevSeq } from '../../../gateway/notify/replay-prev-seq.js';
 
 describe('gateway/notify replayPrevSeq (JetStream replay head)', () => {
   const table: Array<[string, number, number, boolean, number]> = [
