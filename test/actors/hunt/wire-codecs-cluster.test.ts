@@ -1,6 +1,6 @@
 /**
  * Proof that a hunt message crossing nodes goes through the protobuf codecs: two real cluster nodes in this process
- * (cluster/node.ts: LMDB, ClusterHost, router, grpc-js links on loopback, UDP membership), each with the hunt kinds
+ * (node/cluster.ts: LMDB, ClusterHost, router, grpc-js links on loopback, UDP membership), each with the hunt kinds
  * whose codecs are wrapped to record the bytes they encode and decode. A fix entering node A for a player owned by
  * B reaches B as a `quarry.actors.v1.PlayerMessage`, and its FixAck comes back to A as a `PlayerReply`.
  * The multi-process hunt tests (test/ops/tracing.test.ts, test/ops/admin/real-node.test.ts) run the same codecs.
@@ -14,7 +14,7 @@ import { huntKinds, loadHuntFile } from '../../../actors/hunt/index.js';
 import type { FixAck, PlayerMsg, PlayerView } from '../../../actors/hunt/messages.js';
 import { memoryLogger, systemClock } from '../../../actors/runtime/index.js';
 import type { Codec, KindDef } from '../../../actors/runtime/types.js';
-import { createClusterNode, type ClusterNode } from '../../../cluster/node.js';
+import { createClusterNode, type ClusterNode } from '../../../node/cluster.js';
 import { MSGPACK } from '../../../cluster/routing/wire-codec.js';
 import { loadConfig, nodeConfig } from '../../../ops/config/index.js';
 import * as pb from '../../../proto/gen/actors.js';

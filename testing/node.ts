@@ -1,0 +1,62 @@
+/**
+ * Whole nodes in this process for tests and benchmarks, started through `startNode` exactly as `quarry node start`
+ * starts one: free ports, LMDB in a temp dir, the sample hunt, development secrets, plus whatever `settings` say.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { memoryLogger } from '../actors/runtime/logger.js';
+import { startNode, type QuarryNode, type StartNodeOptions } from '../node/index.js';
+import { loadConfig, nodeConfig, type NodeConfig } from '../ops/config/index.js';
+
+/** The hunt shipped with Quarry (`actors/hunt/samples/city-hunt.json`), as built into dist/. */
+export const SAMPLE_HUNT_FILE = fileURLToPath(new URL('../actors/hunt/samples/city-hunt.json', import.meta.url));
+
+export type Settings = Record<string, string | number | boolean | string[]>;
+
+/** A validated NodeConfig (as the CLI loads one) for a node on loopback with free ports, over `settings`. */
+export function testNodeConfig(dataDir: string, settings: Settings = {}): NodeConfig {
+  return nodeConfig(
+    loadConfig({
+      env: {},
+      flags: {
+        'ops.allowDevSecrets': true,
+        'node.dataDir': dataDir,
+        'node.host': '127.0.0.1',
+        'node.grpcPort': 0,
+        'node.httpPort': 0,
+        'node.gossipPort': 0,
+        'hunt.file': SAMPLE_HUNT_FILE,
+        'cluster.membershipPreset': 'local',
+        ...settings,
+      },
+    }),
+  );
+}
+
+export interface TestNode {
+  readonly node: QuarryNode;
+  readonly dataDir: string;
+  /** Graceful stop (unless already stopped), then removes the data dir. */
+  stop(): Promise<void>;
+}
+
+/** Starts a node named `name` whose data lives in a fresh temp dir; `stop()` removes it. */
+export async function startTestNode(name: string, settings: Settings = {}, options: Omit<StartNodeOptions, 'config' | 'logger'> & { logger?: StartNodeOptions['logger'] } = {}): Promise<TestNode> {
+  const dataDir = mkdtempSync(join(tmpdir(), `quarry-${name}-`));
+  let node: QuarryNode;
+  try {
+    node = await startNode({ logger: memoryLogger(), ...options, config: testNodeConfig(dataDir, settings) });
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    node,
+    dataDir,
+    stop: () =>
+      (stopped ??= node.stop().finally(() => rmSync(dataDir, { recursive: true, force: true }))),
+  };
+}
