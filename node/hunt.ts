@@ -39,22 +39,41 @@ export function huntPart(config: NodeConfig): HuntPart {
   return { definition, kinds, web: createWebHandler({ hunt: definition }) };
 }
 
+export interface Admission {
+  readonly calls: AdmissionGate;
+  readonly streamSetups: AdmissionGate;
+}
+
+/** The in-flight limits of player calls and stream set-ups (`gateway.maxInFlight*`). */
+export function admissionGates(config: NodeConfig): Admission {
+  return {
+    calls: new AdmissionGate('player calls', config.gateway.maxInFlightCalls),
+    streamSetups: new AdmissionGate('stream set-ups', config.gateway.maxInFlightSubscribes),
+  };
+}
+
 export interface PlayerEdge {
   readonly game: HuntGame;
   readonly service: ServiceBinding;
-  readonly admission: { readonly calls: AdmissionGate; readonly streamSetups: AdmissionGate };
-  readonly outcomes: CallOutcomes;
+}
+
+export interface PlayerEdgeOptions {
+  config: NodeConfig;
+  hunt: HuntPart;
+  system: ActorSystem;
+  audit: AuditSource;
+  clock: Clock;
+  notifier: Notifier;
+  admission: Admission;
+  outcomes: CallOutcomes;
+  logger: Logger;
+  tracer?: Tracer;
 }
 
 /** `HuntGame` over the cluster's ActorSystem, and the player service that calls it behind the admission gates. */
-export function playerEdge(o: { config: NodeConfig; hunt: HuntPart; system: ActorSystem; audit: AuditSource; clock: Clock; notifier: Notifier; logger: Logger; tracer?: Tracer }): PlayerEdge {
+export function playerEdge(o: PlayerEdgeOptions): PlayerEdge {
   const game = new HuntGame(o.hunt.kinds, { system: o.system, clock: o.clock, audit: o.audit });
-  const admission = {
-    calls: new AdmissionGate('player calls', o.config.gateway.maxInFlightCalls),
-    streamSetups: new AdmissionGate('stream set-ups', o.config.gateway.maxInFlightSubscribes),
-  };
-  const outcomes = new CallOutcomes();
   const verifier = new TokenVerifier({ hs256Secret: o.config.gateway.tokenSecret });
-  const service = huntService({ game, notifier: o.notifier, verifier, logger: o.logger, admission, outcomes, ...(o.tracer ? { tracer: o.tracer } : {}) });
-  return { game, service, admission, outcomes };
+  const service = huntService({ game, notifier: o.notifier, verifier, logger: o.logger, admission: o.admission, outcomes: o.outcomes, ...(o.tracer ? { tracer: o.tracer } : {}) });
+  return { game, service };
 }

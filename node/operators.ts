@@ -3,7 +3,6 @@
  * router routes with), readiness checks, and metrics as JSON and for Prometheus, all behind the operator credential.
  */
 import type { Logger } from '../actors/runtime/types.js';
-import type { AdmissionGate } from '../gateway/admission.js';
 import type { CallOutcomes } from '../gateway/call-outcomes.js';
 import type { Notifier } from '../gateway/notify/notifier.js';
 import { clusterPart } from '../ops/admin/cluster-part.js';
@@ -15,6 +14,7 @@ import { isOperator } from '../ops/operator-auth.js';
 import { ProcessSampler, storeCommitMetrics } from '../ops/process-metrics.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterNode } from './cluster.js';
+import type { Admission } from './hunt.js';
 
 export interface OperatorPart {
   readonly tools: OperatorTools;
@@ -28,7 +28,7 @@ export interface OperatorPartOptions {
   config: NodeConfig;
   cluster: ClusterNode;
   notifier: Notifier;
-  admission: { readonly calls: AdmissionGate; readonly streamSetups: AdmissionGate };
+  admission: Admission;
   outcomes: CallOutcomes;
   /** The node's graceful leave as an operator asks for it (`quarry node leave`). */
   leave(): Promise<void>;

@@ -12,8 +12,9 @@ import type { openLmdbStore } from '../actors/store/index.js';
 import { startGatewayServer, type GatewayServer } from '../gateway/server.js';
 import { nodeTls, type NodeConfig } from '../ops/config/index.js';
 import { failingChecks, serveHealth } from '../ops/health.js';
+import { CallOutcomes } from '../gateway/call-outcomes.js';
 import { createClusterNode, type ClusterNode, type NodeTransports } from './cluster.js';
-import { huntPart, playerEdge } from './hunt.js';
+import { admissionGates, huntPart, playerEdge } from './hunt.js';
 import { startNotify } from './notify.js';
 import { operatorPart } from './operators.js';
 import { warnInProcessNotifier } from './warnings.js';
@@ -21,7 +22,10 @@ import { warnInProcessNotifier } from './warnings.js';
 export interface StartNodeOptions {
   config: NodeConfig;
   logger: Logger;
-  /** Actor kinds hosted beside the hunt's (a test's counter); routed like them, over the same links. */
+  /**
+   * Actor kinds to host instead of the hunt of `hunt.file` (a test's counter): the node then serves no player API and
+   * no page, only node links, Admin, the inspector, health and metrics. @default the hunt's kinds
+   */
   kinds?: readonly KindDef<any, any, any, any, any>[];
   /** @default systemClock() */
   clock?: Clock;
@@ -33,10 +37,11 @@ export interface StartNodeOptions {
   extraSeeds?: string[];
 }
 
-export interface QuarryNode {
+/** `game` is the hunt's facade, or undefined on a node started with other `kinds`. */
+export interface QuarryNode<Game extends HuntGame | undefined = HuntGame> {
   readonly config: NodeConfig;
   readonly cluster: ClusterNode;
-  readonly game: HuntGame;
+  readonly game: Game;
   readonly edge: GatewayServer;
   readonly gossipAddress: string;
   readonly grpcAddress: string;
@@ -63,10 +68,12 @@ export interface QuarryNode {
  */
 export const EDGE_CLOSE_GRACE_MS = 2_000;
 
-export async function startNode(options: StartNodeOptions): Promise<QuarryNode> {
+export function startNode(options: StartNodeOptions & { kinds?: undefined }): Promise<QuarryNode>;
+export function startNode(options: StartNodeOptions & { kinds: readonly KindDef<any, any, any, any, any>[] }): Promise<QuarryNode<undefined>>;
+export async function startNode(options: StartNodeOptions): Promise<QuarryNode<HuntGame | undefined>> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock();
-  const hunt = huntPart(config);
+  const hunt = options.kinds === undefined ? huntPart(config) : undefined;
   const tracer = (name: string) => (config.ops.tracingEnabled ? trace.getTracer(name) : undefined);
   // Throws a ConfigError naming the setting for an unreadable or expired certificate: before anything opens.
   const tls = nodeTls(config);
@@ -76,27 +83,29 @@ export async function startNode(options: StartNodeOptions): Promise<QuarryNode> 
 
   const cluster = createClusterNode({
     config, logger, clock, tracer: tracer('quarry.runtime'),
-    kinds: [...hunt.kinds.all, ...(options.kinds ?? [])],
+    kinds: hunt?.kinds.all ?? options.kinds ?? [],
     ...(tls.links ? { linkTls: tls.links } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
     ...(options.openStore ? { openStore: options.openStore } : {}),
   });
   const notify = startNotify(config, cluster.store.outbox, logger);
-  const players = playerEdge({ config, hunt, system: cluster.router, audit: cluster.store, clock, notifier: notify.notifier, logger, tracer: tracer('quarry.gateway') });
+  const admission = admissionGates(config);
+  const outcomes = new CallOutcomes();
+  const players = hunt && playerEdge({ config, hunt, system: cluster.router, audit: cluster.store, clock, notifier: notify.notifier, admission, outcomes, logger, tracer: tracer('quarry.gateway') });
   const left = deferred<void>();
   const operatorLeave = (): Promise<void> => {
     const leaving = cluster.leave();
     leaving.then(left.resolve, left.reject);
     return leaving;
   };
-  const ops = operatorPart({ config, cluster, notifier: notify.notifier, admission: players.admission, outcomes: players.outcomes, leave: operatorLeave, logger });
+  const ops = operatorPart({ config, cluster, notifier: notify.notifier, admission, outcomes, leave: operatorLeave, logger });
   const readiness = [...ops.readiness, ...notify.readiness];
 
   const edge = await startGatewayServer({
     host: config.node.host,
     grpcPort: config.node.grpcPort,
     httpPort: config.node.httpPort,
-    services: [players.service],
+    services: players ? [players.service] : [],
     beforeBind: (server) => {
       // Native gRPC only: node links and the Admin service are not offered over gRPC-web.
       cluster.addToServer(server);
@@ -109,7 +118,7 @@ export async function startNode(options: StartNodeOptions): Promise<QuarryNode> 
     closeGraceMs: EDGE_CLOSE_GRACE_MS,
     warn: (message) => logger.warn({ event: 'native-calls-on-grpc-js' }, message),
     httpFallback: (req, res) => {
-      if (hunt.web(req, res) || ops.tools.inspector(req, res) || serveHealth(req, res, readiness) || ops.metrics(req, res)) return;
+      if (hunt?.web(req, res) || ops.tools.inspector(req, res) || serveHealth(req, res, readiness) || ops.metrics(req, res)) return;
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     },
   });
@@ -124,7 +133,7 @@ export async function startNode(options: StartNodeOptions): Promise<QuarryNode> 
   return {
     config,
     cluster,
-    game: players.game,
+    game: players?.game,
     edge,
     gossipAddress,
     grpcAddress,
@@ -134,7 +143,7 @@ export async function startNode(options: StartNodeOptions): Promise<QuarryNode> 
     notReady: () => failingChecks(readiness),
     async stop() {
       ops.close();
-      players.game.close();
+      players?.game.close();
       const handoff = await cluster.leave().then(() => undefined, (err: unknown) => err);
       await notify.stop();
       await edge.close();

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { HuntGame } from '../actors/hunt/index.js';
 import { memoryLogger } from '../actors/runtime/logger.js';
 import { startNode, type QuarryNode, type StartNodeOptions } from '../node/index.js';
 import { loadConfig, nodeConfig, type NodeConfig } from '../ops/config/index.js';
@@ -35,19 +36,25 @@ export function testNodeConfig(dataDir: string, settings: Settings = {}): NodeCo
   );
 }
 
-export interface TestNode {
-  readonly node: QuarryNode;
+export interface TestNode<Game extends HuntGame | undefined = HuntGame> {
+  readonly node: QuarryNode<Game>;
   readonly dataDir: string;
   /** Graceful stop (unless already stopped), then removes the data dir. */
   stop(): Promise<void>;
 }
 
+export type TestNodeOptions = Omit<StartNodeOptions, 'config' | 'logger'> & { logger?: StartNodeOptions['logger'] };
+
 /** Starts a node named `name` whose data lives in a fresh temp dir; `stop()` removes it. */
-export async function startTestNode(name: string, settings: Settings = {}, options: Omit<StartNodeOptions, 'config' | 'logger'> & { logger?: StartNodeOptions['logger'] } = {}): Promise<TestNode> {
+export function startTestNode(name: string, settings?: Settings, options?: TestNodeOptions & { kinds?: undefined }): Promise<TestNode>;
+export function startTestNode(name: string, settings: Settings, options: TestNodeOptions & { kinds: NonNullable<TestNodeOptions['kinds']> }): Promise<TestNode<undefined>>;
+export async function startTestNode(name: string, settings: Settings = {}, options: TestNodeOptions = {}): Promise<TestNode<HuntGame | undefined>> {
   const dataDir = mkdtempSync(join(tmpdir(), `quarry-${name}-`));
-  let node: QuarryNode;
+  let node: QuarryNode<HuntGame | undefined>;
   try {
-    node = await startNode({ logger: memoryLogger(), ...options, config: testNodeConfig(dataDir, settings) });
+    const config = testNodeConfig(dataDir, settings);
+    const logger = options.logger ?? memoryLogger();
+    node = options.kinds === undefined ? await startNode({ ...options, kinds: undefined, config, logger }) : await startNode({ ...options, kinds: options.kinds, config, logger });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;

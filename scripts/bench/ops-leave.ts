@@ -16,11 +16,11 @@ const counter = defineKind<{ n: number }, { add: number }, number, { add: number
   },
 });
 
-/** A whole node (`startNode`) hosting the counter kind beside the hunt's. */
-const start = (id: string, seeds: string[]): Promise<TestNode> => startTestNode(`bench-leave-${id}`, { 'ops.operatorToken': TOKEN, 'node.id': id, 'node.seeds': seeds }, { kinds: [counter] });
+/** A whole node (`startNode`) hosting the counter kind instead of the hunt. */
+const start = (id: string, seeds: string[]): Promise<TestNode<undefined>> => startTestNode(`bench-leave-${id}`, { 'ops.operatorToken': TOKEN, 'node.id': id, 'node.seeds': seeds }, { kinds: [counter] });
 
 export async function measureLeave(actors: number): Promise<{ msPer10k: number; moved: number; elapsedMs: number; ratePerSec: number }> {
-  const nodes: TestNode[] = [];
+  const nodes: TestNode<undefined>[] = [];
   try {
     const a = await start('L1', []);
     nodes.push(a);

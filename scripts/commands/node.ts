@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
 import { DataDirLockedError } from '../../actors/store/index.js';
 import { JoinTimeoutError } from '../../node/join.js';
+import type { QuarryNode } from '../../node/index.js';
 import { bindErrorMessage, ConfigError } from '../../ops/config/index.js';
 import { configOrExit, USAGE_EXIT_CODE, withConfigOptions } from './options.js';
 
@@ -34,7 +35,7 @@ export function registerNode(program: Command): void {
     });
     const { startNode } = await import('../../node/index.js');
     const exit = (code: number) => logger.flush(() => process.exit(code));
-    let quarry: Awaited<ReturnType<typeof startNode>>;
+    let quarry: QuarryNode;
     try {
       quarry = await startNode({ config, logger, extraSeeds: opts.join });
     } catch (err) {

@@ -1,5 +1,6 @@
 /**
- * Real multi-process clusters of `counter-node.js` for routing tests and the cluster benchmark.
+ * Real multi-process clusters of `counter-node.js` (each a whole node from `startNode`) for routing tests and the
+ * cluster benchmark.
  * `startRoutingCluster(n)` resolves once every node sees every node live with the same ring; `kill` is SIGKILL,
  * `leave` is graceful; `stop()` kills what is left and removes the temp dir.
  */
@@ -78,7 +79,7 @@ export class RoutingCluster {
     return n;
   }
 
-  /** Spawns a node (joining through the first live node's gossip address) and tells every node all grpc addresses. */
+  /** Spawns a node joining through the first live node's gossip address; members learn its gRPC address by gossip. */
   async spawn(id: string): Promise<RoutingNode> {
     const seeds = this.live().map((n) => n.gossip);
     const args = [NODE_JS, '--id', id, '--data', join(this.dataRoot, id), '--key', ROUTING_TEST_KEY, '--durability', this.options.durability ?? 'replicated', '--rf', String(this.options.replicationFactor ?? 2), '--handoff-rate', String(this.options.handoffActorsPerSec ?? 20_000), '--passivation-ms', String(this.options.passivationIdleMs ?? 120_000)];
@@ -119,8 +120,6 @@ export class RoutingCluster {
       clearTimeout(timer);
     }
     child.stdin!.on('error', () => undefined);
-    const peers = Object.fromEntries(this.nodes.filter((n) => n.grpc !== '').map((n) => [n.id, n.grpc]));
-    await Promise.all(this.live().map((n) => this.command(n, { cmd: 'peers', peers })));
     return node;
   }
 
