@@ -18,6 +18,7 @@ import { createClusterNode, type ClusterNode } from '../../../node/cluster.js';
 import { MSGPACK } from '../../../cluster/routing/wire-codec.js';
 import { loadConfig, nodeConfig } from '../../../ops/config/index.js';
 import * as pb from '../../../proto/gen/actors.js';
+import { waitFor } from '../../../testing/wait.js';
 import { SAMPLE_HUNT_FILE } from '../../ops/admin/support/admin-node.js';
 
 /** Per node: `<kind>.<message|reply>.<encode|decode>` -> every byte string that went through that codec. */
@@ -53,14 +54,6 @@ interface TestNode {
   dir: string;
 }
 
-async function waitUntil(phase: string, done: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`${phase}: not reached within ${timeoutMs} ms; ${describe()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('hunt messages between two real cluster nodes are protobuf', function () {
   this.timeout(60_000);
   const hunt = loadHuntFile(SAMPLE_HUNT_FILE);
@@ -89,8 +82,10 @@ describe('hunt messages between two real cluster nodes are protobuf', function (
   before(async () => {
     a = await start('wa', []);
     b = await start('wb', [a.gossip]);
-    await waitUntil('ring', () => [a, b].every((t) => t.node.router.serving && t.node.router.liveIds.size === 2 && t.node.router.ownerOf('player', 'x') === a.node.router.ownerOf('player', 'x')), 20_000,
-      () => [a, b].map((t) => `${t.node.id} serving=${t.node.router.serving} live=[${[...t.node.router.liveIds].join(',')}]`).join('; '));
+    await waitFor(() => [a, b].every((t) => t.node.router.serving && t.node.router.liveIds.size === 2 && t.node.router.ownerOf('player', 'x') === a.node.router.ownerOf('player', 'x')), {
+      phase: 'ring', expected: 'wa and wb serving with one ring of both', timeoutMs: 20_000,
+      seen: () => [a, b].map((t) => `${t.node.id} serving=${t.node.router.serving} live=[${[...t.node.router.liveIds].join(',')}]`).join('; '),
+    });
   });
   after(async () => {
     for (const t of nodes) await t.node.leave();
