@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
 import { DataDirLockedError } from '../../actors/store/index.js';
 import { JoinTimeoutError } from '../../node/join.js';
-import type { QuarryNode } from '../../node/index.js';
+import type { QuarryNode } from '../../node/start-node.js';
 import { bindErrorMessage, ConfigError } from '../../ops/config/index.js';
 import { configOrExit, USAGE_EXIT_CODE, withConfigOptions } from './options.js';
 
