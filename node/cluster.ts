@@ -97,7 +97,7 @@ export function createClusterNode({ config, logger, kinds, clock, tracer, linkTl
   })();
   const store = new ReplicatingStore(lmdb);
   const host = new ClusterHost({ store, clock, logger, tracer, kinds, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
-  const linkOptions: GrpcTransportOptions = { nodeId: config.node.id, clusterKey: config.cluster.key, logger, ...(linkTls ? { tls: linkTls } : {}) };
+  const linkOptions: GrpcTransportOptions = { nodeId: config.node.id, clusterKey: config.cluster.key, clock, logger, ...(linkTls ? { tls: linkTls } : {}) };
   const links = transport.links?.(linkOptions) ?? new GrpcTransport(linkOptions);
   const members = new DeferredMembers();
   const router = new ClusterRouter({
@@ -112,6 +112,7 @@ export function createClusterNode({ config, logger, kinds, clock, tracer, linkTl
     replicationFactor: config.cluster.replicationFactor,
     handoffActorsPerSec: config.cluster.handoffActorsPerSec,
     maxForwardHops: config.cluster.maxForwardHops,
+    clock,
     // A stall long enough for peers to have declared this node dead and moved its actors, with a margin: a node starved
     // of CPU for about the soonest death (a loaded machine) must not drop everything; a death declared sooner is heard.
     stallLimitMs: STALL_LIMIT_DEATHS * soonestDeathMs(presetConfig(config.cluster.membershipPreset)),
