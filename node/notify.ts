@@ -18,11 +18,11 @@ export interface NotifyPart {
 
 /** Starts the relay at once: events committed before the edge opens (a restart's backlog) are published too. */
 export function startNotify(config: NodeConfig, outbox: OutboxRelayOptions['source'], logger: Logger): NotifyPart {
-  const { dedupWindowMs, replayRetainEvents } = config.notify;
+  const kept = { dedupWindowMs: config.notify.dedupWindowMs, replayRetainEvents: config.notify.replayRetainEvents };
   const notifier: Notifier =
     config.notify.backend === 'nats'
-      ? JetStreamNotifier.start({ servers: config.notify.natsUrl, dedupWindowMs, replayRetainEvents, name: config.node.id, logger })
-      : new InProcessNotifier({ dedupWindowMs, replayRetainEvents, logger });
+      ? JetStreamNotifier.start({ servers: config.notify.natsUrl, ...kept, name: config.node.id, logger })
+      : new InProcessNotifier({ ...kept, logger });
   const relay = new OutboxRelay({ source: outbox, notifier, flushIntervalMs: config.notify.outboxFlushIntervalMs, logger });
   relay.start();
   return {
