@@ -249,6 +249,38 @@ export class ActorHost implements ActorSystem, HostServices {
     }
   }
 
+  /**
+   * Drops every activation at once, without handling its mailbox or writing a snapshot: the caller says this node's
+   * memory can no longer be trusted (the cluster lost quorum here, and a majority may already serve these actors from
+   * their replicas). Queued asks are rejected with `reason(actorId)`, queued tells dropped; a handler still running
+   * ends into nothing (its later writes throw that error, its ask gets it). What was committed stays in the store,
+   * and nothing uncommitted was acknowledged. The next message to a key activates it from the store. Returns how many
+   * activations were dropped.
+   */
+  discardAll(reason: (actorId: string) => Error): number {
+    let dropped = 0;
+    let tellsDropped = 0;
+    for (const rt of this.kinds.values()) {
+      for (const a of rt.actors.values()) {
+        const err = reason(a.id);
+        a.discarded = err;
+        a.dead = true;
+        for (let i = a.head + 1; i < a.tail; i += 2) {
+          const reply = a.q[i] as AskReply | undefined;
+          if (reply === undefined) tellsDropped++;
+          else reply.reject(err);
+        }
+        a.q = EMPTY_QUEUE;
+        a.head = a.tail = 0;
+        dropped++;
+      }
+      rt.actors.clear();
+    }
+    this.activeCount -= dropped;
+    if (tellsDropped > 0) this.logger.warn({ activations: dropped, tellsDropped }, 'activations discarded: queued tells dropped unhandled');
+    return dropped;
+  }
+
   /** Deletes expired sessions and audit entries now (the sweep timer calls this every `ttlSweepIntervalMs`). */
   sweepNow(): Promise<SweepResult> {
     if (this.sweeping !== null) return this.sweeping;
@@ -282,6 +314,7 @@ export class ActorHost implements ActorSystem, HostServices {
   // ---- HostServices (used by activations) ----
 
   batchFor(actor: Activation): CommitBatch<Activation> {
+    if (actor.discarded !== undefined) throw actor.discarded;
     return this.commits.batchFor(actor, this.draining);
   }
 
@@ -430,6 +463,7 @@ export class ActorHost implements ActorSystem, HostServices {
     actor.busy = true;
     pending.then(
       (value) => {
+        if (actor.discarded !== undefined) return this.endDiscarded(actor, reply, span);
         if (startedMs !== NOT_TIMED) actor.rt.stats.handlerSeconds.observe((performance.now() - startedMs) / 1000);
         if (span !== undefined) endSpan(span);
         actor.busy = false;
@@ -440,6 +474,7 @@ export class ActorHost implements ActorSystem, HostServices {
         this.afterAsync(actor);
       },
       (err: unknown) => {
+        if (actor.discarded !== undefined) return this.endDiscarded(actor, reply, span);
         if (startedMs !== NOT_TIMED) actor.rt.stats.handlerSeconds.observe((performance.now() - startedMs) / 1000);
         if (span !== undefined) endSpan(span, err);
         actor.busy = false;
@@ -449,6 +484,13 @@ export class ActorHost implements ActorSystem, HostServices {
         this.afterAsync(actor);
       },
     );
+  }
+
+  /** An async handler of a discarded activation ended: whatever it returned, its ask gets the discard's error. */
+  private endDiscarded(actor: Activation, reply: AskReply | undefined, span: Span | undefined): void {
+    actor.busy = false;
+    if (span !== undefined) endSpan(span, actor.discarded);
+    reply?.reject(actor.discarded);
   }
 
   private afterAsync(actor: Activation): void {
@@ -518,6 +560,8 @@ export class ActorHost implements ActorSystem, HostServices {
    * a new activation loaded from the store, so each is handled exactly once.
    */
   private retire(actor: Activation): void {
+    // Discarded meanwhile (its passivation snapshot was in flight): already out of memory, its mailbox answered.
+    if (actor.dead) return;
     actor.dead = true;
     actor.rt.actors.delete(actor.key);
     this.activeCount--;

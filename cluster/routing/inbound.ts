@@ -28,7 +28,7 @@ export function handleEnvelope(r: ClusterRouter, env: Envelope, from: string): P
   }
   const entry = r.kindEntry(target.kind);
   if (entry === undefined) return Promise.resolve(errorReply('UNKNOWN_KIND', `no actor kind named ${JSON.stringify(target.kind)} on ${r.nodeId}`));
-  const d = decideRoute(r.ring, r.nodeId, target.kind, target.key, env.hops, r.options.maxForwardHops, r.accepting);
+  const d = decideRoute(r.ring, r.nodeId, target.kind, target.key, env.hops, r.options.maxForwardHops, r.handling);
   const isAsk = env.correlationId !== 0;
   const id = `${target.kind}/${target.key}`;
   switch (d.t) {

@@ -112,9 +112,15 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     return this.started && this.serving;
   }
 
+  /** Accepting and not fenced by suspicion (`MemberView.fenced`): messages are delivered or forwarded. */
+  get handling(): boolean {
+    return this.accepting && !this.view.fenced;
+  }
+
   /** Why this node refuses to host actors, for UnavailableError. */
   get unavailableReason(): string {
     if (this.leaving) return 'leaving the cluster';
+    if (this.started && this.serving && this.view.fenced) return 'a majority of the agreed members is suspect here (this node may be cut off)';
     return this.started ? 'no quorum: fewer than half of the agreed members are live' : 'not joined to a cluster yet';
   }
 
@@ -263,7 +269,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
 
   /** Routes a message again from this node, e.g. one that waited for a claim that was abandoned. */
   route(ref: ActorRef<any, any>, msg: unknown, reply: PendingAsk | undefined): void {
-    const d = decideRoute(this.ring, this.nodeId, ref.kind, ref.key, undefined, this.options.maxForwardHops, this.started && this.serving);
+    const d = decideRoute(this.ring, this.nodeId, ref.kind, ref.key, undefined, this.options.maxForwardHops, this.handling);
     // The ring changed and the key's old owner has not confirmed that earlier messages passed it: wait for that.
     if (this.barriers.active && d.t !== 'unavailable' && this.barriers.hold(ref.kind, ref.key, context.bind(context.active(), () => this.routeHeld(ref, msg, reply)))) return;
     if (d.t === 'local') return this.claims.deliver(ref, msg, reply);
@@ -357,7 +363,14 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
       this.barriers.ringChanged(old, live);
     }
     this.barriers.membersChanged(live);
-    // Actors this node no longer owns (or none, without quorum) are drained at `handoffActorsPerSec`.
+    // Without quorum, a majority may already serve this node's actors from their replicas: what is in memory here is
+    // dropped at once, its mailboxes unhandled (a drain would handle them beside the new owners, and a quick rejoin
+    // would let the old activations serve on stale state). When it serves again, every key starts from a claim.
+    if (!this.view.quorum) {
+      const dropped = this.host.discardAll((id) => new UnavailableError(this.nodeId, `${this.unavailableReason}; ${id} was dropped from memory unhandled`));
+      if (dropped > 0) this.logger.warn({ node: this.nodeId, dropped }, 'quorum lost: activations dropped without handling their mailboxes');
+    }
+    // Actors this node no longer owns are drained at `handoffActorsPerSec`.
     const owns = (kind: string, key: string) => this.serving && ownerOf(this.ring, kind, key) === this.nodeId;
     this.claims.reconsider(owns);
     this.releaser.release(this.host.activeActors().filter((r) => !owns(r.kind, r.key)));

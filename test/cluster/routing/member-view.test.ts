@@ -162,6 +162,34 @@ describe('cluster/routing: MemberView (keep-majority and rejoin after quorum los
     await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 2);
     assert.equal(view.quorum, true);
   });
+
+  it('fenced while a majority of the agreed set is suspect, until a majority counts it live again; nothing dropped for a suspicion', async () => {
+    const counted: PeerView = { serving: true, agreed: ['p1', 'p2', 'p3'], live: ['p1', 'p2', 'p3'] };
+    script.answers.set('p1', counted);
+    script.answers.set('p2', counted);
+    script.set(['p1', 'p2', 'p3'], { id: 'p1', state: 'suspect' });
+    assert.equal(view.fenced, false, 'one suspect of three leaves a majority alive');
+    script.set(['p1', 'p2', 'p3'], { id: 'p2', state: 'suspect' });
+    assert.equal(view.fenced, true, 'both peers suspect: this node is likely the cut-off one');
+    assert.equal(view.quorum, true, 'nothing is dropped for a suspicion');
+    script.set(['p1', 'p2', 'p3'], { id: 'p2', state: 'alive' });
+    assert.equal(view.fenced, true, 'a refutation alone does not lift it: p2 may have declared this node dead meanwhile');
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS);
+    assert.equal(view.fenced, false, 'p2 answered that it counts this node live: a majority with this node');
+    assert.equal(view.quorum, true);
+  });
+
+  it('fenced, then a serving peer answers that it no longer counts this node live: declared dead unheard, it rejoins', async () => {
+    script.answers.set('p1', { serving: true, agreed: ['p1', 'p2'], live: ['p1', 'p2'] });
+    script.answers.set('p2', { serving: true, agreed: ['p1', 'p2'], live: ['p1', 'p2'] });
+    script.set(['p1', 'p2', 'p3'], { id: 'p1', state: 'suspect' });
+    script.set(['p1', 'p2', 'p3'], { id: 'p2', state: 'suspect' });
+    script.set(['p1', 'p2', 'p3'], { id: 'p1', state: 'alive' });
+    script.set(['p1', 'p2', 'p3'], { id: 'p2', state: 'alive' });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS);
+    assert.equal(view.quorum, false, 'its memory is stale: the majority may serve its actors');
+    assert.equal(view.rejoining, true);
+  });
 });
 
 function clockOf(clock: FakeTimers.Clock): Clock {
