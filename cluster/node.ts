@@ -98,6 +98,9 @@ export function createClusterNode({ config, logger, kinds, clock, tracer, linkTl
     // A stall long enough for peers to have declared this node dead and moved its actors, with a margin: a node starved
     // of CPU for about the soonest death (a loaded machine) must not drop everything; a death declared sooner is heard.
     stallLimitMs: STALL_LIMIT_DEATHS * soonestDeathMs(presetConfig(config.cluster.membershipPreset)),
+    // Half the soonest a majority can declare this node dead: cut off from a majority that long, it stops handling
+    // before the majority can take its actors over (`MemberView.fenced`).
+    leaseMs: Math.floor(soonestDeathMs(presetConfig(config.cluster.membershipPreset)) / 2),
     logger,
   });
 
@@ -225,5 +228,9 @@ class DeferredMembers implements MemberSource {
   onDeclaredDead(listener: () => void): () => void {
     if (!this.membership) throw new Error('DeferredMembers.onDeclaredDead before join: the router starts after membership');
     return this.membership.onDeclaredDead(listener);
+  }
+
+  lastHeardMs(id: string): number | undefined {
+    return this.membership?.lastHeardMs(id);
   }
 }

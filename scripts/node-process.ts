@@ -12,7 +12,7 @@ import { createClusterNode, type ClusterNode } from '../cluster/node.js';
 import { ConfigError, nodeTls, type NodeConfig } from '../ops/config/index.js';
 import { TokenVerifier } from '../gateway/auth/index.js';
 import { huntService } from '../gateway/hunt-service.js';
-import { AdmissionGate } from '../gateway/admission.js';
+import { AdmissionGate, DEFAULT_RETRY_PUSHBACK_MS, LagGovernor } from '../gateway/admission.js';
 import { InProcessNotifier } from '../gateway/notify/in-process.js';
 import { JetStreamNotifier } from '../gateway/notify/jetstream.js';
 import type { Notifier } from '../gateway/notify/notifier.js';
@@ -127,9 +127,11 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
       router: { leave: operatorLeave, leaveRefusal: () => cluster.router.leaveRefusal(), dryRun: (change, actors) => cluster.router.dryRun(change, actors) },
     }),
   });
+  const governor = new LagGovernor(config.gateway.admissionTargetLagMs);
+  governor.start();
   const admission = {
-    calls: new AdmissionGate('player calls', config.gateway.maxInFlightCalls),
-    streamSetups: new AdmissionGate('stream set-ups', config.gateway.maxInFlightSubscribes),
+    calls: new AdmissionGate('player calls', config.gateway.maxInFlightCalls, DEFAULT_RETRY_PUSHBACK_MS, governor),
+    streamSetups: new AdmissionGate('stream set-ups', config.gateway.maxInFlightSubscribes, DEFAULT_RETRY_PUSHBACK_MS, governor),
   };
   const outcomes = new CallOutcomes();
   const prometheus = prometheusRegistry({
@@ -225,6 +227,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     async stop() {
       ops.close();
       sampler.stop();
+      governor.stop();
       game.close();
       const handoff = await cluster.leave().then(() => undefined, (err: unknown) => err);
       await relay.stop();

@@ -71,6 +71,8 @@ export class Membership {
   readonly random: () => number;
   private readonly counters: MembershipMetrics = emptyMetrics();
   private readonly timers = new Set<TimerHandle>();
+  /** When an authenticated packet last came from each member, on our clock. */
+  private readonly heardAtMs = new Map<string, number>();
   private readonly bootId: string;
   private readonly onUnauthenticated: ((from: string) => void) | undefined;
   private nonce = 0;
@@ -103,6 +105,11 @@ export class Membership {
 
   members(): Member[] {
     return [...this.table.values()].map(({ id, addr, incarnation, state, changedAtMs, meta }) => ({ id, addr, incarnation, state, changedAtMs, meta }));
+  }
+
+  /** When an authenticated packet last came from `id` (ms on our clock), or undefined when none did. */
+  lastHeardMs(id: string): number | undefined {
+    return this.heardAtMs.get(id);
   }
 
   /** Members currently alive or suspect (a suspect still owns its actors until declared dead). */
@@ -248,7 +255,8 @@ export class Membership {
 
   private receive(raw: Buffer, from: string): void {
     if (!this.running) return;
-    const opened = this.auth.open(raw, this.clock.now());
+    const now = this.clock.now();
+    const opened = this.auth.open(raw, now);
     if (opened === 'unauthenticated') {
       this.counters.packetsUnauthenticated++;
       return this.onUnauthenticated?.(from);
@@ -257,6 +265,7 @@ export class Membership {
     if (opened === 'replayed') return void this.counters.packetsReplayed++;
     if (opened.f === this.id) return void this.counters.packetsImpersonating++;
     this.counters.packetsReceived++;
+    this.heardAtMs.set(opened.f, now);
     this.sync.stranger(opened.f, from);
     this.priorStates = new Map();
     for (const msg of opened.m) {

@@ -3,6 +3,7 @@ import type { ActorRef } from '../../actors/runtime/types.js';
 import type { Envelope, Reply } from '../transport/transport.js';
 import { ForwardLimitError, OwnerUnreachableError, UnavailableError } from './errors.js';
 import { errorReply, errorToReply, okReply } from './replies.js';
+import type { ViewRequest } from './quorum.js';
 import { decideRoute } from './route.js';
 import type { ClusterRouter, KindEntry, PendingAsk } from './router.js';
 import { BARRIER_KIND, CLAIM_KIND, REPLICATE_KIND, VIEW_KIND, decodeOps } from './system-messages.js';
@@ -24,7 +25,7 @@ export function handleEnvelope(r: ClusterRouter, env: Envelope, from: string): P
     case BARRIER_KIND:
       return answerBarrier(r, env.payload, from);
     case VIEW_KIND:
-      return Promise.resolve(okReply(MSGPACK.encode(r.view.report(r.accepting))));
+      return Promise.resolve(okReply(MSGPACK.encode(r.view.answer(from, MSGPACK.decode(env.payload) as ViewRequest, r.accepting))));
   }
   const entry = r.kindEntry(target.kind);
   if (entry === undefined) return Promise.resolve(errorReply('UNKNOWN_KIND', `no actor kind named ${JSON.stringify(target.kind)} on ${r.nodeId}`));

@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '../../actors/runtime/types.js';
 import type { MemberChange, MemberSource } from './members.js';
-import { confirmedGone, hasQuorum, nextAgreed, rejoinAgreed, type PeerView } from './quorum.js';
+import { confirmedGone, hasQuorum, nextAgreed, rejoinAgreed, type PeerView, type ViewRequest } from './quorum.js';
 
 /** While rejoining or confirming a failure, how often the live peers are asked for their view (`$view`), in ms. */
 export const VIEW_POLL_INTERVAL_MS = 200;
@@ -20,12 +20,20 @@ export interface MemberViewOptions {
   readonly members: MemberSource;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Asks a peer for its view; rejects when it cannot be reached. */
-  askView(peer: string): Promise<PeerView>;
+  /** Asks a peer for its view, saying whether this node is rejoining; rejects when it cannot be reached. */
+  askView(peer: string, rejoining: boolean): Promise<PeerView>;
+  /** Tells a member this node had dropped on failure and now sees live again that it must rejoin (best effort). */
+  noticeRemoved(peer: string): void;
   /** Live members, agreed set or quorum may have changed (called after every recomputation). */
   changed(): void;
   /** A stall longer than this is handled as a quorum loss (see `DEFAULT_STALL_LIMIT_MS`). @default DEFAULT_STALL_LIMIT_MS */
   stallLimitMs?: number;
+  /**
+   * Not heard from a majority of the agreed set (itself included) for this long, the node is fenced: it handles
+   * nothing until a majority counts it live again. Must be shorter than the soonest the majority can declare it dead
+   * and take its actors over; the node passes half of that (cluster/node.ts). Absent: no lease (tests of the rest).
+   */
+  leaseMs?: number;
 }
 
 /**
@@ -66,12 +74,17 @@ export class MemberView {
   private readonly suspects = new Set<string>();
   /** Members that were agreed and left the set (failure confirmed, or left) and are not live again. */
   private readonly departed = new Set<string>();
+  /** Departed members that were dropped on failure (not a graceful leave). */
+  private readonly failedOut = new Set<string>();
+  /** Members dropped on failure and live again here that have not rejoined since: they must drop their memory. */
+  private readonly readmitted = new Set<string>();
   private readonly views = new Map<string, PeerView>();
   private timer: unknown;
   private polling = false;
   private unsubscribe: (() => void) | undefined;
   private watchdog: unknown;
   private lastTickMs = 0;
+  private startedMs = 0;
   private readonly stallLimitMs: number;
 
   constructor(private readonly o: MemberViewOptions) {
@@ -89,7 +102,7 @@ export class MemberView {
     };
     this.agreed = new Set(this.o.members.liveMemberIds());
     this.agreed.add(this.o.nodeId);
-    this.lastTickMs = this.o.clock.now();
+    this.lastTickMs = this.startedMs = this.o.clock.now();
     this.watchdog = this.o.clock.setInterval(() => this.checkStall(), STALL_CHECK_INTERVAL_MS);
     this.update();
   }
@@ -110,9 +123,14 @@ export class MemberView {
     return this.departed.has(id);
   }
 
-  /** What this node reports to a peer that asks (`$view`). */
-  report(serving: boolean): PeerView {
-    return { serving, agreed: [...this.agreed], live: [...this.live] };
+  /**
+   * A `$view` request from `from`: what this node reports to it, or (a notice) this node was dropped on failure by
+   * `from` and taken back, and must rejoin. A rejoining asker has dropped its memory: it need not be told again.
+   */
+  answer(from: string, req: ViewRequest, serving: boolean): PeerView {
+    if (req !== null && 'removed' in req) this.mustRejoin(`${from} had dropped this node on failure and took it back: it may have served this node's actors meanwhile; hosting nothing until rejoined`, { peer: from });
+    else if (req?.rejoining === true) this.readmitted.delete(from);
+    return { serving, agreed: [...this.agreed], live: [...this.live], rejoin: this.readmitted.has(from) };
   }
 
   /**
@@ -148,8 +166,20 @@ export class MemberView {
       this.agreed = nextAgreed(this.agreed, this.live, this.left, confirmedGone(this.o.nodeId, this.agreed, this.live, this.views));
     }
     for (const id of this.left) this.agreed.delete(id);
-    for (const id of before) if (!this.agreed.has(id)) this.departed.add(id);
-    for (const id of this.live) this.departed.delete(id);
+    for (const id of before) {
+      if (this.agreed.has(id)) continue;
+      this.departed.add(id);
+      if (!this.left.has(id)) this.failedOut.add(id);
+    }
+    for (const id of this.live) {
+      this.departed.delete(id);
+      // Dropped on failure and live again: it may have gone on serving from memory the actors we took over. It is
+      // told now, and every `$view` answer says so until it asks as a rejoining node.
+      if (id !== this.o.nodeId && this.failedOut.delete(id)) {
+        this.readmitted.add(id);
+        this.o.noticeRemoved(id);
+      }
+    }
     const quorum = !this.rejoining && hasQuorum(this.agreed, this.live);
     if (quorum !== this.quorum) this.o.logger.warn({ node: this.o.nodeId, quorum, live: [...this.live], agreed: [...this.agreed] }, quorum ? 'quorum regained' : 'quorum lost: hosting nothing until rejoined');
     if (this.quorum && !quorum) {
@@ -187,7 +217,7 @@ export class MemberView {
     for (const [peer, v] of this.views) {
       if (v.serving && !v.live.includes(self)) return this.mustRejoin(`${peer} no longer counts this node live: it may have moved this node's actors; hosting nothing until rejoined`, { peer });
     }
-    if (this.suspicionFence()) return;
+    if (this.suspicionFence() || this.leaseExpired(this.o.clock.now())) return;
     const vouched = new Set([self]);
     for (const [peer, v] of this.views) if (v.live.includes(self)) vouched.add(peer);
     if (hasQuorum(this.agreed, vouched)) {
@@ -196,12 +226,27 @@ export class MemberView {
     }
   }
 
-  /** A stalled node loses quorum on the spot. */
+  /** A stalled node loses quorum on the spot; one that has not heard from a majority within the lease is fenced. */
   private checkStall(): void {
     const now = this.o.clock.now();
     const gapMs = now - this.lastTickMs;
     this.lastTickMs = now;
-    if (gapMs > this.stallLimitMs) this.mustRejoin('stalled: peers may have moved this node\'s actors; hosting nothing until rejoined', { gapMs, stallLimitMs: this.stallLimitMs });
+    if (gapMs > this.stallLimitMs) return this.mustRejoin('stalled: peers may have moved this node\'s actors; hosting nothing until rejoined', { gapMs, stallLimitMs: this.stallLimitMs });
+    // After a late tick the packets that came meanwhile may still be unread: judge the lease at the next one.
+    if (gapMs > 2 * STALL_CHECK_INTERVAL_MS || this.fenced || !this.quorum || !this.leaseExpired(now)) return;
+    this.setFenced(true, 'not heard from a majority of the agreed members within the lease: handling nothing until a majority counts this node live again');
+    this.startPolling();
+    this.o.changed();
+  }
+
+  /** True when fewer than a majority of the agreed set (this node included) were heard from within `leaseMs`. */
+  private leaseExpired(now: number): boolean {
+    const leaseMs = this.o.leaseMs;
+    const heardMs = this.o.members.lastHeardMs;
+    if (leaseMs === undefined || heardMs === undefined) return false;
+    const heard = new Set([this.o.nodeId]);
+    for (const id of this.agreed) if (now - (heardMs.call(this.o.members, id) ?? this.startedMs) <= leaseMs) heard.add(id);
+    return !hasQuorum(this.agreed, heard);
   }
 
   /** Nothing this node holds in memory is trusted until it has rejoined: the quorum-loss path, whatever the view says. */
@@ -239,7 +284,7 @@ export class MemberView {
     this.polling = true;
     try {
       const peers = [...this.live].filter((id) => id !== this.o.nodeId);
-      const answers = await Promise.allSettled(peers.map((p) => this.o.askView(p)));
+      const answers = await Promise.allSettled(peers.map((p) => this.o.askView(p, this.rejoining)));
       answers.forEach((a, i) => {
         if (a.status === 'fulfilled') this.views.set(peers[i]!, a.value);
         else this.views.delete(peers[i]!);
@@ -248,6 +293,7 @@ export class MemberView {
       this.polling = false;
     }
     if (this.timer === undefined) return;
+    for (const [peer, v] of this.views) if (v.rejoin === true) this.mustRejoin(`${peer} had dropped this node on failure and took it back: it may have served this node's actors meanwhile; hosting nothing until rejoined`, { peer });
     this.reviewFence();
     this.update();
   }

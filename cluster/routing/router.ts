@@ -15,7 +15,7 @@ import { planMoves, type MovePlan, type StoredActor } from './ownership-diff.js'
 import { resolveRoutingOptions, type ResolvedRoutingOptions, type RoutingOptions } from './options.js';
 import { MemberView } from './member-view.js';
 import { RingBarriers } from './ring-barriers.js';
-import { leaveRefusal, type PeerView } from './quorum.js';
+import { leaveRefusal, type PeerView, type ViewRequest } from './quorum.js';
 import { ReplicationUnavailableError, type ReplicaOp, type ReplicaTargets, type ReplicatingStore } from './replicating-store.js';
 import { Releaser } from './releaser.js';
 import { pushOnLeave } from './leave-push.js';
@@ -36,6 +36,8 @@ export interface ClusterRouterOptions extends RoutingOptions {
   readonly vnodesPerMember?: number;
   /** A stall of this node longer than this is a quorum loss (`MemberView`). @default DEFAULT_STALL_LIMIT_MS */
   readonly stallLimitMs?: number;
+  /** Not heard from a majority for this long, the node handles nothing (`MemberView`); absent: no lease. */
+  readonly leaseMs?: number;
 }
 
 /** The callbacks of a routed ask; `deadlineMs` is on the wall clock (it crosses nodes). */
@@ -97,9 +99,14 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
       members: o.members,
       clock: this.clock,
       logger: this.logger,
-      askView: (peer) => this.askView(peer),
+      askView: (peer, rejoining) => this.askView(peer, rejoining),
+      noticeRemoved: (peer) => {
+        const req: ViewRequest = { removed: true };
+        this.askSystem(peer, VIEW_KIND, MSGPACK.encode(req)).catch((err: unknown) => this.logger.debug({ peer, err }, 'rejoin notice not delivered; its $view polls will say so'));
+      },
       changed: () => this.membersChanged(),
       ...(o.stallLimitMs !== undefined ? { stallLimitMs: o.stallLimitMs } : {}),
+      ...(o.leaseMs !== undefined ? { leaseMs: o.leaseMs } : {}),
     });
   }
 
@@ -340,8 +347,9 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
   }
 
   /** Asks a peer for its serving state, agreed set and live view (`member-view.ts`). */
-  private async askView(peer: string): Promise<PeerView> {
-    return MSGPACK.decode(await this.askSystem(peer, VIEW_KIND, MSGPACK.encode(null))) as PeerView;
+  private async askView(peer: string, rejoining: boolean): Promise<PeerView> {
+    const req: ViewRequest = { rejoining };
+    return MSGPACK.decode(await this.askSystem(peer, VIEW_KIND, MSGPACK.encode(req))) as PeerView;
   }
 
   /** The member view changed: connect new peers, rebuild the ring, drop what this node no longer owns. */
