@@ -20,8 +20,6 @@ export const DEFAULT_MAX_STREAM_SETUPS_IN_FLIGHT = 256;
 /** What a refusal suggests a client waits before retrying, in ms (`grpc-retry-pushback-ms`). @default 200 */
 export const DEFAULT_RETRY_PUSHBACK_MS = 200;
 
-/** Event-loop delay (p99 over one governor interval) above which the gates narrow, in ms. @default 25 */
-export const DEFAULT_ADMISSION_TARGET_LAG_MS = 25;
 /** How often the governor reads the loop's delay and adjusts, in ms. */
 const GOVERNOR_INTERVAL_MS = 100;
 /** The loop-delay probe's resolution, in ms. */
