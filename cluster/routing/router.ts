@@ -21,7 +21,9 @@ import { Releaser } from './releaser.js';
 import { pushOnLeave } from './leave-push.js';
 import { decideRoute } from './route.js';
 import { BARRIER_KIND, REPLICATE_KIND, VIEW_KIND, encodeOps } from './system-messages.js';
-import { codecsOf, decodeWith, encodeWith, MSGPACK, type KindCodecs } from './wire-codec.js';
+import { codecsOf, decodeWith, encodeWith, MSGPACK } from './wire-codec.js';
+import type { InboundContext, KindEntry, PendingAsk } from './context.js';
+export type { KindEntry, PendingAsk } from './context.js';
 
 export interface ClusterRouterOptions extends RoutingOptions {
   readonly nodeId: string;
@@ -40,17 +42,6 @@ export interface ClusterRouterOptions extends RoutingOptions {
   readonly leaseMs?: number;
 }
 
-/** The callbacks of a routed ask; `deadlineMs` is on the wall clock (it crosses nodes). */
-export interface PendingAsk {
-  resolve(value: unknown): void;
-  reject(err: unknown): void;
-  readonly deadlineMs: number;
-}
-
-export interface KindEntry {
-  readonly def: KindDef<any, any, any, any, any>;
-  readonly codecs: KindCodecs;
-}
 
 /**
  * Cluster-wide `ActorSystem`: a message for `(kind, key)` is delivered to the local host when this node owns the key
@@ -58,7 +49,7 @@ export interface KindEntry {
  * forwards it (at most `maxForwardHops` times). The host activates only keys this node has claimed in its current
  * ownership (see `claims.ts`), so there is one activation per key; a node without quorum hosts nothing.
  */
-export class ClusterRouter implements ActorSystem, ReplicaTargets {
+export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContext {
   readonly nodeId: string;
   readonly options: ResolvedRoutingOptions;
   readonly host: ClusterHost;
