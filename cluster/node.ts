@@ -1,8 +1,7 @@
 import type { Server } from '@grpc/grpc-js';
 import type { Tracer } from '@opentelemetry/api';
 import type { Histogram } from 'hdr-histogram-js';
-import { deferred } from '../actors/runtime/deferred.js';
-import type { Clock, KindDef, Logger } from '../actors/runtime/types.js';
+import { ActorHost, deferred, type Clock, type KindDef, type Logger } from '../actors/runtime/port.js';
 import { lockDataDir, openLmdbStore, type BucketHistogram } from '../actors/store/index.js';
 import type { NodeConfig } from '../ops/config/index.js';
 import { realClock } from './membership/clock.js';
@@ -10,7 +9,6 @@ import { presetConfig, soonestDeathMs } from './membership/config.js';
 import { Membership, type Member } from './membership/membership.js';
 import { RefusalLog } from './membership/refusals.js';
 import { UdpTransport } from './membership/udp_transport.js';
-import { ClusterHost } from './routing/cluster-host.js';
 import { ClusterRouter } from './routing/router.js';
 import { ReplicatingStore } from './routing/replicating-store.js';
 import type { MemberChange, MemberSource } from './routing/members.js';
@@ -31,7 +29,7 @@ export interface ClusterNode {
   readonly storeCommitLatencyUs: Histogram;
   /** The same commits in fixed buckets (see `LmdbSnapshotStore.commitSeconds`), for Prometheus. */
   readonly storeCommitSeconds: BucketHistogram;
-  readonly host: ClusterHost;
+  readonly host: ActorHost;
   readonly router: ClusterRouter;
   readonly links: GrpcTransport;
   /** Set once `join` has run. */
@@ -80,7 +78,7 @@ export function createClusterNode({ config, logger, kinds, clock, tracer, linkTl
     }
   })();
   const store = new ReplicatingStore(lmdb);
-  const host = new ClusterHost({ store, clock, logger, tracer, kinds, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
+  const host = new ActorHost({ store, clock, logger, tracer, kinds, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
   const links = new GrpcTransport({ nodeId: config.node.id, clusterKey: config.cluster.key, logger, ...(linkTls ? { tls: linkTls } : {}) });
   const members = new DeferredMembers();
   const router = new ClusterRouter({

@@ -38,6 +38,8 @@ export class ActorHost implements ActorSystem, HostServices {
   private readonly tap: HandledTap;
   /** Set only when tracing is on; then messages sent inside a span carry its context (see tracing.ts). */
   private readonly tracer: Tracer | undefined;
+  /** Where sends go once `routeVia` was called (the cluster's router); undefined: to this host. */
+  private outbound: ActorSystem | undefined;
 
   constructor(options: HostOptions) {
     this.options = resolveHostOptions(options);
@@ -84,12 +86,31 @@ export class ActorHost implements ActorSystem, HostServices {
     return { kind: kind.name, key };
   }
 
+  /**
+   * Sends go through `system` from now on (the cluster's router, so a handler's `ctx.tell`/`ctx.ask` reaches actors on
+   * other nodes); the router delivers what this node hosts back through `deliverTell`/`deliverAskInto`.
+   */
+  routeVia(system: ActorSystem): void {
+    this.outbound = system;
+  }
+
   /** Throws MailboxFullError, ActivationError, UnknownKindError or HostClosedError; the message is then not queued. */
   tell<M>(ref: ActorRef<M, any>, msg: M): void {
-    this.scheduler.tell(ref, msg);
+    if (this.outbound !== undefined) this.outbound.tell(ref, msg);
+    else this.scheduler.tell(ref, msg);
   }
 
   ask<M, R>(ref: ActorRef<M, R>, msg: M, options?: AskOptions): Promise<R> {
+    if (this.outbound !== undefined) return this.outbound.ask(ref, msg, options);
+    return this.askHere(ref, msg, options);
+  }
+
+  /** A tell to an actor of this host, whatever `routeVia` says (the router's local delivery). */
+  deliverTell(ref: ActorRef<any, any>, msg: unknown): void {
+    this.scheduler.tell(ref, msg);
+  }
+
+  private askHere<M, R>(ref: ActorRef<M, R>, msg: M, options?: AskOptions): Promise<R> {
     const fromStore = this.readOnlyAnswer(ref, msg);
     if (fromStore !== undefined) return fromStore as Promise<R>;
     const timeoutMs = options?.timeoutMs ?? this.options.askTimeoutMs;
@@ -97,12 +118,12 @@ export class ActorHost implements ActorSystem, HostServices {
   }
 
   /**
-   * `ask` answering into the caller's own callbacks instead of a new promise: for a caller that already holds a
+   * A local `ask` answering into the caller's own callbacks instead of a new promise: for a caller that already holds a
    * promise's callbacks (the cluster router delivering locally), one promise and its `then` fewer per message.
    * The callbacks run synchronously inside the host (a drain, a commit's settlement, or this call for a refusal), so
    * they must not throw: a promise's resolve and reject functions are what they are meant for.
    */
-  protected askInto(ref: ActorRef, msg: unknown, resolve: (value: any) => void, reject: (err: unknown) => void, timeoutMs: number): void {
+  deliverAskInto(ref: ActorRef, msg: unknown, resolve: (value: any) => void, reject: (err: unknown) => void, timeoutMs: number): void {
     const fromStore = this.readOnlyAnswer(ref, msg);
     if (fromStore !== undefined) fromStore.then(resolve, reject);
     else this.scheduler.enqueueAsk(ref, msg, resolve, reject, timeoutMs);

@@ -1,6 +1,6 @@
 import { context } from '@opentelemetry/api';
-import { TracedMessage, wrapIfTraced } from '../../actors/runtime/tracing.js';
-import type { ActorRef } from '../../actors/runtime/types.js';
+import { TracedMessage, wrapIfTraced } from '../../actors/runtime/port.js';
+import type { ActorRef } from '../../actors/runtime/port.js';
 import { HandoffPendingError } from './errors.js';
 import { exportActor, termOps, type ExportedActor } from './handoff.js';
 import type { PendingAsk, RoutingContext } from './context.js';

@@ -1,7 +1,7 @@
-import type { ActorRef, KindDef, Logger } from '../../actors/runtime/types.js';
+import type { ActorRef, KindDef, Logger } from '../../actors/runtime/port.js';
 import type { Ring } from '../placement/ring.js';
 import type { Reply, Transport } from '../transport/transport.js';
-import type { ClusterHost } from './cluster-host.js';
+import type { ActorHost } from '../../actors/runtime/port.js';
 import type { MemberView } from './member-view.js';
 import type { ResolvedRoutingOptions } from './options.js';
 import type { ReplicatingStore } from './replicating-store.js';
@@ -26,7 +26,7 @@ export interface KindEntry {
 export interface RoutingContext {
   readonly nodeId: string;
   readonly options: ResolvedRoutingOptions;
-  readonly host: ClusterHost;
+  readonly host: ActorHost;
   readonly store: ReplicatingStore;
   readonly transport: Transport;
   readonly logger: Logger;

@@ -1,5 +1,5 @@
 import { context } from '@opentelemetry/api';
-import type { ActorRef } from '../../actors/runtime/types.js';
+import type { ActorRef } from '../../actors/runtime/port.js';
 import type { Envelope, Reply } from '../transport/transport.js';
 import { ForwardLimitError, OwnerUnreachableError, UnavailableError } from './errors.js';
 import { errorReply, errorToReply, okReply } from './replies.js';

@@ -1,4 +1,4 @@
-import type { StoreOp } from '../../actors/store/snapshot-store.js';
+import type { StoreOp } from '../../actors/runtime/port.js';
 import { buildRing, ownerOf } from '../placement/ring.js';
 import { encodeRequest } from './claim-batch.js';
 import { exportActor, sessionOp, type ExportedSession } from './handoff.js';

@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '../../actors/runtime/types.js';
+import type { Clock, Logger } from '../../actors/runtime/port.js';
 import type { MemberChange, MemberSource } from './members.js';
 import { confirmedGone, hasQuorum, nextAgreed, rejoinAgreed, type PeerView, type ViewRequest } from './quorum.js';
 

@@ -1,6 +1,6 @@
 import { context } from '@opentelemetry/api';
 import { startHopSpan } from './trace.js';
-import type { ActorRef, ActorSystem, AskOptions, Clock, KindDef, Logger } from '../../actors/runtime/types.js';
+import type { ActorRef, ActorSystem, AskOptions, Clock, KindDef, Logger } from '../../actors/runtime/port.js';
 import { errorFromReply, silent, systemEnvelope, wallClock } from './replies.js';
 import { buildRing, ownerOf, successors, DEFAULT_VNODES_PER_MEMBER, type Ring } from '../placement/ring.js';
 import { LinkClosedError } from '../transport/errors.js';
@@ -8,7 +8,7 @@ import type { Envelope, Transport } from '../transport/transport.js';
 export { systemEnvelope } from './replies.js';
 import { Claims } from './claims.js';
 import { handleEnvelope } from './inbound.js';
-import type { ClusterHost } from './cluster-host.js';
+import type { ActorHost } from '../../actors/runtime/port.js';
 import { LeaveIncompleteError, OwnerUnreachableError, RemoteActorError, UnavailableError } from './errors.js';
 import type { MemberSource } from './members.js';
 import { planMoves, type MovePlan, type StoredActor } from './ownership-diff.js';
@@ -27,7 +27,7 @@ export type { KindEntry, PendingAsk } from './context.js';
 
 export interface ClusterRouterOptions extends RoutingOptions {
   readonly nodeId: string;
-  readonly host: ClusterHost;
+  readonly host: ActorHost;
   /** The store the host commits through; replication hangs off it. */
   readonly store: ReplicatingStore;
   readonly transport: Transport;
@@ -52,7 +52,7 @@ export interface ClusterRouterOptions extends RoutingOptions {
 export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContext {
   readonly nodeId: string;
   readonly options: ResolvedRoutingOptions;
-  readonly host: ClusterHost;
+  readonly host: ActorHost;
   readonly store: ReplicatingStore;
   readonly transport: Transport;
   readonly view: MemberView;

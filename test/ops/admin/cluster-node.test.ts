@@ -1,5 +1,5 @@
 /**
- * The operator tools wired onto a real cluster node (cluster/node.ts: replicating LMDB store, ClusterHost, router,
+ * The operator tools wired onto a real cluster node (cluster/node.ts: replicating LMDB store, ActorHost routed through the router,
  * UDP membership) exactly as scripts/node-process.ts is to mount them (see the lines marked WIRING), then driven
  * through the Admin service: status with gossip address and incarnation, drain plan, and a graceful leave.
  */

@@ -1,5 +1,5 @@
 /**
- * One Quarry node for routing tests and the cluster benchmark, as a child process: LMDB store, `ClusterHost`,
+ * One Quarry node for routing tests and the cluster benchmark, as a child process: LMDB store, `ActorHost` (routed through the router),
  * membership over UDP, grpc-js transport and `ClusterRouter`, hosting the `counter` kind.
  *
  * Address exchange: a node prints `{"event":"listening","id","gossip","grpc"}` on stdout; the parent passes every
@@ -14,7 +14,7 @@ import { localDefaults } from '../../../../cluster/membership/config.js';
 import { realClock } from '../../../../cluster/membership/clock.js';
 import { Membership } from '../../../../cluster/membership/membership.js';
 import { UdpTransport } from '../../../../cluster/membership/udp_transport.js';
-import { ClusterHost } from '../../../../cluster/routing/cluster-host.js';
+import { ActorHost } from '../../../../actors/runtime/port.js';
 import { membershipSource } from '../../../../cluster/routing/members.js';
 import { ReplicatingStore } from '../../../../cluster/routing/replicating-store.js';
 import { ClusterRouter } from '../../../../cluster/routing/router.js';
@@ -47,7 +47,7 @@ const logger = {
 const store = new ReplicatingStore(openLmdbStore({ path: values.data! }));
 const counter = counterKind(id);
 const passivationIdleMs = Number(values['passivation-ms']);
-const host = new ClusterHost({ store, kinds: [counter, sequenceKind], logger, passivationIdleMs, passivationTickMs: Math.min(1_000, passivationIdleMs) });
+const host = new ActorHost({ store, kinds: [counter, sequenceKind], logger, passivationIdleMs, passivationTickMs: Math.min(1_000, passivationIdleMs) });
 const gossip = new (await import('./filtered-gossip.js')).FilteredGossip(await UdpTransport.bind('127.0.0.1', 0));
 const membership = new Membership({ id, clusterKey: values.key!, config: localDefaults(), transport: gossip, clock: realClock() });
 const transport = new GrpcTransport({ nodeId: id, clusterKey: values.key!, reconnectBaseMs: 50, reconnectMaxMs: 500, logger });
