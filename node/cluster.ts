@@ -8,7 +8,7 @@
 import type { Server } from '@grpc/grpc-js';
 import type { Tracer } from '@opentelemetry/api';
 import type { Histogram } from 'hdr-histogram-js';
-import type { Clock, KindDef, Logger } from '../actors/runtime/types.js';
+import { ActorHost, type Clock, type KindDef, type Logger } from '../actors/runtime/port.js';
 import { lockDataDir, openLmdbStore, type BucketHistogram } from '../actors/store/index.js';
 import { realClock } from '../cluster/membership/clock.js';
 import { presetConfig, soonestDeathMs } from '../cluster/membership/config.js';
@@ -17,7 +17,6 @@ import { RefusalLog } from '../cluster/membership/refusals.js';
 import type { Transport as GossipTransport } from '../cluster/membership/transport.js';
 import { UdpTransport } from '../cluster/membership/udp_transport.js';
 import type { Ring } from '../cluster/placement/ring.js';
-import { ClusterHost } from '../cluster/routing/cluster-host.js';
 import { ClusterRouter } from '../cluster/routing/router.js';
 import { ReplicatingStore } from '../cluster/routing/replicating-store.js';
 import { GrpcTransport, type GrpcTransportOptions } from '../cluster/transport/grpc.js';
@@ -34,7 +33,7 @@ export interface ClusterNode {
   readonly storeCommitLatencyUs: Histogram;
   /** The same commits in fixed buckets (see `LmdbSnapshotStore.commitSeconds`), for Prometheus. */
   readonly storeCommitSeconds: BucketHistogram;
-  readonly host: ClusterHost;
+  readonly host: ActorHost;
   readonly router: ClusterRouter;
   readonly links: GrpcTransport;
   /** Set once `join` has run. */
@@ -96,7 +95,7 @@ export function createClusterNode({ config, logger, kinds, clock, tracer, linkTl
     }
   })();
   const store = new ReplicatingStore(lmdb);
-  const host = new ClusterHost({ store, clock, logger, tracer, kinds, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
+  const host = new ActorHost({ store, clock, logger, tracer, kinds, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
   const linkOptions: GrpcTransportOptions = { nodeId: config.node.id, clusterKey: config.cluster.key, clock, logger, ...(linkTls ? { tls: linkTls } : {}) };
   const links = transport.links?.(linkOptions) ?? new GrpcTransport(linkOptions);
   const members = new DeferredMembers();
@@ -116,6 +115,9 @@ export function createClusterNode({ config, logger, kinds, clock, tracer, linkTl
     // A stall long enough for peers to have declared this node dead and moved its actors, with a margin: a node starved
     // of CPU for about the soonest death (a loaded machine) must not drop everything; a death declared sooner is heard.
     stallLimitMs: STALL_LIMIT_DEATHS * soonestDeathMs(presetConfig(config.cluster.membershipPreset)),
+    // Half the soonest a majority can declare this node dead: cut off from a majority that long, it stops handling
+    // before the majority can take its actors over (`MemberView.fenced`).
+    leaseMs: Math.floor(soonestDeathMs(presetConfig(config.cluster.membershipPreset)) / 2),
     logger,
   });
   const entry = joiner({ joinTimeoutMs: config.cluster.joinTimeoutMs, logger, startRouting: () => router.start() });

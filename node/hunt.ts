@@ -2,7 +2,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import { HuntDefinitionError, HuntGame, huntKinds, loadHuntFile, type AuditSource, type HuntDefinition, type HuntKinds } from '../actors/hunt/index.js';
 import type { ActorSystem, Clock, Logger } from '../actors/runtime/types.js';
-import { AdmissionGate } from '../gateway/admission.js';
+import { AdmissionGate, DEFAULT_RETRY_PUSHBACK_MS, LagGovernor } from '../gateway/admission.js';
 import { TokenVerifier } from '../gateway/auth/index.js';
 import { CallOutcomes } from '../gateway/call-outcomes.js';
 import { huntService } from '../gateway/hunt-service.js';
@@ -42,13 +42,18 @@ export function huntPart(config: NodeConfig): HuntPart {
 export interface Admission {
   readonly calls: AdmissionGate;
   readonly streamSetups: AdmissionGate;
+  /** Narrows both gates while the event loop lags past `gateway.admissionTargetLagMs`; started, stop it with the node. */
+  readonly governor: LagGovernor;
 }
 
-/** The in-flight limits of player calls and stream set-ups (`gateway.maxInFlight*`). */
+/** The in-flight limits of player calls and stream set-ups (`gateway.maxInFlight*`), under the loop-lag governor. */
 export function admissionGates(config: NodeConfig): Admission {
+  const governor = new LagGovernor(config.gateway.admissionTargetLagMs);
+  governor.start();
   return {
-    calls: new AdmissionGate('player calls', config.gateway.maxInFlightCalls),
-    streamSetups: new AdmissionGate('stream set-ups', config.gateway.maxInFlightSubscribes),
+    calls: new AdmissionGate('player calls', config.gateway.maxInFlightCalls, DEFAULT_RETRY_PUSHBACK_MS, governor),
+    streamSetups: new AdmissionGate('stream set-ups', config.gateway.maxInFlightSubscribes, DEFAULT_RETRY_PUSHBACK_MS, governor),
+    governor,
   };
 }
 

@@ -83,4 +83,8 @@ export class DeferredMembers implements MemberSource {
     if (!this.membership) throw new Error('DeferredMembers.onDeclaredDead before join: the router starts after membership');
     return this.membership.onDeclaredDead(listener);
   }
+
+  lastHeardMs(id: string): number | undefined {
+    return this.membership?.lastHeardMs(id);
+  }
 }

@@ -143,6 +143,7 @@ export async function startNode(options: StartNodeOptions): Promise<QuarryNode<H
     notReady: () => failingChecks(readiness),
     async stop() {
       ops.close();
+      admission.governor.stop();
       players?.game.close();
       const handoff = await cluster.leave().then(() => undefined, (err: unknown) => err);
       await notify.stop();

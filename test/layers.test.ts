@@ -39,26 +39,6 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   testing: [...BELOW_NODE, 'node', 'scripts'],
 };
 
-/**
- * Imports against the rules that other work of issue 18 removes; each is named here so that the test fails on any
- * new one (and on one of these that is gone: then delete its line).
- */
-const KNOWN_VIOLATIONS: ReadonlySet<string> = new Set([
-  // To be removed by item 2 (a runtime port: cluster imports nothing of actors/store).
-  'cluster/routing/claim-batch.ts -> actors/store/snapshot-store.ts',
-  'cluster/routing/handoff.ts -> actors/store/snapshot-codec.ts',
-  'cluster/routing/handoff.ts -> actors/store/snapshot-store.ts',
-  'cluster/routing/leave-push.ts -> actors/store/snapshot-store.ts',
-  'cluster/routing/replicating-store.ts -> actors/store/snapshot-store.ts',
-  'cluster/routing/replicating-store.ts -> actors/store/snapshot-codec.ts',
-]);
-
-/** Import cycles other work of issue 18 removes, each as its files sorted and joined by ` <-> `. */
-const KNOWN_CYCLES: ReadonlySet<string> = new Set([
-  // To be removed by item 3 (routing without the circle: helpers depend on a small context, not on ClusterRouter).
-  'cluster/routing/claims.ts <-> cluster/routing/coverage.ts <-> cluster/routing/hints.ts <-> cluster/routing/inbound.ts <-> cluster/routing/leave-push.ts <-> cluster/routing/router.ts',
-]);
-
 function tsFiles(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -109,14 +89,12 @@ describe('layer rules (ARCHITECTURE.md, issue 18)', () => {
         if (!allowed.includes(to)) found.push(`${file} -> ${target}`);
       }
     }
-    assert.deepEqual(found.filter((v) => !KNOWN_VIOLATIONS.has(v)), [], 'imports against the layer table');
-    assert.deepEqual([...KNOWN_VIOLATIONS].filter((v) => !found.includes(v)), [], 'allowed violations that are gone: remove them from KNOWN_VIOLATIONS');
+    assert.deepEqual(found, [], 'imports against the layer table');
   });
 
   it('no import cycle', () => {
     const cycles = stronglyConnected(graph).map((files) => files.sort().join(' <-> '));
-    assert.deepEqual(cycles.filter((c) => !KNOWN_CYCLES.has(c)), [], 'modules that import themselves through others');
-    assert.deepEqual([...KNOWN_CYCLES].filter((c) => !cycles.includes(c)), [], 'allowed cycles that are gone: remove them from KNOWN_CYCLES');
+    assert.deepEqual(cycles, [], 'modules that import themselves through others');
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Proof that a hunt message crossing nodes goes through the protobuf codecs: two whole nodes in this process
- * (`startNode`: LMDB, ClusterHost, router, grpc-js links on loopback, UDP membership), each with the hunt kinds
+ * (`startNode`: LMDB, ActorHost routed through the router, grpc-js links on loopback, UDP membership), each with the hunt kinds
  * whose codecs are wrapped to record the bytes they encode and decode. A fix entering node A for a player owned by
  * B reaches B as a `quarry.actors.v1.PlayerMessage`, and its FixAck comes back to A as a `PlayerReply`.
  * The multi-process hunt tests (test/ops/tracing.test.ts, test/ops/admin/real-node.test.ts) run the same codecs.

@@ -1,5 +1,5 @@
 /**
- * The router's local delivery of an ask (`ClusterHost.deliverAskInto`): the answer, and every refusal, reach the
+ * The router's local delivery of an ask (`ActorHost.deliverAskInto`): the answer, and every refusal, reach the
  * router's pending callbacks as they reach a plain `ask`'s promise. Real LMDB, fake clock, one host in process.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { memoryLogger } from '../../../actors/runtime/logger.js';
 import type { HostOptions } from '../../../actors/runtime/options.js';
 import { defineKind } from '../../../actors/runtime/types.js';
 import { openLmdbStore, type LmdbSnapshotStore } from '../../../actors/store/lmdb-store.js';
-import { ClusterHost } from '../../../cluster/routing/cluster-host.js';
+import { ActorHost } from '../../../actors/runtime/port.js';
 import { counter } from '../../actors/runtime/kinds.js';
 import { tempDir } from '../../actors/store/support.js';
 import { waitFor } from '../../../testing/wait.js';
@@ -22,14 +22,14 @@ interface Outcome {
   sync: boolean;
 }
 
-describe('cluster/routing: ClusterHost.deliverAskInto (the router delivering an ask locally)', () => {
+describe('cluster/routing: ActorHost.deliverAskInto (the router delivering an ask locally)', () => {
   let dir: ReturnType<typeof tempDir>;
   let store: LmdbSnapshotStore;
   let fake: FakeTimers.Clock;
-  let host: ClusterHost;
+  let host: ActorHost;
 
   const start = (extra: Partial<HostOptions> = {}) => {
-    host = new ClusterHost({ store, clock: fakeClock(fake), logger: memoryLogger(), passivationIdleMs: 60_000, passivationTickMs: 1_000, ...extra });
+    host = new ActorHost({ store, clock: fakeClock(fake), logger: memoryLogger(), passivationIdleMs: 60_000, passivationTickMs: 1_000, ...extra });
   };
 
   /** Delivers `msg` and resolves with what reached the callbacks. */

@@ -1,5 +1,5 @@
 /**
- * The operator tools on a whole node started by `startNode` (node/: replicating LMDB store, ClusterHost, router,
+ * The operator tools on a whole node started by `startNode` (node/: replicating LMDB store, ActorHost routed through the router,
  * UDP membership, the edge carrying Admin), driven through the Admin service: status with gossip address and
  * incarnation, drain plan, and a graceful leave.
  */
