@@ -12,6 +12,7 @@ import { issuePlayerToken } from '../../gateway/auth/index.js';
 import { HuntClient, type Event, type FixAck } from '../../proto/gen/hunt.js';
 import type { QuarryNode } from '../../node/index.js';
 import { startRealNode } from './support-real-node.js';
+import { waitFor } from '../../testing/wait.js';
 
 const SECRET = 'subscribe-test-token-secret-0123456789';
 const WAIT_MS = 10_000;
@@ -61,22 +62,17 @@ describe('gateway Subscribe: a player already in a building (real node)', functi
     const stream = client.subscribe({ playerId, afterSeq, cursors }, await md(playerId));
     open.push(stream);
     const seen: Event[] = [];
-    const waiters: Array<{ want: (e: Event) => boolean; resolve: (e: Event) => void }> = [];
-    stream.on('data', (e: Event) => {
-      seen.push(e);
-      for (const w of waiters.splice(0)) if (w.want(e)) w.resolve(e);
-      else waiters.push(w);
-    });
+    stream.on('data', (e: Event) => seen.push(e));
     stream.on('error', (err: Error & { code?: number }) => assert.equal(err.code, 1, `stream of ${playerId} failed: ${err.message}`));
     await new Promise<void>((resolve) => stream.once('metadata', () => resolve()));
-    const until = (phase: string, want: (e: Event) => boolean): Promise<Event> => {
-      const hit = seen.find(want);
-      if (hit) return Promise.resolve(hit);
-      return new Promise<Event>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${phase}: ${playerId} expected a matching event within ${WAIT_MS} ms, saw ${JSON.stringify(seen.map((e) => [e.channel, e.seq, e.body?.$case]))}`)), WAIT_MS);
-        waiters.push({ want, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+    const until = (phase: string, want: (e: Event) => boolean): Promise<Event> =>
+      waitFor(() => seen.find(want), {
+        phase,
+        expected: `a matching event for ${playerId}`,
+        seen: () => seen.map((e) => [e.channel, e.seq, e.body?.$case]),
+        timeoutMs: WAIT_MS,
+        changes: (recheck) => (stream.on('data', recheck), () => stream.off('data', recheck)),
       });
-    };
     return { stream, until, seen };
   }
 

@@ -2,17 +2,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startNatsServer, type NatsServer } from '../../testing/nats.js';
 import { httpGet, nodeSandbox } from './support/quarry-process.js';
+import { waitFor } from '../../testing/wait.js';
 
 /** Polls `url` until it answers `status`; fails naming `phase` and the last answer. */
 async function waitStatus(phase: string, url: string, status: number, timeoutMs = 20_000): Promise<{ status: number; body: string }> {
-  const until = Date.now() + timeoutMs;
   let last = { status: 0, body: '' };
-  while (Date.now() < until) {
-    last = await httpGet(url);
-    if (last.status === status) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`${phase}: ${url} did not answer ${status} within ${timeoutMs} ms; last ${last.status} ${last.body}`);
+  return waitFor(async () => ((last = await httpGet(url)).status === status ? last : undefined), {
+    phase, expected: `${url} answering ${status}`, seen: () => `${last.status} ${last.body}`, timeoutMs, pollMs: 100,
+  });
 }
 
 describe('/livez, /healthz and /readyz on real nodes (issue 19, item 4)', function () {
