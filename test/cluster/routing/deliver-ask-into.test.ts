@@ -12,7 +12,8 @@ import { defineKind } from '../../../actors/runtime/types.js';
 import { openLmdbStore, type LmdbSnapshotStore } from '../../../actors/store/lmdb-store.js';
 import { ActorHost } from '../../../actors/runtime/port.js';
 import { counter } from '../../actors/runtime/kinds.js';
-import { tempDir, waitFor } from '../../actors/store/support.js';
+import { tempDir } from '../../actors/store/support.js';
+import { waitFor } from '../../../testing/wait.js';
 
 /** The outcome of one delivery, and whether it arrived before `deliverAskInto` returned. */
 interface Outcome {
@@ -88,7 +89,7 @@ describe('cluster/routing: ActorHost.deliverAskInto (the router delivering an as
     let release: ((v: string) => void) | undefined;
     const slow = defineKind<null, string, string>({ name: 'slow', initialState: () => null, handle: () => new Promise<string>((r) => (release = r)) });
     const pending = deliver(host.ref(slow, 's'), 'wait', 1_000);
-    await waitFor('async handler started', 'release set', () => release !== undefined, () => 'unset');
+    await waitFor(() => release !== undefined, { phase: 'async handler started', expected: 'release set', seen: () => 'unset' });
     let settled = false;
     void pending.then(() => (settled = true));
     fake.tick(999);
