@@ -42,11 +42,11 @@ export function huntPart(config: NodeConfig): HuntPart {
 export interface Admission {
   readonly calls: AdmissionGate;
   readonly streamSetups: AdmissionGate;
-  /** Narrows both gates while the event loop lags past `gateway.admissionTargetLagMs`; started, stop it with the node. */
+  /** Narrows both gates while the event loop runs later than `gateway.admissionTargetLagMs`; stopped with the node. */
   readonly governor: LagGovernor;
 }
 
-/** The in-flight limits of player calls and stream set-ups (`gateway.maxInFlight*`), under the loop-lag governor. */
+/** The in-flight limits of player calls and stream set-ups (`gateway.maxInFlight*`), narrowed under loop lag. */
 export function admissionGates(config: NodeConfig): Admission {
   const governor = new LagGovernor(config.gateway.admissionTargetLagMs);
   governor.start();

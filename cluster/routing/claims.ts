@@ -83,7 +83,7 @@ export class Claims {
       void this.run(claim, id);
     }
     // A message that waits for the claim is handled later, outside its sender's async context: keep the context.
-    claim.queue.push(this.router.host.tracing ? wrapIfTraced(msg, Date.now()) : msg, reply);
+    claim.queue.push(this.router.host.tracing ? wrapIfTraced(msg, this.router.clock.now()) : msg, reply);
   }
 
   /** Ownership changed: claims and settled actors this node no longer owns are dropped (queued messages re-routed). */
@@ -143,7 +143,7 @@ export class Claims {
       // Exports are synchronous LMDB reads and re-encodings: let other messages through between slices.
       if (i > 0 && i % EXPORT_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
       const [kind, key] = refs[i]!;
-      const answer: ClaimAnswer = { owner: false, ...exportActor(r.store.inner, r.kindEntry(kind)!.def, key) };
+      const answer: ClaimAnswer = { owner: false, ...exportActor(r.store.inner, r.kindEntry(kind)!.def, key, r.clock.now()) };
       bytes += (answer.snapshot?.length ?? 0) + (answer.session?.value.length ?? 0) + 32;
       r.logger.debug({ actor: `${kind}/${key}`, to: from, seq: answer.seq }, 'actor released to claimant');
       out[i] = answer;
@@ -186,7 +186,7 @@ export class Claims {
   private toHost(ref: ActorRef, msg: unknown, reply: PendingAsk | undefined): void {
     const host = this.router.host;
     if (reply === undefined) return host.deliverTell(ref, msg);
-    host.deliverAskInto(ref, msg, reply.resolve, reply.reject, Math.max(1, reply.deadlineMs - Date.now()));
+    host.deliverAskInto(ref, msg, reply.resolve, reply.reject, Math.max(1, reply.deadlineMs - this.router.clock.now()));
   }
 
   private abort(claim: Claim): void {
@@ -219,20 +219,20 @@ export class Claims {
     const r = this.router;
     const { kind, key } = claim.ref;
     const def = r.kindEntry(kind)!.def;
-    const deadlineMs = Date.now() + r.options.peerRequestTimeoutMs;
+    const deadlineMs = this.router.clock.now() + r.options.peerRequestTimeoutMs;
     try {
       for (;;) {
         const peers = r.claimPeers();
         const answers = await Promise.allSettled(peers.map((p) => this.batcher.ask(p, kind, key, deadlineMs, claim.done !== undefined && claim.queue.length === 0)));
         if (claim.aborted) return;
-        const exports: ExportedActor[] = [exportActor(r.store.inner, def, key)];
+        const exports: ExportedActor[] = [exportActor(r.store.inner, def, key, r.clock.now())];
         let holder: string | undefined;
         answers.forEach((a, i) => {
           if (a.status === 'rejected' || a.value.owner) holder = peers[i];
           else exports.push(a.value);
         });
         if (holder === undefined) {
-          await this.terms.commit(termOps(r.store, def, key, exports));
+          await this.terms.commit(termOps(r.store, def, key, exports, r.clock.now()));
           if (claim.aborted) return;
           claim.done?.();
           this.pending.delete(id);
@@ -248,7 +248,7 @@ export class Claims {
           }
           return;
         }
-        if (Date.now() + CLAIM_RETRY_MS >= deadlineMs) return this.fail(claim, id, new HandoffPendingError(id, `${holder} did not release it in time`));
+        if (this.router.clock.now() + CLAIM_RETRY_MS >= deadlineMs) return this.fail(claim, id, new HandoffPendingError(id, `${holder} did not release it in time`));
         await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
         if (claim.aborted) return;
       }

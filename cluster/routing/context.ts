@@ -1,4 +1,4 @@
-import type { ActorRef, KindDef, Logger } from '../../actors/runtime/port.js';
+import type { ActorRef, Clock, KindDef, Logger } from '../../actors/runtime/port.js';
 import type { Ring } from '../placement/ring.js';
 import type { Reply, Transport } from '../transport/transport.js';
 import type { ActorHost } from '../../actors/runtime/port.js';
@@ -30,6 +30,8 @@ export interface RoutingContext {
   readonly store: ReplicatingStore;
   readonly transport: Transport;
   readonly logger: Logger;
+  /** The node's clock: deadlines cross nodes, so it is the wall clock outside deterministic tests. */
+  readonly clock: Clock;
   /** The ring this node routes by, and how often it changed since start. */
   readonly ring: Ring;
   readonly epoch: number;

@@ -122,7 +122,7 @@ export class RingCoverage {
 
   private async ask(peer: string, checksum: string): Promise<CoverAnswer> {
     const r = this.router;
-    const reply = await r.transport.ask(peer, systemEnvelope(r.nodeId, CLAIM_KIND, encodeRequest({ t: 'cover', ring: checksum })), Date.now() + r.options.peerRequestTimeoutMs);
+    const reply = await r.transport.ask(peer, systemEnvelope(r.nodeId, CLAIM_KIND, encodeRequest({ t: 'cover', ring: checksum })), r.clock.now() + r.options.peerRequestTimeoutMs);
     if (reply.errorCode !== '') throw new RemoteActorError(reply.errorCode, reply.errorMessage, peer);
     return MSGPACK.decode(reply.payload) as CoverAnswer;
   }

@@ -30,7 +30,7 @@ export interface ExportedActor {
 }
 
 /** Latest state this store holds for `(kind, key)`, folded into one snapshot, with its live session. Synchronous: LMDB reads. */
-export function exportActor(store: SnapshotStore, def: KindDef<any, any, any, any, any>, key: string, nowMs = Date.now()): ExportedActor {
+export function exportActor(store: SnapshotStore, def: KindDef<any, any, any, any, any>, key: string, nowMs: number): ExportedActor {
   const snap = store.readSnapshot(def.name, key);
   const tail = store.readJournal(def.name, key, snap?.seq ?? 0);
   if (snap === undefined && tail.length === 0) return { seq: -1 };
@@ -71,7 +71,7 @@ export function sessionOp(store: SnapshotStore, kind: string, key: string, carri
  * Stale local journal entries stay below the snapshot's seq and are never replayed (nor deleted: the store deletes a
  * seq range one entry at a time, and the gap is a million wide). Empty when no candidate holds anything.
  */
-export function termOps(store: SnapshotStore, def: KindDef<any, any, any, any, any>, key: string, candidates: readonly ExportedActor[], nowMs = Date.now()): StoreOp[] {
+export function termOps(store: SnapshotStore, def: KindDef<any, any, any, any, any>, key: string, candidates: readonly ExportedActor[], nowMs: number): StoreOp[] {
   const best = newest(candidates);
   if (best === undefined) return [];
   const record = decodeSnapshot(best.snapshot!, `${def.name}/${key}`);
@@ -85,8 +85,8 @@ export function termOps(store: SnapshotStore, def: KindDef<any, any, any, any, a
 }
 
 /** `termOps` committed on its own; returns the term's seq (0 when nothing was written). */
-export async function startTerm(store: SnapshotStore, def: KindDef<any, any, any, any, any>, key: string, candidates: readonly ExportedActor[]): Promise<number> {
-  const ops = termOps(store, def, key, candidates);
+export async function startTerm(store: SnapshotStore, def: KindDef<any, any, any, any, any>, key: string, candidates: readonly ExportedActor[], nowMs: number): Promise<number> {
+  const ops = termOps(store, def, key, candidates, nowMs);
   if (ops.length === 0) return 0;
   await store.commit(ops);
   return (ops[0] as { seq: number }).seq;

@@ -73,7 +73,7 @@ export class HintSender {
 
   private async send(to: string, refs: Array<readonly [string, string]>, generation: number): Promise<void> {
     const r = this.router;
-    const startMs = Date.now();
+    const startMs = r.clock.now();
     let sent = 0;
     for (let round = 0; round < HINT_ROUNDS && refs.length > 0; round++) {
       if (round > 0) await new Promise((resolve) => setTimeout(resolve, HINT_RETRY_MS));
@@ -88,10 +88,10 @@ export class HintSender {
             // Paced to handoffActorsPerSec over this run.
             const dueMs = startMs + (sent * 1000) / r.options.handoffActorsPerSec;
             sent += batch.length;
-            if (dueMs > Date.now()) await new Promise((resolve) => setTimeout(resolve, dueMs - Date.now()));
+            if (dueMs > r.clock.now()) await new Promise((resolve) => setTimeout(resolve, dueMs - r.clock.now()));
             const env = systemEnvelope(r.nodeId, CLAIM_KIND, encodeRequest({ t: 'hint', refs: batch }));
             try {
-              const reply = await r.transport.ask(to, env, Date.now() + r.options.peerRequestTimeoutMs);
+              const reply = await r.transport.ask(to, env, r.clock.now() + r.options.peerRequestTimeoutMs);
               if (reply.errorCode !== '') throw new Error(`${reply.errorCode}: ${reply.errorMessage}`);
               retry.push(...(MSGPACK.decode(reply.payload) as HintAnswer).notOwner);
             } catch (err) {

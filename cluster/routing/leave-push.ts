@@ -66,7 +66,7 @@ export async function pushOnLeave(r: RoutingContext): Promise<LeavePushResult> {
     if (list === undefined) perOwner.set(to, (list = []));
     list.push([kind, key]);
   }
-  const startMs = Date.now();
+  const startMs = r.clock.now();
   let sent = 0;
   for (const [to, refs] of perOwner) {
     let batch: PushedActor[] = [];
@@ -74,7 +74,7 @@ export async function pushOnLeave(r: RoutingContext): Promise<LeavePushResult> {
     const flush = async () => {
       if (batch.length === 0) return;
       const dueMs = startMs + (sent * 1000) / r.options.handoffActorsPerSec;
-      if (dueMs > Date.now()) await new Promise((resolve) => setTimeout(resolve, dueMs - Date.now()));
+      if (dueMs > r.clock.now()) await new Promise((resolve) => setTimeout(resolve, dueMs - r.clock.now()));
       sent += batch.length;
       result.batches++;
       result.bytes += bytes;
@@ -88,7 +88,7 @@ export async function pushOnLeave(r: RoutingContext): Promise<LeavePushResult> {
       bytes = 0;
     };
     for (const [kind, key] of refs) {
-      const exported = exportActor(r.store.inner, r.kindEntry(kind)!.def, key);
+      const exported = exportActor(r.store.inner, r.kindEntry(kind)!.def, key, r.clock.now());
       if (exported.snapshot === undefined) continue;
       batch.push({ kind, key, seq: exported.seq, snapshot: exported.snapshot, ...(exported.session && { session: exported.session }) });
       bytes += exported.snapshot.length + (exported.session?.value.length ?? 0) + kind.length + key.length + 32;
@@ -107,7 +107,7 @@ async function pushBatch(r: RoutingContext, to: string, batch: PushedActor[]): P
   for (let attempt = 0; attempt < PUSH_ATTEMPTS; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     try {
-      const reply = await r.transport.ask(to, systemEnvelope(r.nodeId, CLAIM_KIND, payload), Date.now() + r.options.peerRequestTimeoutMs);
+      const reply = await r.transport.ask(to, systemEnvelope(r.nodeId, CLAIM_KIND, payload), r.clock.now() + r.options.peerRequestTimeoutMs);
       if (reply.errorCode !== '') throw new Error(`${reply.errorCode}: ${reply.errorMessage}`);
       return MSGPACK.decode(reply.payload) as { accepted: number; skipped: number };
     } catch (err) {
@@ -124,7 +124,7 @@ async function pushBatch(r: RoutingContext, to: string, batch: PushedActor[]): P
  */
 export async function receivePush(r: RoutingContext, actors: readonly unknown[], claimed: (kind: string, key: string) => boolean): Promise<{ accepted: number; skipped: number }> {
   const store = r.store.inner;
-  const nowMs = Date.now();
+  const nowMs = r.clock.now();
   const ops: StoreOp[] = [];
   let accepted = 0;
   for (const a of actors as PushedActor[]) {

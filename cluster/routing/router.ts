@@ -60,7 +60,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
   private readonly resolvePeerAddress: (nodeId: string) => string | undefined;
   private readonly kinds = new Map<string, KindEntry>();
   private readonly vnodes: number;
-  private readonly clock: Clock;
+  readonly clock: Clock;
   readonly logger: Logger;
   readonly claims: Claims;
   private readonly releaser: Releaser;
@@ -189,7 +189,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
 
   ask<M, R>(ref: ActorRef<M, R>, msg: M, options?: AskOptions): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const deadlineMs = Date.now() + (options?.timeoutMs ?? this.options.askTimeoutMs);
+      const deadlineMs = this.clock.now() + (options?.timeoutMs ?? this.options.askTimeoutMs);
       try {
         this.route(ref, msg, { resolve: resolve as (v: unknown) => void, reject, deadlineMs });
       } catch (err) {
@@ -241,7 +241,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
     const hop = startHopSpan('replicate', nodeId, env.trace);
     const losses = this.view.quorumLosses;
     try {
-      const reply = await this.transport.ask(nodeId, env, Date.now() + this.options.peerRequestTimeoutMs);
+      const reply = await this.transport.ask(nodeId, env, this.clock.now() + this.options.peerRequestTimeoutMs);
       if (reply.errorCode !== '') throw new RemoteActorError(reply.errorCode, reply.errorMessage, nodeId);
     } finally {
       hop?.end();
@@ -328,7 +328,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
 
   /** A system request to a peer (`system-messages.ts`); resolves with the reply's payload. */
   async askSystem(peer: string, kind: string, payload: Uint8Array): Promise<Uint8Array> {
-    const reply = await this.transport.ask(peer, systemEnvelope(this.nodeId, kind, payload), Date.now() + this.options.peerRequestTimeoutMs);
+    const reply = await this.transport.ask(peer, systemEnvelope(this.nodeId, kind, payload), this.clock.now() + this.options.peerRequestTimeoutMs);
     if (reply.errorCode !== '') throw new RemoteActorError(reply.errorCode, reply.errorMessage, peer);
     return reply.payload;
   }

@@ -7,7 +7,7 @@ import { failoverFigures } from '../loadgen/failover.js';
 import { runLoad } from '../loadgen/run.js';
 import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
 import { startNatsIfInstalled, type LocalNats } from '../sim/nats.js';
-import { freeTcpPort, freeUdpPort } from '../sim/ports.js';
+import { freeTcpPort, freeUdpPort } from '../../testing/ports.js';
 import { headlineLoad } from './load.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
-import { freeTcpPort } from './ports.js';
+import { freeTcpPort } from '../../testing/ports.js';
 
 export interface LocalNats {
   readonly url: string;

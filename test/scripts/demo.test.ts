@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoPorts, demoProgressLine } from '../../scripts/commands/demo.js';
 import { QUARRY_JS, runQuarry, STACK_LINE } from '../support/cli.js';
-import { freePortRange } from '../support/ports.js';
+import { freePortRange } from '../../testing/ports.js';
 
 interface DemoRun {
   child: ChildProcess;

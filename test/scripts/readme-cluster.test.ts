@@ -16,7 +16,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { HuntClient, type FixAck } from '../../proto/gen/hunt.js';
 import { QUARRY_JS } from '../support/cli.js';
-import { freePortRange } from '../support/ports.js';
+import { freePortRange } from '../../testing/ports.js';
 
 /** The ports the README's block uses, in the order they are remapped onto a free range. */
 const README_PORTS = [4222, 7100, 7101, 7102, 8080, 8081, 8082, 7946, 7947, 7948];

@@ -8,7 +8,7 @@ import { defineKind } from '../../../actors/runtime/types.js';
 import { ClaimBatcher, CLAIM_BATCH_REFS, decodeRequest } from '../../../cluster/routing/claim-batch.js';
 import { exportActor, termOps, TERM_SEQ_GAP } from '../../../cluster/routing/handoff.js';
 import { receivePush, type PushedActor } from '../../../cluster/routing/leave-push.js';
-import type { ClusterRouter } from '../../../cluster/routing/router.js';
+import type { RoutingContext } from '../../../cluster/routing/context.js';
 import { ReplicatingStore, type ReplicaOp, type ReplicaTargets } from '../../../cluster/routing/replicating-store.js';
 import { MSGPACK } from '../../../cluster/routing/wire-codec.js';
 import type { Envelope, Reply, Transport } from '../../../cluster/transport/transport.js';
@@ -84,7 +84,7 @@ describe('cluster/routing: handoff units (real LMDB in a temp dir)', () => {
   });
 
   describe('receivePush (a leaving node pushes its stored actors)', () => {
-    const router = (claimed: string[] = []) => ({ store: { inner: store }, kindEntry: (k: string) => (k === 'counter' ? { def: counter } : undefined), claimed: (kind: string, key: string) => claimed.includes(`${kind}/${key}`) });
+    const router = (claimed: string[] = []) => ({ store: { inner: store }, clock: { now: () => Date.now() }, kindEntry: (k: string) => (k === 'counter' ? { def: counter } : undefined), claimed: (kind: string, key: string) => claimed.includes(`${kind}/${key}`) });
     const push = (key: string, seq: number, ttlLeftMs?: number): PushedActor => ({
       kind: 'counter',
       key,
@@ -99,7 +99,7 @@ describe('cluster/routing: handoff units (real LMDB in a temp dir)', () => {
         { t: 'journal', kind: 'counter', key: 'newer-here', seq: 8, event: encodeValue({ by: 1 }) },
       ]);
       const r = router(['counter/claimed']);
-      const result = await receivePush(r as unknown as ClusterRouter, [push('older-here', 5, 30_000), push('newer-here', 6), push('absent', 3), push('claimed', 9), { ...push('x', 4), kind: 'nope' }], r.claimed);
+      const result = await receivePush(r as unknown as RoutingContext, [push('older-here', 5, 30_000), push('newer-here', 6), push('absent', 3), push('claimed', 9), { ...push('x', 4), kind: 'nope' }], r.claimed);
       assert.deepEqual(result, { accepted: 2, skipped: 3 });
       assert.equal(store.readSnapshot('counter', 'older-here')!.seq, 5);
       assert.equal(store.readSession('counter', 'older-here')!.expiresAtMs > Date.now() + 29_000, true);
@@ -112,7 +112,7 @@ describe('cluster/routing: handoff units (real LMDB in a temp dir)', () => {
       const now = Date.now();
       await store.commit([{ t: 'snapshot', kind: 'counter', key: 'k', bytes: snap(4, 4), seq: 4, pruneAfterSeq: 4 }, session(1, now + 10_000)]);
       const r = router();
-      assert.deepEqual(await receivePush(r as unknown as ClusterRouter, [push('k', 4, 50_000)], r.claimed), { accepted: 0, skipped: 1 });
+      assert.deepEqual(await receivePush(r as unknown as RoutingContext, [push('k', 4, 50_000)], r.claimed), { accepted: 0, skipped: 1 });
       assert.deepEqual(decodeValue(store.readSession('counter', 'k')!.value), { incs: 4 });
     });
   });

@@ -124,12 +124,12 @@ describe('cluster/routing: pure parts', () => {
       const writes: unknown[] = [];
       const store = { readSnapshot: () => undefined, readJournal: () => [], commit: async (ops: unknown[]) => void writes.push(...ops) } as any;
       const def = { name: 'counter', initialState: () => ({ count: 0 }), apply: (s: { count: number }, e: { by: number }) => ({ count: s.count + e.by }), handle: () => undefined } as any;
-      const empty = exportActor(store, def, 'k');
+      const empty = exportActor(store, def, 'k', 1_700_000_000_000);
       assert.deepEqual(empty, { seq: -1 });
       const { encodeSnapshot } = await import('../../../actors/store/snapshot-codec.js');
       const older = { seq: 5, snapshot: encodeSnapshot({ state: { count: 5 }, seq: 5, schemaVersion: 1, activationCount: 1 }) };
       const newer = { seq: 9, snapshot: encodeSnapshot({ state: { count: 9 }, seq: 9, schemaVersion: 1, activationCount: 2 }) };
-      const seq = await startTerm(store, def, 'k', [older, empty, newer]);
+      const seq = await startTerm(store, def, 'k', [older, empty, newer], 1_700_000_000_000);
       assert.equal(seq, 9 + TERM_SEQ_GAP);
       assert.equal(writes.length, 1);
       assert.equal((writes[0] as { seq: number }).seq, 9 + TERM_SEQ_GAP);
