@@ -11,17 +11,8 @@ import { HeaderMetadata } from './h2stream/header-metadata.js';
 import { isInternal, toGrpcError } from './errors.js';
 import type { CallOutcomes } from './call-outcomes.js';
 import { AdmissionGate, DEFAULT_MAX_CALLS_IN_FLIGHT, DEFAULT_MAX_STREAM_SETUPS_IN_FLIGHT } from './admission.js';
-import { context, propagation, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-
-/** gRPC metadata as a trace carrier: a client may send `traceparent` to join its own trace. */
-function traceContextOf(metadata: Metadata) {
-  const carrier: Record<string, string> = {};
-  for (const key of ['traceparent', 'tracestate']) {
-    const v = metadata.get(key)[0];
-    if (typeof v === 'string') carrier[key] = v;
-  }
-  return propagation.extract(context.active(), carrier);
-}
+import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { sampledEdgeContext } from './edge-sampling.js';
 
 export interface HuntServiceDeps {
   game: HuntGame;
@@ -29,10 +20,11 @@ export interface HuntServiceDeps {
   verifier: TokenVerifier;
   logger: Logger;
   /**
-   * Spans for edge calls (`Hunt/<method>`, joining a client's `traceparent`); none when absent. The node passes one
-   * only with `ops.tracingEnabled`: even a no-op span and context switch cost ~4 % of a fix's CPU (bench gateway).
+   * Spans for edge calls (`Hunt/<method>`, joining a client's `traceparent`); none when absent. The node passes it
+   * only with `ops.tracingEnabled`. Each call's sampling is decided here, before any span exists (edge-sampling.ts):
+   * an unsampled call runs exactly as with tracing off, so only sampled traces cost anything (bench ops).
    */
-  tracer?: Tracer;
+  tracing?: { tracer: Tracer; sampleRatio: number };
   /**
    * A stream whose client reads slower than events arrive is ended (RESOURCE_EXHAUSTED) once this many events
    * wait in its buffer (beyond what HTTP/2 flow control holds); the client resumes from its cursor, so nothing is
@@ -96,17 +88,23 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
   const refuse = (method: string, err: unknown, metadata: Metadata, callback: sendUnaryData<never>) => callback(failCall(method, err, metadata));
 
   const unary = <Req, Res>(method: string, body: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) => {
-    const tracer = deps.tracer;
-    if (tracer === undefined) {
+    const tracing = deps.tracing;
+    if (tracing === undefined) {
       return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
         if (!calls.tryEnter()) return refuse(method, calls.refusal, call.metadata, callback);
         void finish(method, call, callback, body(call));
       };
     }
+    const { tracer, sampleRatio } = tracing;
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
       if (!calls.tryEnter()) return refuse(method, calls.refusal, call.metadata, callback);
-      // One span per edge call; actor sends inside it carry its context to every actor and node the call reaches.
-      tracer.startActiveSpan(`Hunt/${method}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': method } }, traceContextOf(call.metadata), (span) => {
+      const parent = sampledEdgeContext(call.metadata, sampleRatio);
+      if (parent === undefined) {
+        void finish(method, call, callback, body(call));
+        return;
+      }
+      // One span per sampled edge call; actor sends inside it carry its context to every actor and node the call reaches.
+      tracer.startActiveSpan(`Hunt/${method}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': method } }, parent, (span) => {
         body(call).then(
           (res) => {
             calls.leave();

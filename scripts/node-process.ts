@@ -156,7 +156,7 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     host: config.node.host,
     grpcPort: config.node.grpcPort,
     httpPort: config.node.httpPort,
-    services: [huntService({ game, notifier, verifier: new TokenVerifier({ hs256Secret: config.gateway.tokenSecret }), logger, admission, outcomes, ...(config.ops.tracingEnabled ? { tracer: trace.getTracer('quarry.gateway') } : {}) })],
+    services: [huntService({ game, notifier, verifier: new TokenVerifier({ hs256Secret: config.gateway.tokenSecret }), logger, admission, outcomes, ...(config.ops.tracingEnabled ? { tracing: { tracer: trace.getTracer('quarry.gateway'), sampleRatio: config.ops.tracingSampleRatio } } : {}) })],
     beforeBind: (server) => {
       // Native gRPC only: node links and the Admin service are not offered over gRPC-web.
       cluster.addToServer(server);

@@ -1,4 +1,10 @@
-import { context, isSpanContextValid, trace, SpanKind, SpanStatusCode, TraceFlags, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, createContextKey, isSpanContextValid, trace, SpanKind, SpanStatusCode, TraceFlags, type Context, type Span, type Tracer } from '@opentelemetry/api';
+
+/**
+ * Set on the context a new root span starts in when its caller has already decided to sample it (the edge does, before
+ * it makes any span: gateway/edge-sampling.ts). The node's root sampler then records it instead of drawing again.
+ */
+export const SAMPLED_BY_CALLER = createContextKey('quarry.sampled-by-caller');
 
 /**
  * A message sent while a trace was active: the mailbox carries the sender's context so the handler's span (and
