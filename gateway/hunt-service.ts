@@ -11,7 +11,7 @@ import { HeaderMetadata } from './h2stream/header-metadata.js';
 import { isInternal, toGrpcError } from './errors.js';
 import type { CallOutcomes } from './call-outcomes.js';
 import { AdmissionGate, DEFAULT_MAX_CALLS_IN_FLIGHT, DEFAULT_MAX_STREAM_SETUPS_IN_FLIGHT } from './admission.js';
-import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { sampledEdgeContext } from './edge-sampling.js';
 
 export interface HuntServiceDeps {
@@ -104,38 +104,38 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
         return;
       }
       // One span per sampled edge call; actor sends inside it carry its context to every actor and node the call reaches.
-      tracer.startActiveSpan(`Hunt/${method}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': method } }, parent, (span) => {
-        body(call).then(
-          (res) => {
-            calls.leave();
-            span.end();
-            outcomes?.count(method, grpcStatus.OK);
-            callback(null, res);
-          },
-          (err) => {
-            calls.leave();
-            const status = failCall(method, err, call.metadata);
-            span.setAttribute('rpc.grpc.status_code', status.code);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: status.details });
-            span.end();
-            callback(status);
-          },
-        );
-      });
+      const span = tracer.startSpan(`Hunt/${method}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': method } }, parent);
+      const ctx = trace.setSpan(parent, span);
+      context.with(ctx, body, undefined, call).then(
+        (res) => {
+          calls.leave();
+          span.end();
+          outcomes?.count(method, grpcStatus.OK);
+          callback(null, res);
+        },
+        (err) => {
+          calls.leave();
+          // In the call's context, so the log line about it carries the trace's ids.
+          const status = context.with(ctx, failCall, undefined, method, err, call.metadata);
+          span.setAttribute('rpc.grpc.status_code', status.code);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: status.details });
+          span.end();
+          callback(status);
+        },
+      );
     };
   };
 
   const implementation: HuntServer = {
     reportFix: unary<Fix, FixAck>('ReportFix', async (call) => {
       const req = call.request;
-      // A phone's every fix after its first finds its token verified: no promise for that (bench gateway).
-      if (authorizeKnownPlayer(call.metadata, deps.verifier, req.playerId) === undefined) {
-        await authorizePlayer(call.metadata, deps.verifier, req.playerId);
-      }
       const fix: GameFix = req.gps
         ? { clientSeq: req.clientSeq, clientTimeMs: req.clientTimeMs, readings: req.readings, gps: req.gps }
         : { clientSeq: req.clientSeq, clientTimeMs: req.clientTimeMs, readings: req.readings };
-      const ack = await deps.game.reportFix(req.playerId, fix);
+      const report = () => deps.game.reportFix(req.playerId, fix);
+      // A phone's every fix after its first finds its token verified: no promise for that (bench gateway).
+      const known = authorizeKnownPlayer(call.metadata, deps.verifier, req.playerId) !== undefined;
+      const ack = await (known ? report() : afterInCallContext(authorizePlayer(call.metadata, deps.verifier, req.playerId), report));
       return {
         accepted: ack.accepted,
         closestBeaconId: ack.closestBeaconId ?? '',
@@ -147,13 +147,12 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
     }),
 
     getTreasureList: unary<TreasureListRequest, TreasureList>('GetTreasureList', async (call) => {
-      await authorizePlayer(call.metadata, deps.verifier);
-      return deps.game.treasureList(call.request.buildingId);
+      return afterInCallContext(authorizePlayer(call.metadata, deps.verifier), () => deps.game.treasureList(call.request.buildingId));
     }),
 
     getLeaderboard: unary<LeaderboardRequest, Leaderboard>('GetLeaderboard', async (call) => {
-      const claims = await authorizePlayer(call.metadata, deps.verifier, call.request.playerId || undefined);
-      const board = await deps.game.leaderboard(claims.playerId, call.request.topN || DEFAULT_LEADERBOARD_TOP_N);
+      const claims = authorizePlayer(call.metadata, deps.verifier, call.request.playerId || undefined);
+      const board = await afterInCallContext(claims, (c) => deps.game.leaderboard(c.playerId, call.request.topN || DEFAULT_LEADERBOARD_TOP_N));
       return { top: board.top, own: board.own ?? undefined, asOfMs: board.asOfMs };
     }),
 
@@ -173,6 +172,16 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
     },
   };
   return { definition: HuntService, implementation };
+}
+
+/**
+ * `next(await first)` in the trace context the call was in when this was called: the node's context manager carries
+ * none across an await (ops/telemetry/tracing.ts), and the actors a sampled call reaches must join its trace.
+ */
+async function afterInCallContext<A, T>(first: Promise<A>, next: (value: A) => T | Promise<T>): Promise<T> {
+  const ctx = context.active();
+  const value = await first;
+  return context.with(ctx, next, undefined, value);
 }
 
 /**

@@ -12,7 +12,7 @@ import { resolveHostOptions, validateKind, type HostOptions, type ResolvedHostOp
 import { PassivationWheel } from './passivation-wheel.js';
 import { RunQueue } from './run-queue.js';
 import { answerFromStore } from './stored-read.js';
-import { context, endSpan, startChildSpan, startHandleSpan, TracedMessage, wrapIfTraced } from './tracing.js';
+import { context, endSpan, endTracedMessage, startChildSpan, startHandleSpan, TracedMessage, wrapIfTraced } from './tracing.js';
 import type { Span, Tracer } from '@opentelemetry/api';
 import type { ActorInspection, ActorMetrics, ActorRef, ActorSystem, AskOptions, Clock, HandledObserver, KindDef, Logger, OutboxSource } from './types.js';
 
@@ -282,6 +282,8 @@ export class ActorHost implements ActorSystem, HostServices {
   // ---- HostServices (used by activations) ----
 
   batchFor(actor: Activation): CommitBatch<Activation> {
+    // A write made after an await in a traced handler: the commit joins that handler's trace.
+    if (actor.traceCtx !== undefined) this.commits.traceParent(actor.traceCtx);
     return this.commits.batchFor(actor, this.draining);
   }
 
@@ -386,6 +388,7 @@ export class ActorHost implements ActorSystem, HostServices {
       if (this.tracer !== undefined && msg instanceof TracedMessage) {
         ({ span, ctx: spanCtx } = startHandleSpan(this.tracer, msg, actor.kind, actor.key, this.clock.now()));
         this.commits.traceParent(spanCtx);
+        actor.traceCtx = spanCtx;
         msg = msg.msg;
       }
       q[i] = undefined;
@@ -403,7 +406,7 @@ export class ActorHost implements ActorSystem, HostServices {
         result = spanCtx === undefined ? handle(msg, actor) : context.with(spanCtx, handle, undefined, msg, actor);
       } catch (err) {
         if (startedMs !== NOT_TIMED) stats.handlerSeconds.observe((performance.now() - startedMs) / 1000);
-        if (span !== undefined) endSpan(span, err);
+        if (span !== undefined) endTracedMessage(actor, span, err);
         actor.finishMessage();
         this.tap.handled(actor, msg, before, true);
         this.handlerFailed(actor, err, reply);
@@ -414,7 +417,7 @@ export class ActorHost implements ActorSystem, HostServices {
         break;
       }
       if (startedMs !== NOT_TIMED) stats.handlerSeconds.observe((performance.now() - startedMs) / 1000);
-      if (span !== undefined) endSpan(span);
+      if (span !== undefined) endTracedMessage(actor, span);
       actor.finishMessage();
       this.tap.handled(actor, msg, before, false);
       if (reply !== undefined) this.reply(actor, reply, result);
@@ -431,7 +434,7 @@ export class ActorHost implements ActorSystem, HostServices {
     pending.then(
       (value) => {
         if (startedMs !== NOT_TIMED) actor.rt.stats.handlerSeconds.observe((performance.now() - startedMs) / 1000);
-        if (span !== undefined) endSpan(span);
+        if (span !== undefined) endTracedMessage(actor, span);
         actor.busy = false;
         actor.lastActivityMs = this.clock.now();
         actor.finishMessage();
@@ -441,7 +444,7 @@ export class ActorHost implements ActorSystem, HostServices {
       },
       (err: unknown) => {
         if (startedMs !== NOT_TIMED) actor.rt.stats.handlerSeconds.observe((performance.now() - startedMs) / 1000);
-        if (span !== undefined) endSpan(span, err);
+        if (span !== undefined) endTracedMessage(actor, span, err);
         actor.busy = false;
         actor.finishMessage();
         this.tap.handled(actor, msg, before, true);

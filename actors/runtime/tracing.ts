@@ -43,6 +43,12 @@ export function endSpan(span: Span, err?: unknown): void {
   span.end();
 }
 
+/** Ends the span of the message `actor` has handled; its later sends and writes are no longer part of that trace. */
+export function endTracedMessage(actor: { traceCtx: Context | undefined }, span: Span, err?: unknown): void {
+  actor.traceCtx = undefined;
+  endSpan(span, err);
+}
+
 export { context };
 
 /** A child span of the active context when it is recording (activation, commit); undefined otherwise. */

@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import type { SnapshotStore, StoreOp, SweepResult } from '../../actors/store/snapshot-store.js';
 import { encodeSnapshot } from '../../actors/store/snapshot-codec.js';
 
@@ -81,7 +82,13 @@ export class ReplicatingStore implements SnapshotStore {
   }
 
   private async commitAndReplicate(ops: readonly StoreOp[], waitForReplica: boolean): Promise<void> {
+    // The commit's trace context, for the replication hops: the node's context manager carries none across an await.
+    const ctx = context.active();
     await this.inner.commit(ops);
+    return context.with(ctx, () => this.copyToReplicas(ops, waitForReplica));
+  }
+
+  private async copyToReplicas(ops: readonly StoreOp[], waitForReplica: boolean): Promise<void> {
     const targets = this.targets;
     if (targets === undefined) return;
     const perNode = this.split(targets, ops);
