@@ -5,15 +5,15 @@
  * Four single-node processes run side by side, each with its own data dir: tracing off, and tracing on
  * (`ops.tracingEnabled`) at `ops.tracingSampleRatio` 0, 0.1 and 1. Each exports spans over OTLP/HTTP protobuf (the
  * default protocol, SDK batch defaults) to a sink in this process that reads and discards every request, so span
- * creation, batching, serialization and the exporter's HTTP requests are all paid. The same load goes to each in turn:
- * LOAD_PLAYERS players walking between the city-hunt beacons (visits, journal, outbox, events: gateway-load.ts's
- * Route) over native gRPC (raw HTTP/2 client), open loop at FIX_RATE_PER_SEC; rounds alternate between the four so
- * machine noise hits all of them. The figure is the node's CPU time per acknowledged fix (user + system, from its
- * `/metrics.json`, so the load process is not counted) against the off node's: `(traced / off - 1) * 100`, medians
- * of ROUNDS. CPU per fix at one offered load, rather than throughput, because the machine's other processes move
- * throughput more than tracing does. Set QUARRY_BENCH_CPU_PROFILE_DIR to CPU-profile each node (`node --cpu-prof`);
- * the top functions by self time are then printed on stderr.
- */
+ * creation, batching, serialization and the exporter's HTTP requests are all paid. All four get the same load at the
+ * same time: LOAD_PLAYERS players each, walking between the city-hunt beacons (visits, journal, outbox, events:
+ * gateway-load.ts's Route), over native gRPC (raw HTTP/2 client), open loop at FIX_RATE_PER_SEC per node. Side by
+ * side rather than in turn because the machine's other processes come and go: whatever they take in a round, they
+ * take from all four. The figure is each node's CPU time per acknowledged fix (user + system, from its
+ * `/metrics.json`, so the load process is not counted) against the off node's in the same round,
+ * `(traced / off - 1) * 100`, the median of ROUNDS rounds. CPU per fix at one offered load, not throughput, because
+ * the machine's other processes move throughput more than tracing does. Set QUARRY_BENCH_CPU_PROFILE_DIR to
+ * CPU-profile each node (`node --cpu-prof`); the top functions by self time are then printed on stderr. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -27,12 +27,12 @@ import { topFunctions } from './cpu-profile.js';
 import { rawHuntLoad, Route, sleep, type HuntLoad, type SimBeacon } from './gateway-load.js';
 import { median } from './harness.js';
 
-const LOAD_PLAYERS = 2_000;
-/** Offered load of every round, fixes per second: the same for each node, well under what one node takes. */
-const FIX_RATE_PER_SEC = 800;
-const ROUNDS = 3;
-const ROUND_MS = 8_000;
-const WARMUP_MS = 4_000;
+const LOAD_PLAYERS = 600;
+/** Offered load per node, fixes per second: the same for each, together well under what the machine takes. */
+const FIX_RATE_PER_SEC = 300;
+const ROUNDS = 7;
+const ROUND_MS = 5_000;
+const WARMUP_MS = 8_000;
 const FIX_DEADLINE_MS = 10_000;
 /** Pacing of the open loop, in ms: the fixes due since the last tick go out together. */
 const TICK_MS = 2;
@@ -50,6 +50,7 @@ interface Variant {
   node: LocalNode;
   load: HuntLoad;
   route: Route;
+  /** CPU µs per fix in each round. */
   cpuUsPerFix: number[];
   failed: number;
   firstError?: string;
@@ -149,26 +150,23 @@ export async function measureTracingOverhead(): Promise<TracingOverhead> {
       return m.cpuUserUs + m.cpuSystemUs;
     };
     // Warm-up (not counted): every player's activation and first visits, and the JIT of each node's paths.
-    for (const v of variants) await paced(v, FIX_RATE_PER_SEC, WARMUP_MS);
+    await Promise.all(variants.map((v) => paced(v, FIX_RATE_PER_SEC, WARMUP_MS)));
     for (let r = 0; r < ROUNDS; r++) {
-      // Each round starts with the next variant, so none is always the one after the warm-up or the idle gap.
-      for (let i = 0; i < variants.length; i++) {
-        const v = variants[(r + i) % variants.length]!;
-        const cpu0 = await cpuUs(v);
-        const acked = await paced(v, FIX_RATE_PER_SEC, ROUND_MS);
-        v.cpuUsPerFix.push(((await cpuUs(v)) - cpu0) / Math.max(1, acked));
-      }
+      const cpu0 = await Promise.all(variants.map(cpuUs));
+      const acked = await Promise.all(variants.map((v) => paced(v, FIX_RATE_PER_SEC, ROUND_MS)));
+      const cpu1 = await Promise.all(variants.map(cpuUs));
+      variants.forEach((v, i) => v.cpuUsPerFix.push((cpu1[i]! - cpu0[i]!) / Math.max(1, acked[i]!)));
     }
-    const [off, ...traced] = variants.map((v) => median(v.cpuUsPerFix)) as [number, ...number[]];
+    const [off, ...traced] = variants;
     const figures: Record<string, number> = {};
-    traced.forEach((cpu, i) => (figures[`tracingOverheadPct.${variants[i + 1]!.name}`] = Math.round((cpu / off - 1) * 1000) / 10));
+    for (const v of traced) figures[`tracingOverheadPct.${v.name}`] = Math.round(median(v.cpuUsPerFix.map((cpu, r) => cpu / off!.cpuUsPerFix[r]! - 1)) * 1000) / 10;
     const describe = (v: Variant) =>
       `${v.ratio === undefined ? 'off' : `sampling ${v.name} %`} ${v.cpuUsPerFix.map((c) => c.toFixed(1)).join('/')} us` +
       (v.ratio === undefined ? '' : ` (${Math.round((sink.bytes.get(`/${v.name}/v1/traces`) ?? 0) / 1024)} KiB of spans exported)`);
     notes.push(
       `tracingOverheadPct.*: node CPU per fix against tracing off, 4 single-node \`quarry node start\` processes (off, sampling 0 / 10 / 100 %), ` +
-        `OTLP/HTTP protobuf to a discarding sink; ${LOAD_PLAYERS} players at ${FIX_RATE_PER_SEC} fixes/s open loop over native gRPC, ` +
-        `${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s each, medians; per round: ${variants.map(describe).join('; ')}`,
+        `OTLP/HTTP protobuf to a discarding sink; ${LOAD_PLAYERS} players and ${FIX_RATE_PER_SEC} fixes/s open loop over native gRPC for each node, ` +
+        `all at once, ${ROUNDS} rounds of ${ROUND_MS / 1000} s, median of the rounds' ratios; CPU per fix in each round: ${variants.map(describe).join('; ')}`,
     );
     const failed = variants.filter((v) => v.failed > 0);
     if (failed.length > 0) notes.push(`tracingOverheadPct.*: fixes failed (warm-up included): ${failed.map((v) => `${v.name} ${v.failed} (first: ${v.firstError})`).join(', ')}`);
