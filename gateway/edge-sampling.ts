@@ -1,6 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { isSpanContextValid, propagation, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentelemetry/api';
-import { SAMPLED_BY_CALLER } from '../actors/runtime/tracing.js';
+import { drawRoot } from '../actors/runtime/tracing.js';
 
 /**
  * The edge decides whether a call is traced before it makes any span, so that an unsampled call costs nothing: no
@@ -20,5 +20,5 @@ export function sampledEdgeContext(metadata: Metadata, sampleRatio: number, rand
     const sc = trace.getSpanContext(parent);
     if (sc !== undefined && isSpanContextValid(sc)) return (sc.traceFlags & TraceFlags.SAMPLED) !== 0 ? parent : undefined;
   }
-  return random() < sampleRatio ? ROOT_CONTEXT.setValue(SAMPLED_BY_CALLER, true) : undefined;
+  return drawRoot(sampleRatio, random);
 }

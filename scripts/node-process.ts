@@ -96,7 +96,13 @@ export async function startQuarryNode(config: NodeConfig, logger: Logger, option
     config.notify.backend === 'nats'
       ? JetStreamNotifier.start({ servers: config.notify.natsUrl, dedupWindowMs: config.notify.dedupWindowMs, replayRetainEvents: config.notify.replayRetainEvents, name: config.node.id, logger })
       : new InProcessNotifier({ dedupWindowMs: config.notify.dedupWindowMs, replayRetainEvents: config.notify.replayRetainEvents, logger });
-  const relay = new OutboxRelay({ source: cluster.store.outbox, notifier, flushIntervalMs: config.notify.outboxFlushIntervalMs, logger });
+  const relay = new OutboxRelay({
+    source: cluster.store.outbox,
+    notifier,
+    flushIntervalMs: config.notify.outboxFlushIntervalMs,
+    logger,
+    ...(config.ops.tracingEnabled ? { tracing: { tracer: trace.getTracer('quarry.notify'), sampleRatio: config.ops.tracingSampleRatio } } : {}),
+  });
   relay.start();
 
   const web = createWebHandler({ hunt });

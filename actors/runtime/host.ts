@@ -12,7 +12,7 @@ import { resolveHostOptions, validateKind, type HostOptions, type ResolvedHostOp
 import { PassivationWheel } from './passivation-wheel.js';
 import { RunQueue } from './run-queue.js';
 import { answerFromStore } from './stored-read.js';
-import { context, endSpan, endTracedMessage, startChildSpan, startHandleSpan, TracedMessage, wrapIfTraced } from './tracing.js';
+import { context, endSpan, endTracedMessage, sampledParent, startChildSpan, startHandleSpan, TracedMessage, wrapIfTraced } from './tracing.js';
 import type { Span, Tracer } from '@opentelemetry/api';
 import type { ActorInspection, ActorMetrics, ActorRef, ActorSystem, AskOptions, Clock, HandledObserver, KindDef, Logger, OutboxSource } from './types.js';
 
@@ -302,7 +302,8 @@ export class ActorHost implements ActorSystem, HostServices {
 
   private activateNew(rt: KindRuntime, key: string): Activation {
     const now = this.clock.now();
-    const traced = this.tracer === undefined ? undefined : startChildSpan(this.tracer, `activate ${rt.name}`, { 'quarry.actor.kind': rt.name, 'quarry.actor.key': key });
+    const parent = this.tracer === undefined ? undefined : sampledParent();
+    const traced = parent === undefined ? undefined : startChildSpan(this.tracer!, `activate ${rt.name}`, { 'quarry.actor.kind': rt.name, 'quarry.actor.key': key }, parent);
     let actor: Activation;
     try {
       actor = activate(rt, this, this.store, key, now);
