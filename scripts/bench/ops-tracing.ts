@@ -7,13 +7,14 @@
  * default protocol, SDK batch defaults) to a sink in this process that reads and discards every request, so span
  * creation, batching, serialization and the exporter's HTTP requests are all paid. All four get the same load at the
  * same time: LOAD_PLAYERS players each, walking between the city-hunt beacons (visits, journal, outbox, events:
- * gateway-load.ts's Route), over native gRPC (raw HTTP/2 client), open loop at FIX_RATE_PER_SEC per node. Side by
- * side rather than in turn because the machine's other processes come and go: whatever they take in a round, they
- * take from all four. The figure is each node's CPU time per acknowledged fix (user + system, from its
- * `/metrics.json`, so the load process is not counted) against the off node's in the same round,
- * `(traced / off - 1) * 100`, the median of ROUNDS rounds. CPU per fix at one offered load, not throughput, because
- * the machine's other processes move throughput more than tracing does. Set QUARRY_BENCH_CPU_PROFILE_DIR to
- * CPU-profile each node (`node --cpu-prof`); the top functions by self time are then printed on stderr. */
+ * gateway-load.ts's Route), IN_FLIGHT fixes in flight per node over native gRPC (raw HTTP/2 client). Side by side
+ * rather than in turn because the machine's other processes come and go: whatever they take in a round, they take
+ * from all four. The figure is each node's CPU time per acknowledged fix (user + system, from its `/metrics.json`, so
+ * the load process is not counted) against the off node's in the same round, `(traced / off - 1) * 100`, the median
+ * of ROUNDS rounds. CPU per fix rather than throughput, because the machine's other processes move throughput more
+ * than tracing does. Set QUARRY_BENCH_CPU_PROFILE_DIR to CPU-profile each node (`node --cpu-prof`); the top functions
+ * by self time are then printed on stderr.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -24,18 +25,19 @@ import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import type { ProcessMetrics } from '../../ops/process-metrics.js';
 import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
 import { topFunctions } from './cpu-profile.js';
-import { rawHuntLoad, Route, sleep, type HuntLoad, type SimBeacon } from './gateway-load.js';
+import { closedLoop, rawHuntLoad, Route, type HuntLoad, type SimBeacon } from './gateway-load.js';
 import { median } from './harness.js';
 
-const LOAD_PLAYERS = 600;
-/** Offered load per node, fixes per second: the same for each, together well under what the machine takes. */
-const FIX_RATE_PER_SEC = 300;
-const ROUNDS = 7;
-const ROUND_MS = 5_000;
+const LOAD_PLAYERS = 1_000;
+/**
+ * Fixes in flight per node (closed loop): the same load for each, well under the edge's admission limit, so a node
+ * that the machine's other processes stall for a moment is not refused fixes (which would change its CPU per fix).
+ */
+const IN_FLIGHT = 32;
+const ROUNDS = 15;
+const ROUND_MS = 4_000;
 const WARMUP_MS = 8_000;
 const FIX_DEADLINE_MS = 10_000;
-/** Pacing of the open loop, in ms: the fixes due since the last tick go out together. */
-const TICK_MS = 2;
 const PROFILE_ENV = 'QUARRY_BENCH_CPU_PROFILE_DIR';
 
 export interface TracingOverhead {
@@ -52,6 +54,8 @@ interface Variant {
   route: Route;
   /** CPU µs per fix in each round. */
   cpuUsPerFix: number[];
+  /** Fixes acknowledged in each loop (the warm-up first). */
+  acked: number[];
   failed: number;
   firstError?: string;
 }
@@ -69,43 +73,6 @@ async function startSink(): Promise<{ url: string; bytes: Map<string, number>; c
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, bytes, close: () => new Promise((r) => server.close(() => r())) };
-}
-
-/** Open loop: fixes at `ratePerSec` for `durationMs`, one in flight per player at most. */
-async function paced(v: Variant, ratePerSec: number, durationMs: number): Promise<number> {
-  let acked = 0;
-  let credit = 0;
-  let cursor = 0;
-  const inflight = new Set<Promise<void>>();
-  const t0 = performance.now();
-  let last = t0;
-  while (performance.now() - t0 < durationMs) {
-    await sleep(TICK_MS);
-    const now = performance.now();
-    credit += ((now - last) / 1000) * ratePerSec;
-    last = now;
-    for (; credit >= 1; credit--) {
-      const p = cursor++ % LOAD_PLAYERS;
-      if (v.route.busy[p]) continue;
-      v.route.busy[p] = 1;
-      const done = v.load
-        .send(p)
-        .then(
-          () => void acked++,
-          (err: Error) => {
-            v.failed++;
-            v.firstError ??= err.message;
-          },
-        )
-        .finally(() => {
-          v.route.busy[p] = 0;
-          inflight.delete(done);
-        });
-      inflight.add(done);
-    }
-  }
-  await Promise.all(inflight);
-  return acked;
 }
 
 export async function measureTracingOverhead(): Promise<TracingOverhead> {
@@ -141,7 +108,7 @@ export async function measureTracingOverhead(): Promise<TracingOverhead> {
         },
       });
       const route = new Route(beacons, LOAD_PLAYERS);
-      variants.push({ name, ratio, node, route, load: rawHuntLoad(node.ready.grpcAddress, route, ids, tokens, FIX_DEADLINE_MS), cpuUsPerFix: [], failed: 0 });
+      variants.push({ name, ratio, node, route, load: rawHuntLoad(node.ready.grpcAddress, route, ids, tokens, FIX_DEADLINE_MS), cpuUsPerFix: [], acked: [], failed: 0 });
     }
     const cpuUs = async (v: Variant): Promise<number> => {
       const res = await fetch(`${v.node.ready.httpUrl}/metrics.json`, { headers: { authorization: `Bearer ${config.ops.operatorToken}` } });
@@ -150,10 +117,17 @@ export async function measureTracingOverhead(): Promise<TracingOverhead> {
       return m.cpuUserUs + m.cpuSystemUs;
     };
     // Warm-up (not counted): every player's activation and first visits, and the JIT of each node's paths.
-    await Promise.all(variants.map((v) => paced(v, FIX_RATE_PER_SEC, WARMUP_MS)));
+    const loop = async (v: Variant, durationMs: number): Promise<number> => {
+      const r = await closedLoop(v.route, LOAD_PLAYERS, IN_FLIGHT, durationMs, v.load.send);
+      v.failed += r.failed;
+      v.firstError ??= r.firstError;
+      v.acked.push(r.acked);
+      return r.acked;
+    };
+    await Promise.all(variants.map((v) => loop(v, WARMUP_MS)));
     for (let r = 0; r < ROUNDS; r++) {
       const cpu0 = await Promise.all(variants.map(cpuUs));
-      const acked = await Promise.all(variants.map((v) => paced(v, FIX_RATE_PER_SEC, ROUND_MS)));
+      const acked = await Promise.all(variants.map((v) => loop(v, ROUND_MS)));
       const cpu1 = await Promise.all(variants.map(cpuUs));
       variants.forEach((v, i) => v.cpuUsPerFix.push((cpu1[i]! - cpu0[i]!) / Math.max(1, acked[i]!)));
     }
@@ -161,11 +135,12 @@ export async function measureTracingOverhead(): Promise<TracingOverhead> {
     const figures: Record<string, number> = {};
     for (const v of traced) figures[`tracingOverheadPct.${v.name}`] = Math.round(median(v.cpuUsPerFix.map((cpu, r) => cpu / off!.cpuUsPerFix[r]! - 1)) * 1000) / 10;
     const describe = (v: Variant) =>
-      `${v.ratio === undefined ? 'off' : `sampling ${v.name} %`} ${v.cpuUsPerFix.map((c) => c.toFixed(1)).join('/')} us` +
+      `${v.ratio === undefined ? 'off' : `sampling ${v.name} %`} ${v.cpuUsPerFix.map((c) => c.toFixed(1)).join('/')} us, ` +
+      `${Math.round(v.acked.slice(1).reduce((a, b) => a + b, 0) / ((ROUNDS * ROUND_MS) / 1000))} fixes/s` +
       (v.ratio === undefined ? '' : ` (${Math.round((sink.bytes.get(`/${v.name}/v1/traces`) ?? 0) / 1024)} KiB of spans exported)`);
     notes.push(
       `tracingOverheadPct.*: node CPU per fix against tracing off, 4 single-node \`quarry node start\` processes (off, sampling 0 / 10 / 100 %), ` +
-        `OTLP/HTTP protobuf to a discarding sink; ${LOAD_PLAYERS} players and ${FIX_RATE_PER_SEC} fixes/s open loop over native gRPC for each node, ` +
+        `OTLP/HTTP protobuf to a discarding sink; ${LOAD_PLAYERS} players and ${IN_FLIGHT} fixes in flight over native gRPC for each node, ` +
         `all at once, ${ROUNDS} rounds of ${ROUND_MS / 1000} s, median of the rounds' ratios; CPU per fix in each round: ${variants.map(describe).join('; ')}`,
     );
     const failed = variants.filter((v) => v.failed > 0);
