@@ -132,10 +132,10 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
       const fix: GameFix = req.gps
         ? { clientSeq: req.clientSeq, clientTimeMs: req.clientTimeMs, readings: req.readings, gps: req.gps }
         : { clientSeq: req.clientSeq, clientTimeMs: req.clientTimeMs, readings: req.readings };
-      const report = () => deps.game.reportFix(req.playerId, fix);
       // A phone's every fix after its first finds its token verified: no promise for that (bench gateway).
-      const known = authorizeKnownPlayer(call.metadata, deps.verifier, req.playerId) !== undefined;
-      const ack = await (known ? report() : afterInCallContext(authorizePlayer(call.metadata, deps.verifier, req.playerId), report));
+      const ack = await (authorizeKnownPlayer(call.metadata, deps.verifier, req.playerId) !== undefined
+        ? deps.game.reportFix(req.playerId, fix)
+        : afterInCallContext(authorizePlayer(call.metadata, deps.verifier, req.playerId), () => deps.game.reportFix(req.playerId, fix)));
       return {
         accepted: ack.accepted,
         closestBeaconId: ack.closestBeaconId ?? '',

@@ -1,8 +1,9 @@
 import { context, createContextKey, isSpanContextValid, ROOT_CONTEXT, trace, SpanKind, SpanStatusCode, TraceFlags, type Context, type Span, type Tracer } from '@opentelemetry/api';
 
 /**
- * Set on the context a new root span starts in when its caller has already decided to sample it (the edge does, before
- * it makes any span: gateway/edge-sampling.ts). The node's root sampler then records it instead of drawing again.
+ * Set on the context a new root span starts in when its caller has already decided to sample it (the edge and the
+ * outbox relay do, before they make any span: drawRoot). The node's root sampler then records it instead of drawing
+ * again (CallerDecidedSampler in ops/telemetry/tracing.ts).
  */
 export const SAMPLED_BY_CALLER = createContextKey('quarry.sampled-by-caller');
 

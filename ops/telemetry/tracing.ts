@@ -24,8 +24,8 @@ export interface TracingOptions {
   /** Off by default (`ops.tracingEnabled`); when off, spans are no-ops and nothing is exported. */
   enabled: boolean;
   /**
-   * Fraction of new root traces sampled (`ops.tracingSampleRatio`); a sampled parent is always honoured. The edge draws
-   * its calls itself (gateway/edge-sampling.ts) and marks the ones it samples; other roots are drawn here.
+   * Fraction of new root traces sampled (`ops.tracingSampleRatio`); a sampled parent is always honoured. The edge and the
+   * relay draw their roots themselves (drawRoot) and mark the ones they sample; other roots are drawn here.
    */
   sampleRatio: number;
   nodeId: string;
@@ -48,8 +48,8 @@ export interface Tracing {
 export const DEFAULT_TRACING_SHUTDOWN_MS = 2_000;
 
 /**
- * The sampler of new root spans: a root whose caller has already drawn it (the edge, SAMPLED_BY_CALLER) is recorded;
- * any other root (an outbox relay batch) is drawn by trace id at the configured ratio.
+ * The sampler of new root spans: a root whose caller has already drawn it (the edge, the outbox relay:
+ * SAMPLED_BY_CALLER) is recorded; any other root is drawn by trace id at the configured ratio.
  */
 export class CallerDecidedSampler implements Sampler {
   constructor(private readonly otherRoots: Sampler) {}
@@ -100,7 +100,7 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
 
   // A synchronous context manager, not AsyncLocalStorage: on Node 20 the first `context.with` of an AsyncLocalStorage
   // turns on async hooks for every promise of the process for good, sampled or not, and a node makes several per fix
-  // (bench ops: ~15 % of the CPU per fix at any sampling ratio). Quarry carries a trace across its own awaits and
+  // (bench ops profiles: hooks on every fix at any ratio, 0 included). Quarry carries a trace across its own awaits and
   // queues explicitly instead: the mailbox (TracedMessage), an actor's sends and writes (Activation.traceCtx), a commit
   // batch, the edge's token check, replication after the local commit.
   const contextManager = new StackContextManager().enable();
