@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Where exports are checked; `test/` and `proto/` are searched for uses too. */
-const SOURCES = ['actors', 'cluster', 'gateway', 'ops', 'scripts'];
+const SOURCES = ['actors', 'cluster', 'gateway', 'ops', 'node', 'scripts', 'testing'];
 const USERS = [...SOURCES, 'test', 'proto'];
 
 function tsFiles(dir: string, out: string[] = []): string[] {

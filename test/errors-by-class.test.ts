@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const FOLDERS = ['actors', 'cluster', 'gateway', 'ops', 'scripts'];
+const FOLDERS = ['actors', 'cluster', 'gateway', 'ops', 'node', 'scripts', 'testing'];
 /** `name === 'SomethingError'` (or `!==`, either quote). */
 const NAME_MATCH = /\bname\s*[!=]==?\s*['"`]\w*Error['"`]/;
 const REASON = /\/\/\s*By name\b/i;

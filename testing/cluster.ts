@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { waitFor as waitUntil } from './wait.js';
 
 /** How long a node process may take to print its gossip address, in ms. @default 15000 */
 export const DEFAULT_NODE_START_TIMEOUT_MS = 15_000;
@@ -81,24 +82,19 @@ export async function startCluster(n: number, options: ClusterOptions = {}): Pro
     for (const w of [...waiters]) w();
   };
 
-  const waitFor: Cluster['waitFor'] = (phase, done, timeoutMs, describe) =>
-    new Promise<void>((resolve, reject) => {
-      if (done()) return resolve();
-      const check = (): void => {
-        if (!done()) return;
-        cleanup();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new ClusterWaitError(`${phase}: not reached within ${timeoutMs} ms; ${describe()}`));
-      }, timeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        waiters.delete(check);
-      };
-      waiters.add(check);
+  // Checked again on every line a node logs and on every exit, not polled.
+  const waitFor: Cluster['waitFor'] = async (phase, done, timeoutMs, describe) => {
+    await waitUntil(done, {
+      phase,
+      expected: 'the condition',
+      seen: describe,
+      timeoutMs,
+      changes: (recheck) => {
+        waiters.add(recheck);
+        return () => waiters.delete(recheck);
+      },
     });
+  };
 
   const spawnNode: Cluster['spawn'] = async (id, overrides = {}) => {
     const settings: Record<string, string> = {

@@ -52,6 +52,8 @@ export class Activation implements ActorContext<any, any, any>, ActorRef<any, an
   busy = false;
   passivating = false;
   dead = false;
+  /** Set when the host discarded this activation (`ActorHost.discardAll`): every later write throws it. */
+  discarded: Error | undefined = undefined;
   wheelSlot = -1;
   lastBatch: CommitBatch<Activation> | null = null;
   /**

@@ -10,7 +10,7 @@ export interface GroupCommitDeps {
   store: SnapshotStore;
   logger: Logger;
   tracer: Tracer | undefined;
-  /** A batch was opened outside a drain: the host commits it soon (see `ActorHost.scheduleFlush`). */
+  /** A batch was opened outside a drain: the host commits it soon (see `Scheduler.scheduleFlush`). */
   onOpened(): void;
   /** The commit of these actors' writes failed: their memory is ahead of the store, so the host reloads them. */
   onFailed(actors: readonly Activation[]): void;

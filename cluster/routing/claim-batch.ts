@@ -1,4 +1,4 @@
-import type { StoreOp } from '../../actors/store/snapshot-store.js';
+import type { StoreOp } from '../../actors/runtime/port.js';
 import type { ReplicatingStore } from './replicating-store.js';
 import type { Reply, Transport } from '../transport/transport.js';
 import { RemoteActorError } from './errors.js';

@@ -1,9 +1,9 @@
 import { context } from '@opentelemetry/api';
-import { TracedMessage, wrapIfTraced } from '../../actors/runtime/tracing.js';
-import type { ActorRef } from '../../actors/runtime/types.js';
+import { TracedMessage, wrapIfTraced } from '../../actors/runtime/port.js';
+import type { ActorRef } from '../../actors/runtime/port.js';
 import { HandoffPendingError } from './errors.js';
 import { exportActor, termOps, type ExportedActor } from './handoff.js';
-import type { ClusterRouter, PendingAsk } from './router.js';
+import type { PendingAsk, RoutingContext } from './context.js';
 import type { ClaimAnswer } from './system-messages.js';
 import type { Reply } from '../transport/transport.js';
 import { MSGPACK } from './wire-codec.js';
@@ -46,7 +46,7 @@ export class Claims {
   /** Per-actor claims begun since start (a message's or a hint's): with ring coverage, only actors a peer listed. */
   claimsStarted = 0;
 
-  constructor(private readonly router: ClusterRouter) {
+  constructor(private readonly router: RoutingContext) {
     this.batcher = new ClaimBatcher(router.transport, router.nodeId);
     this.terms = new CommitCoalescer(router.store);
     this.hints = new HintSender(router);

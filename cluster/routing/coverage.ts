@@ -2,7 +2,7 @@ import { ownerOf } from '../placement/ring.js';
 import { encodeRequest } from './claim-batch.js';
 import { RemoteActorError } from './errors.js';
 import { systemEnvelope } from './replies.js';
-import type { ClusterRouter } from './router.js';
+import type { RoutingContext } from './context.js';
 import { CLAIM_KIND } from './system-messages.js';
 import { MSGPACK } from './wire-codec.js';
 
@@ -56,7 +56,7 @@ export class RingCoverage {
   private roundPeers = '';
 
   /** `onCovered(held)` runs when a round completes, before any actor is settled by it. */
-  constructor(private readonly router: ClusterRouter, private readonly onCovered: (held: Set<string>) => void) {}
+  constructor(private readonly router: RoutingContext, private readonly onCovered: (held: Set<string>) => void) {}
 
   /** True when the completed round of the current epoch settles `kind/key` (= `id`) without a claim: ours, not held. */
   settles(kind: string, key: string, id: string): boolean {
@@ -133,7 +133,7 @@ export class RingCoverage {
  * one. Otherwise drains every actor it hosts that `from` owns by that ring, and lists those and every stored actor
  * `from` owns (state `from` may lack: a share this node held before, or replicas written by an owner since gone).
  */
-export async function answerCover(r: ClusterRouter, checksum: string, from: string): Promise<CoverAnswer> {
+export async function answerCover(r: RoutingContext, checksum: string, from: string): Promise<CoverAnswer> {
   if (r.ring.checksum !== checksum) return { ok: false, reason: 'ring' };
   const ring = r.ring;
   const theirs = (kind: string, key: string) => r.kindEntry(kind) !== undefined && ownerOf(ring, kind, key) === from;

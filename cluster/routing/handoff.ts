@@ -1,6 +1,5 @@
-import { decodeSnapshot, decodeValue, encodeSnapshot, encodeValue } from '../../actors/store/snapshot-codec.js';
-import type { SnapshotStore, StoreOp } from '../../actors/store/snapshot-store.js';
-import type { KindDef } from '../../actors/runtime/types.js';
+import { decodeSnapshot, decodeValue, encodeSnapshot, encodeValue, type SnapshotStore, type StoreOp } from '../../actors/runtime/port.js';
+import type { KindDef } from '../../actors/runtime/port.js';
 
 /**
  * Moving one actor's durable state between nodes. The exporter folds its snapshot and journal tail into one

@@ -1,7 +1,7 @@
 import { ownerOf, type Ring } from '../placement/ring.js';
 import { encodeRequest } from './claim-batch.js';
 import { systemEnvelope } from './replies.js';
-import type { ClusterRouter } from './router.js';
+import type { RoutingContext } from './context.js';
 import { CLAIM_KIND } from './system-messages.js';
 import { MSGPACK } from './wire-codec.js';
 
@@ -36,7 +36,7 @@ export class HintSender {
   /** Bumped on every ring change and on stop: a run that sees another value stops. */
   private generation = 0;
 
-  constructor(private readonly router: ClusterRouter) {}
+  constructor(private readonly router: RoutingContext) {}
 
   ringMaybeChanged(): void {
     const r = this.router;

@@ -1,10 +1,11 @@
 import { context } from '@opentelemetry/api';
-import type { ActorRef } from '../../actors/runtime/types.js';
+import type { ActorRef } from '../../actors/runtime/port.js';
 import type { Envelope, Reply } from '../transport/transport.js';
 import { ForwardLimitError, OwnerUnreachableError, UnavailableError } from './errors.js';
 import { errorReply, errorToReply, okReply } from './replies.js';
+import type { ViewRequest } from './quorum.js';
 import { decideRoute } from './route.js';
-import type { ClusterRouter, KindEntry, PendingAsk } from './router.js';
+import type { InboundContext, KindEntry, PendingAsk } from './context.js';
 import { BARRIER_KIND, CLAIM_KIND, REPLICATE_KIND, VIEW_KIND, decodeOps } from './system-messages.js';
 import { continueTrace } from './trace.js';
 import { decodeWith, encodeWith, MSGPACK } from './wire-codec.js';
@@ -13,7 +14,7 @@ import { decodeWith, encodeWith, MSGPACK } from './wire-codec.js';
  * What arrives over the links: router-to-router requests (`system-messages.ts`), and actor envelopes, which are
  * delivered here (through the claim), forwarded to the owner by this node's ring (bounded hops), or refused.
  */
-export function handleEnvelope(r: ClusterRouter, env: Envelope, from: string): Promise<Reply | void> {
+export function handleEnvelope(r: InboundContext, env: Envelope, from: string): Promise<Reply | void> {
   const target = env.target;
   if (target === undefined) return Promise.resolve(errorReply('BAD_ENVELOPE', 'envelope without target'));
   switch (target.kind) {
@@ -24,11 +25,11 @@ export function handleEnvelope(r: ClusterRouter, env: Envelope, from: string): P
     case BARRIER_KIND:
       return answerBarrier(r, env.payload, from);
     case VIEW_KIND:
-      return Promise.resolve(okReply(MSGPACK.encode(r.view.report(r.accepting))));
+      return Promise.resolve(okReply(MSGPACK.encode(r.view.answer(from, MSGPACK.decode(env.payload) as ViewRequest, r.accepting))));
   }
   const entry = r.kindEntry(target.kind);
   if (entry === undefined) return Promise.resolve(errorReply('UNKNOWN_KIND', `no actor kind named ${JSON.stringify(target.kind)} on ${r.nodeId}`));
-  const d = decideRoute(r.ring, r.nodeId, target.kind, target.key, env.hops, r.options.maxForwardHops, r.accepting);
+  const d = decideRoute(r.ring, r.nodeId, target.kind, target.key, env.hops, r.options.maxForwardHops, r.handling);
   const isAsk = env.correlationId !== 0;
   const id = `${target.kind}/${target.key}`;
   switch (d.t) {
@@ -80,13 +81,13 @@ export function handleEnvelope(r: ClusterRouter, env: Envelope, from: string): P
  * keeps them from being acknowledged). A sender not heard of yet (a joiner ahead of gossip) is accepted. The store
  * skips a snapshot older than the one it holds, so a late copy never overwrites a newer term.
  */
-async function applyReplica(r: ClusterRouter, payload: Uint8Array, from: string): Promise<Reply | void> {
+async function applyReplica(r: InboundContext, payload: Uint8Array, from: string): Promise<Reply | void> {
   if (r.view.isDeparted(from)) return errorReply('NOT_A_MEMBER', `${r.nodeId} no longer counts ${from} as a member: replication refused`);
   await r.store.inner.commit(decodeOps(payload));
 }
 
 /** Hands a decoded envelope to the local actor (through the claim, which waits if the key is being taken over). */
-function deliverLocal(r: ClusterRouter, ref: ActorRef<any, any>, msg: unknown, isAsk: boolean, env: Envelope, entry: KindEntry): Promise<Reply | void> {
+function deliverLocal(r: InboundContext, ref: ActorRef<any, any>, msg: unknown, isAsk: boolean, env: Envelope, entry: KindEntry): Promise<Reply | void> {
   if (!isAsk) {
     r.claims.deliver(ref, msg, undefined);
     return Promise.resolve();
@@ -115,7 +116,7 @@ function deliverLocal(r: ClusterRouter, ref: ActorRef<any, any>, msg: unknown, i
  * A barrier (`ring-barriers.ts`): with `relay`, answered once every live peer answered a probe sent behind whatever
  * this node forwarded to it so far; without, at once (the probe itself).
  */
-async function answerBarrier(r: ClusterRouter, payload: Uint8Array, from: string): Promise<Reply> {
+async function answerBarrier(r: InboundContext, payload: Uint8Array, from: string): Promise<Reply> {
   const { relay } = MSGPACK.decode(payload) as { relay: boolean };
   if (relay) await Promise.allSettled([...r.view.live].filter((p) => p !== r.nodeId).map((p) => r.askSystem(p, BARRIER_KIND, MSGPACK.encode({ relay: false }))));
   r.logger.debug({ peer: from, relay }, 'barrier answered');

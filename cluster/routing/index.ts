@@ -1,5 +1,4 @@
 export { ClusterRouter, type ClusterRouterOptions } from './router.js';
-export { ClusterHost } from './cluster-host.js';
 export { ReplicatingStore } from './replicating-store.js';
 export { membershipSource, type MemberSource, type MemberChange } from './members.js';
 export { planMoves, type MovePlan, type StoredActor } from './ownership-diff.js';

@@ -1,9 +1,9 @@
-import type { StoreOp } from '../../actors/store/snapshot-store.js';
+import type { StoreOp } from '../../actors/runtime/port.js';
 import { buildRing, ownerOf } from '../placement/ring.js';
 import { encodeRequest } from './claim-batch.js';
 import { exportActor, sessionOp, type ExportedSession } from './handoff.js';
 import { systemEnvelope } from './replies.js';
-import type { ClusterRouter } from './router.js';
+import type { RoutingContext } from './context.js';
 import { CLAIM_KIND } from './system-messages.js';
 import { MSGPACK } from './wire-codec.js';
 
@@ -48,7 +48,7 @@ export interface LeavePushResult {
 }
 
 /** Pushes every stored actor this node owns to its next owner, at most `handoffActorsPerSec`. */
-export async function pushOnLeave(r: ClusterRouter): Promise<LeavePushResult> {
+export async function pushOnLeave(r: RoutingContext): Promise<LeavePushResult> {
   const result = { owned: 0, accepted: 0, skipped: 0, failed: 0, batches: 0, bytes: 0 };
   const listed = r.store.inner.listActors?.();
   const others = r.ring.members.filter((m) => m !== r.nodeId);
@@ -101,7 +101,7 @@ export async function pushOnLeave(r: ClusterRouter): Promise<LeavePushResult> {
   return result;
 }
 
-async function pushBatch(r: ClusterRouter, to: string, batch: PushedActor[]): Promise<{ accepted: number; skipped: number } | undefined> {
+async function pushBatch(r: RoutingContext, to: string, batch: PushedActor[]): Promise<{ accepted: number; skipped: number } | undefined> {
   const payload = encodeRequest({ t: 'push', actors: batch });
   let last: unknown;
   for (let attempt = 0; attempt < PUSH_ATTEMPTS; attempt++) {
@@ -122,7 +122,7 @@ async function pushBatch(r: ClusterRouter, to: string, batch: PushedActor[]): Pr
  * Keeps pushed actors that are newer than what this store holds (by seq); one commit. An actor this node has
  * claimed or is claiming is skipped: its claim already asked the leaving node, which gave up its state then.
  */
-export async function receivePush(r: ClusterRouter, actors: readonly unknown[], claimed: (kind: string, key: string) => boolean): Promise<{ accepted: number; skipped: number }> {
+export async function receivePush(r: RoutingContext, actors: readonly unknown[], claimed: (kind: string, key: string) => boolean): Promise<{ accepted: number; skipped: number }> {
   const store = r.store.inner;
   const nowMs = Date.now();
   const ops: StoreOp[] = [];
@@ -148,7 +148,7 @@ export async function receivePush(r: ClusterRouter, actors: readonly unknown[], 
 }
 
 /** Highest seq this store holds for the actor (snapshot or journal); -1 when none. */
-function storedSeq(store: ClusterRouter['store']['inner'], kind: string, key: string): number {
+function storedSeq(store: RoutingContext['store']['inner'], kind: string, key: string): number {
   const snap = store.readSnapshot(kind, key);
   const tail = store.readJournal(kind, key, snap?.seq ?? 0);
   return tail.length > 0 ? tail[tail.length - 1]!.seq : (snap?.seq ?? -1);

@@ -1,6 +1,6 @@
-import type { Clock, Logger } from '../../actors/runtime/types.js';
+import type { Clock, Logger } from '../../actors/runtime/port.js';
 import type { MemberChange, MemberSource } from './members.js';
-import { confirmedGone, hasQuorum, nextAgreed, rejoinAgreed, type PeerView } from './quorum.js';
+import { confirmedGone, hasQuorum, nextAgreed, rejoinAgreed, type PeerView, type ViewRequest } from './quorum.js';
 
 /** While rejoining or confirming a failure, how often the live peers are asked for their view (`$view`), in ms. */
 export const VIEW_POLL_INTERVAL_MS = 200;
@@ -20,12 +20,20 @@ export interface MemberViewOptions {
   readonly members: MemberSource;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Asks a peer for its view; rejects when it cannot be reached. */
-  askView(peer: string): Promise<PeerView>;
+  /** Asks a peer for its view, saying whether this node is rejoining; rejects when it cannot be reached. */
+  askView(peer: string, rejoining: boolean): Promise<PeerView>;
+  /** Tells a member this node had dropped on failure and now sees live again that it must rejoin (best effort). */
+  noticeRemoved(peer: string): void;
   /** Live members, agreed set or quorum may have changed (called after every recomputation). */
   changed(): void;
   /** A stall longer than this is handled as a quorum loss (see `DEFAULT_STALL_LIMIT_MS`). @default DEFAULT_STALL_LIMIT_MS */
   stallLimitMs?: number;
+  /**
+   * Not heard from a majority of the agreed set (itself included) for this long, the node is fenced: it handles
+   * nothing until a majority counts it live again. Must be shorter than the soonest the majority can declare it dead
+   * and take its actors over; the node passes half of that (cluster/node.ts). Absent: no lease (tests of the rest).
+   */
+  leaseMs?: number;
 }
 
 /**
@@ -46,18 +54,37 @@ export class MemberView {
   live = new Set<string>();
   agreed = new Set<string>();
   quorum = true;
+  /**
+   * Quorum, but a majority of the agreed set was only live as suspect here, and a majority has not yet confirmed
+   * since that it still counts this node live: this node may be the cut-off side. It handles nothing meanwhile,
+   * because the majority takes a member's actors over once it has declared it dead (a suspicion timeout after its
+   * own first failed probe), while a node cut off from both peers suspects them within about two probe rounds:
+   * fencing on suspicion stops the old owner first. When the suspicion clears, a peer may have declared this node
+   * dead without this node hearing it yet (the news lost in the cut): so the fence lifts only once a view poll finds
+   * a majority (this node included) that counts this node live; a serving peer that does not means this node was
+   * declared dead, and it rejoins (everything in memory dropped). Nothing is dropped for a suspicion alone, so a
+   * false one (a starved peer) costs a refusal of a poll round or two.
+   */
+  fenced = false;
   rejoining = false;
   /** How often this node lost quorum: a write whose replica answered across a loss is not acknowledged. */
   quorumLosses = 0;
   private readonly left = new Set<string>();
+  /** Members membership reports as suspect (live, but a probe failed and they have not refuted yet). */
+  private readonly suspects = new Set<string>();
   /** Members that were agreed and left the set (failure confirmed, or left) and are not live again. */
   private readonly departed = new Set<string>();
+  /** Departed members that were dropped on failure (not a graceful leave). */
+  private readonly failedOut = new Set<string>();
+  /** Members dropped on failure and live again here that have not rejoined since: they must drop their memory. */
+  private readonly readmitted = new Set<string>();
   private readonly views = new Map<string, PeerView>();
   private timer: unknown;
   private polling = false;
   private unsubscribe: (() => void) | undefined;
   private watchdog: unknown;
   private lastTickMs = 0;
+  private startedMs = 0;
   private readonly stallLimitMs: number;
 
   constructor(private readonly o: MemberViewOptions) {
@@ -75,7 +102,7 @@ export class MemberView {
     };
     this.agreed = new Set(this.o.members.liveMemberIds());
     this.agreed.add(this.o.nodeId);
-    this.lastTickMs = this.o.clock.now();
+    this.lastTickMs = this.startedMs = this.o.clock.now();
     this.watchdog = this.o.clock.setInterval(() => this.checkStall(), STALL_CHECK_INTERVAL_MS);
     this.update();
   }
@@ -96,9 +123,14 @@ export class MemberView {
     return this.departed.has(id);
   }
 
-  /** What this node reports to a peer that asks (`$view`). */
-  report(serving: boolean): PeerView {
-    return { serving, agreed: [...this.agreed], live: [...this.live] };
+  /**
+   * A `$view` request from `from`: what this node reports to it, or (a notice) this node was dropped on failure by
+   * `from` and taken back, and must rejoin. A rejoining asker has dropped its memory: it need not be told again.
+   */
+  answer(from: string, req: ViewRequest, serving: boolean): PeerView {
+    if (req !== null && 'removed' in req) this.mustRejoin(`${from} had dropped this node on failure and took it back: it may have served this node's actors meanwhile; hosting nothing until rejoined`, { peer: from });
+    else if (req?.rejoining === true) this.readmitted.delete(from);
+    return { serving, agreed: [...this.agreed], live: [...this.live], rejoin: this.readmitted.has(from) };
   }
 
   /**
@@ -134,8 +166,20 @@ export class MemberView {
       this.agreed = nextAgreed(this.agreed, this.live, this.left, confirmedGone(this.o.nodeId, this.agreed, this.live, this.views));
     }
     for (const id of this.left) this.agreed.delete(id);
-    for (const id of before) if (!this.agreed.has(id)) this.departed.add(id);
-    for (const id of this.live) this.departed.delete(id);
+    for (const id of before) {
+      if (this.agreed.has(id)) continue;
+      this.departed.add(id);
+      if (!this.left.has(id)) this.failedOut.add(id);
+    }
+    for (const id of this.live) {
+      this.departed.delete(id);
+      // Dropped on failure and live again: it may have gone on serving from memory the actors we took over. It is
+      // told now, and every `$view` answer says so until it asks as a rejoining node.
+      if (id !== this.o.nodeId && this.failedOut.delete(id)) {
+        this.readmitted.add(id);
+        this.o.noticeRemoved(id);
+      }
+    }
     const quorum = !this.rejoining && hasQuorum(this.agreed, this.live);
     if (quorum !== this.quorum) this.o.logger.warn({ node: this.o.nodeId, quorum, live: [...this.live], agreed: [...this.agreed] }, quorum ? 'quorum regained' : 'quorum lost: hosting nothing until rejoined');
     if (this.quorum && !quorum) {
@@ -144,18 +188,65 @@ export class MemberView {
       this.views.clear();
     }
     this.quorum = quorum;
+    if (!quorum) this.setFenced(false, 'quorum lost');
+    else if (!this.fenced && this.suspicionFence()) this.setFenced(true, 'a majority of the agreed members is suspect: handling nothing until a majority counts this node live again');
     const unconfirmed = [...this.agreed].some((id) => !this.live.has(id));
-    if (this.rejoining || unconfirmed) this.startPolling();
+    if (this.rejoining || unconfirmed || this.fenced) this.startPolling();
     else this.stopPolling();
     this.o.changed();
   }
 
-  /** A stalled node loses quorum on the spot. */
+  /** Quorum, but a majority of the agreed set is not live-and-unsuspected here. */
+  private suspicionFence(): boolean {
+    return !hasQuorum(this.agreed, new Set([...this.live].filter((id) => !this.suspects.has(id))));
+  }
+
+  private setFenced(fenced: boolean, why: string): void {
+    if (fenced === this.fenced) return;
+    this.fenced = fenced;
+    this.o.logger.warn({ node: this.o.nodeId, fenced, suspects: [...this.suspects] }, why);
+  }
+
+  /**
+   * After a poll while fenced: lift the fence once the suspicion has cleared and a majority of the agreed set (this
+   * node included) answered that it counts this node live; a serving peer that does not has declared it dead.
+   */
+  private reviewFence(): void {
+    if (!this.fenced || !this.quorum) return;
+    const self = this.o.nodeId;
+    for (const [peer, v] of this.views) {
+      if (v.serving && !v.live.includes(self)) return this.mustRejoin(`${peer} no longer counts this node live: it may have moved this node's actors; hosting nothing until rejoined`, { peer });
+    }
+    if (this.suspicionFence() || this.leaseExpired(this.o.clock.now())) return;
+    const vouched = new Set([self]);
+    for (const [peer, v] of this.views) if (v.live.includes(self)) vouched.add(peer);
+    if (hasQuorum(this.agreed, vouched)) {
+      this.setFenced(false, 'a majority counts this node live again: handling again');
+      this.update();
+    }
+  }
+
+  /** A stalled node loses quorum on the spot; one that has not heard from a majority within the lease is fenced. */
   private checkStall(): void {
     const now = this.o.clock.now();
     const gapMs = now - this.lastTickMs;
     this.lastTickMs = now;
-    if (gapMs > this.stallLimitMs) this.mustRejoin('stalled: peers may have moved this node\'s actors; hosting nothing until rejoined', { gapMs, stallLimitMs: this.stallLimitMs });
+    if (gapMs > this.stallLimitMs) return this.mustRejoin('stalled: peers may have moved this node\'s actors; hosting nothing until rejoined', { gapMs, stallLimitMs: this.stallLimitMs });
+    // After a late tick the packets that came meanwhile may still be unread: judge the lease at the next one.
+    if (gapMs > 2 * STALL_CHECK_INTERVAL_MS || this.fenced || !this.quorum || !this.leaseExpired(now)) return;
+    this.setFenced(true, 'not heard from a majority of the agreed members within the lease: handling nothing until a majority counts this node live again');
+    this.startPolling();
+    this.o.changed();
+  }
+
+  /** True when fewer than a majority of the agreed set (this node included) were heard from within `leaseMs`. */
+  private leaseExpired(now: number): boolean {
+    const leaseMs = this.o.leaseMs;
+    const heardMs = this.o.members.lastHeardMs;
+    if (leaseMs === undefined || heardMs === undefined) return false;
+    const heard = new Set([this.o.nodeId]);
+    for (const id of this.agreed) if (now - (heardMs.call(this.o.members, id) ?? this.startedMs) <= leaseMs) heard.add(id);
+    return !hasQuorum(this.agreed, heard);
   }
 
   /** Nothing this node holds in memory is trusted until it has rejoined: the quorum-loss path, whatever the view says. */
@@ -172,6 +263,8 @@ export class MemberView {
   private onChange(c: MemberChange): void {
     // Our own leave: the router stopped serving before announcing it; the view stays as it was.
     if (c.id === this.o.nodeId) return;
+    if (c.state === 'suspect') this.suspects.add(c.id);
+    else this.suspects.delete(c.id);
     if (c.state === 'left') this.left.add(c.id);
     else if (c.state === 'alive') this.left.delete(c.id);
     this.update();
@@ -191,7 +284,7 @@ export class MemberView {
     this.polling = true;
     try {
       const peers = [...this.live].filter((id) => id !== this.o.nodeId);
-      const answers = await Promise.allSettled(peers.map((p) => this.o.askView(p)));
+      const answers = await Promise.allSettled(peers.map((p) => this.o.askView(p, this.rejoining)));
       answers.forEach((a, i) => {
         if (a.status === 'fulfilled') this.views.set(peers[i]!, a.value);
         else this.views.delete(peers[i]!);
@@ -199,6 +292,9 @@ export class MemberView {
     } finally {
       this.polling = false;
     }
-    if (this.timer !== undefined) this.update();
+    if (this.timer === undefined) return;
+    for (const [peer, v] of this.views) if (v.rejoin === true) this.mustRejoin(`${peer} had dropped this node on failure and took it back: it may have served this node's actors meanwhile; hosting nothing until rejoined`, { peer });
+    this.reviewFence();
+    this.update();
   }
 }

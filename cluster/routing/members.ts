@@ -12,6 +12,8 @@ export interface MemberSource {
   onChange(listener: (change: MemberChange) => void): () => void;
   /** A peer said this node is dead (`Membership.onDeclaredDead`); absent where membership cannot say. */
   onDeclaredDead?(listener: () => void): () => void;
+  /** When this node last heard from `id` (ms on the node's clock); absent where membership cannot say. */
+  lastHeardMs?(id: string): number | undefined;
 }
 
 export function membershipSource(m: Membership): MemberSource {
@@ -19,5 +21,6 @@ export function membershipSource(m: Membership): MemberSource {
     liveMemberIds: () => m.liveMembers().map((x) => x.id),
     onChange: (listener) => m.events.on((e) => listener({ id: e.id, state: e.type })),
     onDeclaredDead: (listener) => m.onDeclaredDead(listener),
+    lastHeardMs: (id) => m.lastHeardMs(id),
   };
 }

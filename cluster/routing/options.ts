@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '../../actors/runtime/types.js';
+import type { Clock, Logger } from '../../actors/runtime/port.js';
 import { RoutingConfigError } from './errors.js';
 
 /** How often a message may be forwarded to a newer owner before it fails (`cluster.maxForwardHops`). @default 3 */

@@ -49,7 +49,15 @@ export interface PeerView {
   readonly agreed: readonly string[];
   /** The members it sees live (itself included). */
   readonly live: readonly string[];
+  /**
+   * True when it had dropped the asker from its agreed set on failure and has taken it back since, while the asker
+   * has not rejoined: the asker's memory is older than the actors the majority served meanwhile (`MemberView`).
+   */
+  readonly rejoin?: boolean;
 }
+
+/** A `$view` request: the asker's state, or a notice that the receiver was dropped on failure and taken back. */
+export type ViewRequest = { readonly rejoining: boolean } | { readonly removed: true } | null;
 
 /**
  * Members of `agreed` that are not live here and that a strict majority of `agreed` also does not see live (this

@@ -1,5 +1,5 @@
-import type { ActorRef, Clock, Logger } from '../../actors/runtime/types.js';
-import type { ClusterHost } from './cluster-host.js';
+import type { ActorRef, Clock, Logger } from '../../actors/runtime/port.js';
+import type { ActorHost } from '../../actors/runtime/port.js';
 
 /** Pump period of the rate limiter, in ms: each tick drains `actorsPerSec * tickMs / 1000` actors. */
 const TICK_MS = 100;
@@ -16,7 +16,7 @@ export class Releaser {
   private inFlight: Promise<unknown> | undefined;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly host: ClusterHost, private readonly actorsPerSec: number, private readonly clock: Clock, private readonly logger: Logger) {}
+  constructor(private readonly host: ActorHost, private readonly actorsPerSec: number, private readonly clock: Clock, private readonly logger: Logger) {}
 
   release(refs: readonly ActorRef[]): void {
     for (const ref of refs) {

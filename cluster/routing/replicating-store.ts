@@ -1,6 +1,5 @@
 import { context } from '@opentelemetry/api';
-import type { SnapshotStore, StoreOp, SweepResult } from '../../actors/store/snapshot-store.js';
-import { encodeSnapshot } from '../../actors/store/snapshot-codec.js';
+import { encodeSnapshot, type SnapshotStore, type StoreOp, type SweepResult } from '../../actors/runtime/port.js';
 
 /** What replication needs from the router: the replicas of an actor, and a way to send them writes. */
 export interface ReplicaTargets {

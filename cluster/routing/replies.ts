@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '../../actors/runtime/types.js';
+import type { Clock, Logger } from '../../actors/runtime/port.js';
 import type { Envelope, Reply } from '../transport/transport.js';
 import { ForwardLimitError, HandoffPendingError, OwnerUnreachableError, RemoteActorError, UnavailableError, errorCodeOf } from './errors.js';
 

@@ -1,6 +1,6 @@
 import { context } from '@opentelemetry/api';
 import { startHopSpan } from './trace.js';
-import type { ActorRef, ActorSystem, AskOptions, Clock, KindDef, Logger } from '../../actors/runtime/types.js';
+import type { ActorRef, ActorSystem, AskOptions, Clock, KindDef, Logger } from '../../actors/runtime/port.js';
 import { errorFromReply, silent, systemEnvelope, wallClock } from './replies.js';
 import { buildRing, ownerOf, successors, DEFAULT_VNODES_PER_MEMBER, type Ring } from '../placement/ring.js';
 import { LinkClosedError } from '../transport/errors.js';
@@ -8,24 +8,26 @@ import type { Envelope, Transport } from '../transport/transport.js';
 export { systemEnvelope } from './replies.js';
 import { Claims } from './claims.js';
 import { handleEnvelope } from './inbound.js';
-import type { ClusterHost } from './cluster-host.js';
+import type { ActorHost } from '../../actors/runtime/port.js';
 import { LeaveIncompleteError, OwnerUnreachableError, RemoteActorError, UnavailableError } from './errors.js';
 import type { MemberSource } from './members.js';
 import { planMoves, type MovePlan, type StoredActor } from './ownership-diff.js';
 import { resolveRoutingOptions, type ResolvedRoutingOptions, type RoutingOptions } from './options.js';
 import { MemberView } from './member-view.js';
 import { RingBarriers } from './ring-barriers.js';
-import { leaveRefusal, type PeerView } from './quorum.js';
+import { leaveRefusal, type PeerView, type ViewRequest } from './quorum.js';
 import { ReplicationUnavailableError, type ReplicaOp, type ReplicaTargets, type ReplicatingStore } from './replicating-store.js';
 import { Releaser } from './releaser.js';
 import { pushOnLeave } from './leave-push.js';
 import { decideRoute } from './route.js';
 import { BARRIER_KIND, REPLICATE_KIND, VIEW_KIND, encodeOps } from './system-messages.js';
-import { codecsOf, decodeWith, encodeWith, MSGPACK, type KindCodecs } from './wire-codec.js';
+import { codecsOf, decodeWith, encodeWith, MSGPACK } from './wire-codec.js';
+import type { InboundContext, KindEntry, PendingAsk } from './context.js';
+export type { KindEntry, PendingAsk } from './context.js';
 
 export interface ClusterRouterOptions extends RoutingOptions {
   readonly nodeId: string;
-  readonly host: ClusterHost;
+  readonly host: ActorHost;
   /** The store the host commits through; replication hangs off it. */
   readonly store: ReplicatingStore;
   readonly transport: Transport;
@@ -36,19 +38,10 @@ export interface ClusterRouterOptions extends RoutingOptions {
   readonly vnodesPerMember?: number;
   /** A stall of this node longer than this is a quorum loss (`MemberView`). @default DEFAULT_STALL_LIMIT_MS */
   readonly stallLimitMs?: number;
+  /** Not heard from a majority for this long, the node handles nothing (`MemberView`); absent: no lease. */
+  readonly leaseMs?: number;
 }
 
-/** The callbacks of a routed ask; `deadlineMs` is on the wall clock (it crosses nodes). */
-export interface PendingAsk {
-  resolve(value: unknown): void;
-  reject(err: unknown): void;
-  readonly deadlineMs: number;
-}
-
-export interface KindEntry {
-  readonly def: KindDef<any, any, any, any, any>;
-  readonly codecs: KindCodecs;
-}
 
 /**
  * Cluster-wide `ActorSystem`: a message for `(kind, key)` is delivered to the local host when this node owns the key
@@ -56,10 +49,10 @@ export interface KindEntry {
  * forwards it (at most `maxForwardHops` times). The host activates only keys this node has claimed in its current
  * ownership (see `claims.ts`), so there is one activation per key; a node without quorum hosts nothing.
  */
-export class ClusterRouter implements ActorSystem, ReplicaTargets {
+export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContext {
   readonly nodeId: string;
   readonly options: ResolvedRoutingOptions;
-  readonly host: ClusterHost;
+  readonly host: ActorHost;
   readonly store: ReplicatingStore;
   readonly transport: Transport;
   readonly view: MemberView;
@@ -97,9 +90,14 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
       members: o.members,
       clock: this.clock,
       logger: this.logger,
-      askView: (peer) => this.askView(peer),
+      askView: (peer, rejoining) => this.askView(peer, rejoining),
+      noticeRemoved: (peer) => {
+        const req: ViewRequest = { removed: true };
+        this.askSystem(peer, VIEW_KIND, MSGPACK.encode(req)).catch((err: unknown) => this.logger.debug({ peer, err }, 'rejoin notice not delivered; its $view polls will say so'));
+      },
       changed: () => this.membersChanged(),
       ...(o.stallLimitMs !== undefined ? { stallLimitMs: o.stallLimitMs } : {}),
+      ...(o.leaseMs !== undefined ? { leaseMs: o.leaseMs } : {}),
     });
   }
 
@@ -112,9 +110,15 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
     return this.started && this.serving;
   }
 
+  /** Accepting and not fenced by suspicion (`MemberView.fenced`): messages are delivered or forwarded. */
+  get handling(): boolean {
+    return this.accepting && !this.view.fenced;
+  }
+
   /** Why this node refuses to host actors, for UnavailableError. */
   get unavailableReason(): string {
     if (this.leaving) return 'leaving the cluster';
+    if (this.started && this.serving && this.view.fenced) return 'a majority of the agreed members is suspect here (this node may be cut off)';
     return this.started ? 'no quorum: fewer than half of the agreed members are live' : 'not joined to a cluster yet';
   }
 
@@ -263,7 +267,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
 
   /** Routes a message again from this node, e.g. one that waited for a claim that was abandoned. */
   route(ref: ActorRef<any, any>, msg: unknown, reply: PendingAsk | undefined): void {
-    const d = decideRoute(this.ring, this.nodeId, ref.kind, ref.key, undefined, this.options.maxForwardHops, this.started && this.serving);
+    const d = decideRoute(this.ring, this.nodeId, ref.kind, ref.key, undefined, this.options.maxForwardHops, this.handling);
     // The ring changed and the key's old owner has not confirmed that earlier messages passed it: wait for that.
     if (this.barriers.active && d.t !== 'unavailable' && this.barriers.hold(ref.kind, ref.key, context.bind(context.active(), () => this.routeHeld(ref, msg, reply)))) return;
     if (d.t === 'local') return this.claims.deliver(ref, msg, reply);
@@ -334,8 +338,9 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
   }
 
   /** Asks a peer for its serving state, agreed set and live view (`member-view.ts`). */
-  private async askView(peer: string): Promise<PeerView> {
-    return MSGPACK.decode(await this.askSystem(peer, VIEW_KIND, MSGPACK.encode(null))) as PeerView;
+  private async askView(peer: string, rejoining: boolean): Promise<PeerView> {
+    const req: ViewRequest = { rejoining };
+    return MSGPACK.decode(await this.askSystem(peer, VIEW_KIND, MSGPACK.encode(req))) as PeerView;
   }
 
   /** The member view changed: connect new peers, rebuild the ring, drop what this node no longer owns. */
@@ -357,7 +362,14 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets {
       this.barriers.ringChanged(old, live);
     }
     this.barriers.membersChanged(live);
-    // Actors this node no longer owns (or none, without quorum) are drained at `handoffActorsPerSec`.
+    // Without quorum, a majority may already serve this node's actors from their replicas: what is in memory here is
+    // dropped at once, its mailboxes unhandled (a drain would handle them beside the new owners, and a quick rejoin
+    // would let the old activations serve on stale state). When it serves again, every key starts from a claim.
+    if (!this.view.quorum) {
+      const dropped = this.host.discardAll((id) => new UnavailableError(this.nodeId, `${this.unavailableReason}; ${id} was dropped from memory unhandled`));
+      if (dropped > 0) this.logger.warn({ node: this.nodeId, dropped }, 'quorum lost: activations dropped without handling their mailboxes');
+    }
+    // Actors this node no longer owns are drained at `handoffActorsPerSec`.
     const owns = (kind: string, key: string) => this.serving && ownerOf(this.ring, kind, key) === this.nodeId;
     this.claims.reconsider(owns);
     this.releaser.release(this.host.activeActors().filter((r) => !owns(r.kind, r.key)));

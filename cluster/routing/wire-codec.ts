@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import type { Codec, KindDef } from '../../actors/runtime/types.js';
+import type { Codec, KindDef } from '../../actors/runtime/port.js';
 import { WireCodecError } from './errors.js';
 
 /**

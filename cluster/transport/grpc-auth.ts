@@ -1,6 +1,6 @@
 /** The cluster-key handshake of `auth.ts` carried in gRPC headers; shared by the Link and Handoff methods. */
 import * as grpc from '@grpc/grpc-js';
-import type { Clock, Logger } from '../../actors/runtime/types.js';
+import type { Clock, Logger } from '../../actors/runtime/port.js';
 import { AUTH_HEADERS, NonceCache, checkAccept, checkDial, newNonce, signAccept, signDial, type DialProof } from './auth.js';
 
 /** What both sides of the handshake need; one per transport. */

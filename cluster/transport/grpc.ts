@@ -8,7 +8,7 @@
  * sides proved they hold the cluster key (`auth.ts`).
  */
 import * as grpc from '@grpc/grpc-js';
-import type { Clock, Logger } from '../../actors/runtime/types.js';
+import type { Clock, Logger } from '../../actors/runtime/port.js';
 import { ClusterLinkService, type Envelope, type HandoffAck, type HandoffChunk, type Reply } from '../../proto/gen/cluster.js';
 import { NonceCache } from './auth.js';
 import { HandoffFailedError, LinkAuthError, LinkClosedError, TransportConfigError } from './errors.js';

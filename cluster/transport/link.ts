@@ -3,7 +3,7 @@
  * turn, write backpressure, the table of pending asks, inbound dispatch with a bound on unsettled handlers,
  * and the metrics. `grpc.ts` and `memory.ts` plug a `Carrier` in when a stream is up and call `fail` when it dies.
  */
-import type { Clock, Logger } from '../../actors/runtime/types.js';
+import type { Clock, Logger } from '../../actors/runtime/port.js';
 import type { Envelope, Reply } from '../../proto/gen/cluster.js';
 import { AskTimeoutError, LinkClosedError, LinkOverloadedError } from './errors.js';
 import { Fifo, decodeBatch, envelopeFrame, frameWriter, joinFrames, replyFrame } from './frames.js';

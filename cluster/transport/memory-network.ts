@@ -5,7 +5,7 @@
  * Time comes from the injected `Clock`, so @sinonjs/fake-timers drives it; zero-delay deliveries use microtasks.
  * The address of a memory node is its node id.
  */
-import type { Clock } from '../../actors/runtime/types.js';
+import type { Clock } from '../../actors/runtime/port.js';
 import type { PeerLink } from './link.js';
 import { realClock } from './options.js';
 

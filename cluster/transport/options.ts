@@ -1,5 +1,5 @@
 /** Settings of a link (shared by the grpc and memory transports), their defaults and validation. */
-import type { Clock, Logger } from '../../actors/runtime/types.js';
+import type { Clock, Logger } from '../../actors/runtime/port.js';
 import { TransportConfigError } from './errors.js';
 
 /** Envelopes and replies one link may hold unwritten before `send`/`ask` fail with `LinkOverloadedError`. @default 10000 */

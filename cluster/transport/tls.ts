@@ -24,7 +24,7 @@ export function linkChannelCredentials(tls: LinkTlsOptions | undefined): grpc.Ch
   return grpc.credentials.createSsl(readFileSync(tls.caPath), readFileSync(tls.keyPath), readFileSync(tls.certPath));
 }
 
-/** For the node's one grpc-js server (bound by `cluster/node.ts`). */
+/** For the node's one grpc-js server (bound by `node/cluster.ts`). */
 export function linkServerCredentials(tls: LinkTlsOptions | undefined): grpc.ServerCredentials {
   if (!tls) return grpc.ServerCredentials.createInsecure();
   return grpc.ServerCredentials.createSsl(

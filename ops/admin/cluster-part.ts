@@ -1,11 +1,12 @@
 /**
  * The cluster half of a node's AdminTarget (`nodeTarget({ cluster })`) over Membership and the ClusterRouter:
- * members with their admin addresses (a member's gossip metadata carries its gRPC address), the router's dry-run
- * for a drain plan, and a graceful leave whose progress is the count of actors still active here.
+ * members with their admin addresses (a member's gossip metadata carries its gRPC address), the ring the router
+ * routes with, the router's dry-run for a drain plan, and a graceful leave whose progress is the count of actors
+ * still active here.
  */
 import type { ActorRef } from '../../actors/runtime/types.js';
 import type { NodeTargetCluster } from './node-target.js';
-import { EmptyRingError } from '../../cluster/placement/ring.js';
+import { EmptyRingError, type Ring } from '../../cluster/placement/ring.js';
 import { JoinFailedError, LeaveRefusedError, type TargetLeaveProgress, type TargetMember } from './target.js';
 
 /** How often a leave reports progress, in ms. @default 250 */
@@ -19,13 +20,18 @@ export interface ClusterPartOptions {
     readonly events?: { on(listener: () => void): () => void };
   };
   router: {
-    /** The node's graceful leave: hands every actor off, then announces the leave to the cluster (cluster/node.ts). */
+    /** The node's graceful leave: hands every actor off, then announces the leave to the cluster (node/cluster.ts). */
     leave(): Promise<void>;
     /** Why leaving would take the cluster's service away (last serving member, quorum), or undefined. */
     leaveRefusal?(): string | undefined;
     dryRun(change: { leave?: string }, actors: Iterable<{ kind: string; key: string; bytes: number }>): { byKind: Record<string, { actors: number; bytes: number }>; movedBytes: number };
   };
   host: { activeActors(): ActorRef[]; readonly activeActorCount: number };
+  /**
+   * The ring the router routes with (`ClusterRouter.ring`: the agreed members under quorum), never one rebuilt from
+   * the membership list, which also counts suspects and members not yet agreed on.
+   */
+  ring(): Ring;
   /** A member's admin (gRPC) address; defaults to its gossip metadata. */
   adminAddressOf?(member: { id: string; meta?: string }): string | undefined;
   progressIntervalMs?: number;
@@ -36,6 +42,7 @@ export function clusterPart(o: ClusterPartOptions): NodeTargetCluster {
   const progressMs = o.progressIntervalMs ?? DEFAULT_LEAVE_PROGRESS_MS;
   let leaving: Promise<void> | undefined;
   return {
+    ring: () => o.ring(),
     members: (): TargetMember[] => o.membership.members().map((m) => ({ id: m.id, address: m.addr, adminAddress: adminOf(m), state: m.state, incarnation: m.incarnation })),
     drainPlan() {
       // Active actors only: what a leave hands off now (passivated ones are already in the replicated store).

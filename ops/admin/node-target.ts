@@ -25,6 +25,8 @@ export const DEFAULT_INSPECT_AUDIT_LIMIT = 20;
 export interface NodeTargetCluster {
   /** Every known member, this node included, with its admin address when known. */
   members(): TargetMember[];
+  /** The ring this node routes with; operators see its shares and checksum. */
+  ring(): Ring;
   drainPlan(): TargetMovePlan;
   leave(onProgress: (p: TargetLeaveProgress) => void, signal: AbortSignal, options?: { force?: boolean }): Promise<void>;
   join(seeds: string[]): Promise<void>;
@@ -45,19 +47,16 @@ export interface NodeTargetOptions {
   onInspect?(kind: string, key: string): void;
 }
 
+/** Members the admin fan-out asks: those that may still answer. */
 const ROUTABLE = new Set(['alive', 'suspect']);
 
 export function nodeTarget(o: NodeTargetOptions): AdminTarget {
   const auditLimit = o.auditLimit ?? DEFAULT_INSPECT_AUDIT_LIMIT;
   const self: TargetMember = { id: o.nodeId, address: o.adminAddress, adminAddress: o.adminAddress, state: 'alive', incarnation: 0 };
   const members = (): TargetMember[] => o.cluster?.members() ?? [self];
-  let ringCache: { key: string; ring: Ring } | undefined;
-  const ring = (): Ring => {
-    const ids = members().filter((m) => ROUTABLE.has(m.state)).map((m) => m.id);
-    const key = [...ids].sort().join('\n');
-    if (ringCache?.key !== key) ringCache = { key, ring: buildRing(ids.length > 0 ? ids : [o.nodeId]) };
-    return ringCache.ring;
-  };
+  // Without a cluster the node is a one-member ring; with one, the ring is the router's (not rebuilt here).
+  const alone = buildRing([o.nodeId]);
+  const ring = (): Ring => o.cluster?.ring() ?? alone;
 
   return {
     nodeId: o.nodeId,

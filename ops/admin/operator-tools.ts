@@ -1,5 +1,5 @@
 /**
- * Everything operators get from one node, assembled for scripts/node-process.ts: the Admin gRPC service (mount it on
+ * Everything operators get from one node, assembled for node/operators.ts: the Admin gRPC service (mount it on
  * the node's grpc-js Server), the inspector's HTTP handler, and the recent-message recorder installed on the host.
  * The node's gRPC address is known only once it listens: call `listening(address)` then; calls before it fail.
  */

@@ -1,5 +1,5 @@
 /**
- * What the admin service and the inspector need from one node. The node's assembly (scripts/node-process.ts) builds
+ * What the admin service and the inspector need from one node. The node's assembly (node/operators.ts) builds
  * one; `node-target.ts` builds it from an ActorHost and its store, with the cluster parts optional.
  */
 import type { JsonChange } from '../inspector/json-diff.js';

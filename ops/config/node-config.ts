@@ -18,7 +18,7 @@ export interface NodeConfig {
     tlsCertFile: string | null;
     tlsKeyFile: string | null;
   };
-  gateway: { maxMessageBytes: number; maxInFlightCalls: number; maxInFlightSubscribes: number; corsOrigins: string[]; tokenSecret: string; tokenTtlMinutes: number; tlsCertFile: string | null; tlsKeyFile: string | null };
+  gateway: { maxMessageBytes: number; maxInFlightCalls: number; maxInFlightSubscribes: number; admissionTargetLagMs: number; corsOrigins: string[]; tokenSecret: string; tokenTtlMinutes: number; tlsCertFile: string | null; tlsKeyFile: string | null };
   notify: { backend: 'in-process' | 'nats'; natsUrl: string; dedupWindowMs: number; replayRetainEvents: number; outboxFlushIntervalMs: number };
   ops: { operatorToken: string; allowDevSecrets: boolean; logLevel: string; tracingEnabled: boolean; tracingSampleRatio: number; v8Pretenuring: boolean };
 }

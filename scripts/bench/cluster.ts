@@ -1,9 +1,9 @@
 /**
- * `quarry bench cluster`: 3 real node processes (test/cluster/routing/support/counter-node) on loopback, durability
+ * `quarry bench cluster`: 3 real node processes (testing/routing/counter-node.ts, each a whole node from startNode) on loopback, durability
  * replicated, replicationFactor 2. Asks are issued inside a node (no parent-process hop), closed loop.
  */
 import { buildRing, ownerOf } from '../../cluster/placement/ring.js';
-import { RoutingCluster } from '../../test/cluster/routing/support/routing-cluster.js';
+import { RoutingCluster } from '../../testing/routing/routing-cluster.js';
 import type { BenchOptions, BenchResult } from './harness.js';
 
 const THROUGHPUT_MS = 3_000;

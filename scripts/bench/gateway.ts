@@ -13,20 +13,20 @@
 // Conformance with real client libraries (nice-grpc-web, connect, grpc-web, in Node and Chromium) is proven by
 // test/gateway/grpcweb; one nice-grpc-web call per run still checks that a real library gets an answer here.
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { ClientReadableStream } from '@grpc/grpc-js';
-import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChannel, createClient, FetchTransport, Metadata as WebMetadata } from 'nice-grpc-web';
 import { loadHuntFile } from '../../actors/hunt/index.js';
 import { issuePlayerToken } from '../../gateway/auth/index.js';
 import { loadConfig, nodeConfig } from '../../ops/config/index.js';
-import { percentileMs, type ProcessMetrics, type StoreCommitMetrics } from '../../ops/process-metrics.js';
-import { Fix as FixCodec, FixAck as FixAckCodec, HuntClient, HuntDefinition, HuntService, type Event } from '../../proto/gen/hunt.js';
+import type { ProcessMetrics, StoreCommitMetrics } from '../../ops/process-metrics.js';
+import { Fix as FixCodec, FixAck as FixAckCodec, HuntClient, HuntDefinition, HuntService } from '../../proto/gen/hunt.js';
 import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
+import { commitsBetween, describeLatency, round1, stealNote, targetNotes } from './gateway-figures.js';
 import { bearer, closedLoop, eachPlayerOnce, grpcClients, REPLAY_WAIT_MAX_MS, Route, sleep, type LatencyResult, type LoopResult, type SendFix, type SimBeacon } from './gateway-load.js';
+import { streamMemoryPhase } from './gateway-memory.js';
 import { runLatencyLoadProcess } from './latency-process.js';
-import { collectGarbageIn, inspectorUrlFrom, loadGrpc, loadGrpcWeb, machineCpuTicks, RawGrpcWebClient, startEchoServerProcess, stealPct, type EchoServerProcess } from './gateway-support.js';
+import { inspectorUrlFrom, loadGrpc, loadGrpcWeb, machineCpuTicks, RawGrpcWebClient, startEchoServerProcess, stealPct, type EchoServerProcess } from './gateway-support.js';
 import { median, type BenchOptions, type BenchResult } from './harness.js';
 
 /** Players that send fixes (each has at most one fix in flight, so client_seq arrives in order). */
@@ -60,16 +60,7 @@ const IDLE_PHASE_MS = 3_000;
  * about one fix a second at half the maximum rate, so each changes beacon (and earns a visit award) every few seconds.
  */
 const LATENCY_PLAYERS = 400;
-const OPEN_STREAMS = 20_000;
-const STREAMS_PER_CHANNEL = 1_000;
-/** Streams being opened at once while building up the 20k. */
-const OPENING_IN_FLIGHT = 500;
-/** Idle time before memory readings (the node's background work settles). */
-const SETTLE_MS = 4_000;
 const FIX_DEADLINE_MS = 10_000;
-const TARGET_CPU_RATIO = 2;
-const TARGET_HEAP_BYTES_PER_STREAM = 4_096;
-const TARGET_FIX_TO_EVENT_P99_MS = 20;
 
 export async function run(_options: BenchOptions): Promise<BenchResult> {
   const notes: string[] = [];
@@ -269,115 +260,17 @@ export async function run(_options: BenchOptions): Promise<BenchResult> {
     });
     floorRounds.forEach((r, i) => notes.push(`  floor round ${i + 1} (grpc-js Hunt service, no actors or store): ${describeLatency(r.lat)}${stealNote(r.steal)}`));
 
-    // 6. Memory per open Subscribe stream: 20k streams (fresh players) over 20 HTTP/2 connections.
-    const inspectorUrl = await openInspector(node, inspectorOpened);
-    const gc = inspectorUrl === undefined ? undefined : () => collectGarbageIn(inspectorUrl);
-    const mem = await streamMemory(grpcAddress, metrics, token, gc);
-    figures['heapBytesPerOpenStream'] = mem.heapBytesPerStream;
-    figures['rssBytesPerOpenStream'] = mem.rssBytesPerStream;
-    notes.push(`${OPEN_STREAMS} streams open in ${mem.openS.toFixed(1)} s; heapUsed ${mb(mem.heap0)} -> ${mb(mem.heap1)} MB, rss ${mb(mem.rss0)} -> ${mb(mem.rss1)} MB`);
-    notes.push(
-      gc
-        ? `heap after a full GC in the node (HeapProfiler.collectGarbage over its inspector), before and after opening`
-        : `heap without gc: the node's inspector did not open, so heapUsed is the lowest of 3 samples after ${SETTLE_MS} ms idle (includes garbage not yet collected)`,
-    );
+    // 6. Memory per open Subscribe stream: 20k streams (fresh players) over 20 HTTP/2 connections (gateway-memory.ts).
+    const mem = await streamMemoryPhase(node, inspectorOpened, grpcAddress, metrics, token);
+    Object.assign(figures, mem.figures);
+    notes.push(...mem.notes);
 
-    const ratioGrpc = figures['serverCpuUsPerFix.grpc']! / figures['bareGrpcCpuUsPerCall']!;
-    const ratioWeb = figures['serverCpuUsPerFix.grpcWeb']! / figures['bareGrpcCpuUsPerCall']!;
-    if (ratioGrpc > TARGET_CPU_RATIO) notes.push(`target missed: serverCpuUsPerFix.grpc ${figures['serverCpuUsPerFix.grpc']} us = ${ratioGrpc.toFixed(1)}x bare echo (target <= ${TARGET_CPU_RATIO}x)`);
-    notes.push(`gRPC-web fix ${figures['serverCpuUsPerFix.grpcWeb']} us = ${(figures['serverCpuUsPerFix.grpcWeb']! / figures['bareGrpcWebCpuUsPerCall']!).toFixed(1)}x the bare gRPC-web echo (${figures['bareGrpcWebCpuUsPerCall']} us = ${(figures['bareGrpcWebCpuUsPerCall']! / figures['bareGrpcCpuUsPerCall']!).toFixed(1)}x the bare grpc echo)`);
-    if (ratioWeb > TARGET_CPU_RATIO) notes.push(`target missed: serverCpuUsPerFix.grpcWeb ${figures['serverCpuUsPerFix.grpcWeb']} us = ${ratioWeb.toFixed(1)}x bare echo (target <= ${TARGET_CPU_RATIO}x)`);
-    if (mem.heapBytesPerStream > TARGET_HEAP_BYTES_PER_STREAM) notes.push(`target missed: heapBytesPerOpenStream ${mem.heapBytesPerStream} (target <= ${TARGET_HEAP_BYTES_PER_STREAM})`);
-    if (figures['fixToEventP99Ms'] !== undefined && figures['fixToEventP99Ms'] > TARGET_FIX_TO_EVENT_P99_MS) {
-      const floorNote = figures['bareFixToEventP99Ms'] === undefined ? '' : `; the bare grpc-js floor of the same phase: ${figures['bareFixToEventP99Ms']} ms`;
-      notes.push(`target missed: fixToEventP99Ms ${figures['fixToEventP99Ms']} (target <= ${TARGET_FIX_TO_EVENT_P99_MS}${floorNote})`);
-    }
+    notes.push(...targetNotes(figures));
     return { figures, notes };
   } finally {
     for (const c of clients) c.close();
     if (node) await stopNode(node);
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The node's store commits between two `/metrics.json` readings: how many, and (if any) their p50 and p99 latency in ms. */
-function commitsBetween(before: StoreCommitMetrics, after: StoreCommitMetrics): { commits: number; p50Ms?: number; p99Ms?: number } {
-  const h = decodeFromCompressedBase64(after.storeCommitLatencyUs);
-  h.subtract(decodeFromCompressedBase64(before.storeCommitLatencyUs));
-  if (h.totalCount === 0) return { commits: 0 };
-  return { commits: h.totalCount, p50Ms: percentileMs(h, 50), p99Ms: percentileMs(h, 99) };
-}
-
-function stealNote(steal: number | undefined): string {
-  return steal === undefined ? '' : `; steal ${round1(steal)}%`;
-}
-
-function describeLatency(l: LatencyResult): string {
-  return `${l.sent} fixes sent (${l.failed} failed), ${l.samples} award events timed, p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms; ack p50 ${l.ackP50Ms} ms, p99 ${l.ackP99Ms} ms`;
-}
-
-async function streamMemory(address: string, metrics: () => Promise<ProcessMetrics>, token: (id: string) => Promise<string>, gc?: () => Promise<void>) {
-  const ids = Array.from({ length: OPEN_STREAMS }, (_, i) => `s${i}`);
-  const md = (await Promise.all(ids.map(token))).map(bearer);
-  const clients = grpcClients(address, Math.ceil(OPEN_STREAMS / STREAMS_PER_CHANNEL));
-  const streams: ClientReadableStream<Event>[] = [];
-  try {
-    // Connect every channel before the baseline, so the per-connection cost is not counted per stream.
-    await Promise.all(clients.map((c) => new Promise<void>((resolve, reject) => c.waitForReady(Date.now() + 10_000, (e) => (e ? reject(e) : resolve())))));
-    const before = await settled(metrics, gc);
-    const t0 = performance.now();
-    let next = 0;
-    const opener = async () => {
-      while (next < OPEN_STREAMS) {
-        const i = next++;
-        await new Promise<void>((resolve, reject) => {
-          const s = clients[Math.floor(i / STREAMS_PER_CHANNEL)]!.subscribe({ playerId: ids[i]!, afterSeq: 0, cursors: [] }, md[i]!);
-          streams.push(s);
-          s.on('data', () => {});
-          s.once('metadata', () => resolve());
-          s.on('error', (err: Error & { code?: number }) => (err.code === 1 ? undefined : reject(new Error(`stream ${ids[i]}: ${err.message}`))));
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: OPENING_IN_FLIGHT }, opener));
-    const openS = (performance.now() - t0) / 1000;
-    const after = await settled(metrics, gc);
-    return {
-      openS,
-      heap0: before.heap,
-      heap1: after.heap,
-      rss0: before.rss,
-      rss1: after.rss,
-      heapBytesPerStream: Math.round((after.heap - before.heap) / OPEN_STREAMS),
-      rssBytesPerStream: Math.round((after.rss - before.rss) / OPEN_STREAMS),
-    };
-  } finally {
-    for (const s of streams) s.cancel();
-    for (const c of clients) c.close();
-  }
-}
-
-/** The node's memory after an idle period (and a full GC when possible): the lowest of three samples a second apart. */
-async function settled(metrics: () => Promise<ProcessMetrics>, gc?: () => Promise<void>): Promise<{ heap: number; rss: number }> {
-  await sleep(SETTLE_MS);
-  const samples: ProcessMetrics[] = [];
-  for (let i = 0; i < 3; i++) {
-    await gc?.();
-    samples.push(await metrics());
-    if (i < 2) await sleep(1_000);
-  }
-  return { heap: Math.min(...samples.map((m) => m.heapUsedBytes)), rss: Math.min(...samples.map((m) => m.rssBytes)) };
-}
-
-/** Starts the node's inspector (SIGUSR1) and resolves to its WebSocket URL, or undefined after 10 s. */
-async function openInspector(node: LocalNode, opened: Promise<string>): Promise<string | undefined> {
-  node.process.kill('SIGUSR1');
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 10_000)));
-  try {
-    return await Promise.race([opened, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -400,12 +293,4 @@ async function echoRounds(server: EchoServerProcess, load: () => Promise<void>):
     out.push(round1(((await server.cpuUs()) - before) / ECHO_CALLS));
   }
   return out;
-}
-
-function round1(v: number): number {
-  return Math.round(v * 10) / 10;
-}
-
-function mb(bytes: number): string {
-  return (bytes / 1048576).toFixed(1);
 }

@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RELAY_MAX_IN_FLIGHT_BATCHES, OutboxRelay } from '../../gateway/notify/relay.js';
-import { LmdbTestOutbox } from '../../test/gateway/notify/support/lmdb-outbox.js';
+import { LmdbTestOutbox } from '../../testing/lmdb-outbox.js';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
@@ -24,7 +24,7 @@ import type { OutboxEntry } from '../../actors/runtime/types.js';
 import { InProcessNotifier } from '../../gateway/notify/in-process.js';
 import { JetStreamNotifier } from '../../gateway/notify/jetstream.js';
 import type { Notifier } from '../../gateway/notify/notifier.js';
-import { startNatsServer } from '../../test/support/nats.js';
+import { startNatsServer } from '../../testing/nats.js';
 import { median, type BenchOptions, type BenchResult } from './harness.js';
 
 const PUBLISH_ENTRIES = 10_000;

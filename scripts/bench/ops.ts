@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { ActorHost, defineKind, memoryLogger } from '../../actors/runtime/index.js';
 import { openLmdbStore } from '../../actors/store/index.js';
+import { buildRing } from '../../cluster/placement/ring.js';
 import { startGatewayServer, type GatewayServer } from '../../gateway/server.js';
 import { nodeTarget } from '../../ops/admin/node-target.js';
 import { adminService } from '../../ops/admin/service.js';
@@ -63,7 +64,7 @@ async function startNode(id: string, members: () => TargetMember[]): Promise<Ben
   const unsupported = async () => {
     throw new Error('static bench membership');
   };
-  target = nodeTarget({ nodeId: id, adminAddress: grpcAddress, host, store, sampler, cluster: { members, drainPlan: () => ({ actorsByKind: {}, bytes: 0 }), leave: unsupported, join: unsupported } });
+  target = nodeTarget({ nodeId: id, adminAddress: grpcAddress, host, store, sampler, cluster: { members, ring: () => buildRing(members().map((m) => m.id)), drainPlan: () => ({ actorsByKind: {}, bytes: 0 }), leave: unsupported, join: unsupported } });
   inspector = createInspectorHandler(target, TOKEN);
   return {
     id, host, edge, grpcAddress, httpUrl: `http://127.0.0.1:${edge.httpPort}`,

@@ -2,7 +2,8 @@ import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import { createLogger } from '../../ops/log.js';
 import { DataDirLockedError } from '../../actors/store/index.js';
-import { JoinTimeoutError } from '../../cluster/node.js';
+import { JoinTimeoutError } from '../../node/join.js';
+import type { QuarryNode } from '../../node/start-node.js';
 import { bindErrorMessage, ConfigError } from '../../ops/config/index.js';
 import { configOrExit, USAGE_EXIT_CODE, withConfigOptions } from './options.js';
 
@@ -32,11 +33,11 @@ export function registerNode(program: Command): void {
       console.error(err.message);
       process.exit(2);
     });
-    const { startQuarryNode } = await import('../node-process.js');
+    const { startNode } = await import('../../node/index.js');
     const exit = (code: number) => logger.flush(() => process.exit(code));
-    let quarry: Awaited<ReturnType<typeof startQuarryNode>>;
+    let quarry: QuarryNode;
     try {
-      quarry = await startQuarryNode(config, logger, { extraSeeds: opts.join });
+      quarry = await startNode({ config, logger, extraSeeds: opts.join });
     } catch (err) {
       if (err instanceof DataDirLockedError) {
         logger.error({ event: 'data-dir-locked', dataDir: err.dir, holderPid: err.holderPid }, err.message);

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { issuePlayerToken } from '../../gateway/auth/index.js';
-import { AdmissionGate, NodeAtCapacityError } from '../../gateway/admission.js';
+import { AdmissionGate, LagGovernor, NodeAtCapacityError } from '../../gateway/admission.js';
 import { HuntClient, type Fix, type FixAck } from '../../proto/gen/hunt.js';
-import type { QuarryNode } from '../../scripts/node-process.js';
+import type { QuarryNode } from '../../node/index.js';
 import { startRealNode } from './support-real-node.js';
 
 const SECRET = 'admission-test-secret-0123456789abcdef';
@@ -29,6 +29,29 @@ describe('gateway admission', function () {
     assert.equal(gate.tryEnter(), true);
     assert.equal(gate.current, 2);
     assert.throws(() => new AdmissionGate('x', 0), /positive integer/);
+  });
+
+  it('LagGovernor: late intervals narrow every gate it governs (a quarter off each), quiet ones widen them back; refusals then say why', () => {
+    const governor = new LagGovernor(25);
+    const gate = new AdmissionGate('player calls', 100, 200, governor);
+    assert.equal(gate.admitted, 100);
+    governor.adjust(30);
+    governor.adjust(30);
+    assert.equal(gate.admitted, 56, '100 x 0.75 x 0.75');
+    for (let i = 0; i < 56; i++) assert.equal(gate.tryEnter(), true);
+    assert.equal(gate.tryEnter(), false);
+    assert.match(gate.refusal.message, /event loop is behind \(over 25 ms\)/);
+    governor.adjust(20);
+    assert.equal(gate.admitted, 56, 'between half the target and the target: held');
+    governor.adjust(5);
+    assert.equal(gate.admitted, 61, 'a quiet interval gives back a twentieth of the cap');
+    for (let i = 0; i < 100; i++) governor.adjust(100);
+    assert.equal(gate.admitted, 4, 'never below 4 in flight');
+    for (let i = 0; i < 40; i++) governor.adjust(0);
+    assert.equal(gate.admitted, 100);
+    for (let i = 0; i < 56; i++) gate.leave();
+    assert.equal(governor.lateIntervals, 102);
+    assert.throws(() => new LagGovernor(0), /positive number of ms/);
   });
 
   describe(`a real node with gateway.maxInFlightCalls=${MAX_CALLS}`, () => {

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { issuePlayerToken } from '../../gateway/auth/index.js';
 import { HuntClient, type Fix, type FixAck } from '../../proto/gen/hunt.js';
-import type { QuarryNode } from '../../scripts/node-process.js';
+import type { QuarryNode } from '../../node/index.js';
 import { startRealNode } from './support-real-node.js';
 
 const SECRET = 'report-fix-auth-test-secret-0123456789';

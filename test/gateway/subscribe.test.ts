@@ -1,5 +1,5 @@
 /**
- * Subscribe on a real node assembled in-process (scripts/node-process.ts: LMDB in a temp dir, actor host with the
+ * Subscribe on a real node assembled in-process (node/start-node.ts: LMDB in a temp dir, actor host with the
  * hunt, in-process notifier, native gRPC edge): a player already inside a building when the stream opens gets that
  * building's treasure-list changes from the start, whether their actor is active or passivated. The stream learns
  * the building from the player's session (a read-only profile ask that does not activate an idle player), not from
@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { credentials, Metadata, type ClientReadableStream } from '@grpc/grpc-js';
 import { issuePlayerToken } from '../../gateway/auth/index.js';
 import { HuntClient, type Event, type FixAck } from '../../proto/gen/hunt.js';
-import type { QuarryNode } from '../../scripts/node-process.js';
+import type { QuarryNode } from '../../node/index.js';
 import { startRealNode } from './support-real-node.js';
 
 const SECRET = 'subscribe-test-token-secret-0123456789';

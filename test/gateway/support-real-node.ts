@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryLogger } from '../../actors/runtime/logger.js';
 import { loadConfig, nodeConfig } from '../../ops/config/index.js';
-import { startQuarryNode, type QuarryNode } from '../../scripts/node-process.js';
+import { startNode, type QuarryNode } from '../../node/index.js';
 import { SAMPLE_HUNT_FILE } from './web/support/web-stack.js';
 
 /**
@@ -29,5 +29,5 @@ export async function startRealNode(name: string, tokenSecret: string, settings:
       },
     }),
   );
-  return { node: await startQuarryNode(config, memoryLogger()), dataDir };
+  return { node: await startNode({ config, logger: memoryLogger() }), dataDir };
 }

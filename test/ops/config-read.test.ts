@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { SETTINGS } from '../../ops/config/settings.js';
 
 /** The source folders a setting may be read in (tests do not count). */
-const SOURCE_DIRS = ['actors', 'cluster', 'gateway', 'ops', 'scripts'];
+const SOURCE_DIRS = ['actors', 'cluster', 'gateway', 'ops', 'node', 'scripts'];
 /** Where settings are declared and nested, not read. */
 const DECLARING = new Set([join('ops', 'config', 'settings.ts'), join('ops', 'config', 'node-config.ts')]);
 

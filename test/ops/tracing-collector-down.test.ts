@@ -6,7 +6,7 @@ import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import { DEFAULT_EXPORT_FAILURE_LOG_INTERVAL_MS, ExportFailureLog } from '../../ops/telemetry/export-failures.js';
 import { traceEndpoint } from '../../ops/telemetry/tracing.js';
 import { HuntClient } from '../../proto/gen/hunt.js';
-import { freePort } from '../support/nats.js';
+import { freePort } from '../../testing/nats.js';
 import { nodeSandbox } from '../scripts/support/quarry-process.js';
 
 describe('tracing with the collector down (issue 19, item 7)', function () {

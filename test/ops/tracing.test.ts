@@ -9,6 +9,7 @@ import { issuePlayerToken } from '../../gateway/auth/index.js';
 import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import { HuntClient, type FixAck } from '../../proto/gen/hunt.js';
 import { spawnNode, type LocalNode } from '../../scripts/sim/local-cluster.js';
+import { waitFor } from '../../testing/wait.js';
 
 interface ReceivedSpan {
   traceId: string;
@@ -36,18 +37,6 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return { url: `http://127.0.0.1:${port}`, spans, close: () => new Promise((r) => server.close(() => r())) };
-}
-
-async function waitFor(what: string, check: () => string | true, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  let seen = '';
-  while (Date.now() < until) {
-    const r = check();
-    if (r === true) return;
-    seen = r;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  assert.fail(`${what}: not within ${timeoutMs} ms; last seen: ${seen}`);
 }
 
 describe('tracing across 3 real nodes (OTLP to a receiver started by the test)', function () {
@@ -119,19 +108,20 @@ describe('tracing across 3 real nodes (OTLP to a receiver started by the test)',
 
     const fixSpans = () => receiver.spans.filter((s) => s.name === 'Hunt/ReportFix');
     // The root is the last ReportFix (the one that visited the beacon); find its trace.
-    let traceId = '';
-    await waitFor('spans of the visiting fix', () => {
+    const traceId = await waitFor(() => {
       for (const root of fixSpans()) {
         const inTrace = receiver.spans.filter((s) => s.traceId === root.traceId);
         // Spans arrive in export batches from three processes: wait until the whole tree is in.
         const names = new Set(inTrace.map((s) => s.name));
-        if (names.has('actor beacon') && names.has('lmdb commit') && names.has('route replicate')) {
-          traceId = root.traceId;
-          return true;
-        }
+        if (names.has('actor beacon') && names.has('lmdb commit') && names.has('route replicate')) return root.traceId;
       }
-      return `${receiver.spans.length} spans: ${[...new Set(receiver.spans.map((s) => `${s.name}@${s.node}`))].join(', ')}`;
-    }, 20_000);
+      return undefined;
+    }, {
+      phase: 'spans of the visiting fix',
+      expected: "one ReportFix trace holding 'actor beacon', 'lmdb commit' and 'route replicate'",
+      seen: () => `${receiver.spans.length} spans: ${[...new Set(receiver.spans.map((s) => `${s.name}@${s.node}`))].join(', ')}`,
+      timeoutMs: 20_000,
+    });
 
     const spans = receiver.spans.filter((s) => s.traceId === traceId);
     const byId = new Map(spans.map((s) => [s.spanId, s]));

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { loadHuntFile } from '../../actors/hunt/index.js';
 import type { FixAck } from '../../actors/hunt/messages.js';
 import { runLoad, type LoadOptions } from '../../scripts/loadgen/run.js';
-import type { QuarryNode } from '../../scripts/node-process.js';
+import type { QuarryNode } from '../../node/index.js';
 import { startRealNode } from '../gateway/support-real-node.js';
 import { SAMPLE_HUNT_FILE } from '../gateway/web/support/web-stack.js';
 

@@ -11,6 +11,7 @@ import { H2Channel } from '../../scripts/loadgen/h2-channel.js';
 import { SimPlayer } from '../../scripts/loadgen/sim-player.js';
 import { LoadStats } from '../../scripts/loadgen/stats.js';
 import type { Walker } from '../../scripts/sim/walker.js';
+import { waitFor } from '../../testing/wait.js';
 
 const WAIT_MS = 5_000;
 
@@ -52,8 +53,8 @@ describe('scripts/loadgen SimPlayer failover (real HTTP/2)', function () {
     try {
       player.subscribe();
       player.sendFix();
-      await until('the fix sent again on the live node is acked', () => stats.fixesAcked === 1, () => `acked ${stats.fixesAcked}, failures ${JSON.stringify(stats.failuresByStatus)}`);
-      await until('the stream re-subscribed on the live node', () => subscribers.length === 1, () => `subscribers ${JSON.stringify(subscribers)}, stream failures ${JSON.stringify(stats.streamFailuresByStatus)}`);
+      await waitFor(() => stats.fixesAcked === 1, { phase: 'failover', expected: 'the fix sent again on the live node acked', seen: () => `acked ${stats.fixesAcked}, failures ${JSON.stringify(stats.failuresByStatus)}`, timeoutMs: WAIT_MS });
+      await waitFor(() => subscribers.length === 1, { phase: 'failover', expected: 'the stream re-subscribed on the live node', seen: () => `subscribers ${JSON.stringify(subscribers)}, stream failures ${JSON.stringify(stats.streamFailuresByStatus)}`, timeoutMs: WAIT_MS });
       assert.deepEqual(stats.failuresByStatus, { UNAVAILABLE: 1 });
       assert.deepEqual(stats.streamFailuresByStatus, { UNAVAILABLE: 1 });
       assert.deepEqual(fixesSeen, [2], 'fix 1 never reached a node; fix 2 went to the live one');
@@ -66,11 +67,3 @@ describe('scripts/loadgen SimPlayer failover (real HTTP/2)', function () {
     }
   });
 });
-
-async function until(phase: string, done: () => boolean, seen: () => string): Promise<void> {
-  const by = Date.now() + WAIT_MS;
-  while (!done()) {
-    if (Date.now() > by) throw new Error(`${phase}: not within ${WAIT_MS} ms; seen ${seen()}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startNatsServer, type NatsServer } from '../support/nats.js';
+import { startNatsServer, type NatsServer } from '../../testing/nats.js';
 import { httpGet, nodeSandbox } from './support/quarry-process.js';
 
 /** Polls `url` until it answers `status`; fails naming `phase` and the last answer. */

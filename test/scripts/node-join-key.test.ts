@@ -4,7 +4,7 @@ import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js'
 import { issuePlayerToken } from '../../gateway/auth/index.js';
 import { loadConfig, nodeConfig } from '../../ops/config/index.js';
 import { HuntClient } from '../../proto/gen/hunt.js';
-import { freePort } from '../support/nats.js';
+import { freePort } from '../../testing/nats.js';
 import { httpGet, nodeSandbox } from './support/quarry-process.js';
 
 const SEED_KEY = 'join-test-seed-cluster-key-0001';

@@ -1,12 +1,12 @@
 /**
- * `GET /metrics.json` of a real node (scripts/node-process.ts in this process: LMDB in a temp dir, the sample hunt): the
+ * `GET /metrics.json` of a real node (node/start-node.ts in this process: LMDB in a temp dir, the sample hunt): the
  * operator credential is required, and the store's commit latency is there both as figures and as a histogram that a
  * reader can difference between two readings.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
-import type { QuarryNode } from '../../scripts/node-process.js';
+import type { QuarryNode } from '../../node/index.js';
 import { startRealNode } from '../gateway/support-real-node.js';
 
 interface Metrics {
@@ -17,7 +17,7 @@ interface Metrics {
   storeCommitLatencyUs: string;
 }
 
-describe('scripts/node-process GET /metrics.json', function () {
+describe('node/start-node GET /metrics.json', function () {
   this.timeout(30_000);
   let node: QuarryNode;
   let dataDir: string;

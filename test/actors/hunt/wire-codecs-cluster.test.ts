@@ -1,24 +1,19 @@
 /**
- * Proof that a hunt message crossing nodes goes through the protobuf codecs: two real cluster nodes in this process
- * (cluster/node.ts: LMDB, ClusterHost, router, grpc-js links on loopback, UDP membership), each with the hunt kinds
+ * Proof that a hunt message crossing nodes goes through the protobuf codecs: two whole nodes in this process
+ * (`startNode`: LMDB, ActorHost routed through the router, grpc-js links on loopback, UDP membership), each with the hunt kinds
  * whose codecs are wrapped to record the bytes they encode and decode. A fix entering node A for a player owned by
  * B reaches B as a `quarry.actors.v1.PlayerMessage`, and its FixAck comes back to A as a `PlayerReply`.
  * The multi-process hunt tests (test/ops/tracing.test.ts, test/ops/admin/real-node.test.ts) run the same codecs.
  */
 import assert from 'node:assert/strict';
-import * as grpc from '@grpc/grpc-js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { huntKinds, loadHuntFile } from '../../../actors/hunt/index.js';
 import type { FixAck, PlayerMsg, PlayerView } from '../../../actors/hunt/messages.js';
-import { memoryLogger, systemClock } from '../../../actors/runtime/index.js';
 import type { Codec, KindDef } from '../../../actors/runtime/types.js';
-import { createClusterNode, type ClusterNode } from '../../../cluster/node.js';
+import type { ClusterNode } from '../../../node/index.js';
 import { MSGPACK } from '../../../cluster/routing/wire-codec.js';
-import { loadConfig, nodeConfig } from '../../../ops/config/index.js';
 import * as pb from '../../../proto/gen/actors.js';
-import { SAMPLE_HUNT_FILE } from '../../ops/admin/support/admin-node.js';
+import { waitFor } from '../../../testing/wait.js';
+import { SAMPLE_HUNT_FILE, startTestNode } from '../../../testing/node.js';
 
 /** Per node: `<kind>.<message|reply>.<encode|decode>` -> every byte string that went through that codec. */
 type Seen = Map<string, Uint8Array[]>;
@@ -45,60 +40,40 @@ function recording(def: KindDef<any, any, any, any, any>, seen: Seen): KindDef<a
   return { ...def, messageCodec: wrap(def.messageCodec, 'message'), replyCodec: wrap(def.replyCodec, 'reply') };
 }
 
-interface TestNode {
+interface WireNode {
   node: ClusterNode;
-  server: grpc.Server;
   gossip: string;
   seen: Seen;
-  dir: string;
-}
-
-async function waitUntil(phase: string, done: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`${phase}: not reached within ${timeoutMs} ms; ${describe()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  stop(): Promise<void>;
 }
 
 describe('hunt messages between two real cluster nodes are protobuf', function () {
   this.timeout(60_000);
   const hunt = loadHuntFile(SAMPLE_HUNT_FILE);
   const kinds = huntKinds(hunt);
-  const nodes: TestNode[] = [];
+  const nodes: WireNode[] = [];
 
-  async function start(id: string, seeds: string[]): Promise<TestNode> {
-    const dir = mkdtempSync(join(tmpdir(), `quarry-wire-${id}-`));
-    const config = nodeConfig(loadConfig({ flags: {
-      'ops.allowDevSecrets': true, 'cluster.key': 'wire-codecs-test-cluster-key-0123', 'node.id': id, 'node.host': '127.0.0.1', 'node.dataDir': dir,
-      'node.gossipPort': 0, 'node.grpcPort': 0, 'node.httpPort': 0, 'hunt.file': SAMPLE_HUNT_FILE, 'cluster.membershipPreset': 'local',
-    } }));
+  /** A whole node (startNode) hosting the hunt's kinds with recording codecs in place of the hunt's own. */
+  async function start(id: string, seeds: string[]): Promise<WireNode> {
     const seen: Seen = new Map();
-    const node = createClusterNode({ config, logger: memoryLogger(), kinds: huntKinds(hunt).all.map((d) => recording(d, seen)), clock: systemClock() });
-    const server = new grpc.Server();
-    node.addToServer(server);
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
-    const t: TestNode = { node, server, gossip: '', seen, dir };
+    const started = await startTestNode(`wire-${id}`, { 'cluster.key': 'wire-codecs-test-cluster-key-0123', 'node.id': id, 'node.seeds': seeds }, { kinds: huntKinds(hunt).all.map((d) => recording(d, seen)) });
+    const t: WireNode = { node: started.node.cluster, gossip: started.node.gossipAddress, seen, stop: started.stop };
     nodes.push(t);
-    t.gossip = await node.join(`127.0.0.1:${port}`, seeds);
     return t;
   }
 
-  let a: TestNode;
-  let b: TestNode;
+  let a: WireNode;
+  let b: WireNode;
   before(async () => {
     a = await start('wa', []);
     b = await start('wb', [a.gossip]);
-    await waitUntil('ring', () => [a, b].every((t) => t.node.router.serving && t.node.router.liveIds.size === 2 && t.node.router.ownerOf('player', 'x') === a.node.router.ownerOf('player', 'x')), 20_000,
-      () => [a, b].map((t) => `${t.node.id} serving=${t.node.router.serving} live=[${[...t.node.router.liveIds].join(',')}]`).join('; '));
+    await waitFor(() => [a, b].every((t) => t.node.router.serving && t.node.router.liveIds.size === 2 && t.node.router.ownerOf('player', 'x') === a.node.router.ownerOf('player', 'x')), {
+      phase: 'ring', expected: 'wa and wb serving with one ring of both', timeoutMs: 20_000,
+      seen: () => [a, b].map((t) => `${t.node.id} serving=${t.node.router.serving} live=[${[...t.node.router.liveIds].join(',')}]`).join('; '),
+    });
   });
   after(async () => {
-    for (const t of nodes) await t.node.leave();
-    for (const t of nodes) {
-      t.server.forceShutdown();
-      await t.node.close();
-      rmSync(t.dir, { recursive: true, force: true });
-    }
+    for (const t of nodes) await t.stop();
   });
 
   it('a fix entering A for a player owned by B crosses as PlayerMessage and its FixAck as PlayerReply', async () => {

@@ -9,7 +9,8 @@ import { openLmdbStore, type LmdbSnapshotStore } from '../../../actors/store/lmd
 import { openLmdbDatabases } from '../../../actors/store/lmdb-store.js';
 import { CorruptSnapshotError } from '../../../actors/store/errors.js';
 import type { HostOptions } from '../../../actors/runtime/options.js';
-import { tempDir, waitFor } from '../store/support.js';
+import { tempDir } from '../store/support.js';
+import { waitFor } from '../../../testing/wait.js';
 import { counter, recorder, sender } from './kinds.js';
 
 const MINUTE = 60_000;
@@ -46,7 +47,7 @@ describe('ActorHost (real LMDB, fake clock)', () => {
   }
 
   async function passivated(phase: string): Promise<void> {
-    await waitFor(phase, 'no active actors', () => host.activeActorCount === 0, () => host.activeActors());
+    await waitFor(() => host.activeActorCount === 0, { phase, expected: 'no active actors', seen: () => host.activeActors() });
   }
 
   beforeEach(() => {
@@ -242,7 +243,7 @@ describe('ActorHost (real LMDB, fake clock)', () => {
     const ref = host.ref(slow, 'x');
     const waiting = host.ask(ref, 'wait', { timeoutMs: 1_000 });
     const queued = host.ask(ref, 'after', { timeoutMs: 10 * MINUTE });
-    await waitFor('async handler started', 'release set', () => release !== undefined, () => 'unset');
+    await waitFor(() => release !== undefined, { phase: 'async handler started', expected: 'release set', seen: () => 'unset' });
     fake.tick(1_000);
     await assert.rejects(waiting, AskTimeoutError);
     release('late');

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { checkCounts, runIncrements } from './support/increments.js';
-import { startRoutingCluster, type RoutingCluster } from './support/routing-cluster.js';
+import { startRoutingCluster, type RoutingCluster } from '../../../testing/routing/routing-cluster.js';
 
 describe('cluster/routing: asymmetric partition (a2 and a3 cut from each other, both reach a1; node processes)', function () {
   this.timeout(120_000);

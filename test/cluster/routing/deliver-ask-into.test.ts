@@ -1,5 +1,5 @@
 /**
- * The router's local delivery of an ask (`ClusterHost.deliverAskInto`): the answer, and every refusal, reach the
+ * The router's local delivery of an ask (`ActorHost.deliverAskInto`): the answer, and every refusal, reach the
  * router's pending callbacks as they reach a plain `ask`'s promise. Real LMDB, fake clock, one host in process.
  */
 import assert from 'node:assert/strict';
@@ -10,9 +10,10 @@ import { memoryLogger } from '../../../actors/runtime/logger.js';
 import type { HostOptions } from '../../../actors/runtime/options.js';
 import { defineKind } from '../../../actors/runtime/types.js';
 import { openLmdbStore, type LmdbSnapshotStore } from '../../../actors/store/lmdb-store.js';
-import { ClusterHost } from '../../../cluster/routing/cluster-host.js';
+import { ActorHost } from '../../../actors/runtime/port.js';
 import { counter } from '../../actors/runtime/kinds.js';
-import { tempDir, waitFor } from '../../actors/store/support.js';
+import { tempDir } from '../../actors/store/support.js';
+import { waitFor } from '../../../testing/wait.js';
 
 /** The outcome of one delivery, and whether it arrived before `deliverAskInto` returned. */
 interface Outcome {
@@ -21,14 +22,14 @@ interface Outcome {
   sync: boolean;
 }
 
-describe('cluster/routing: ClusterHost.deliverAskInto (the router delivering an ask locally)', () => {
+describe('cluster/routing: ActorHost.deliverAskInto (the router delivering an ask locally)', () => {
   let dir: ReturnType<typeof tempDir>;
   let store: LmdbSnapshotStore;
   let fake: FakeTimers.Clock;
-  let host: ClusterHost;
+  let host: ActorHost;
 
   const start = (extra: Partial<HostOptions> = {}) => {
-    host = new ClusterHost({ store, clock: fakeClock(fake), logger: memoryLogger(), passivationIdleMs: 60_000, passivationTickMs: 1_000, ...extra });
+    host = new ActorHost({ store, clock: fakeClock(fake), logger: memoryLogger(), passivationIdleMs: 60_000, passivationTickMs: 1_000, ...extra });
   };
 
   /** Delivers `msg` and resolves with what reached the callbacks. */
@@ -88,7 +89,7 @@ describe('cluster/routing: ClusterHost.deliverAskInto (the router delivering an 
     let release: ((v: string) => void) | undefined;
     const slow = defineKind<null, string, string>({ name: 'slow', initialState: () => null, handle: () => new Promise<string>((r) => (release = r)) });
     const pending = deliver(host.ref(slow, 's'), 'wait', 1_000);
-    await waitFor('async handler started', 'release set', () => release !== undefined, () => 'unset');
+    await waitFor(() => release !== undefined, { phase: 'async handler started', expected: 'release set', seen: () => 'unset' });
     let settled = false;
     void pending.then(() => (settled = true));
     fake.tick(999);

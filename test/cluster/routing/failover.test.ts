@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { checkCounts, runIncrements } from './support/increments.js';
-import { startRoutingCluster, type RoutingCluster } from './support/routing-cluster.js';
+import { startRoutingCluster, type RoutingCluster } from '../../../testing/routing/routing-cluster.js';
 
 /**
  * The issue's scale: 1,000 counters, 1,000 increments/s offered for 30 s, one of 3 nodes killed with SIGKILL 10 s in.

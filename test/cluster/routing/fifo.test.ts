@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { buildRing, ownerOf } from '../../../cluster/placement/ring.js';
-import { startRoutingCluster, type RoutingCluster } from './support/routing-cluster.js';
-import type { SequenceState } from './support/sequence-kind.js';
+import { startRoutingCluster, type RoutingCluster } from '../../../testing/routing/routing-cluster.js';
+import type { SequenceState } from '../../../testing/routing/sequence-kind.js';
 
 const TELLS = 16_000;
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { buildRing, ownerOf } from '../../../cluster/placement/ring.js';
 import { checkCounts, RETRIABLE_NAMES, runIncrements, type Tally } from './support/increments.js';
-import { startRoutingCluster, type AskResult, type RoutingCluster } from './support/routing-cluster.js';
+import { startRoutingCluster, type AskResult, type RoutingCluster } from '../../../testing/routing/routing-cluster.js';
 
 /** Scaled down from the load for a shared 2-core machine. */
 const COUNTERS = 200;

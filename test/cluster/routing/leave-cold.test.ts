@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { buildRing, ownerOf } from '../../../cluster/placement/ring.js';
 import { readCount } from './support/increments.js';
-import { startRoutingCluster, type AskResult, type RoutingCluster } from './support/routing-cluster.js';
+import { startRoutingCluster, type AskResult, type RoutingCluster } from '../../../testing/routing/routing-cluster.js';
 
 /**
  * Handoff of actors that are not in memory, with `replicationFactor` 1 (no replica anywhere: what the owner holds is

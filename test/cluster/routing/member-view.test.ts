@@ -15,6 +15,8 @@ class Script implements MemberSource {
     return () => this.declaredDead.delete(listener);
   }
   readonly answers = new Map<string, PeerView>();
+  /** Members told they must rejoin (`noticeRemoved`). */
+  readonly notices: string[] = [];
   private readonly listeners = new Set<(c: MemberChange) => void>();
   liveMemberIds(): string[] {
     return this.live;
@@ -43,7 +45,7 @@ describe('cluster/routing: MemberView (keep-majority and rejoin after quorum los
     const c = clockOf(clock);
     script = new Script();
     script.live = ['p1', 'p2', 'p3'];
-    view = new MemberView({ nodeId: 'p3', members: script, clock: c, logger: silent, askView: (p) => script.ask(p), changed: () => undefined });
+    view = new MemberView({ nodeId: 'p3', members: script, clock: c, logger: silent, askView: (p) => script.ask(p), noticeRemoved: (p) => script.notices.push(p), changed: () => undefined });
     view.start();
   });
   afterEach(() => {
@@ -135,7 +137,7 @@ describe('cluster/routing: MemberView (keep-majority and rejoin after quorum los
   it('stopped longer than the stall limit (SIGSTOP, a long GC pause), it loses quorum though its view is unchanged, and rejoins through a serving peer', async () => {
     let changes = 0;
     view.close();
-    view = new MemberView({ nodeId: 'p3', members: script, clock: clockOf(clock), logger: silent, askView: (p) => script.ask(p), changed: () => void changes++ });
+    view = new MemberView({ nodeId: 'p3', members: script, clock: clockOf(clock), logger: silent, askView: (p) => script.ask(p), noticeRemoved: (p) => script.notices.push(p), changed: () => void changes++ });
     view.start();
     await clock.tickAsync(STALL_CHECK_INTERVAL_MS * 3);
     assert.equal(view.quorum, true, 'ticks at the check interval are no stall');
@@ -161,6 +163,87 @@ describe('cluster/routing: MemberView (keep-majority and rejoin after quorum los
     script.answers.set('p1', { serving: true, agreed: ['p1', 'p2', 'p3'], live: ['p1', 'p2', 'p3'] });
     await clock.tickAsync(VIEW_POLL_INTERVAL_MS * 2);
     assert.equal(view.quorum, true);
+  });
+
+  it('fenced while a majority of the agreed set is suspect, until a majority counts it live again; nothing dropped for a suspicion', async () => {
+    const counted: PeerView = { serving: true, agreed: ['p1', 'p2', 'p3'], live: ['p1', 'p2', 'p3'] };
+    script.answers.set('p1', counted);
+    script.answers.set('p2', counted);
+    script.set(['p1', 'p2', 'p3'], { id: 'p1', state: 'suspect' });
+    assert.equal(view.fenced, false, 'one suspect of three leaves a majority alive');
+    script.set(['p1', 'p2', 'p3'], { id: 'p2', state: 'suspect' });
+    assert.equal(view.fenced, true, 'both peers suspect: this node is likely the cut-off one');
+    assert.equal(view.quorum, true, 'nothing is dropped for a suspicion');
+    script.set(['p1', 'p2', 'p3'], { id: 'p2', state: 'alive' });
+    assert.equal(view.fenced, true, 'a refutation alone does not lift it: p2 may have declared this node dead meanwhile');
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS);
+    assert.equal(view.fenced, false, 'p2 answered that it counts this node live: a majority with this node');
+    assert.equal(view.quorum, true);
+  });
+
+  it('fenced, then a serving peer answers that it no longer counts this node live: declared dead unheard, it rejoins', async () => {
+    script.answers.set('p1', { serving: true, agreed: ['p1', 'p2'], live: ['p1', 'p2'] });
+    script.answers.set('p2', { serving: true, agreed: ['p1', 'p2'], live: ['p1', 'p2'] });
+    script.set(['p1', 'p2', 'p3'], { id: 'p1', state: 'suspect' });
+    script.set(['p1', 'p2', 'p3'], { id: 'p2', state: 'suspect' });
+    script.set(['p1', 'p2', 'p3'], { id: 'p1', state: 'alive' });
+    script.set(['p1', 'p2', 'p3'], { id: 'p2', state: 'alive' });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS);
+    assert.equal(view.quorum, false, 'its memory is stale: the majority may serve its actors');
+    assert.equal(view.rejoining, true);
+  });
+
+  it('a member it dropped on failure and sees live again is told to rejoin, and every $view answer says so until it asks as a rejoining node', async () => {
+    script.answers.set('p2', { serving: true, agreed: ['p1', 'p2', 'p3'], live: ['p2', 'p3'] });
+    script.set(['p2', 'p3'], { id: 'p1', state: 'dead' });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS);
+    assert.deepEqual([...view.agreed].sort(), ['p2', 'p3'], 'p2 confirms p1 gone');
+    assert.deepEqual(script.notices, []);
+    script.set(['p1', 'p2', 'p3'], { id: 'p1', state: 'alive' });
+    assert.deepEqual(script.notices, ['p1'], 'p1 may have served from memory the actors p2 and p3 took over');
+    assert.equal(view.answer('p1', { rejoining: false }, true).rejoin, true);
+    assert.equal(view.answer('p2', { rejoining: false }, true).rejoin, false);
+    assert.equal(view.answer('p1', { rejoining: true }, true).rejoin, false, 'rejoining, it has dropped its memory');
+    assert.equal(view.answer('p1', { rejoining: false }, true).rejoin, false);
+  });
+
+  it('told by a peer that it was dropped on failure and taken back (a notice, or a $view answer), it rejoins', async () => {
+    view.answer('p1', { removed: true }, true);
+    assert.equal(view.quorum, false, 'the notice alone: its memory is older than what the majority served');
+    assert.equal(view.rejoining, true);
+    view.close();
+    view = new MemberView({ nodeId: 'p3', members: script, clock: clockOf(clock), logger: silent, askView: (p) => script.ask(p), noticeRemoved: () => undefined, changed: () => undefined });
+    view.start();
+    script.answers.set('p1', { serving: true, agreed: ['p1', 'p2', 'p3'], live: ['p1', 'p2', 'p3'], rejoin: true });
+    script.answers.set('p2', { serving: true, agreed: ['p1', 'p2', 'p3'], live: ['p1', 'p2', 'p3'] });
+    script.set(['p1', 'p2', 'p3'], { id: 'p1', state: 'suspect' });
+    script.set(['p1', 'p2', 'p3'], { id: 'p2', state: 'suspect' });
+    script.set(['p1', 'p2', 'p3'], { id: 'p1', state: 'alive' });
+    script.set(['p1', 'p2', 'p3'], { id: 'p2', state: 'alive' });
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS);
+    assert.equal(view.rejoining, true, 'p1 answered that it had taken this node back after dropping it');
+  });
+
+  it('not heard from a majority within the lease (a cut before any suspicion), it is fenced; heard again and vouched for, it handles again', async () => {
+    view.close();
+    const heard = new Map<string, number>([['p1', 0], ['p2', 0]]);
+    const source = Object.assign(script, { lastHeardMs: (id: string) => heard.get(id) });
+    view = new MemberView({ nodeId: 'p3', members: source, clock: clockOf(clock), logger: silent, askView: (p) => script.ask(p), noticeRemoved: () => undefined, changed: () => undefined, leaseMs: 450 });
+    view.start();
+    const counted: PeerView = { serving: true, agreed: ['p1', 'p2', 'p3'], live: ['p1', 'p2', 'p3'] };
+    script.answers.set('p1', counted);
+    script.answers.set('p2', counted);
+    for (let t = 0; t < 400; t += STALL_CHECK_INTERVAL_MS) {
+      heard.set('p2', clock.now);
+      await clock.tickAsync(STALL_CHECK_INTERVAL_MS);
+    }
+    assert.equal(view.fenced, false, 'p2 heard all along: a majority with this node');
+    await clock.tickAsync(STALL_CHECK_INTERVAL_MS * 6);
+    assert.equal(view.fenced, true, 'nobody heard for over 450 ms');
+    assert.equal(view.quorum, true, 'nothing dropped for it');
+    heard.set('p1', clock.now);
+    await clock.tickAsync(VIEW_POLL_INTERVAL_MS);
+    assert.equal(view.fenced, false, 'p1 heard again and answered that it counts this node live');
   });
 });
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { checkCounts, runIncrements } from './support/increments.js';
-import { startRoutingCluster, type RoutingCluster } from './support/routing-cluster.js';
+import { startRoutingCluster, type RoutingCluster } from '../../../testing/routing/routing-cluster.js';
 
 describe('cluster/routing: partition 2|1 (node processes; links cut by the transport fault hook, gossip by a filter)', function () {
   this.timeout(120_000);

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { startRoutingCluster, type RoutingCluster } from './support/routing-cluster.js';
+import { startRoutingCluster, type RoutingCluster } from '../../../testing/routing/routing-cluster.js';
 
 describe('cluster/routing: single activation (3 node processes)', function () {
   this.timeout(90_000);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { LinkOverloadedError } from '../../../cluster/transport/errors.js';
 import type { Envelope } from '../../../cluster/transport/transport.js';
-import { envelope, gate, startNode, waitFor, type TestNode } from './support.js';
+import { envelope, gate, startNode, type TestNode } from './support.js';
+import { waitFor } from '../../../testing/wait.js';
 
 describe('cluster/transport grpc: delivery over a real loopback link', function () {
   this.timeout(30_000);
@@ -29,7 +30,7 @@ describe('cluster/transport grpc: delivery over a real loopback link', function 
       a.transport.send('b', { ...envelope(payload), trace });
       if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
     }
-    await waitFor('ordered delivery', '10000 envelopes at b', () => got.length, (n) => n === 10_000);
+    await waitFor(() => got.length === 10_000, { phase: 'ordered delivery', expected: '10000 envelopes at b', seen: () => got.length });
     assert.deepEqual(got, Array.from({ length: 10_000 }, (_, i) => i));
     assert.deepEqual(traceSeen, trace);
     const m = a.transport.metrics().links.find((l) => l.nodeId === 'b')!;
@@ -53,7 +54,7 @@ describe('cluster/transport grpc: delivery over a real loopback link', function 
       envs.push(env);
       return a.transport.ask('b', env, Date.now() + 20_000);
     });
-    await waitFor('asks arrive', '1000 held handlers at b', () => held.length, (n) => n === 1_000);
+    await waitFor(() => held.length === 1_000, { phase: 'asks arrive', expected: '1000 held handlers at b', seen: () => held.length });
     // Answer in a scrambled but fixed order (stride 7 over 1000 visits every index once).
     for (let i = 0; i < 1_000; i++) held[(i * 7) % 1_000]!();
     const replies = await Promise.all(asks);
@@ -109,7 +110,7 @@ describe('cluster/transport grpc: delivery over a real loopback link', function 
     assert.ok(m.overloadRejections >= 1);
     assert.ok(got.length < accepted, `receiver was slowed: got ${got.length} of ${accepted} while held`);
     release.open();
-    await waitFor('drain after release', `${accepted} envelopes at b`, () => got.length, (n) => n === accepted, 20_000);
+    await waitFor(() => got.length === accepted, { phase: 'drain after release', expected: `${accepted} envelopes at b`, seen: () => got.length, timeoutMs: 20_000 });
     assert.deepEqual(got, Array.from({ length: accepted }, (_, i) => i));
   });
 });

@@ -3,7 +3,8 @@ import * as grpc from '@grpc/grpc-js';
 import { AskTimeoutError, LinkClosedError } from '../../../cluster/transport/errors.js';
 import { RAW_CLUSTER_LINK_SERVICE } from '../../../cluster/transport/grpc.js';
 import { hostPortOf } from '../../../cluster/transport/port-probe.js';
-import { envelope, startNode, waitFor, type TestNode } from './support.js';
+import { envelope, startNode, type TestNode } from './support.js';
+import { waitFor } from '../../../testing/wait.js';
 
 const echo = async (env: { payload: Buffer }) => ({ correlationId: 0, payload: env.payload, errorCode: '', errorMessage: '' });
 
@@ -24,7 +25,7 @@ describe('cluster/transport grpc: link life cycle', function () {
     b.transport.onEnvelope(async () => {
       delivered++;
     });
-    const failed = waitFor('auth refusal', 'authFailures ≥ 1 at b', () => b.transport.metrics().authFailures, (n) => n >= 1);
+    const failed = waitFor(() => b.transport.metrics().authFailures >= 1, { phase: 'auth refusal', expected: 'authFailures ≥ 1 at b', seen: () => b.transport.metrics().authFailures });
     const connecting = rogue.transport.connect('b', b.address);
     connecting.catch(() => {});
     const ask = rogue.transport.ask('b', envelope('steal'), Date.now() + 10_000).then(() => 'resolved', (err: unknown) => err);
@@ -51,7 +52,7 @@ describe('cluster/transport grpc: link life cycle', function () {
       },
     });
     const port = await new Promise<number>((res, rej) => rogue.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
-    const failed = waitFor('reverse auth', 'authFailures ≥ 1 at a', () => a.transport.metrics().authFailures, (n) => n >= 1);
+    const failed = waitFor(() => a.transport.metrics().authFailures >= 1, { phase: 'reverse auth', expected: 'authFailures ≥ 1 at a', seen: () => a.transport.metrics().authFailures });
     a.transport.connect('b', `127.0.0.1:${port}`).catch(() => {});
     const ask = a.transport.ask('b', envelope('secret'), Date.now() + 10_000).then(() => 'resolved', (err: unknown) => err);
     await failed;
@@ -71,15 +72,15 @@ describe('cluster/transport grpc: link life cycle', function () {
     });
     await a.transport.connect('b', b.address);
     const asks = Array.from({ length: 20 }, (_, i) => a.transport.ask('b', envelope(`p${i}`), Date.now() + 20_000));
-    await waitFor('mid-flight', '20 asks held at b', () => arrived, (n) => n === 20);
-    const down = waitFor('link down', 'link a→b not up', () => a.transport.linkState('b'), (s) => s !== 'up');
+    await waitFor(() => arrived === 20, { phase: 'mid-flight', expected: '20 asks held at b', seen: () => arrived });
+    const down = waitFor(() => a.transport.linkState('b') !== 'up', { phase: 'link down', expected: 'link a→b not up', seen: () => a.transport.linkState('b') });
     b.killServer();
     const results = await Promise.allSettled(asks);
     for (const r of results) assert.ok(r.status === 'rejected' && r.reason instanceof LinkClosedError, `expected LinkClosedError, got ${JSON.stringify(r)}`);
     await down;
     hold = false;
     await b.restartServer();
-    await waitFor('reconnect', 'link a→b up again', () => a.transport.linkState('b'), (s) => s === 'up');
+    await waitFor(() => a.transport.linkState('b') === 'up', { phase: 'reconnect', expected: 'link a→b up again', seen: () => a.transport.linkState('b') });
     const reply = await a.transport.ask('b', envelope('after'), Date.now() + 10_000);
     assert.equal(reply.payload.toString(), 'after');
     assert.equal(a.transport.metrics().links[0]!.connects, 2);
@@ -100,8 +101,8 @@ describe('cluster/transport grpc: link life cycle', function () {
       assert.equal(ra.payload.toString(), `a${round}`);
       assert.equal(rb.payload.toString(), `b${round}`);
       const settled = (i: ReturnType<typeof a.transport.linkInfo>) => !!i && !i.dialing && !i.redialScheduled;
-      await waitFor(`race round ${round}`, 'no dial or redial left on a', () => a.transport.linkInfo('b'), settled);
-      await waitFor(`race round ${round}`, 'no dial or redial left on b', () => b.transport.linkInfo('a'), settled);
+      await waitFor(() => settled(a.transport.linkInfo('b')), { phase: `race round ${round}`, expected: 'no dial or redial left on a', seen: () => a.transport.linkInfo('b') });
+      await waitFor(() => settled(b.transport.linkInfo('a')), { phase: `race round ${round}`, expected: 'no dial or redial left on b', seen: () => b.transport.linkInfo('a') });
       assert.equal(a.transport.linkInfo('b')!.direction, 'outbound', 'the lower node id keeps its outbound stream');
       assert.equal(b.transport.linkInfo('a')!.direction, 'inbound');
       const ma = a.transport.metrics().links.find((l) => l.nodeId === 'b')!;
@@ -125,14 +126,14 @@ describe('cluster/transport grpc: link life cycle', function () {
     });
     await a.transport.connect('b', b.address);
     const pending = a.transport.ask('b', envelope('held'), Date.now() + 20_000);
-    await waitFor('before block', 'first ask at b', () => arrived, (n) => n === 1);
+    await waitFor(() => arrived === 1, { phase: 'before block', expected: 'first ask at b', seen: () => arrived });
     a.transport.faults.block(['b']);
     await assert.rejects(pending, (err: unknown) => err instanceof LinkClosedError);
     assert.throws(() => a.transport.send('b', envelope('lost')), LinkClosedError);
     // b's own redial attempts are refused by a while blocked.
-    await waitFor('partitioned', 'b sees link down', () => b.transport.linkState('a'), (s) => s !== 'up');
+    await waitFor(() => b.transport.linkState('a') !== 'up', { phase: 'partitioned', expected: 'b sees link down', seen: () => b.transport.linkState('a') });
     a.transport.faults.heal();
-    await waitFor('heal', 'link a→b up', () => a.transport.linkState('b'), (s) => s === 'up');
+    await waitFor(() => a.transport.linkState('b') === 'up', { phase: 'heal', expected: 'link a→b up', seen: () => a.transport.linkState('b') });
     const reply = await a.transport.ask('b', envelope('healed'), Date.now() + 10_000);
     assert.equal(reply.payload.toString(), 'healed');
     assert.equal(arrived, 2);
@@ -166,7 +167,7 @@ describe('cluster/transport grpc: link life cycle', function () {
     await a.transport.connect('b', b.address);
     assert.deepEqual(refused, [], 'nothing reported while the link is up');
     b.killServer();
-    await waitFor('refusal reported', "onPeerRefused('b')", () => refused.length, (n) => n >= 1);
+    await waitFor(() => refused.length >= 1, { phase: 'refusal reported', expected: "onPeerRefused('b')", seen: () => refused.length });
     assert.equal(refused[0], 'b');
   });
 
@@ -177,7 +178,7 @@ describe('cluster/transport grpc: link life cycle', function () {
     const refused: string[] = [];
     rogue.transport.onPeerRefused((id) => refused.push(id));
     rogue.transport.connect('b', b.address).catch(() => {});
-    await waitFor('auth refusal', 'authFailures ≥ 2 at b', () => b.transport.metrics().authFailures, (n) => n >= 2);
+    await waitFor(() => b.transport.metrics().authFailures >= 2, { phase: 'auth refusal', expected: 'authFailures ≥ 2 at b', seen: () => b.transport.metrics().authFailures });
     // A probe (if one ran) connects within milliseconds on loopback; give it time to report wrongly.
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(refused, []);

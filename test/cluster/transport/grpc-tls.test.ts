@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LinkClosedError } from '../../../cluster/transport/errors.js';
 import type { LinkTlsOptions } from '../../../cluster/transport/tls.js';
-import { envelope, startNode, waitFor, type TestNode } from './support.js';
+import { envelope, startNode, type TestNode } from './support.js';
+import { waitFor } from '../../../testing/wait.js';
 
 function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: 'pipe' });
@@ -83,7 +84,7 @@ describe('cluster/transport grpc: TLS', function () {
     plain.transport.connect('b', b.address).catch(() => {});
     const ask = plain.transport.ask('b', envelope('x'), Date.now() + 10_000).then(() => 'resolved', (e: unknown) => e);
     assert.ok((await ask) instanceof LinkClosedError);
-    await waitFor('plaintext refused', 'link p→b in backoff', () => plain.transport.linkState('b'), (s) => s === 'backoff');
+    await waitFor(() => plain.transport.linkState('b') === 'backoff', { phase: 'plaintext refused', expected: 'link p→b in backoff', seen: () => plain.transport.linkState('b') });
     assert.equal(delivered, 0);
   });
 });

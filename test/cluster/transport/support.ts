@@ -65,19 +65,6 @@ export function envelope(payload: Uint8Array | string, key = 'k1', sender = 'tes
   };
 }
 
-/** Polls `seen()` each turn until `done(seen)`; the timeout message names phase, expectation and what was seen. */
-export async function waitFor<T>(phase: string, expected: string, seen: () => T, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = seen();
-    if (done(v)) return v;
-    if (Date.now() - start > timeoutMs) {
-      throw new Error(`${phase}: timed out after ${timeoutMs} ms waiting for ${expected}; seen ${JSON.stringify(v)}`);
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** A promise with its resolve exposed, for gating handlers. */
 export function gate(): { promise: Promise<void>; open(): void } {
   let open!: () => void;

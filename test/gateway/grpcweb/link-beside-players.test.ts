@@ -1,5 +1,5 @@
 /**
- * A node's one grpc-js Server carries node links beside the player service (scripts/node-process.ts). A link's
+ * A node's one grpc-js Server carries node links beside the player service (node/start-node.ts). A link's
  * batch may be far larger than any player message: links must not inherit the player limit (a leave's push of
  * ~67 KB failed against the 64 KiB default and lost actors), while players keep it on both call paths.
  */

@@ -10,29 +10,10 @@ import { Event, Fix, FixAck, HuntClient, SubscribeRequest } from '../../../proto
 import { TEST_MAX_MESSAGE_BYTES, startTestGateway, type TestGateway } from '../grpcweb/support/gateway.js';
 import { bearerOf, connect, disconnect } from './support/connected.js';
 import { frame, rawCall } from './support/raw-h2.js';
+import { waitFor } from '../../../testing/wait.js';
 
 const SUBSCRIBE = '/quarry.hunt.v1.Hunt/Subscribe';
 const WAIT_MS = 5_000;
-
-/** Resolves when `test()` holds, checked on each `emitter` event named; rejects naming phase, expected and seen. */
-function waitFor<T>(phase: string, subscribe: (check: () => void) => () => void, test: () => T | undefined, seen: () => string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let off = (): void => undefined;
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`${phase}: not reached within ${WAIT_MS} ms; seen ${seen()}`));
-    }, WAIT_MS);
-    const check = (): void => {
-      const v = test();
-      if (v === undefined) return;
-      clearTimeout(timer);
-      off();
-      resolve(v);
-    };
-    off = subscribe(check);
-    check();
-  });
-}
 
 for (const singlePort of [false, true]) {
   describe(`h2stream: native server streams beside grpc-js (${singlePort ? 'single port' : 'two ports'})`, function () {
@@ -54,7 +35,7 @@ for (const singlePort of [false, true]) {
       call.on('status', (s: StatusObject) => (ended = s));
       call.on('error', () => undefined);
       const untilEvents = (phase: string, n: number) =>
-        waitFor(phase, (check) => (call.on('data', check), () => call.off('data', check)), () => (events.length >= n ? true : undefined), () => JSON.stringify(events.map((e) => e.seq)));
+        waitFor(() => events.length >= n, { phase, expected: `${n} events`, seen: () => events.map((e) => e.seq), timeoutMs: WAIT_MS, changes: (check) => (call.on('data', check), () => call.off('data', check)) });
       await untilEvents('first event (written by the handler at start)', 1);
       assert.equal(events[0]!.seq, 5);
       assert.equal(gw.server.nativeStreams!.served, servedBefore + 1, 'served by h2stream, not grpc-js');
@@ -65,7 +46,7 @@ for (const singlePort of [false, true]) {
       const trailers = new Metadata();
       trailers.set('x-reason', 'done');
       gw.hunt.end('ann', trailers);
-      const st = await waitFor('status after end', (check) => (call.on('status', check), () => call.off('status', check)), () => ended, () => 'no status');
+      const st = await waitFor(() => ended, { phase: 'status after end', expected: 'a status', seen: () => 'no status', timeoutMs: WAIT_MS, changes: (check) => (call.on('status', check), () => call.off('status', check)) });
       assert.equal(st.code, status.OK);
       assert.deepEqual(st.metadata.get('x-reason'), ['done']);
       await gw.hunt.until('stream closed on the server', () => gw.server.nativeStreams!.open === 0);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { LocalFanout, type ChannelReader } from '../../../gateway/notify/fanout.js';
 import { InvalidChannelError, type NotifyEvent } from '../../../gateway/notify/notifier.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../../../testing/wait.js';
 
 /** A backend log the test controls: `hold()` makes the next reads wait until `release()`. */
 class FakeReader implements ChannelReader {

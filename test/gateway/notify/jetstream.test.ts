@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { JetStreamNotifier, NotifierClosedError, type JetStreamNotifierOptions } from '../../../gateway/notify/jetstream.js';
 import type { NotifyEvent } from '../../../gateway/notify/notifier.js';
 import { OutboxRelay } from '../../../gateway/notify/relay.js';
-import { startNatsServer, type NatsServer } from '../../support/nats.js';
+import { startNatsServer, type NatsServer } from '../../../testing/nats.js';
 import { CONTRACT_RETAIN_EVENTS, notifierContract } from './support/contract.js';
-import { LmdbTestOutbox } from './support/lmdb-outbox.js';
+import { LmdbTestOutbox } from '../../../testing/lmdb-outbox.js';
 import { TcpProxy } from './support/tcp-proxy.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../../../testing/wait.js';
 
 describe('gateway/notify JetStream (real nats-server)', function () {
   let nats: NatsServer;
@@ -79,9 +79,9 @@ describe('gateway/notify JetStream (real nats-server)', function () {
       assert.ok(outbox.pendingCount() >= n - 6, 'committed events wait in the outbox');
       await nats.start();
 
-      await waitFor(() => got.length >= n, { phase: 'after restart', expected: `${n} events`, seen: seenBodies }, 30_000);
+      await waitFor(() => got.length >= n, { phase: 'after restart', expected: `${n} events`, seen: seenBodies, timeoutMs: 30_000 });
       await commit();
-      await waitFor(() => got.length >= n, { phase: 'marker after restart', expected: `${n} events`, seen: seenBodies }, 10_000);
+      await waitFor(() => got.length >= n, { phase: 'marker after restart', expected: `${n} events`, seen: seenBodies, timeoutMs: 10_000 });
       const perChannel = (channel: string): unknown[] => got.filter((e) => e.channel === channel).map((e) => e.body);
       const all = Array.from({ length: n }, (_, i) => i + 1);
       assert.deepEqual(perChannel('user.zoe'), all.filter((i) => i % 3 !== 0));
@@ -193,7 +193,7 @@ describe('gateway/notify JetStream (real nats-server)', function () {
       const streams = Array.from({ length: players }, (_, i) => sub.subscribe(`p${i}`, {}, (e) => e.channel === 'all' && got[i]!++));
       await pub.publish([{ id: 1, channel: 'all', body: { winner: 'p42' }, dedupId: 'hunt/winner', committedAtMs: 1 }]);
       const reached = (): number => got.filter((c) => c > 0).length;
-      await waitFor(() => reached() === players, { phase: 'broadcast', expected: `${players} players`, seen: () => `${reached()}` }, 20_000);
+      await waitFor(() => reached() === players, { phase: 'broadcast', expected: `${players} players`, seen: () => `${reached()}`, timeoutMs: 20_000 });
       assert.ok(got.every((c) => c === 1), 'each player exactly once');
       for (const s of streams) s.unsubscribe();
     } finally {

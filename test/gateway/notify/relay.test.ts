@@ -6,8 +6,8 @@ import type { OutboxEntry } from '../../../actors/runtime/types.js';
 import { InProcessNotifier } from '../../../gateway/notify/in-process.js';
 import { NotifyPublishError, type Notifier, type NotifyEvent } from '../../../gateway/notify/notifier.js';
 import { OutboxRelay } from '../../../gateway/notify/relay.js';
-import { LmdbTestOutbox } from './support/lmdb-outbox.js';
-import { waitFor } from './support/wait.js';
+import { LmdbTestOutbox } from '../../../testing/lmdb-outbox.js';
+import { waitFor } from '../../../testing/wait.js';
 
 /** Fails the first `failures` publishes, as a notifier whose backend is down would. */
 function flaky(inner: Notifier, failures: number): Notifier & { attempts: number } {

@@ -13,8 +13,8 @@ import { InProcessNotifier } from '../../../gateway/notify/in-process.js';
 import { JetStreamNotifier } from '../../../gateway/notify/jetstream.js';
 import type { Notifier, NotifyEvent } from '../../../gateway/notify/notifier.js';
 import { OutboxRelay } from '../../../gateway/notify/relay.js';
-import { startNatsServer, type NatsServer } from '../../support/nats.js';
-import { waitFor } from './support/wait.js';
+import { startNatsServer, type NatsServer } from '../../../testing/nats.js';
+import { waitFor } from '../../../testing/wait.js';
 
 /** Awards points: persists the award and tells the player, in one commit. */
 const scorer = defineKind<{ points: number }, { award: number }, number, { points: number }>({
@@ -81,7 +81,7 @@ describe('gateway/notify relay on the runtime outbox (ActorHost, real LMDB)', ()
     const got = await streamAwards(notifier, 8, () => server.stop());
     assert.equal(got.length, 1, 'nothing delivered while NATS is down');
     await server.start();
-    await waitFor(() => got.length >= 8, { phase: 'after restart', expected: '8 events', seen: () => JSON.stringify(got.map((e) => e.body)) }, 20_000);
+    await waitFor(() => got.length >= 8, { phase: 'after restart', expected: '8 events', seen: () => JSON.stringify(got.map((e) => e.body)), timeoutMs: 20_000 });
     assert.deepEqual(got.map((e) => (e.body as { award: number }).award), [1, 2, 3, 4, 5, 6, 7, 8]);
     await waitFor(() => host.outbox.readPending(0, 10).length === 0, { phase: 'outbox drained', expected: 'no pending entries', seen: () => String(host.outbox.readPending(0, 10).length) });
   });

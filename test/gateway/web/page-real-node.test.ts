@@ -1,6 +1,6 @@
 /**
  * The player page in headless Chromium against a real Quarry node assembled in-process
- * (scripts/node-process.ts: LMDB in a temp dir, actor host with the hunt, in-process notifier, gRPC-web edge
+ * (node/start-node.ts: LMDB in a temp dir, actor host with the hunt, in-process notifier, gRPC-web edge
  * serving the page): walk to a treasure beacon, see the points and the claim, see another player's claim
  * arrive live on the building's treasure list, zoomed in, screenshot to $TMPDIR/quarry-page.png.
  */
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { issuePlayerToken } from '../../../gateway/auth/index.js';
 import { HuntWebClient } from '../../../gateway/web/hunt-client.js';
-import type { QuarryNode } from '../../../scripts/node-process.js';
+import type { QuarryNode } from '../../../node/index.js';
 import { startRealNode } from '../support-real-node.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, waitText, walkTo } from './support/browser.js';
 

@@ -10,7 +10,8 @@ import type { PageState } from '../../../gateway/web/page-state.js';
 import { PlayerSession, type ConnectionState } from '../../../gateway/web/player-session.js';
 import { SMALL_HUNT } from './support/small-hunt.js';
 import { startWebStack, type WebStack } from './support/web-stack.js';
-import { until, within } from './support/wait.js';
+import { within } from './support/wait.js';
+import { waitFor } from '../../../testing/wait.js';
 
 const WAIT_MS = 10_000;
 const FAST = { fixIntervalMs: 30, leaderboardRefreshMs: 100, minReconnectDelayMs: 20, maxReconnectDelayMs: 200, callTimeoutMs: 5000 };
@@ -83,7 +84,7 @@ describe('gateway/web player session', () => {
     const cursor = state.cursor['user.alice']!;
     assert.ok(cursor > 0);
     stack.fake.endStreams();
-    await until(() => stack.fake.subscribeRequests.length >= 2 && stack.fake.openStreams() === 1, WAIT_MS, () => `resume phase: expected a second Subscribe, saw ${JSON.stringify(stack.fake.subscribeRequests)}`);
+    await waitFor(() => stack.fake.subscribeRequests.length >= 2 && stack.fake.openStreams() === 1, { phase: 'resume', expected: 'a second Subscribe, one stream open', seen: () => stack.fake.subscribeRequests, timeoutMs: WAIT_MS });
     assert.equal(stack.fake.subscribeRequests[1]!.afterSeq, cursor);
 
     // An event lost beyond retention shows up as a gap on the personal channel; nothing is applied twice.
@@ -103,7 +104,7 @@ describe('gateway/web player session', () => {
     const h = harness(stack, 'mallory', await stack.tokenFor('mallory', 'another-secret-0123456789abcdefghijklmn'));
     sessions.push(h.session);
     h.session.start();
-    await until(() => h.fatal.length > 0, WAIT_MS, () => `forged-token phase: expected onFatal, connection states ${h.connection.join(',')}`);
+    await waitFor(() => h.fatal.length > 0, { phase: 'forged token', expected: 'onFatal', seen: () => `connection states ${h.connection.join(',')}`, timeoutMs: WAIT_MS });
     assert.match(h.fatal[0]!, /^Your token was not accepted \(UNAUTHENTICATED: .+\)\. .*quarry token issue --player mallory/);
     assert.equal(h.connection.at(-1), 'failed');
     assert.equal(stack.fake.player('mallory'), undefined, 'nothing reached the game');
@@ -113,7 +114,7 @@ describe('gateway/web player session', () => {
     const h = harness(stack, 'carol', await stack.tokenFor('dave'));
     sessions.push(h.session);
     h.session.start();
-    await until(() => h.fatal.length > 0, WAIT_MS, () => `wrong-player phase: expected onFatal, connection states ${h.connection.join(',')}`);
+    await waitFor(() => h.fatal.length > 0, { phase: 'wrong player', expected: 'onFatal', seen: () => `connection states ${h.connection.join(',')}`, timeoutMs: WAIT_MS });
     assert.match(h.fatal[0]!, /may not play as "carol" \(PERMISSION_DENIED: /);
   });
 });

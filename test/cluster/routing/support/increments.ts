@@ -1,4 +1,4 @@
-import type { AskResult, RoutingCluster } from './routing-cluster.js';
+import type { AskResult, RoutingCluster } from '../../../../testing/routing/routing-cluster.js';
 
 /** Per-counter bookkeeping of a load run: acknowledged increments, and those whose outcome is unknown (errors). */
 export interface Tally {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { OutboxEntry } from '../../../../actors/runtime/types.js';
 import type { Notifier, NotifyEvent } from '../../../../gateway/notify/notifier.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../../../testing/wait.js';
 
 export interface ContractPair {
   pub: Notifier;

@@ -19,12 +19,3 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   });
   return { promise, resolve };
 }
-
-/** Polls a condition (for state owned by another component) until true, or fails with `describe()`. */
-export async function until(cond: () => boolean, ms: number, describe: () => string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${describe()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -1,7 +1,7 @@
 /**
  * A real single Quarry node for the admin and inspector tests: LMDB in a temp dir, the ActorHost with the hunt's
  * kinds, the HuntGame, and one gateway server whose gRPC port hosts Admin and whose HTTP port serves the inspector.
- * It mirrors scripts/node-process.ts (which the lead wires to nodeTarget); the notifier is left out (not inspected).
+ * It mirrors node/start-node.ts ; the notifier is left out (not inspected).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +42,7 @@ export async function startAdminNode(nodeId = 'n1', recordRecent: 'inspected' | 
   const host = new ActorHost({ store, clock, logger: memoryLogger(), kinds: kinds.all, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
   const game = new HuntGame(kinds, { system: host, clock, audit: store });
   const sampler = new ProcessSampler();
-  // The same lines the lead adds to scripts/node-process.ts.
+  // The same operator tools node/operators.ts mounts, without the cluster part.
   const ops = operatorTools({ nodeId, host, store, sampler, operatorToken: config.ops.operatorToken, recordRecent });
   const edge = await startGatewayServer({
     host: '127.0.0.1', grpcPort: 0, httpPort: 0, services: [ops.service], maxMessageBytes: 4 * 1024 * 1024, corsOrigins: [],

@@ -1,5 +1,6 @@
 /**
- * Real multi-process clusters of `counter-node.js` for routing tests and the cluster benchmark.
+ * Real multi-process clusters of `counter-node.js` (each a whole node from `startNode`) for routing tests and the
+ * cluster benchmark.
  * `startRoutingCluster(n)` resolves once every node sees every node live with the same ring; `kill` is SIGKILL,
  * `leave` is graceful; `stop()` kills what is left and removes the temp dir.
  */
@@ -10,7 +11,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+import { waitFor } from '../wait.js';
+
 const NODE_JS = fileURLToPath(new URL('./counter-node.js', import.meta.url));
+/** Pause between two status polls of the node processes, in ms. @default 100 */
+const STATUS_POLL_MS = 100;
 export const ROUTING_TEST_KEY = 'routing-test-cluster-key-0123456789';
 
 export interface RoutingNode {
@@ -78,7 +83,7 @@ export class RoutingCluster {
     return n;
   }
 
-  /** Spawns a node (joining through the first live node's gossip address) and tells every node all grpc addresses. */
+  /** Spawns a node joining through the first live node's gossip address; members learn its gRPC address by gossip. */
   async spawn(id: string): Promise<RoutingNode> {
     const seeds = this.live().map((n) => n.gossip);
     const args = [NODE_JS, '--id', id, '--data', join(this.dataRoot, id), '--key', ROUTING_TEST_KEY, '--durability', this.options.durability ?? 'replicated', '--rf', String(this.options.replicationFactor ?? 2), '--handoff-rate', String(this.options.handoffActorsPerSec ?? 20_000), '--passivation-ms', String(this.options.passivationIdleMs ?? 120_000)];
@@ -119,8 +124,6 @@ export class RoutingCluster {
       clearTimeout(timer);
     }
     child.stdin!.on('error', () => undefined);
-    const peers = Object.fromEntries(this.nodes.filter((n) => n.grpc !== '').map((n) => [n.id, n.grpc]));
-    await Promise.all(this.live().map((n) => this.command(n, { cmd: 'peers', peers })));
     return node;
   }
 
@@ -145,26 +148,26 @@ export class RoutingCluster {
   /** Polls until every live node reports exactly `ids` live and serving with one ring. */
   async waitRing(phase: string, ids: string[], timeoutMs = 30_000): Promise<void> {
     const want = [...ids].sort().join(',');
-    const deadline = Date.now() + timeoutMs;
     let seen: Status[] = [];
-    while (Date.now() < deadline) {
-      seen = await Promise.all(this.live().map((n) => this.status(n)));
-      if (seen.every((s) => s.members.join(',') === want && s.serving) && new Set(seen.map((s) => s.ring)).size === 1) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`${phase}: rings did not converge on [${want}] within ${timeoutMs} ms; seen ${JSON.stringify(seen.map((s) => ({ members: s.members, serving: s.serving })))}`);
+    await waitFor(
+      async () => {
+        seen = await Promise.all(this.live().map((n) => this.status(n)));
+        return seen.every((s) => s.members.join(',') === want && s.serving) && new Set(seen.map((s) => s.ring)).size === 1;
+      },
+      { phase, expected: `every live node serving with one ring of [${want}]`, seen: () => seen.map((s) => ({ members: s.members, serving: s.serving })), timeoutMs, pollMs: STATUS_POLL_MS },
+    );
   }
 
   /** Polls `status` until `done` holds for `node`. */
   async waitStatus(phase: string, node: RoutingNode, done: (s: Status) => boolean, timeoutMs = 30_000): Promise<Status> {
-    const deadline = Date.now() + timeoutMs;
     let s: Status | undefined;
-    while (Date.now() < deadline) {
-      s = await this.status(node);
-      if (done(s)) return s;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`${phase}: node ${node.id} did not reach the expected status within ${timeoutMs} ms; seen ${JSON.stringify(s)}`);
+    return waitFor(
+      async () => {
+        s = await this.status(node);
+        return done(s) && s;
+      },
+      { phase, expected: `node ${node.id} in the expected status`, seen: () => s, timeoutMs, pollMs: STATUS_POLL_MS },
+    );
   }
 
   kill(node: RoutingNode): Promise<void> {

@@ -1,4 +1,4 @@
-import { defineKind } from '../../../../actors/runtime/types.js';
+import { defineKind } from '../../actors/runtime/types.js';
 
 /** `delayMs` keeps the actor busy after persisting, so tests can hold messages in its mailbox during a handoff. */
 export type CounterMsg = { op: 'inc'; delayMs?: number } | { op: 'get' };

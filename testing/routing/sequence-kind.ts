@@ -1,4 +1,4 @@
-import { defineKind } from '../../../../actors/runtime/types.js';
+import { defineKind } from '../../actors/runtime/types.js';
 
 /** Numbered tells from named senders, for per-sender FIFO checks. */
 export type SequenceMsg = { op: 'next'; from: string; n: number } | { op: 'get' };

@@ -3,7 +3,7 @@
  * with actor state; here `commit` stands in for an actor turn). Ids increase with commit order.
  */
 import { open, type RootDatabase } from 'lmdb';
-import type { OutboxEntry, OutboxSource } from '../../../../actors/runtime/types.js';
+import type { OutboxEntry, OutboxSource } from '../actors/runtime/types.js';
 
 export class LmdbTestOutbox implements OutboxSource {
   private readonly listeners = new Set<() => void>();

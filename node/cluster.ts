@@ -1,29 +1,31 @@
-import type { Server } from '@grpc/grpc-js';
-import type { Tracer } from '@opentelemetry/api';
-import type { Histogram } from 'hdr-histogram-js';
-import { deferred } from '../actors/runtime/deferred.js';
-import type { Clock, KindDef, Logger } from '../actors/runtime/types.js';
-import { lockDataDir, openLmdbStore, type BucketHistogram } from '../actors/store/index.js';
-import type { NodeConfig } from '../ops/config/index.js';
-import { realClock } from './membership/clock.js';
-import { presetConfig, soonestDeathMs } from './membership/config.js';
-import { Membership, type Member } from './membership/membership.js';
-import { RefusalLog } from './membership/refusals.js';
-import { UdpTransport } from './membership/udp_transport.js';
-import { ClusterHost } from './routing/cluster-host.js';
-import { ClusterRouter } from './routing/router.js';
-import { ReplicatingStore } from './routing/replicating-store.js';
-import type { MemberChange, MemberSource } from './routing/members.js';
-import { GrpcTransport } from './transport/grpc.js';
-import type { LinkTlsOptions } from './transport/tls.js';
-
 /**
- * One cluster node, assembled: LMDB store (replicated to ring successors) → actor host → node links over grpc-js →
+ * The cluster part of a node: LMDB store (replicated to ring successors) → actor host → node links over grpc-js →
  * router (the cluster-wide ActorSystem) → SWIM membership, whose metadata carries this node's gRPC address so peers
  * can dial its links. Two steps, because the gRPC port must be bound (by the edge, which serves players on the same
  * grpc-js Server) before membership can advertise it:
  *   const node = createClusterNode(...); addToServer(node.links) before bind; await node.join(grpcAddress).
  */
+import type { Server } from '@grpc/grpc-js';
+import type { Tracer } from '@opentelemetry/api';
+import type { Histogram } from 'hdr-histogram-js';
+import { ActorHost, type Clock, type KindDef, type Logger } from '../actors/runtime/port.js';
+import { lockDataDir, openLmdbStore, type BucketHistogram } from '../actors/store/index.js';
+import { realClock } from '../cluster/membership/clock.js';
+import { presetConfig, soonestDeathMs } from '../cluster/membership/config.js';
+import { Membership, type Member } from '../cluster/membership/membership.js';
+import { RefusalLog } from '../cluster/membership/refusals.js';
+import type { Transport as GossipTransport } from '../cluster/membership/transport.js';
+import { UdpTransport } from '../cluster/membership/udp_transport.js';
+import type { Ring } from '../cluster/placement/ring.js';
+import { ClusterRouter } from '../cluster/routing/router.js';
+import { ReplicatingStore } from '../cluster/routing/replicating-store.js';
+import { GrpcTransport, type GrpcTransportOptions } from '../cluster/transport/grpc.js';
+import type { LinkTlsOptions } from '../cluster/transport/tls.js';
+import type { NodeConfig } from '../ops/config/index.js';
+import { DeferredMembers, joiner } from './join.js';
+
+export { JoinTimeoutError, JOIN_RETRY_PAUSE_MS } from './join.js';
+
 export interface ClusterNode {
   readonly id: string;
   readonly store: ReplicatingStore;
@@ -31,7 +33,7 @@ export interface ClusterNode {
   readonly storeCommitLatencyUs: Histogram;
   /** The same commits in fixed buckets (see `LmdbSnapshotStore.commitSeconds`), for Prometheus. */
   readonly storeCommitSeconds: BucketHistogram;
-  readonly host: ClusterHost;
+  readonly host: ActorHost;
   readonly router: ClusterRouter;
   readonly links: GrpcTransport;
   /** Set once `join` has run. */
@@ -46,6 +48,8 @@ export interface ClusterNode {
   /** Resolves once this node is in a cluster and routing; rejects with JoinTimeoutError after `cluster.joinTimeoutMs`. */
   readonly joined: Promise<void>;
   members(): Member[];
+  /** The ring the router routes with (the agreed members under quorum): what operators are shown. */
+  ring(): Ring;
   /**
    * Graceful: hand every actor off, announce `left`, close links, snapshot active actors. LMDB stays open. Idempotent.
    * Rejects (`LeaveIncompleteError`), after all of that, when some stored actor could not be handed over.
@@ -53,6 +57,14 @@ export interface ClusterNode {
   leave(): Promise<void>;
   /** Closes LMDB, after `leave` and after the outbox relay has published what it can. */
   close(): Promise<void>;
+}
+
+/** How a node reaches its peers; each defaults to the production one (UDP gossip, grpc-js links). */
+export interface NodeTransports {
+  /** Binds the gossip socket. @default UdpTransport.bind */
+  gossip?(host: string, port: number): Promise<GossipTransport>;
+  /** Builds the node links from the options the config gives. @default new GrpcTransport(options) */
+  links?(options: GrpcTransportOptions): GrpcTransport;
 }
 
 export interface ClusterNodeOptions {
@@ -63,25 +75,29 @@ export interface ClusterNodeOptions {
   tracer?: Tracer;
   /** Mutual TLS for node links against the cluster's CA (cluster.tls*); links in clear when absent. */
   linkTls?: LinkTlsOptions;
+  transport?: NodeTransports;
+  /** Opens the node's store in `node.dataDir`. @default openLmdbStore */
+  openStore?: typeof openLmdbStore;
 }
 
 /** The stall limit in soonest deaths of the membership preset (`soonestDeathMs`): 2.7 s `local`, 5.1 s `lan`. @default 3 */
 const STALL_LIMIT_DEATHS = 3;
 
-export function createClusterNode({ config, logger, kinds, clock, tracer, linkTls }: ClusterNodeOptions): ClusterNode {
+export function createClusterNode({ config, logger, kinds, clock, tracer, linkTls, transport = {}, openStore = openLmdbStore }: ClusterNodeOptions): ClusterNode {
   // Before LMDB opens the folder: a second process on it exits with DataDirLockedError instead of sharing it.
   const dirLock = lockDataDir(config.node.dataDir);
   const lmdb = (() => {
     try {
-      return openLmdbStore({ path: config.node.dataDir, mapSizeMb: config.store.mapSizeMb, auditRetentionDays: config.store.auditRetentionDays });
+      return openStore({ path: config.node.dataDir, mapSizeMb: config.store.mapSizeMb, auditRetentionDays: config.store.auditRetentionDays });
     } catch (err) {
       dirLock.release();
       throw err;
     }
   })();
   const store = new ReplicatingStore(lmdb);
-  const host = new ClusterHost({ store, clock, logger, tracer, kinds, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
-  const links = new GrpcTransport({ nodeId: config.node.id, clusterKey: config.cluster.key, logger, ...(linkTls ? { tls: linkTls } : {}) });
+  const host = new ActorHost({ store, clock, logger, tracer, kinds, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
+  const linkOptions: GrpcTransportOptions = { nodeId: config.node.id, clusterKey: config.cluster.key, clock, logger, ...(linkTls ? { tls: linkTls } : {}) };
+  const links = transport.links?.(linkOptions) ?? new GrpcTransport(linkOptions);
   const members = new DeferredMembers();
   const router = new ClusterRouter({
     nodeId: config.node.id,
@@ -95,31 +111,16 @@ export function createClusterNode({ config, logger, kinds, clock, tracer, linkTl
     replicationFactor: config.cluster.replicationFactor,
     handoffActorsPerSec: config.cluster.handoffActorsPerSec,
     maxForwardHops: config.cluster.maxForwardHops,
+    clock,
     // A stall long enough for peers to have declared this node dead and moved its actors, with a margin: a node starved
     // of CPU for about the soonest death (a loaded machine) must not drop everything; a death declared sooner is heard.
     stallLimitMs: STALL_LIMIT_DEATHS * soonestDeathMs(presetConfig(config.cluster.membershipPreset)),
+    // Half the soonest a majority can declare this node dead: cut off from a majority that long, it stops handling
+    // before the majority can take its actors over (`MemberView.fenced`).
+    leaseMs: Math.floor(soonestDeathMs(presetConfig(config.cluster.membershipPreset)) / 2),
     logger,
   });
-
-  const joined = deferred<void>();
-  const startedAtMs = Date.now();
-  /** Retries the seeds until one admits this node, or rejects `joined` at `cluster.joinTimeoutMs`. */
-  const keepJoining = async (membership: Membership, seeds: string[]): Promise<void> => {
-    const deadlineMs = startedAtMs + config.cluster.joinTimeoutMs;
-    const timer = setTimeout(() => joined.reject(new JoinTimeoutError(seeds, config.cluster.joinTimeoutMs)), Math.max(0, deadlineMs - Date.now()));
-    // The servers keep a node's process alive; this timer alone must not keep a stopped one (or a test's) running.
-    timer.unref();
-    while (Date.now() < deadlineMs && membership.isRunning()) {
-      const answered = await membership.join(seeds);
-      if (answered === 0) await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_PAUSE_MS));
-      if (answered === 0 || Date.now() >= deadlineMs) continue;
-      clearTimeout(timer);
-      logger.info({ event: 'joined', seeds, answered }, 'joined');
-      router.start();
-      joined.resolve();
-      return;
-    }
-  };
+  const entry = joiner({ joinTimeoutMs: config.cluster.joinTimeoutMs, logger, startRouting: () => router.start() });
 
   let leaving: Promise<void> | undefined;
   const leave = async () => {
@@ -140,10 +141,10 @@ export function createClusterNode({ config, logger, kinds, clock, tracer, linkTl
     router,
     links,
     membership: undefined,
-    joined: joined.promise,
+    joined: entry.joined,
     addToServer: (server) => links.addToServer(server),
     async join(grpcAddress, extraSeeds = []) {
-      const gossip = await UdpTransport.bind(config.node.host, config.node.gossipPort);
+      const gossip = await (transport.gossip ?? UdpTransport.bind)(config.node.host, config.node.gossipPort);
       const refusals = new RefusalLog(({ from, refused }) =>
         logger.warn({ event: 'gossip-refused', from, refused }, 'gossip packets refused: not signed with this cluster.key (a node of another cluster, or one with a mistyped key)'),
       );
@@ -165,27 +166,11 @@ export function createClusterNode({ config, logger, kinds, clock, tracer, linkTl
       logger.info({ event: 'listening', gossipAddress: gossip.address, preset: config.cluster.membershipPreset }, 'gossip listening');
       // A seed list that names this node too (one list for every node) means the others.
       const seeds = [...new Set([...config.node.seeds, ...extraSeeds])].filter((s) => s !== gossip.address);
-      if (seeds.length === 0) {
-        router.start();
-        joined.resolve();
-        return gossip.address;
-      }
-      const answered = await membership.join(seeds);
-      if (answered > 0) {
-        logger.info({ event: 'joined', seeds, answered }, 'joined');
-        router.start();
-        joined.resolve();
-      } else {
-        // Never a cluster of its own: a node told to join that serves alone splits the game in two.
-        logger.warn(
-          { event: 'join-failed', seeds, joinTimeoutMs: config.cluster.joinTimeoutMs },
-          'no seed admitted this node: check that cluster.key is the seeds\' (a seed drops packets signed with another key and logs gossip-refused with this node\'s address) and that they are reachable; not serving until joined, retrying',
-        );
-        void keepJoining(membership, seeds);
-      }
+      await entry.join(membership, seeds);
       return gossip.address;
     },
     members: () => members.membership?.members() ?? [],
+    ring: () => router.ring,
     leave: () => (leaving ??= leave()),
     async close() {
       try {
@@ -196,34 +181,4 @@ export function createClusterNode({ config, logger, kinds, clock, tracer, linkTl
     },
   };
   return node;
-}
-
-/** Pause between two rounds of join attempts (each lasts the membership preset's `joinTimeoutMs`), in ms. @default 1000 */
-export const JOIN_RETRY_PAUSE_MS = 1_000;
-
-/** No seed admitted this node within `cluster.joinTimeoutMs` (wrong `cluster.key`, or seeds unreachable). */
-export class JoinTimeoutError extends Error {
-  override readonly name = 'JoinTimeoutError';
-  constructor(readonly seeds: readonly string[], readonly joinTimeoutMs: number) {
-    super(`no seed admitted this node within cluster.joinTimeoutMs (${joinTimeoutMs} ms): ${seeds.join(', ')}; check cluster.key and that the seeds are reachable`);
-  }
-}
-
-/** The router is built before membership exists (the gRPC port it advertises is not bound yet). */
-class DeferredMembers implements MemberSource {
-  membership: Membership | undefined;
-
-  liveMemberIds(): string[] {
-    return this.membership?.liveMembers().map((m) => m.id) ?? [];
-  }
-
-  onChange(listener: (change: MemberChange) => void): () => void {
-    if (!this.membership) throw new Error('DeferredMembers.onChange before join: the router starts after membership');
-    return this.membership.events.on((e) => listener({ id: e.id, state: e.type }));
-  }
-
-  onDeclaredDead(listener: () => void): () => void {
-    if (!this.membership) throw new Error('DeferredMembers.onDeclaredDead before join: the router starts after membership');
-    return this.membership.onDeclaredDead(listener);
-  }
 }

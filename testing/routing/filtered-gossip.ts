@@ -1,4 +1,4 @@
-import type { Transport } from '../../../../cluster/membership/transport.js';
+import type { Transport } from '../../cluster/membership/transport.js';
 
 /** Gossip transport that drops datagrams to and from blocked addresses: the UDP half of a simulated partition. */
 export class FilteredGossip implements Transport {

@@ -1,27 +1,27 @@
 /**
- * One Quarry node for routing tests and the cluster benchmark, as a child process: LMDB store, `ClusterHost`,
- * membership over UDP, grpc-js transport and `ClusterRouter`, hosting the `counter` kind.
+ * One Quarry node for routing tests and the cluster benchmark, as a child process: a whole node from `startNode`
+ * (the composition root `quarry node start` uses), hosting the `counter` and `sequence` test kinds instead of the
+ * hunt. The only test parts are what a test needs to cut the network: gossip through `FilteredGossip` and the
+ * links' fault hooks, both given through `startNode`'s `transport`, and faster link redials.
  *
- * Address exchange: a node prints `{"event":"listening","id","gossip","grpc"}` on stdout; the parent passes every
- * node's grpc address with a `peers` command (the lead will carry it in membership metadata later).
- * Control: one JSON command per stdin line `{"seq":n,"cmd":...}`, one JSON answer per stdout line `{"seq":n,...}`.
+ * A node prints `{"event":"listening","id","gossip","grpc"}` on stdout once started (peers learn its gRPC address
+ * from its gossip metadata). Control: one JSON command per stdin line `{"seq":n,"cmd":...}`, one JSON answer per
+ * stdout line `{"seq":n,...}`.
  */
-import * as grpc from '@grpc/grpc-js';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
-import { openLmdbStore } from '../../../../actors/store/lmdb-store.js';
-import { localDefaults } from '../../../../cluster/membership/config.js';
-import { realClock } from '../../../../cluster/membership/clock.js';
-import { Membership } from '../../../../cluster/membership/membership.js';
-import { UdpTransport } from '../../../../cluster/membership/udp_transport.js';
-import { ClusterHost } from '../../../../cluster/routing/cluster-host.js';
-import { membershipSource } from '../../../../cluster/routing/members.js';
-import { ReplicatingStore } from '../../../../cluster/routing/replicating-store.js';
-import { ClusterRouter } from '../../../../cluster/routing/router.js';
-import { GrpcTransport } from '../../../../cluster/transport/grpc.js';
+import { UdpTransport } from '../../cluster/membership/udp_transport.js';
+import { GrpcTransport } from '../../cluster/transport/grpc.js';
+import { startNode } from '../../node/index.js';
+import { testNodeConfig } from '../node.js';
 import { counterKind, type CounterMsg } from './counter-kind.js';
+import { FilteredGossip } from './filtered-gossip.js';
 import { sequenceKind } from './sequence-kind.js';
 import { runLoad, type LoadSpec } from './load.js';
+
+/** First and longest redial delay of a node link, in ms: a healed partition reconnects within the test's patience. */
+const LINK_RECONNECT_BASE_MS = 50;
+const LINK_RECONNECT_MAX_MS = 500;
 
 const { values } = parseArgs({
   options: {
@@ -44,46 +44,37 @@ const logger = {
   debug: () => undefined,
 };
 
-const store = new ReplicatingStore(openLmdbStore({ path: values.data! }));
-const counter = counterKind(id);
 const passivationIdleMs = Number(values['passivation-ms']);
-const host = new ClusterHost({ store, kinds: [counter, sequenceKind], logger, passivationIdleMs, passivationTickMs: Math.min(1_000, passivationIdleMs) });
-const gossip = new (await import('./filtered-gossip.js')).FilteredGossip(await UdpTransport.bind('127.0.0.1', 0));
-const membership = new Membership({ id, clusterKey: values.key!, config: localDefaults(), transport: gossip, clock: realClock() });
-const transport = new GrpcTransport({ nodeId: id, clusterKey: values.key!, reconnectBaseMs: 50, reconnectMaxMs: 500, logger });
-const server = new grpc.Server();
-transport.addToServer(server);
-const grpcPort = await new Promise<number>((resolve, reject) =>
-  server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
-);
-const peers = new Map<string, string>();
-const router = new ClusterRouter({
-  nodeId: id,
-  host,
-  store,
-  transport,
-  members: membershipSource(membership),
-  resolvePeerAddress: (peer) => peers.get(peer),
-  kinds: [counter, sequenceKind],
-  durability: values.durability as 'local' | 'replicated',
-  replicationFactor: Number(values.rf),
-  handoffActorsPerSec: Number(values['handoff-rate']),
-  logger,
+const config = testNodeConfig(values.data!, {
+  'node.id': id,
+  'node.seeds': values.seed,
+  'cluster.key': values.key!,
+  'cluster.durability': values.durability!,
+  'cluster.replicationFactor': Number(values.rf),
+  'cluster.handoffActorsPerSec': Number(values['handoff-rate']),
+  'runtime.passivationIdleMs': passivationIdleMs,
+  'runtime.passivationTickMs': Math.min(1_000, passivationIdleMs),
 });
-membership.start();
-if (values.seed.length > 0) await membership.join(values.seed);
-out({ event: 'listening', id, gossip: gossip.address, grpc: `127.0.0.1:${grpcPort}` });
+const counter = counterKind(id);
+let gossip: FilteredGossip | undefined;
+const node = await startNode({
+  config,
+  logger,
+  kinds: [counter, sequenceKind],
+  transport: {
+    gossip: async (host, port) => (gossip = new FilteredGossip(await UdpTransport.bind(host, port))),
+    links: (options) => new GrpcTransport({ ...options, reconnectBaseMs: LINK_RECONNECT_BASE_MS, reconnectMaxMs: LINK_RECONNECT_MAX_MS }),
+  },
+});
+const { router, host, links: transport } = node.cluster;
+const membership = node.cluster.membership!;
+out({ event: 'listening', id, gossip: node.gossipAddress, grpc: node.grpcAddress });
 
 type Command = { seq: number; cmd: string; [k: string]: unknown };
 const ref = (key: string) => router.ref(counter, key);
 
 async function handle(c: Command): Promise<object> {
   switch (c.cmd) {
-    case 'peers':
-      for (const [peer, addr] of Object.entries(c.peers as Record<string, string>)) peers.set(peer, addr);
-      router.start();
-      router.peersChanged();
-      return {};
     case 'ask': {
       try {
         const msg = (c.delayMs === undefined ? { op: c.op } : { op: c.op, delayMs: c.delayMs }) as CounterMsg;
@@ -124,18 +115,18 @@ async function handle(c: Command): Promise<object> {
     case 'block': {
       const ids = c.ids as string[];
       transport.faults.block(ids);
-      for (const m of membership.members()) if (ids.includes(m.id)) gossip.blocked.add(m.addr);
+      for (const m of membership.members()) if (ids.includes(m.id)) gossip!.blocked.add(m.addr);
       return {};
     }
     case 'unblock': {
       const ids = c.ids as string[];
       transport.faults.unblock(ids);
-      for (const m of membership.members()) if (ids.includes(m.id)) gossip.blocked.delete(m.addr);
+      for (const m of membership.members()) if (ids.includes(m.id)) gossip!.blocked.delete(m.addr);
       return {};
     }
     case 'heal':
       transport.faults.heal();
-      gossip.blocked.clear();
+      gossip!.blocked.clear();
       return {};
     case 'touch': {
       // Gets every key (concurrency 64); for timing a handoff from the new owner's side.
@@ -165,13 +156,9 @@ async function handle(c: Command): Promise<object> {
     case 'load':
       return runLoad(router, ref, c as unknown as LoadSpec);
     case 'leave':
-      await router.leave();
-      // Asks this process is still waiting on (routed to other owners) settle before the links close.
+      // As a load balancer drains a node: the parent sends nothing more through it, and the asks it already took
+      // settle before the node stops (a graceful stop hands every actor off and leaves, as `quarry node leave` does).
       while (asksInFlight > 1) await new Promise((r) => setTimeout(r, 10));
-      await membership.leave();
-      await shutdown();
-      return {};
-    case 'stop':
       await shutdown();
       return {};
     default:
@@ -183,12 +170,11 @@ let stopping = false;
 async function shutdown(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await router.close();
-  await membership.stop();
-  await host.close();
-  await transport.close();
-  server.forceShutdown();
-  await store.close();
+  try {
+    await node.stop();
+  } catch (err) {
+    logger.error({ event: 'leave-failed', err }, 'leave failed');
+  }
   setImmediate(() => process.exit(0));
 }
 

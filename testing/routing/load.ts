@@ -1,4 +1,4 @@
-import type { ActorRef, ActorSystem } from '../../../../actors/runtime/types.js';
+import type { ActorRef, ActorSystem } from '../../actors/runtime/types.js';
 import type { CounterMsg, CounterReply } from './counter-kind.js';
 
 export interface LoadSpec {
