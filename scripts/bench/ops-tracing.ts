@@ -31,8 +31,9 @@ import { median } from './harness.js';
 const LOAD_PLAYERS = 1_000;
 /**
  * Fixes in flight per node (closed loop): enough to keep each node busy, so a fix costs what it does under the gateway
- * bench's load, and under the edge's admission limit (256), so a node that the machine's other processes stall for a
- * moment is not refused fixes (which would change its CPU per fix).
+ * bench's load, and under the edge's limit of calls in flight (256). A node whose event loop the machine's other
+ * processes hold up past the admission governor's lag limit still refuses some (mostly in the warm-up); the notes
+ * count them, as a refused fix costs less than an acknowledged one.
  */
 const IN_FLIGHT = 128;
 const ROUNDS = 25;
