@@ -11,17 +11,8 @@ import { HeaderMetadata } from './h2stream/header-metadata.js';
 import { isInternal, toGrpcError } from './errors.js';
 import type { CallOutcomes } from './call-outcomes.js';
 import { AdmissionGate, DEFAULT_MAX_CALLS_IN_FLIGHT, DEFAULT_MAX_STREAM_SETUPS_IN_FLIGHT } from './admission.js';
-import { context, propagation, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-
-/** gRPC metadata as a trace carrier: a client may send `traceparent` to join its own trace. */
-function traceContextOf(metadata: Metadata) {
-  const carrier: Record<string, string> = {};
-  for (const key of ['traceparent', 'tracestate']) {
-    const v = metadata.get(key)[0];
-    if (typeof v === 'string') carrier[key] = v;
-  }
-  return propagation.extract(context.active(), carrier);
-}
+import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { sampledEdgeContext } from './edge-sampling.js';
 
 export interface HuntServiceDeps {
   game: HuntGame;
@@ -29,10 +20,11 @@ export interface HuntServiceDeps {
   verifier: TokenVerifier;
   logger: Logger;
   /**
-   * Spans for edge calls (`Hunt/<method>`, joining a client's `traceparent`); none when absent. The node passes one
-   * only with `ops.tracingEnabled`: even a no-op span and context switch cost ~4 % of a fix's CPU (bench gateway).
+   * Spans for edge calls (`Hunt/<method>`, joining a client's `traceparent`); none when absent. The node passes it
+   * only with `ops.tracingEnabled`. Each call's sampling is decided here, before any span exists (edge-sampling.ts):
+   * an unsampled call runs exactly as with tracing off, so only sampled traces cost anything (bench ops).
    */
-  tracer?: Tracer;
+  tracing?: { tracer: Tracer; sampleRatio: number };
   /**
    * A stream whose client reads slower than events arrive is ended (RESOURCE_EXHAUSTED) once this many events
    * wait in its buffer (beyond what HTTP/2 flow control holds); the client resumes from its cursor, so nothing is
@@ -96,48 +88,54 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
   const refuse = (method: string, err: unknown, metadata: Metadata, callback: sendUnaryData<never>) => callback(failCall(method, err, metadata));
 
   const unary = <Req, Res>(method: string, body: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) => {
-    const tracer = deps.tracer;
-    if (tracer === undefined) {
+    const tracing = deps.tracing;
+    if (tracing === undefined) {
       return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
         if (!calls.tryEnter()) return refuse(method, calls.refusal, call.metadata, callback);
         void finish(method, call, callback, body(call));
       };
     }
+    const { tracer, sampleRatio } = tracing;
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
       if (!calls.tryEnter()) return refuse(method, calls.refusal, call.metadata, callback);
-      // One span per edge call; actor sends inside it carry its context to every actor and node the call reaches.
-      tracer.startActiveSpan(`Hunt/${method}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': method } }, traceContextOf(call.metadata), (span) => {
-        body(call).then(
-          (res) => {
-            calls.leave();
-            span.end();
-            outcomes?.count(method, grpcStatus.OK);
-            callback(null, res);
-          },
-          (err) => {
-            calls.leave();
-            const status = failCall(method, err, call.metadata);
-            span.setAttribute('rpc.grpc.status_code', status.code);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: status.details });
-            span.end();
-            callback(status);
-          },
-        );
-      });
+      const parent = sampledEdgeContext(call.metadata, sampleRatio);
+      if (parent === undefined) {
+        void finish(method, call, callback, body(call));
+        return;
+      }
+      // One span per sampled edge call; actor sends inside it carry its context to every actor and node the call reaches.
+      const span = tracer.startSpan(`Hunt/${method}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': method } }, parent);
+      const ctx = trace.setSpan(parent, span);
+      context.with(ctx, body, undefined, call).then(
+        (res) => {
+          calls.leave();
+          span.end();
+          outcomes?.count(method, grpcStatus.OK);
+          callback(null, res);
+        },
+        (err) => {
+          calls.leave();
+          // In the call's context, so the log line about it carries the trace's ids.
+          const status = context.with(ctx, failCall, undefined, method, err, call.metadata);
+          span.setAttribute('rpc.grpc.status_code', status.code);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: status.details });
+          span.end();
+          callback(status);
+        },
+      );
     };
   };
 
   const implementation: HuntServer = {
     reportFix: unary<Fix, FixAck>('ReportFix', async (call) => {
       const req = call.request;
-      // A phone's every fix after its first finds its token verified: no promise for that (bench gateway).
-      if (authorizeKnownPlayer(call.metadata, deps.verifier, req.playerId) === undefined) {
-        await authorizePlayer(call.metadata, deps.verifier, req.playerId);
-      }
       const fix: GameFix = req.gps
         ? { clientSeq: req.clientSeq, clientTimeMs: req.clientTimeMs, readings: req.readings, gps: req.gps }
         : { clientSeq: req.clientSeq, clientTimeMs: req.clientTimeMs, readings: req.readings };
-      const ack = await deps.game.reportFix(req.playerId, fix);
+      // A phone's every fix after its first finds its token verified: no promise for that (bench gateway).
+      const ack = await (authorizeKnownPlayer(call.metadata, deps.verifier, req.playerId) !== undefined
+        ? deps.game.reportFix(req.playerId, fix)
+        : afterInCallContext(authorizePlayer(call.metadata, deps.verifier, req.playerId), () => deps.game.reportFix(req.playerId, fix)));
       return {
         accepted: ack.accepted,
         closestBeaconId: ack.closestBeaconId ?? '',
@@ -149,13 +147,12 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
     }),
 
     getTreasureList: unary<TreasureListRequest, TreasureList>('GetTreasureList', async (call) => {
-      await authorizePlayer(call.metadata, deps.verifier);
-      return deps.game.treasureList(call.request.buildingId);
+      return afterInCallContext(authorizePlayer(call.metadata, deps.verifier), () => deps.game.treasureList(call.request.buildingId));
     }),
 
     getLeaderboard: unary<LeaderboardRequest, Leaderboard>('GetLeaderboard', async (call) => {
-      const claims = await authorizePlayer(call.metadata, deps.verifier, call.request.playerId || undefined);
-      const board = await deps.game.leaderboard(claims.playerId, call.request.topN || DEFAULT_LEADERBOARD_TOP_N);
+      const claims = authorizePlayer(call.metadata, deps.verifier, call.request.playerId || undefined);
+      const board = await afterInCallContext(claims, (c) => deps.game.leaderboard(c.playerId, call.request.topN || DEFAULT_LEADERBOARD_TOP_N));
       return { top: board.top, own: board.own ?? undefined, asOfMs: board.asOfMs };
     }),
 
@@ -175,6 +172,16 @@ export function huntService(deps: HuntServiceDeps): ServiceBinding {
     },
   };
   return { definition: HuntService, implementation };
+}
+
+/**
+ * `next(await first)` in the trace context the call was in when this was called: the node's context manager carries
+ * none across an await (ops/telemetry/tracing.ts), and the actors a sampled call reaches must join its trace.
+ */
+async function afterInCallContext<A, T>(first: Promise<A>, next: (value: A) => T | Promise<T>): Promise<T> {
+  const ctx = context.active();
+  const value = await first;
+  return context.with(ctx, next, undefined, value);
 }
 
 /**

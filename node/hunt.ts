@@ -79,6 +79,6 @@ export interface PlayerEdgeOptions {
 export function playerEdge(o: PlayerEdgeOptions): PlayerEdge {
   const game = new HuntGame(o.hunt.kinds, { system: o.system, clock: o.clock, audit: o.audit });
   const verifier = new TokenVerifier({ hs256Secret: o.config.gateway.tokenSecret });
-  const service = huntService({ game, notifier: o.notifier, verifier, logger: o.logger, admission: o.admission, outcomes: o.outcomes, ...(o.tracer ? { tracer: o.tracer } : {}) });
+  const service = huntService({ game, notifier: o.notifier, verifier, logger: o.logger, admission: o.admission, outcomes: o.outcomes, ...(o.tracer ? { tracing: { tracer: o.tracer, sampleRatio: o.config.ops.tracingSampleRatio } } : {}) });
   return { game, service };
 }

@@ -88,7 +88,7 @@ export async function startNode(options: StartNodeOptions): Promise<QuarryNode<H
     ...(options.transport ? { transport: options.transport } : {}),
     ...(options.openStore ? { openStore: options.openStore } : {}),
   });
-  const notify = startNotify(config, cluster.store.outbox, logger);
+  const notify = startNotify(config, cluster.store.outbox, logger, tracer('quarry.notify'));
   const admission = admissionGates(config);
   const outcomes = new CallOutcomes();
   const players = hunt && playerEdge({ config, hunt, system: cluster.router, audit: cluster.store, clock, notifier: notify.notifier, admission, outcomes, logger, tracer: tracer('quarry.gateway') });

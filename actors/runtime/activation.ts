@@ -4,7 +4,9 @@ import type { CommitBatch } from './commit-batch.js';
 import type { KindStats } from './kind-stats.js';
 import { ActivationError } from './errors.js';
 import type { WheelItem } from './passivation-wheel.js';
+import { context } from './tracing.js';
 import type { ActorContext, ActorRef, AskOptions, KindDef } from './types.js';
+import type { Context } from '@opentelemetry/api';
 
 /** A registered kind with its effective settings and its live activations. */
 export interface KindRuntime {
@@ -54,6 +56,11 @@ export class Activation implements ActorContext<any, any, any>, ActorRef<any, an
   discarded: Error | undefined = undefined;
   wheelSlot = -1;
   lastBatch: CommitBatch<Activation> | null = null;
+  /**
+   * The trace context of the sampled message being handled, undefined otherwise: this actor's sends and writes join
+   * that trace explicitly, also after an `await` in its handler (the node's context manager carries nothing across one).
+   */
+  traceCtx: Context | undefined = undefined;
   private eventsThisMessage = 0;
   private emits: unknown[] | null = null;
 
@@ -95,11 +102,13 @@ export class Activation implements ActorContext<any, any, any>, ActorRef<any, an
   }
 
   tell<M2>(ref: ActorRef<M2, any>, msg: M2): void {
-    this.host.tell(ref, msg);
+    if (this.traceCtx === undefined) this.host.tell(ref, msg);
+    else context.with(this.traceCtx, () => this.host.tell(ref, msg));
   }
 
   ask<M2, R2>(ref: ActorRef<M2, R2>, msg: M2, options?: AskOptions): Promise<R2> {
-    return this.host.ask(ref, msg, options);
+    if (this.traceCtx === undefined) return this.host.ask(ref, msg, options);
+    return context.with(this.traceCtx, () => this.host.ask(ref, msg, options));
   }
 
   now(): number {

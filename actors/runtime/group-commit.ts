@@ -3,7 +3,7 @@ import type { SnapshotStore } from '../store/snapshot-store.js';
 import type { Activation } from './activation.js';
 import { CommitBatch } from './commit-batch.js';
 import { PersistError } from './errors.js';
-import { context, endSpan, startChildSpan } from './tracing.js';
+import { context, endSpan, sampledParent, startChildSpan } from './tracing.js';
 import type { Logger } from './types.js';
 
 export interface GroupCommitDeps {
@@ -74,9 +74,9 @@ export class GroupCommit {
       for (const a of b.actors) if (a.lastBatch === b) a.lastBatch = null;
     };
     // The batch's first traced message, or, for a commit made at the end of an async handler, that handler's context.
-    const parent = this.traceCtx ?? (tracer !== undefined ? context.active() : undefined);
+    const parent = tracer === undefined ? undefined : sampledParent(this.traceCtx);
     this.traceCtx = undefined;
-    const traced = tracer === undefined || parent === undefined ? undefined : startChildSpan(tracer, 'lmdb commit', { 'quarry.commit.ops': b.ops.length, 'quarry.commit.actors': b.actors.length }, parent);
+    const traced = parent === undefined ? undefined : startChildSpan(tracer!, 'lmdb commit', { 'quarry.commit.ops': b.ops.length, 'quarry.commit.actors': b.actors.length }, parent);
     // Inside the commit span, so replication of this batch to other nodes is traced as its child.
     const commit = traced === undefined ? store.commit(b.ops) : context.with(traced.ctx, () => store.commit(b.ops));
     const done = commit.then(

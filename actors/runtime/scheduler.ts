@@ -10,7 +10,7 @@ import { HANDLER_TIMING_SAMPLE_EVERY, NOT_TIMED } from './kind-stats.js';
 import type { ResolvedHostOptions } from './options.js';
 import type { PassivationWheel } from './passivation-wheel.js';
 import { RunQueue } from './run-queue.js';
-import { context, endSpan, startChildSpan, startHandleSpan, TracedMessage, wrapIfTraced } from './tracing.js';
+import { context, endSpan, endTracedMessage, sampledParent, startChildSpan, startHandleSpan, TracedMessage, wrapIfTraced } from './tracing.js';
 import type { ActorRef, Clock, Logger } from './types.js';
 
 /** What the scheduler works with: parts the host builds and shares with passivation. */
@@ -117,6 +117,8 @@ export class Scheduler {
   /** HostServices.batchFor: the open batch of this turn, for an activation's writes. */
   batchFor(actor: Activation): CommitBatch<Activation> {
     if (actor.discarded !== undefined) throw actor.discarded;
+    // A write made after an await in a traced handler: the commit joins that handler's trace.
+    if (actor.traceCtx !== undefined) this.commits.traceParent(actor.traceCtx);
     return this.commits.batchFor(actor, this.draining);
   }
 
@@ -128,7 +130,8 @@ export class Scheduler {
   /** Loads the actor from the store into memory and files it on the passivation wheel. Throws ActivationError. */
   activateNew(rt: KindRuntime, key: string): Activation {
     const now = this.clock.now();
-    const traced = this.tracer === undefined ? undefined : startChildSpan(this.tracer, `activate ${rt.name}`, { 'quarry.actor.kind': rt.name, 'quarry.actor.key': key });
+    const parent = this.tracer === undefined ? undefined : sampledParent();
+    const traced = parent === undefined ? undefined : startChildSpan(this.tracer!, `activate ${rt.name}`, { 'quarry.actor.kind': rt.name, 'quarry.actor.key': key }, parent);
     let actor: Activation;
     try {
       actor = activate(rt, this.services, this.store, key, now);
@@ -227,6 +230,7 @@ export class Scheduler {
       if (this.tracer !== undefined && msg instanceof TracedMessage) {
         ({ span, ctx: spanCtx } = startHandleSpan(this.tracer, msg, actor.kind, actor.key, this.clock.now()));
         this.commits.traceParent(spanCtx);
+        actor.traceCtx = spanCtx;
         msg = msg.msg;
       }
       q[i] = undefined;
@@ -244,7 +248,7 @@ export class Scheduler {
         result = spanCtx === undefined ? handle(msg, actor) : context.with(spanCtx, handle, undefined, msg, actor);
       } catch (err) {
         if (startedMs !== NOT_TIMED) stats.handlerSeconds.observe((performance.now() - startedMs) / 1000);
-        if (span !== undefined) endSpan(span, err);
+        if (span !== undefined) endTracedMessage(actor, span, err);
         actor.finishMessage();
         this.tap.handled(actor, msg, before, true);
         this.handlerFailed(actor, err, reply);
@@ -255,7 +259,7 @@ export class Scheduler {
         break;
       }
       if (startedMs !== NOT_TIMED) stats.handlerSeconds.observe((performance.now() - startedMs) / 1000);
-      if (span !== undefined) endSpan(span);
+      if (span !== undefined) endTracedMessage(actor, span);
       actor.finishMessage();
       this.tap.handled(actor, msg, before, false);
       if (reply !== undefined) this.reply(actor, reply, result);
@@ -273,7 +277,7 @@ export class Scheduler {
       (value) => {
         if (actor.discarded !== undefined) return this.endDiscarded(actor, reply, span);
         if (startedMs !== NOT_TIMED) actor.rt.stats.handlerSeconds.observe((performance.now() - startedMs) / 1000);
-        if (span !== undefined) endSpan(span);
+        if (span !== undefined) endTracedMessage(actor, span);
         actor.busy = false;
         actor.lastActivityMs = this.clock.now();
         actor.finishMessage();
@@ -284,7 +288,7 @@ export class Scheduler {
       (err: unknown) => {
         if (actor.discarded !== undefined) return this.endDiscarded(actor, reply, span);
         if (startedMs !== NOT_TIMED) actor.rt.stats.handlerSeconds.observe((performance.now() - startedMs) / 1000);
-        if (span !== undefined) endSpan(span, err);
+        if (span !== undefined) endTracedMessage(actor, span, err);
         actor.busy = false;
         actor.finishMessage();
         this.tap.handled(actor, msg, before, true);
@@ -297,7 +301,7 @@ export class Scheduler {
   /** An async handler of a discarded activation ended: whatever it returned, its ask gets the discard's error. */
   private endDiscarded(actor: Activation, reply: AskReply | undefined, span: Span | undefined): void {
     actor.busy = false;
-    if (span !== undefined) endSpan(span, actor.discarded);
+    if (span !== undefined) endTracedMessage(actor, span, actor.discarded);
     reply?.reject(actor.discarded);
   }
 

@@ -1,4 +1,19 @@
-import { context, isSpanContextValid, trace, SpanKind, SpanStatusCode, TraceFlags, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, createContextKey, isSpanContextValid, ROOT_CONTEXT, trace, SpanKind, SpanStatusCode, TraceFlags, type Context, type Span, type Tracer } from '@opentelemetry/api';
+
+/**
+ * Set on the context a new root span starts in when its caller has already decided to sample it (the edge and the
+ * outbox relay do, before they make any span: drawRoot). The node's root sampler then records it instead of drawing
+ * again (CallerDecidedSampler in ops/telemetry/tracing.ts).
+ */
+export const SAMPLED_BY_CALLER = createContextKey('quarry.sampled-by-caller');
+
+/**
+ * Draws whether a new root trace is sampled, before any span exists: the context to start its root span in, or
+ * undefined when it is not sampled (then make no span at all).
+ */
+export function drawRoot(sampleRatio: number, random: () => number = Math.random): Context | undefined {
+  return random() < sampleRatio ? ROOT_CONTEXT.setValue(SAMPLED_BY_CALLER, true) : undefined;
+}
 
 /**
  * A message sent while a trace was active: the mailbox carries the sender's context so the handler's span (and
@@ -37,13 +52,26 @@ export function endSpan(span: Span, err?: unknown): void {
   span.end();
 }
 
+/** Ends the span of the message `actor` has handled; its later sends and writes are no longer part of that trace. */
+export function endTracedMessage(actor: { traceCtx: Context | undefined }, span: Span, err?: unknown): void {
+  actor.traceCtx = undefined;
+  endSpan(span, err);
+}
+
 export { context };
 
-/** A child span of the active context when it is recording (activation, commit); undefined otherwise. */
-export function startChildSpan(tracer: Tracer, name: string, attributes: Record<string, string | number>, parent: Context = context.active()): { span: Span; ctx: Context } | undefined {
-  // Sampled, not "recording": the parent (a handler's span) may have ended before the batch it wrote commits.
+/**
+ * `parent` when it holds a sampled span, else undefined: checked before a child span's attributes are built, so
+ * unsampled work builds none. Sampled, not "recording": the parent (a handler's span) may have ended before the batch
+ * it wrote commits.
+ */
+export function sampledParent(parent: Context = context.active()): Context | undefined {
   const sc = trace.getSpan(parent)?.spanContext();
-  if (sc === undefined || !isSpanContextValid(sc) || (sc.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
+  return sc !== undefined && isSpanContextValid(sc) && (sc.traceFlags & TraceFlags.SAMPLED) !== 0 ? parent : undefined;
+}
+
+/** A child span of `parent` (a sampledParent: activation, commit). */
+export function startChildSpan(tracer: Tracer, name: string, attributes: Record<string, string | number>, parent: Context): { span: Span; ctx: Context } {
   const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parent);
   return { span, ctx: trace.setSpan(parent, span) };
 }

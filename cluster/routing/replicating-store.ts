@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import { encodeSnapshot, type SnapshotStore, type StoreOp, type SweepResult } from '../../actors/runtime/port.js';
 
 /** What replication needs from the router: the replicas of an actor, and a way to send them writes. */
@@ -80,7 +81,13 @@ export class ReplicatingStore implements SnapshotStore {
   }
 
   private async commitAndReplicate(ops: readonly StoreOp[], waitForReplica: boolean): Promise<void> {
+    // The commit's trace context, for the replication hops: the node's context manager carries none across an await.
+    const ctx = context.active();
     await this.inner.commit(ops);
+    return context.with(ctx, () => this.copyToReplicas(ops, waitForReplica));
+  }
+
+  private async copyToReplicas(ops: readonly StoreOp[], waitForReplica: boolean): Promise<void> {
     const targets = this.targets;
     if (targets === undefined) return;
     const perNode = this.split(targets, ops);

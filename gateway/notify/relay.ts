@@ -18,12 +18,11 @@
  * `dedupId`. (A failure of a single message while the ones sent after it are stored can reorder that channel;
  * this was already possible within one batch of `batchEntries`, and pipelining widens it to the window.)
  */
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { drawRoot } from '../../actors/runtime/tracing.js';
 import type { Logger, OutboxEntry, OutboxSource } from '../../actors/runtime/types.js';
 import { backoffDelayMs, pause } from './backoff.js';
 import { requirePositiveInt, type Notifier } from './notifier.js';
-
-const tracer = trace.getTracer('quarry.notify');
 
 /** The reason every wake-up aborts with: without one, each abort builds a DOMException (seen in bench gateway's profile). */
 const WOKEN = 'woken';
@@ -58,6 +57,11 @@ export interface OutboxRelayOptions {
   /** See {@link DEFAULT_RELAY_ACK_INTERVAL_MS}. */
   ackIntervalMs?: number;
   logger?: Logger;
+  /**
+   * A root span per published batch (`notify publish`) for `sampleRatio` of the batches, drawn before any span exists;
+   * none when absent (the node passes it only with `ops.tracingEnabled`).
+   */
+  tracing?: { tracer: Tracer; sampleRatio: number };
 }
 
 export interface RelayStats {
@@ -78,6 +82,7 @@ export class OutboxRelay {
   /** Cuts the ack loop's pause short: on stop, and when a backlog's unacked entries exceed the bound. */
   private ackHurry = new AbortController();
   private readonly logger: Logger | undefined;
+  private readonly tracing: OutboxRelayOptions['tracing'];
   private readonly stopper = new AbortController();
   private wake: AbortController = new AbortController();
   private loop: Promise<void> | undefined;
@@ -107,6 +112,7 @@ export class OutboxRelay {
     this.maxInFlight = requirePositiveInt('maxInFlightBatches', options.maxInFlightBatches ?? DEFAULT_RELAY_MAX_IN_FLIGHT_BATCHES);
     this.ackIntervalMs = requirePositiveInt('ackIntervalMs', options.ackIntervalMs ?? DEFAULT_RELAY_ACK_INTERVAL_MS);
     this.logger = options.logger;
+    this.tracing = options.tracing;
   }
 
   start(): void {
@@ -257,9 +263,11 @@ export class OutboxRelay {
     }
   }
 
-  /** One batch, under a root span (events are published after their trace's fix was answered). */
+  /** One batch, under a root span when sampled (events are published after their trace's fix was answered). */
   private publish(batch: OutboxEntry[]): Promise<void> {
-    return tracer.startActiveSpan('notify publish', { attributes: { 'quarry.notify.events': batch.length } }, async (span) => {
+    const root = this.tracing === undefined ? undefined : drawRoot(this.tracing.sampleRatio);
+    if (root === undefined) return this.notifier.publish(batch);
+    return this.tracing!.tracer.startActiveSpan('notify publish', { attributes: { 'quarry.notify.events': batch.length } }, root, async (span) => {
       try {
         await this.notifier.publish(batch);
       } catch (err) {

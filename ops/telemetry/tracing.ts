@@ -1,17 +1,21 @@
-import { context, diag, DiagConsoleLogger, propagation, trace, type TextMapPropagator, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { context, diag, DiagConsoleLogger, propagation, trace, type Attributes, type Context, type Link, type SpanKind, type TextMapPropagator, type Tracer } from '@opentelemetry/api';
 import { CompositePropagator, diagLogLevelFromString, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
   ParentBasedSampler,
+  SamplingDecision,
   SimpleSpanProcessor,
+  StackContextManager,
   TraceIdRatioBasedSampler,
   TracerProvider,
+  type Sampler,
+  type SamplingResult,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
+import { SAMPLED_BY_CALLER } from '../../actors/runtime/tracing.js';
 import type { Logger } from '../../actors/runtime/types.js';
 import { ExportFailureLog } from './export-failures.js';
 import { readOtelTraceEnv, type OtlpProtocol, type PropagatorName } from './otel-env.js';
@@ -19,7 +23,10 @@ import { readOtelTraceEnv, type OtlpProtocol, type PropagatorName } from './otel
 export interface TracingOptions {
   /** Off by default (`ops.tracingEnabled`); when off, spans are no-ops and nothing is exported. */
   enabled: boolean;
-  /** Fraction of new root traces sampled (`ops.tracingSampleRatio`); a sampled parent is always honoured. */
+  /**
+   * Fraction of new root traces sampled (`ops.tracingSampleRatio`); a sampled parent is always honoured. The edge and the
+   * relay draw their roots themselves (drawRoot) and mark the ones they sample; other roots are drawn here.
+   */
   sampleRatio: number;
   nodeId: string;
   /** Where failed exports are reported (at most once a minute, naming the endpoint). */
@@ -39,6 +46,21 @@ export interface Tracing {
 
 /** Longest a shutdown waits for the last spans to export, in ms (the OTLP exporter retries for ~10 s). @default 2000 */
 export const DEFAULT_TRACING_SHUTDOWN_MS = 2_000;
+
+/**
+ * The sampler of new root spans: a root whose caller has already drawn it (the edge, the outbox relay:
+ * SAMPLED_BY_CALLER) is recorded; any other root is drawn by trace id at the configured ratio.
+ */
+export class CallerDecidedSampler implements Sampler {
+  constructor(private readonly otherRoots: Sampler) {}
+  shouldSample(ctx: Context, traceId: string, spanName: string, spanKind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+    if (ctx.getValue(SAMPLED_BY_CALLER) === true) return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+    return this.otherRoots.shouldSample(ctx, traceId, spanName, spanKind, attributes, links);
+  }
+  toString(): string {
+    return `CallerDecidedSampler{otherRoots=${this.otherRoots.toString()}}`;
+  }
+}
 
 /** Only the exporter the protocol names is loaded: the gRPC one pulls in its own client stack. */
 async function otlpExporter(protocol: OtlpProtocol): Promise<SpanExporter> {
@@ -76,7 +98,12 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
   // the process has one SDK, so taking the process-wide handler here is what it is for.
   setGlobalErrorHandler((err) => failures.failed(err, Date.now()));
 
-  const contextManager = new AsyncLocalStorageContextManager().enable();
+  // A synchronous context manager, not AsyncLocalStorage: on Node 20 the first `context.with` of an AsyncLocalStorage
+  // turns on async hooks for every promise of the process for good, sampled or not, and a node makes several per fix
+  // (bench ops profiles: hooks on every fix at any ratio, 0 included). Quarry carries a trace across its own awaits and
+  // queues explicitly instead: the mailbox (TracedMessage), an actor's sends and writes (Activation.traceCtx), a commit
+  // batch, the edge's token check, replication after the local commit.
+  const contextManager = new StackContextManager().enable();
   context.setGlobalContextManager(contextManager);
   if (settings.propagators.length > 0) {
     propagation.setGlobalPropagator(new CompositePropagator({ propagators: settings.propagators.map(propagatorOf) }));
@@ -96,7 +123,7 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
     .merge(detectResources({ detectors: [envDetector, processDetector, hostDetector] }));
   const provider = new TracerProvider({
     resource,
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }),
+    sampler: new ParentBasedSampler({ root: new CallerDecidedSampler(new TraceIdRatioBasedSampler(options.sampleRatio)) }),
     spanLimits: settings.spanLimits,
     spanProcessors,
   });

@@ -1,178 +1,170 @@
 /**
- * tracingOverheadPct.10 / .100 for `quarry bench ops`: fix throughput through the real player and beacon actors
- * (ActorHost + LMDB in a temp dir, the city-hunt sample) with tracing at 10 % and 100 % sampling against tracing off,
- * in one run: `(1 - traced / untraced) * 100`.
+ * tracingOverheadPct.0 / .10 / .100 for `quarry bench ops`: what turning tracing on costs a node, measured on real
+ * `quarry node start` processes under the gateway's player load.
  *
- * In-process variant. Each variant has its own host, store and players (so warm state is alike and the off host is
- * exactly a node with tracing off: no tracer, no root span). The traced hosts get a tracer of their own
- * TracerProvider with ParentBased(TraceIdRatio(r)) and a BatchSpanProcessor (SDK defaults, as the node uses)
- * whose exporter serializes each batch to OTLP protobuf and discards it, so span creation, batching and
- * serialization are paid, the network is not. Each traced fix runs inside a root `Hunt/ReportFix` SERVER span, as
- * the edge makes. The async-hooks context manager is registered only during traced rounds, as the node would
- * register it only when tracing is on. Rounds alternate off / 10 % / 100 % so machine noise hits all; medians.
+ * Four single-node processes run side by side, each with its own data dir: tracing off, and tracing on
+ * (`ops.tracingEnabled`) at `ops.tracingSampleRatio` 0, 0.1 and 1. Each exports spans over OTLP/HTTP protobuf (the
+ * default protocol, SDK batch defaults) to a sink in this process that reads and discards every request, so span
+ * creation, batching, serialization and the exporter's HTTP requests are all paid. All four get the same load at the
+ * same time: LOAD_PLAYERS players each, walking between the city-hunt beacons (visits, journal, outbox, events:
+ * gateway-load.ts's Route), IN_FLIGHT fixes in flight per node over native gRPC (raw HTTP/2 client). Side by side
+ * rather than in turn because the machine's other processes come and go: whatever they take in a round, they take
+ * from all four. The figure is each node's CPU time per acknowledged fix (user + system, from its `/metrics.json`, so
+ * the load process is not counted) against the off node's in the same round, `(traced / off - 1) * 100`, the median
+ * of ROUNDS rounds. CPU per fix rather than throughput, because the machine's other processes move throughput more
+ * than tracing does. Set QUARRY_BENCH_CPU_PROFILE_DIR to CPU-profile each node (`node --cpu-prof`); the top functions
+ * by self time are then printed on stderr.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { context, SpanKind, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-// The serializer the OTLP/proto exporter (a dependency) uses; same package version, resolved through it.
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import {
-  TracerProvider,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type ReadableSpan,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace';
-import type { Fix } from '../../actors/hunt/fix.js';
-import { HuntGame } from '../../actors/hunt/hunt-game.js';
-import { huntKinds } from '../../actors/hunt/kinds.js';
-import { loadHuntFile, type HuntDefinition } from '../../actors/hunt/definition.js';
-import { ActorHost, memoryLogger, systemClock } from '../../actors/runtime/index.js';
-import { openLmdbStore } from '../../actors/store/index.js';
+import { loadHuntFile } from '../../actors/hunt/index.js';
+import { issuePlayerToken } from '../../gateway/auth/index.js';
+import { loadConfig, nodeConfig } from '../../ops/config/index.js';
+import type { ProcessMetrics } from '../../ops/process-metrics.js';
+import { spawnNode, type LocalNode } from '../sim/local-cluster.js';
+import { topFunctions } from './cpu-profile.js';
+import { closedLoop, rawHuntLoad, Route, type HuntLoad, type SimBeacon } from './gateway-load.js';
 import { median } from './harness.js';
 
-const PLAYERS = 2_000;
-const IN_FLIGHT = 512;
-const ROUNDS = 3;
-const ROUND_MS = 2_500;
-const FIXES_PER_BEACON = 12;
+const LOAD_PLAYERS = 1_000;
+/**
+ * Fixes in flight per node (closed loop): enough to keep each node busy, so a fix costs what it does under the gateway
+ * bench's load, and under the edge's limit of calls in flight (256). A node whose event loop the machine's other
+ * processes hold up past the admission governor's lag limit still refuses some (mostly in the warm-up); the notes
+ * count them, as a refused fix costs less than an acknowledged one.
+ */
+const IN_FLIGHT = 128;
+const ROUNDS = 25;
+const ROUND_MS = 4_000;
+const WARMUP_MS = 8_000;
+const FIX_DEADLINE_MS = 10_000;
+const PROFILE_ENV = 'QUARRY_BENCH_CPU_PROFILE_DIR';
 
 export interface TracingOverhead {
   figures: Record<string, number>;
   notes: string[];
 }
 
-/** Counts what it was handed and serializes it as the OTLP/proto exporter would, then drops the bytes. */
-class DiscardingOtlpExporter implements SpanExporter {
-  spans = 0;
-  bytes = 0;
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    const body = ProtobufTraceSerializer.serializeRequest(spans);
-    this.spans += spans.length;
-    this.bytes += body?.byteLength ?? 0;
-    setImmediate(() => done({ code: ExportResultCode.SUCCESS }));
-  }
-  async shutdown(): Promise<void> {}
-  async forceFlush(): Promise<void> {}
-}
-
 interface Variant {
   name: string;
+  /** undefined: tracing off. */
   ratio: number | undefined;
-  dir: string;
-  host: ActorHost;
-  game: HuntGame;
-  store: ReturnType<typeof openLmdbStore>;
-  provider?: TracerProvider;
-  exporter?: DiscardingOtlpExporter;
-  tracer?: Tracer;
-  seqs: Uint32Array;
-  leg: number;
-  rates: number[];
+  node: LocalNode;
+  load: HuntLoad;
+  route: Route;
+  /** CPU µs per fix in each round. */
+  cpuUsPerFix: number[];
+  /** Fixes acknowledged in each loop (the warm-up first). */
+  acked: number[];
+  failed: number;
+  firstError?: string;
 }
 
-function openVariant(hunt: HuntDefinition, name: string, ratio: number | undefined): Variant {
-  const dir = mkdtempSync(join(tmpdir(), `quarry-bench-tracing-${name}-`));
-  const store = openLmdbStore({ path: dir });
-  const clock = systemClock();
-  const kinds = huntKinds(hunt);
-  let provider: TracerProvider | undefined;
-  let exporter: DiscardingOtlpExporter | undefined;
-  let tracer: Tracer | undefined;
-  if (ratio !== undefined) {
-    exporter = new DiscardingOtlpExporter();
-    provider = new TracerProvider({
-      sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
-      spanProcessors: [new BatchSpanProcessor({ exporter })],
+/** An OTLP/HTTP receiver that reads each export and answers 200 with nothing in it; counts bytes per node path. */
+async function startSink(): Promise<{ url: string; bytes: Map<string, number>; close(): Promise<void> }> {
+  const bytes = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    let n = 0;
+    req.on('data', (d: Buffer) => (n += d.length));
+    req.on('end', () => {
+      bytes.set(req.url ?? '', (bytes.get(req.url ?? '') ?? 0) + n);
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
-    tracer = provider.getTracer('quarry');
-  }
-  const host = new ActorHost({ store, clock, kinds: kinds.all, logger: memoryLogger(), passivationIdleMs: 3_600_000, askTimeoutMs: 300_000, tracer });
-  const game = new HuntGame(kinds, { system: host, clock, audit: store });
-  return { name, ratio, dir, host, game, store, provider, exporter, tracer, seqs: new Uint32Array(PLAYERS), leg: 0, rates: [] };
-}
-
-async function closeVariant(v: Variant): Promise<void> {
-  v.game.close();
-  await v.host.close();
-  await v.provider?.shutdown();
-  await v.store.close();
-  rmSync(v.dir, { recursive: true, force: true });
-}
-
-/** Drives fixes for `durationMs` with `IN_FLIGHT` in flight; returns fixes per second. */
-async function round(v: Variant, hunt: HuntDefinition, durationMs: number): Promise<number> {
-  const beacons = hunt.beacons;
-  const fixFor = (player: number): Fix => {
-    const seq = ++v.seqs[player]!;
-    const leg = Math.floor(seq / FIXES_PER_BEACON);
-    const here = beacons[(player * 7 + leg) % beacons.length]!;
-    const next = beacons[(player * 7 + leg + 1) % beacons.length]!;
-    return {
-      clientSeq: seq,
-      clientTimeMs: Date.now(),
-      readings: [
-        { beaconId: here.id, rssiDbm: here.txPowerDbm - 3 - (seq % 3) },
-        { beaconId: next.id, rssiDbm: next.txPowerDbm - 18 },
-      ],
-    };
-  };
-  const tracer = v.tracer;
-  const one = (player: number): Promise<unknown> => {
-    const fix = fixFor(player);
-    if (tracer === undefined) return v.game.reportFix(`p${player}`, fix);
-    return tracer.startActiveSpan('Hunt/ReportFix', { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': 'ReportFix' } }, (span) =>
-      v.game.reportFix(`p${player}`, fix).finally(() => span.end()),
-    );
-  };
-  if (tracer !== undefined) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  try {
-    let done = 0;
-    const t0 = performance.now();
-    const end = t0 + durationMs;
-    // Each worker owns players worker, worker+IN_FLIGHT, ...: one fix in flight per player, so client sequences stay ordered.
-    const worker = async (w: number) => {
-      let k = 0;
-      while (performance.now() < end) {
-        const player = w + (k++ % Math.ceil(PLAYERS / IN_FLIGHT)) * IN_FLIGHT;
-        if (player >= PLAYERS) continue;
-        await one(player);
-        done++;
-      }
-    };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, (_, w) => worker(w)));
-    return done / ((performance.now() - t0) / 1000);
-  } finally {
-    if (tracer !== undefined) context.disable();
-  }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, bytes, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 export async function measureTracingOverhead(): Promise<TracingOverhead> {
-  const hunt = loadHuntFile(fileURLToPath(new URL('../../../actors/hunt/samples/city-hunt.json', import.meta.url)));
-  const variants = [openVariant(hunt, 'off', undefined), openVariant(hunt, 'r10', 0.1), openVariant(hunt, 'r100', 1)];
   const notes: string[] = [];
+  const env = { QUARRY_OPS_ALLOW_DEV_SECRETS: 'true' };
+  const config = nodeConfig(loadConfig({ env: { ...process.env, ...env } }));
+  const beacons: SimBeacon[] = loadHuntFile(config.hunt.file).beacons.map((b) => ({ id: b.id, txPowerDbm: b.txPowerDbm }));
+  const secret = { alg: 'HS256' as const, secret: config.gateway.tokenSecret };
+  const ids = Array.from({ length: LOAD_PLAYERS }, (_, i) => `t${i}`);
+  const tokens = await Promise.all(ids.map((playerId) => issuePlayerToken(secret, { playerId, ttlMinutes: 24 * 60 })));
+  const profileDir = process.env[PROFILE_ENV];
+  const dir = mkdtempSync(join(tmpdir(), 'quarry-bench-tracing-'));
+  const sink = await startSink();
+  const variants: Variant[] = [];
   try {
-    // Warm-up (discarded): activation of every player and JIT of both paths.
-    for (const v of variants) await round(v, hunt, 1_000);
-    for (let r = 0; r < ROUNDS; r++) for (const v of variants) v.rates.push(await round(v, hunt, ROUND_MS));
-    for (const v of variants) await v.provider?.forceFlush();
-    const [off, r10, r100] = variants.map((v) => median(v.rates)) as [number, number, number];
-    const pct = (traced: number) => Math.round((1 - traced / off) * 1000) / 10;
-    const figures = { 'tracingOverheadPct.10': pct(r10), 'tracingOverheadPct.100': pct(r100) };
-    const exported = variants.map((v) => (v.exporter ? `${v.name} ${v.exporter.spans} spans / ${Math.round(v.exporter.bytes / 1024)} KiB` : '')).filter(Boolean);
+    for (const [name, ratio] of [['off', undefined], ['0', 0], ['10', 0.1], ['100', 1]] as const) {
+      const node = await spawnNode({
+        env: {
+          ...env,
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${sink.url}/${name}/v1/traces`,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        },
+        nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `tracing-${name}`)}`] : [],
+        settings: {
+          'node.id': `tracing-${name}`,
+          'node.grpcPort': 0,
+          'node.httpPort': 0,
+          'node.gossipPort': 0,
+          'node.dataDir': join(dir, name),
+          'ops.logLevel': 'warn',
+          'ops.tracingEnabled': ratio !== undefined,
+          ...(ratio !== undefined ? { 'ops.tracingSampleRatio': ratio } : {}),
+        },
+      });
+      const route = new Route(beacons, LOAD_PLAYERS);
+      variants.push({ name, ratio, node, route, load: rawHuntLoad(node.ready.grpcAddress, route, ids, tokens, FIX_DEADLINE_MS), cpuUsPerFix: [], acked: [], failed: 0 });
+    }
+    const cpuUs = async (v: Variant): Promise<number> => {
+      const res = await fetch(`${v.node.ready.httpUrl}/metrics.json`, { headers: { authorization: `Bearer ${config.ops.operatorToken}` } });
+      if (!res.ok) throw new Error(`GET /metrics.json of ${v.node.ready.nodeId}: HTTP ${res.status}`);
+      const m = (await res.json()) as ProcessMetrics;
+      return m.cpuUserUs + m.cpuSystemUs;
+    };
+    const loop = async (v: Variant, durationMs: number): Promise<number> => {
+      const r = await closedLoop(v.route, LOAD_PLAYERS, IN_FLIGHT, durationMs, v.load.send);
+      v.failed += r.failed;
+      v.firstError ??= r.firstError;
+      v.acked.push(r.acked);
+      return r.acked;
+    };
+    // Warm-up (not counted): every player's activation and first visits, and the JIT of each node's paths.
+    await Promise.all(variants.map((v) => loop(v, WARMUP_MS)));
+    for (let r = 0; r < ROUNDS; r++) {
+      const cpu0 = await Promise.all(variants.map(cpuUs));
+      const acked = await Promise.all(variants.map((v) => loop(v, ROUND_MS)));
+      const cpu1 = await Promise.all(variants.map(cpuUs));
+      variants.forEach((v, i) => v.cpuUsPerFix.push((cpu1[i]! - cpu0[i]!) / Math.max(1, acked[i]!)));
+    }
+    const [off, ...traced] = variants as [Variant, ...Variant[]];
+    const figures: Record<string, number> = {};
+    for (const v of traced) figures[`tracingOverheadPct.${v.name}`] = Math.round(median(v.cpuUsPerFix.map((cpu, r) => cpu / off.cpuUsPerFix[r]! - 1)) * 1000) / 10;
+    const describe = (v: Variant) =>
+      `${v.ratio === undefined ? 'off' : `sampling ${v.name} %`} ${v.cpuUsPerFix.map((c) => c.toFixed(1)).join('/')} us, ` +
+      `${Math.round(v.acked.slice(1).reduce((a, b) => a + b, 0) / ((ROUNDS * ROUND_MS) / 1000))} fixes/s` +
+      (v.ratio === undefined ? '' : ` (${Math.round((sink.bytes.get(`/${v.name}/v1/traces`) ?? 0) / 1024)} KiB of spans exported)`);
     notes.push(
-      `tracingOverheadPct.*: in-process variant (ActorHost + LMDB + city-hunt player/beacon actors, root Hunt/ReportFix span per fix, ` +
-        `TracerProvider ParentBased(TraceIdRatio) + BatchSpanProcessor + OTLP/proto serialization, discarded); ` +
-        `${ROUNDS} alternating rounds of ${ROUND_MS} ms, medians: off ${Math.round(off)} fixes/s, 10 % ${Math.round(r10)}, 100 % ${Math.round(r100)} ` +
-        `(rounds off ${variants[0]!.rates.map(Math.round).join('/')}, 10 % ${variants[1]!.rates.map(Math.round).join('/')}, 100 % ${variants[2]!.rates.map(Math.round).join('/')}); exported ${exported.join(', ')}`,
+      `tracingOverheadPct.*: node CPU per fix against tracing off, 4 single-node \`quarry node start\` processes (off, sampling 0 / 10 / 100 %), ` +
+        `OTLP/HTTP protobuf to a discarding sink; ${LOAD_PLAYERS} players and ${IN_FLIGHT} fixes in flight over native gRPC for each node, ` +
+        `all at once, ${ROUNDS} rounds of ${ROUND_MS / 1000} s, median of the rounds' ratios; CPU per fix in each round: ${variants.map(describe).join('; ')}`,
     );
+    const failed = variants.filter((v) => v.failed > 0);
+    if (failed.length > 0) notes.push(`tracingOverheadPct.*: fixes failed (warm-up included): ${failed.map((v) => `${v.name} ${v.failed} (first: ${v.firstError})`).join(', ')}`);
     return { figures, notes };
   } finally {
-    for (const v of variants) await closeVariant(v);
+    for (const v of variants) v.load.close();
+    await Promise.all(variants.map((v) => stopNode(v.node)));
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+    if (profileDir) {
+      for (const v of variants) notes.push(`CPU profile of tracing-${v.name} (self time): ${JSON.stringify(topFunctions(join(profileDir, `tracing-${v.name}`), 25))}`);
+    }
+  }
+}
+
+/** SIGTERM, and SIGKILL if the node has not stopped within 15 s (a benchmark must not leave a process behind). */
+async function stopNode(node: LocalNode): Promise<void> {
+  const timer = setTimeout(() => void node.kill(), 15_000);
+  try {
+    await node.stop();
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -6,7 +6,8 @@
  * - leaveMsPer10kActors: a graceful leave through the Admin service (operatorTools + clusterPart over two real cluster
  *   nodes in this process: replicating LMDB stores, routers, gRPC links, UDP membership) of the node hosting 10k active
  *   actors, from the Leave call to its `done` progress (hand-off is rate-limited by cluster.handoffActorsPerSec).
- * - tracingOverheadPct.10 / .100: fix throughput with tracing at 10 % / 100 % sampling against off (ops-tracing.ts).
+ * - tracingOverheadPct.0 / .10 / .100: node CPU per fix with tracing on at 0 / 10 / 100 % sampling against tracing off,
+ *   on four real node processes under the same player load (ops-tracing.ts says how).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
