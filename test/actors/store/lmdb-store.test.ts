@@ -40,6 +40,18 @@ describe('LMDB snapshot store', () => {
     assert.equal(store.readSnapshot('p', 'a')?.seq, 2_000_008);
   });
 
+  it('never replaces a snapshot with an older one queued after it in a commit still in flight', async () => {
+    const snap = (seq: number, pruneAfterSeq: number): StoreOp => ({ t: 'snapshot', kind: 'p', key: 'a', bytes: encodeSnapshot({ state: { seq }, seq, schemaVersion: 1, activationCount: 1 }), seq, pruneAfterSeq });
+    await store.commit([journal('p', 'a', 4)]);
+    // Neither is committed when the second is checked: the store alone holds no snapshot yet.
+    const newer = store.commit([snap(9, 9)]);
+    const older = store.commit([snap(4, 0)]);
+    await Promise.all([newer, older]);
+    assert.equal(store.readSnapshot('p', 'a')?.seq, 9);
+    assert.deepEqual(store.readJournal('p', 'a', 0).map((e) => e.seq), [4], 'the skipped snapshot pruned nothing');
+    assert.equal(store.snapshotsInFlight.size, 0, 'settled commits leave nothing in flight');
+  });
+
   it('prunes journal entries up to a snapshot in the snapshot\'s transaction', async () => {
     await store.commit([journal('p', 'a', 1), journal('p', 'a', 2), journal('p', 'a', 3)]);
     const bytes = encodeSnapshot({ state: { n: 2 }, seq: 2, schemaVersion: 1, activationCount: 1 });
