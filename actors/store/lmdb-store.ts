@@ -15,7 +15,7 @@ import type {
   StoreOutbox,
   SweepResult,
 } from './snapshot-store.js';
-import { LmdbOutbox, type OutboxValue } from './outbox.js';
+import { encodeOutboxValue, LmdbOutbox } from './outbox.js';
 import { BucketHistogram } from './bucket-histogram.js';
 import { sweepAudit, sweepSessions } from './ttl-sweep.js';
 import { SnapshotsInFlight } from './snapshots-in-flight.js';
@@ -26,7 +26,7 @@ import { SnapshotsInFlight } from './snapshots-in-flight.js';
  * - journal `[kind, key, seq]` → encoded event, or MARKER for a message that only emitted
  * - sessions `[0, kind, key]` → expiresAtMs f64 + value; TTL index `[1, expiresAtMs, kind, key]` → MARKER
  * - audit `[0, kind, key, id]` → atMs f64 + entry; retention index `[1, atMs, id, kind, key]` → MARKER
- * - outbox `id` → { c, b, d, t }; meta: counters that must survive an empty outbox
+ * - outbox `id` → `[channel, dedupId, committedAtMs, body]` (see outbox.ts); meta: counters that must survive an empty outbox
  */
 export const MARKER = Buffer.alloc(1);
 export const DB_NAMES = ['snapshots', 'journal', 'sessions', 'audit', 'outbox', 'meta'] as const;
@@ -39,7 +39,7 @@ export interface LmdbDatabases {
   readonly journal: Database<Buffer, Key[]>;
   readonly sessions: Database<Buffer, Key[]>;
   readonly audit: Database<Buffer, Key[]>;
-  readonly outbox: Database<OutboxValue, number>;
+  readonly outbox: Database<Buffer, number>;
   readonly meta: Database<number, string>;
 }
 
@@ -56,7 +56,7 @@ export function openLmdbDatabases(path: string, mapSizeMb: number): LmdbDatabase
     journal: binary('journal'),
     sessions: binary('sessions'),
     audit: binary('audit'),
-    outbox: root.openDB<OutboxValue, number>({ name: 'outbox', encoding: 'msgpack' }),
+    outbox: root.openDB<Buffer, number>({ name: 'outbox', encoding: 'binary' }),
     meta: root.openDB<number, string>({ name: 'meta', encoding: 'msgpack' }),
   };
 }
@@ -190,7 +190,7 @@ export class LmdbSnapshotStore implements SnapshotStore {
           }
           case 'outbox':
             outboxLastId = this.lmdbOutbox.nextId();
-            outbox.put(outboxLastId, { c: op.channel, b: asBuffer(op.body), d: op.dedupId, t: op.committedAtMs });
+            outbox.put(outboxLastId, encodeOutboxValue(op.channel, op.dedupId, op.committedAtMs, op.body));
             break;
         }
       }

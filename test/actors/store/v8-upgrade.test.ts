@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { serialize } from 'node:v8';
 import { openLmdbStore } from '../../../actors/store/lmdb-store.js';
-import { decodeValue, snapshotChecksum, SNAPSHOT_HEADER_BYTES } from '../../../actors/store/snapshot-codec.js';
+import { decodeValue, encodeValue, snapshotChecksum, SNAPSHOT_HEADER_BYTES } from '../../../actors/store/snapshot-codec.js';
 import type { SnapshotRecord } from '../../../actors/store/snapshot-store.js';
 import { tempDir } from './support.js';
 
@@ -32,8 +32,11 @@ describe('a store written before msgpack', () => {
       { t: 'journal', kind: 'player', key: 'alice', seq: 41, event: serialize(event) },
       { t: 'session', kind: 'player', key: 'alice', value: serialize(session), expiresAtMs: 1_000, previousExpiresAtMs: undefined },
       { t: 'audit', kind: 'player', key: 'alice', atMs: 9, entry: serialize(audit) },
-      { t: 'outbox', channel: 'user.alice', body: serialize(body), dedupId: 'player/alice/41/0', committedAtMs: 9 },
     ]);
+    // The outbox database was lmdb-js msgpack then: an object per entry, its body in V8's format inside.
+    const legacyOutbox = old.dbs.root.openDB<{ c: string; b: Buffer; d: string; t: number }, number>({ name: 'outbox', encoding: 'msgpack' });
+    await legacyOutbox.put(1, { c: 'user.alice', b: serialize(body), d: 'player/alice/41/0', t: 9 });
+    await old.dbs.meta.put('outboxLastId', 1);
     await old.close();
 
     const store = openLmdbStore({ path: dir.path });
@@ -42,7 +45,9 @@ describe('a store written before msgpack', () => {
       assert.deepStrictEqual(store.readJournal('player', 'alice', 40).map((e) => decodeValue(e.event!)), [event]);
       assert.deepStrictEqual(decodeValue(store.readSession('player', 'alice')!.value), session);
       assert.deepStrictEqual(store.readAudit('player', 'alice', 10).map((r) => r.entry), [audit]);
-      assert.deepStrictEqual(store.outbox.readPending(0, 10).map((e) => e.body), [body]);
+      assert.deepStrictEqual(store.outbox.readPending(0, 10), [{ id: 1, channel: 'user.alice', body, dedupId: 'player/alice/41/0', committedAtMs: 9 }]);
+      await store.commit([{ t: 'outbox', channel: 'user.alice', body: encodeValue(body), dedupId: 'player/alice/42/0', committedAtMs: 10 }]);
+      assert.deepStrictEqual(store.outbox.readPending(0, 10).map((e) => [e.id, e.dedupId, e.body]), [[1, 'player/alice/41/0', body], [2, 'player/alice/42/0', body]], 'old and new entries side by side');
     } finally {
       await store.close();
       dir.remove();
