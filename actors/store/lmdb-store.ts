@@ -19,6 +19,7 @@ import { encodeOutboxValue, LmdbOutbox } from './outbox.js';
 import { BucketHistogram } from './bucket-histogram.js';
 import { sweepAudit, sweepSessions } from './ttl-sweep.js';
 import { SnapshotsInFlight } from './snapshots-in-flight.js';
+import { IdBlock } from './id-block.js';
 
 /**
  * Key layout (lmdb's ordered-binary array keys, so a per-actor prefix is one contiguous range):
@@ -26,12 +27,13 @@ import { SnapshotsInFlight } from './snapshots-in-flight.js';
  * - journal `[kind, key, seq]` → encoded event, or MARKER for a message that only emitted
  * - sessions `[0, kind, key]` → expiresAtMs f64 + value; TTL index `[1, expiresAtMs, kind, key]` → MARKER
  * - audit `[0, kind, key, id]` → atMs f64 + entry; retention index `[1, atMs, id, kind, key]` → MARKER
- * - outbox `id` → `[channel, dedupId, committedAtMs, body]` (see outbox.ts); meta: counters that must survive an empty outbox
+ * - outbox `id` → `[channel, dedupId, committedAtMs, body]` (see outbox.ts); meta: id reservations that must survive an empty outbox (see id-block.ts)
  */
 export const MARKER = Buffer.alloc(1);
 export const DB_NAMES = ['snapshots', 'journal', 'sessions', 'audit', 'outbox', 'meta'] as const;
-const OUTBOX_LAST_ID = 'outboxLastId';
-const AUDIT_LAST_ID = 'auditLastId';
+/** Meta keys of the id reservations (see id-block.ts); the names are those of the last ids stored before blocks. */
+const OUTBOX_IDS = 'outboxLastId';
+const AUDIT_IDS = 'auditLastId';
 
 export interface LmdbDatabases {
   readonly root: RootDatabase;
@@ -72,7 +74,8 @@ export class LmdbSnapshotStore implements SnapshotStore {
   readonly dbs: LmdbDatabases;
   readonly outbox: StoreOutbox;
   private readonly lmdbOutbox: LmdbOutbox;
-  private auditLastId: number;
+  private readonly outboxIds: IdBlock;
+  private readonly auditIds: IdBlock;
   private closed = false;
   /** Snapshot writes of commits not yet settled, for the "never back" check (see `commit`). */
   readonly snapshotsInFlight = new SnapshotsInFlight();
@@ -87,8 +90,9 @@ export class LmdbSnapshotStore implements SnapshotStore {
 
   constructor(readonly options: ResolvedStoreOptions) {
     this.dbs = openLmdbDatabases(options.path, options.mapSizeMb);
-    this.auditLastId = this.dbs.meta.get(AUDIT_LAST_ID) ?? 0;
-    this.lmdbOutbox = new LmdbOutbox(this.dbs.outbox, this.dbs.meta.get(OUTBOX_LAST_ID) ?? 0);
+    this.auditIds = new IdBlock(this.dbs.meta.get(AUDIT_IDS) ?? 0);
+    this.outboxIds = new IdBlock(this.dbs.meta.get(OUTBOX_IDS) ?? 0);
+    this.lmdbOutbox = new LmdbOutbox(this.dbs.outbox);
     this.outbox = this.lmdbOutbox;
   }
 
@@ -147,8 +151,9 @@ export class LmdbSnapshotStore implements SnapshotStore {
     }
     const { journal, snapshots, sessions, audit, outbox, meta } = this.dbs;
     const queued: Array<{ kind: string; key: string }> = [];
-    let auditId = this.auditLastId;
-    let outboxLastId: number | undefined;
+    let outboxWrites = 0;
+    let outboxReserved: number | undefined;
+    let auditReserved: number | undefined;
     const startedAt = performance.now();
     // Plain writes in one batch: lmdb-js commits a batch in one transaction (all or nothing) without handing the
     // write transaction to this thread, which a child transaction did for each commit.
@@ -180,7 +185,7 @@ export class LmdbSnapshotStore implements SnapshotStore {
             break;
           }
           case 'audit': {
-            const id = ++auditId;
+            const id = this.auditIds.next();
             const bytes = Buffer.allocUnsafe(8 + op.entry.length);
             bytes.writeDoubleBE(op.atMs, 0);
             bytes.set(op.entry, 8);
@@ -189,26 +194,30 @@ export class LmdbSnapshotStore implements SnapshotStore {
             break;
           }
           case 'outbox':
-            outboxLastId = this.lmdbOutbox.nextId();
-            outbox.put(outboxLastId, encodeOutboxValue(op.channel, op.dedupId, op.committedAtMs, op.body));
+            outbox.put(this.outboxIds.next(), encodeOutboxValue(op.channel, op.dedupId, op.committedAtMs, op.body));
+            outboxWrites++;
             break;
         }
       }
-      if (outboxLastId !== undefined) meta.put(OUTBOX_LAST_ID, outboxLastId);
-      if (auditId !== this.auditLastId) meta.put(AUDIT_LAST_ID, auditId);
+      // Most commits write no meta page at all: only one that passes the durable reservation stores the next.
+      outboxReserved = this.outboxIds.reservationToStore();
+      if (outboxReserved !== undefined) meta.put(OUTBOX_IDS, outboxReserved);
+      auditReserved = this.auditIds.reservationToStore();
+      if (auditReserved !== undefined) meta.put(AUDIT_IDS, auditReserved);
     });
-    this.auditLastId = auditId;
     const settle = () => {
       for (const { kind, key } of queued) this.snapshotsInFlight.settle(kind, key);
     };
     return done.then(
       () => {
         settle();
+        if (outboxReserved !== undefined) this.outboxIds.committed(outboxReserved);
+        if (auditReserved !== undefined) this.auditIds.committed(auditReserved);
         const ms = performance.now() - startedAt;
         this.commitSeconds.observe(ms / 1000);
         const us = Math.round(ms * 1000);
         this.commitLatencyUs.recordValue(Math.min(Math.max(us, 1), MAX_RECORDED_COMMIT_US));
-        if (outboxLastId !== undefined) this.lmdbOutbox.notifyCommitted();
+        if (outboxWrites > 0) this.lmdbOutbox.notifyCommitted();
       },
       (cause: unknown) => {
         settle();

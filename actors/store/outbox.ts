@@ -37,11 +37,7 @@ function decodeOutboxValue(id: number, bytes: Uint8Array): StoredOutboxEntry {
 export class LmdbOutbox implements StoreOutbox {
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly db: Database<Buffer, number>, private lastId: number) {}
-
-  nextId(): number {
-    return ++this.lastId;
-  }
+  constructor(private readonly db: Database<Buffer, number>) {}
 
   readPending(afterId: number, limit: number): StoredOutboxEntry[] {
     const out: StoredOutboxEntry[] = [];

@@ -3,6 +3,7 @@ import { openLmdbStore, type LmdbSnapshotStore } from '../../../actors/store/lmd
 import { encodeSnapshot, encodeValue } from '../../../actors/store/snapshot-codec.js';
 import { StoreCommitError, InvalidStoreOptionError } from '../../../actors/store/errors.js';
 import type { StoreOp } from '../../../actors/store/snapshot-store.js';
+import { ID_BLOCK_IDS } from '../../../actors/store/id-block.js';
 import { tempDir } from './support.js';
 
 const DAY = 86_400_000;
@@ -83,13 +84,30 @@ describe('LMDB snapshot store', () => {
   it('gives outbox entries increasing ids that survive acks and restarts', async () => {
     const entry = (n: number): StoreOp => ({ t: 'outbox', channel: 'c', body: encodeValue(n), dedupId: `d${n}`, committedAtMs: n });
     await store.commit([entry(1), entry(2)]);
+    assert.deepEqual(store.outbox.readPending(0, 10).map((e) => [e.id, e.body]), [[1, 1], [2, 2]]);
     await store.outbox.ack(2);
     assert.deepEqual(store.outbox.readPending(0, 10), []);
     await store.close();
     store = openLmdbStore({ path: dir.path });
     await store.commit([entry(3)]);
-    assert.deepEqual(store.outbox.readPending(0, 10).map((e) => [e.id, e.body]), [[3, 3]]);
-    assert.deepEqual(store.outbox.readPending(3, 10), []);
+    const [third] = store.outbox.readPending(0, 10);
+    assert.ok(third!.id > 2 && third!.body === 3, `after a restart the ids go on above 2, got ${third!.id}`);
+    assert.deepEqual(store.outbox.readPending(third!.id, 10), []);
+  });
+
+  it('writes the id reservation in the first commit after a restart and in no later one within the block', async () => {
+    const audit = (n: number): StoreOp => ({ t: 'audit', kind: 'p', key: 'a', atMs: n, entry: encodeValue(n) });
+    await store.commit([audit(1)]);
+    const reserved = store.dbs.meta.get('auditLastId');
+    assert.equal(reserved, 1 + ID_BLOCK_IDS);
+    await store.dbs.meta.put('auditLastId', 1); // a mark: a commit that stores the reservation overwrites it
+    for (let n = 2; n <= 5; n++) await store.commit([audit(n)]);
+    assert.equal(store.dbs.meta.get('auditLastId'), 1, 'no commit within the block wrote the meta database');
+    await store.dbs.meta.put('auditLastId', reserved!);
+    await store.close();
+    store = openLmdbStore({ path: dir.path });
+    await store.commit([audit(6)]);
+    assert.deepEqual(store.readAudit('p', 'a', 10).map((r) => r.id), [1, 2, 3, 4, 5, reserved! + 1]);
   });
 
   it('sweeps expired sessions through the expiry index, in batches, sparing re-written ones', async () => {
