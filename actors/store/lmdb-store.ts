@@ -24,12 +24,17 @@ import { IdBlock } from './id-block.js';
 /**
  * Key layout (lmdb's ordered-binary array keys, so a per-actor prefix is one contiguous range):
  * - snapshots `[kind, key]` → header + state (see snapshot-codec.ts)
- * - journal `[kind, key, seq]` → encoded event, or MARKER for a message that only emitted
+ * - journal `[kind, key, seq]` → encoded event (see `journalValue`), or MARKER for a message that only emitted
  * - sessions `[0, kind, key]` → expiresAtMs f64 + value; TTL index `[1, expiresAtMs, kind, key]` → MARKER
  * - audit `[0, kind, key, id]` → atMs f64 + entry; retention index `[1, atMs, id, kind, key]` → MARKER
  * - outbox `id` → `[channel, dedupId, committedAtMs, body]` (see outbox.ts); meta: id reservations that must survive an empty outbox (see id-block.ts)
  */
 export const MARKER = Buffer.alloc(1);
+/**
+ * Put before an event of one byte (msgpack's null, true, a small integer), which would otherwise read as MARKER. No
+ * msgpack value starts with this byte, and V8's format, the journal's before msgpack, starts with 0xFF.
+ */
+const ONE_BYTE_EVENT_TAG = 0xc1;
 export const DB_NAMES = ['snapshots', 'journal', 'sessions', 'audit', 'outbox', 'meta'] as const;
 /** Meta keys of the id reservations (see id-block.ts); the names are those of the last ids stored before blocks. */
 const OUTBOX_IDS = 'outboxLastId';
@@ -106,7 +111,7 @@ export class LmdbSnapshotStore implements SnapshotStore {
     this.assertOpen();
     const out: JournalEntry[] = [];
     for (const { key: k, value } of this.dbs.journal.getRange({ start: [kind, key, afterSeq + 1], end: [kind, key, Infinity] })) {
-      out.push({ seq: k[2] as number, event: value.length === 1 ? null : value });
+      out.push({ seq: k[2] as number, event: journalEvent(value) });
     }
     return out;
   }
@@ -161,7 +166,7 @@ export class LmdbSnapshotStore implements SnapshotStore {
       for (const op of ops) {
         switch (op.t) {
           case 'journal':
-            journal.put([op.kind, op.key, op.seq], op.event === null ? MARKER : asBuffer(op.event));
+            journal.put([op.kind, op.key, op.seq], journalValue(op.event));
             break;
           case 'snapshot': {
             // Never back: a late copy (replication from an owner that was cut off, a re-sent base) must not replace a
@@ -266,6 +271,16 @@ function actorKeysFit(kind: string, key: string): boolean {
   let escapes = 0;
   for (const s of [kind, key]) for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) <= 4) escapes++;
   return Buffer.byteLength(kind) + Buffer.byteLength(key) + escapes + KEY_OVERHEAD_BYTES <= MAX_KEY_BYTES;
+}
+
+function journalValue(event: Uint8Array | null): Buffer {
+  if (event === null) return MARKER;
+  return event.length === 1 ? Buffer.from([ONE_BYTE_EVENT_TAG, event[0]!]) : asBuffer(event);
+}
+
+function journalEvent(value: Buffer): Uint8Array | null {
+  if (value.length === 1) return null;
+  return value[0] === ONE_BYTE_EVENT_TAG ? value.subarray(1) : value;
 }
 
 /** A view, not a copy: values are encoded once by the caller. */

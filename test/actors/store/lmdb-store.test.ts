@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { openLmdbStore, type LmdbSnapshotStore } from '../../../actors/store/lmdb-store.js';
-import { encodeSnapshot, encodeValue } from '../../../actors/store/snapshot-codec.js';
+import { decodeValue, encodeSnapshot, encodeValue } from '../../../actors/store/snapshot-codec.js';
 import { StoreCommitError, InvalidStoreOptionError } from '../../../actors/store/errors.js';
 import type { StoreOp } from '../../../actors/store/snapshot-store.js';
 import { ID_BLOCK_IDS } from '../../../actors/store/id-block.js';
@@ -29,6 +29,12 @@ describe('LMDB snapshot store', () => {
     assert.deepEqual(store.readJournal('p', 'a', 1).map((e) => e.seq), [2, 3]);
     assert.deepEqual(store.readJournal('p', 'ab', 0).map((e) => e.seq), [1]);
     assert.deepEqual(store.readJournal('p', 'b', 0), []);
+  });
+
+  it('tells a one-byte event (msgpack\'s 0, null, true) from the marker of a message that only emitted', async () => {
+    const event = (seq: number, value: unknown): StoreOp => ({ t: 'journal', kind: 'p', key: 'a', seq, event: encodeValue(value) });
+    await store.commit([event(1, 0), event(2, null), event(3, true), { t: 'journal', kind: 'p', key: 'a', seq: 4, event: null }]);
+    assert.deepEqual(store.readJournal('p', 'a', 0).map((e) => (e.event === null ? 'marker' : decodeValue(e.event))), [0, null, true, 'marker']);
   });
 
   it('never replaces a snapshot with an older one (a late replicated copy), nor prunes for it', async () => {
