@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
-import { deserialize, serialize } from 'node:v8';
+import { deserialize } from 'node:v8';
+import { Packr, Unpackr } from 'msgpackr';
 import { CorruptSnapshotError } from './errors.js';
 
 /** What a snapshot holds besides the state itself. */
@@ -13,20 +14,36 @@ export interface SnapshotRecord<S = unknown> {
 }
 
 const MAGIC = 0x51534e31; // "QSN1": format of the header below
-/** magic u32 | schemaVersion u32 | seq f64 | activationCount f64 | crc32 u32 | payload */
+/** magic u32 | schemaVersion u32 | seq f64 | activationCount f64 | crc32 u32 | state (`encodeValue`, or V8's format before it) */
 export const SNAPSHOT_HEADER_BYTES = 28;
 
-/** Values (state, events, session parts, audit entries) use V8's structured-clone format: Map, Set, Date survive. */
+/**
+ * Values (state, events, session parts, audit entries, outbox bodies) are msgpack (msgpackr), about 3x cheaper than
+ * V8's structured clone, which builds a Serializer per value. Plain objects are records whose structure travels inside
+ * each value (no table shared between values, nodes or restarts), so a msgpack map can mean a Map: Map, Set, Date,
+ * BigInt, typed arrays, null and a key holding undefined all come back as they went in; -0 comes back as 0 and an
+ * array's holes as undefined. The instances keep only scratch space between calls.
+ */
+const packr = new Packr({ moreTypes: true, mapsAsObjects: false });
+/** Decoded byte arrays are copies: a value read from LMDB must not share the memory LMDB reuses. */
+const unpackr = new Unpackr({ moreTypes: true, mapsAsObjects: false, copyBuffers: true });
+/**
+ * The first byte of every value written before msgpack (V8's format: 0xFF, its version, then the value). The only
+ * msgpack value that starts with 0xFF is the one-byte -1, so a longer value starting with it is an old one.
+ */
+const V8_FORMAT_TAG = 0xff;
+
+/** A view into the encoder's scratch buffer, which later calls never overwrite. */
 export function encodeValue(value: unknown): Buffer {
-  return serialize(value);
+  return packr.pack(value);
 }
 
 export function decodeValue(bytes: Uint8Array): unknown {
-  return deserialize(bytes);
+  return bytes[0] === V8_FORMAT_TAG && bytes.length > 1 ? deserialize(bytes) : unpackr.unpack(bytes);
 }
 
 export function encodeSnapshot(record: SnapshotRecord): Buffer {
-  const payload = serialize(record.state);
+  const payload = encodeValue(record.state);
   const out = Buffer.allocUnsafe(SNAPSHOT_HEADER_BYTES + payload.length);
   out.writeUInt32BE(MAGIC, 0);
   out.writeUInt32BE(record.schemaVersion, 4);
@@ -64,7 +81,7 @@ export function decodeSnapshot(bytes: Uint8Array, actorId: string): SnapshotReco
   }
   let state: unknown;
   try {
-    state = deserialize(buf.subarray(SNAPSHOT_HEADER_BYTES));
+    state = decodeValue(buf.subarray(SNAPSHOT_HEADER_BYTES));
   } catch (cause) {
     throw new CorruptSnapshotError(actorId, 'state does not decode', { cause });
   }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { openLmdbStore, type LmdbSnapshotStore } from '../../../actors/store/lmdb-store.js';
-import { encodeSnapshot, encodeValue } from '../../../actors/store/snapshot-codec.js';
+import { decodeValue, encodeSnapshot, encodeValue } from '../../../actors/store/snapshot-codec.js';
 import { StoreCommitError, InvalidStoreOptionError } from '../../../actors/store/errors.js';
 import type { StoreOp } from '../../../actors/store/snapshot-store.js';
+import { ID_BLOCK_IDS } from '../../../actors/store/id-block.js';
 import { tempDir } from './support.js';
 
 const DAY = 86_400_000;
@@ -30,6 +31,12 @@ describe('LMDB snapshot store', () => {
     assert.deepEqual(store.readJournal('p', 'b', 0), []);
   });
 
+  it('tells a one-byte event (msgpack\'s 0, null, true) from the marker of a message that only emitted', async () => {
+    const event = (seq: number, value: unknown): StoreOp => ({ t: 'journal', kind: 'p', key: 'a', seq, event: encodeValue(value) });
+    await store.commit([event(1, 0), event(2, null), event(3, true), { t: 'journal', kind: 'p', key: 'a', seq: 4, event: null }]);
+    assert.deepEqual(store.readJournal('p', 'a', 0).map((e) => (e.event === null ? 'marker' : decodeValue(e.event))), [0, null, true, 'marker']);
+  });
+
   it('never replaces a snapshot with an older one (a late replicated copy), nor prunes for it', async () => {
     const snap = (n: number, seq: number): StoreOp => ({ t: 'snapshot', kind: 'p', key: 'a', bytes: encodeSnapshot({ state: { n }, seq, schemaVersion: 1, activationCount: 1 }), seq, pruneAfterSeq: 0 });
     await store.commit([snap(7, 2_000_007)]);
@@ -38,6 +45,18 @@ describe('LMDB snapshot store', () => {
     assert.deepEqual(store.readJournal('p', 'a', 0).map((e) => e.seq), [5], 'the skipped snapshot pruned nothing');
     await store.commit([snap(8, 2_000_008)]);
     assert.equal(store.readSnapshot('p', 'a')?.seq, 2_000_008);
+  });
+
+  it('never replaces a snapshot with an older one queued after it in a commit still in flight', async () => {
+    const snap = (seq: number, pruneAfterSeq: number): StoreOp => ({ t: 'snapshot', kind: 'p', key: 'a', bytes: encodeSnapshot({ state: { seq }, seq, schemaVersion: 1, activationCount: 1 }), seq, pruneAfterSeq });
+    await store.commit([journal('p', 'a', 4)]);
+    // Neither is committed when the second is checked: the store alone holds no snapshot yet.
+    const newer = store.commit([snap(9, 9)]);
+    const older = store.commit([snap(4, 0)]);
+    await Promise.all([newer, older]);
+    assert.equal(store.readSnapshot('p', 'a')?.seq, 9);
+    assert.deepEqual(store.readJournal('p', 'a', 0).map((e) => e.seq), [4], 'the skipped snapshot pruned nothing');
+    assert.equal(store.snapshotsInFlight.size, 0, 'settled commits leave nothing in flight');
   });
 
   it('prunes journal entries up to a snapshot in the snapshot\'s transaction', async () => {
@@ -71,13 +90,30 @@ describe('LMDB snapshot store', () => {
   it('gives outbox entries increasing ids that survive acks and restarts', async () => {
     const entry = (n: number): StoreOp => ({ t: 'outbox', channel: 'c', body: encodeValue(n), dedupId: `d${n}`, committedAtMs: n });
     await store.commit([entry(1), entry(2)]);
+    assert.deepEqual(store.outbox.readPending(0, 10).map((e) => [e.id, e.body]), [[1, 1], [2, 2]]);
     await store.outbox.ack(2);
     assert.deepEqual(store.outbox.readPending(0, 10), []);
     await store.close();
     store = openLmdbStore({ path: dir.path });
     await store.commit([entry(3)]);
-    assert.deepEqual(store.outbox.readPending(0, 10).map((e) => [e.id, e.body]), [[3, 3]]);
-    assert.deepEqual(store.outbox.readPending(3, 10), []);
+    const [third] = store.outbox.readPending(0, 10);
+    assert.ok(third!.id > 2 && third!.body === 3, `after a restart the ids go on above 2, got ${third!.id}`);
+    assert.deepEqual(store.outbox.readPending(third!.id, 10), []);
+  });
+
+  it('writes the id reservation in the first commit after a restart and in no later one within the block', async () => {
+    const audit = (n: number): StoreOp => ({ t: 'audit', kind: 'p', key: 'a', atMs: n, entry: encodeValue(n) });
+    await store.commit([audit(1)]);
+    const reserved = store.dbs.meta.get('auditLastId');
+    assert.equal(reserved, 1 + ID_BLOCK_IDS);
+    await store.dbs.meta.put('auditLastId', 1); // a mark: a commit that stores the reservation overwrites it
+    for (let n = 2; n <= 5; n++) await store.commit([audit(n)]);
+    assert.equal(store.dbs.meta.get('auditLastId'), 1, 'no commit within the block wrote the meta database');
+    await store.dbs.meta.put('auditLastId', reserved!);
+    await store.close();
+    store = openLmdbStore({ path: dir.path });
+    await store.commit([audit(6)]);
+    assert.deepEqual(store.readAudit('p', 'a', 10).map((r) => r.id), [1, 2, 3, 4, 5, reserved! + 1]);
   });
 
   it('sweeps expired sessions through the expiry index, in batches, sparing re-written ones', async () => {
