@@ -10,7 +10,7 @@ export const STALL_CHECK_INTERVAL_MS = 100;
  * A gap between two watchdog ticks longer than this means this process was stopped or starved (SIGSTOP, a long GC
  * pause, a VM freeze) long enough that its peers have likely declared it dead and moved its actors, in ms. A backstop:
  * a node hears a death declared about it (`onDeclaredDead`) when it continues; this catches one that heard nothing.
- * The node passes three times the soonest its peers can declare it dead (cluster/node.ts); a shorter limit made
+ * The node passes three times the soonest its peers can declare it dead (node/cluster.ts); a shorter limit made
  * nodes starved of CPU on a loaded machine rejoin for nothing. @default 2700 (the `local` preset's)
  */
 export const DEFAULT_STALL_LIMIT_MS = 2_700;
@@ -31,7 +31,7 @@ export interface MemberViewOptions {
   /**
    * Not heard from a majority of the agreed set (itself included) for this long, the node is fenced: it handles
    * nothing until a majority counts it live again. Must be shorter than the soonest the majority can declare it dead
-   * and take its actors over; the node passes half of that (cluster/node.ts). Absent: no lease (tests of the rest).
+   * and take its actors over; the node passes half of that (node/cluster.ts). Absent: no lease (tests of the rest).
    */
   leaseMs?: number;
 }
