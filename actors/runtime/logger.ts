@@ -12,6 +12,9 @@ export function consoleLogger(): Logger {
   return { error: write('error'), warn: write('warn'), info: drop, debug: drop };
 }
 
+/** Drops everything: for parts built without a logger (a node always passes its own). */
+export const silentLogger: Logger = { error() {}, warn() {}, info() {}, debug() {} };
+
 /** Collects entries, for tests. */
 export function memoryLogger(): Logger & { entries: Array<{ level: string; obj: object; msg?: string }> } {
   const entries: Array<{ level: string; obj: object; msg?: string }> = [];

@@ -15,5 +15,7 @@ export type { HostOptions } from './options.js';
 export { TracedMessage, wrapIfTraced } from './tracing.js';
 export type { ActorRef, ActorSystem, AskOptions, Clock, Codec, KindDef, Logger } from './types.js';
 export { deferred, type Deferred } from './deferred.js';
+export { systemClock } from './clock.js';
+export { silentLogger } from './logger.js';
 export type { SnapshotStore, StoreOp, SweepResult } from '../store/snapshot-store.js';
 export { decodeSnapshot, decodeValue, encodeSnapshot, encodeValue } from '../store/snapshot-codec.js';

@@ -1,4 +1,3 @@
-import type { Clock, Logger } from '../../actors/runtime/port.js';
 import type { Envelope, Reply } from '../transport/transport.js';
 import { ForwardLimitError, HandoffPendingError, OwnerUnreachableError, RemoteActorError, UnavailableError, errorCodeOf } from './errors.js';
 
@@ -35,12 +34,4 @@ export function errorFromReply(r: Reply, nodeId: string, actorId: string): Error
   }
 }
 
-export const wallClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-  setInterval: (fn, ms) => setInterval(fn, ms),
-  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
-};
 
-export const silent: Logger = { error() {}, warn() {}, info() {}, debug() {} };

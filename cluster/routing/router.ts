@@ -1,7 +1,7 @@
 import { context } from '@opentelemetry/api';
 import { startHopSpan } from './trace.js';
-import type { ActorRef, ActorSystem, AskOptions, Clock, KindDef, Logger } from '../../actors/runtime/port.js';
-import { errorFromReply, silent, systemEnvelope, wallClock } from './replies.js';
+import { silentLogger, systemClock, type ActorRef, type ActorSystem, type AskOptions, type Clock, type KindDef, type Logger } from '../../actors/runtime/port.js';
+import { errorFromReply, systemEnvelope } from './replies.js';
 import { buildRing, ownerOf, successors, DEFAULT_VNODES_PER_MEMBER, type Ring } from '../placement/ring.js';
 import { LinkClosedError } from '../transport/errors.js';
 import type { Envelope, Transport } from '../transport/transport.js';
@@ -78,8 +78,8 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
     this.transport = o.transport;
     this.resolvePeerAddress = o.resolvePeerAddress;
     this.vnodes = o.vnodesPerMember ?? DEFAULT_VNODES_PER_MEMBER;
-    this.clock = o.clock ?? wallClock;
-    this.logger = o.logger ?? silent;
+    this.clock = o.clock ?? systemClock();
+    this.logger = o.logger ?? silentLogger;
     for (const def of o.kinds) this.addKind(def);
     this.ring = buildRing([this.nodeId], this.vnodes);
     this.claims = new Claims(this);

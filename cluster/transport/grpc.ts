@@ -8,7 +8,7 @@
  * sides proved they hold the cluster key (`auth.ts`).
  */
 import * as grpc from '@grpc/grpc-js';
-import type { Clock, Logger } from '../../actors/runtime/port.js';
+import { silentLogger, systemClock, type Clock, type Logger } from '../../actors/runtime/port.js';
 import { ClusterLinkService, type Envelope, type HandoffAck, type HandoffChunk, type Reply } from '../../proto/gen/cluster.js';
 import { NonceCache } from './auth.js';
 import { HandoffFailedError, LinkAuthError, LinkClosedError, TransportConfigError } from './errors.js';
@@ -85,8 +85,8 @@ export class GrpcTransport implements Transport {
       throw new TransportConfigError('clusterKey', 'must be a string of at least 16 characters');
     }
     this.linkOptions = o.linkOptions(options);
-    this.clock = options.clock ?? o.realClock;
-    this.logger = options.logger ?? o.silentLogger;
+    this.clock = options.clock ?? systemClock();
+    this.logger = options.logger ?? silentLogger;
     this.reconnectBaseMs = o.positiveInt('reconnectBaseMs', options.reconnectBaseMs, o.DEFAULT_RECONNECT_BASE_MS);
     this.reconnectMaxMs = o.positiveInt('reconnectMaxMs', options.reconnectMaxMs, o.DEFAULT_RECONNECT_MAX_MS);
     if (this.reconnectMaxMs < this.reconnectBaseMs) throw new TransportConfigError('reconnectMaxMs', `must be ≥ reconnectBaseMs (${this.reconnectBaseMs})`);

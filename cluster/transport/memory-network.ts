@@ -5,9 +5,8 @@
  * Time comes from the injected `Clock`, so @sinonjs/fake-timers drives it; zero-delay deliveries use microtasks.
  * The address of a memory node is its node id.
  */
-import type { Clock } from '../../actors/runtime/port.js';
+import { systemClock, type Clock } from '../../actors/runtime/port.js';
 import type { PeerLink } from './link.js';
-import { realClock } from './options.js';
 
 /** Batches in transit or buffered at a paused receiver before a memory pipe reports backpressure. */
 export const MEMORY_PIPE_WINDOW_BATCHES = 8;
@@ -76,7 +75,7 @@ export class MemoryNetwork {
   private rng: number;
 
   constructor(options: MemoryNetworkOptions = {}) {
-    this.clock = options.clock ?? realClock;
+    this.clock = options.clock ?? systemClock();
     this.rng = (options.seed ?? 1) >>> 0;
   }
 

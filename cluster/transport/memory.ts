@@ -4,7 +4,7 @@
  * (`memory-network.ts`, which also holds the fault injection: partition, drop, delay).
  * The address of a memory node is its node id.
  */
-import type { Clock, Logger } from '../../actors/runtime/port.js';
+import { silentLogger, type Clock, type Logger } from '../../actors/runtime/port.js';
 import { HandoffChunk, type Envelope, type HandoffAck, type Reply } from '../../proto/gen/cluster.js';
 import { HandoffFailedError, LinkClosedError } from './errors.js';
 import { PeerLink, type Carrier } from './link.js';
@@ -39,7 +39,7 @@ export class MemoryTransport implements Transport {
     this.nodeId = o.nodeIdOf('nodeId', options.nodeId);
     this.linkOptions = o.linkOptions(options);
     this.clock = options.clock ?? net.clock;
-    this.logger = options.logger ?? o.silentLogger;
+    this.logger = options.logger ?? silentLogger;
     net.register(this);
   }
 

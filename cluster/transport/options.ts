@@ -34,15 +34,7 @@ export interface TransportBaseOptions extends Partial<LinkOptions> {
   logger?: Logger;
 }
 
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-  setInterval: (fn, ms) => setInterval(fn, ms),
-  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
-};
 
-export const silentLogger: Logger = { error() {}, warn() {}, info() {}, debug() {} };
 
 export function positiveInt(key: string, value: number | undefined, def: number): number {
   const v = value ?? def;

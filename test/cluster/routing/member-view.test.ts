@@ -4,7 +4,7 @@ import type { Clock } from '../../../actors/runtime/types.js';
 import { DEFAULT_STALL_LIMIT_MS, MemberView, STALL_CHECK_INTERVAL_MS, VIEW_POLL_INTERVAL_MS } from '../../../cluster/routing/member-view.js';
 import type { MemberChange, MemberSource } from '../../../cluster/routing/members.js';
 import type { PeerView } from '../../../cluster/routing/quorum.js';
-import { silent } from '../../../cluster/routing/replies.js';
+import { silentLogger as silent } from '../../../actors/runtime/port.js';
 
 /** A membership whose live view the test sets, and peers whose `$view` answers the test sets (undefined: unreachable). */
 class Script implements MemberSource {
