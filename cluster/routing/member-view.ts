@@ -55,23 +55,20 @@ export class MemberView {
   agreed = new Set<string>();
   quorum = true;
   /**
-   * Quorum, but a majority of the agreed set was only live as suspect here, and a majority has not yet confirmed
-   * since that it still counts this node live: this node may be the cut-off side. It handles nothing meanwhile,
-   * because the majority takes a member's actors over once it has declared it dead (a suspicion timeout after its
-   * own first failed probe), while a node cut off from both peers suspects them within about two probe rounds:
-   * fencing on suspicion stops the old owner first. When the suspicion clears, a peer may have declared this node
-   * dead without this node hearing it yet (the news lost in the cut): so the fence lifts only once a view poll finds
-   * a majority (this node included) that counts this node live; a serving peer that does not means this node was
-   * declared dead, and it rejoins (everything in memory dropped). Nothing is dropped for a suspicion alone, so a
-   * false one (a starved peer) costs a refusal of a poll round or two.
+   * Quorum, but no packet came from a majority of the agreed set (this node included) within the lease, and a
+   * majority has not confirmed since that it still counts this node live: this node may be the cut-off side. It
+   * handles nothing meanwhile, because the majority takes a member's actors over once it has declared it dead (a
+   * suspicion timeout after its own first failed probe), later than the lease runs out here: the old owner stops
+   * first. A peer may have declared this node dead without this node hearing it (the news lost in the cut), so the
+   * fence lifts only once a view poll finds a majority that counts this node live; a serving peer that does not has
+   * declared it dead, and this node rejoins (everything in memory dropped). Nothing is dropped for the lease alone.
+   * (Fencing on suspicion as well was tried: under the headline load, gossiped suspicions fenced healthy nodes.)
    */
   fenced = false;
   rejoining = false;
   /** How often this node lost quorum: a write whose replica answered across a loss is not acknowledged. */
   quorumLosses = 0;
   private readonly left = new Set<string>();
-  /** Members membership reports as suspect (live, but a probe failed and they have not refuted yet). */
-  private readonly suspects = new Set<string>();
   /** Members that were agreed and left the set (failure confirmed, or left) and are not live again. */
   private readonly departed = new Set<string>();
   /** Departed members that were dropped on failure (not a graceful leave). */
@@ -189,27 +186,21 @@ export class MemberView {
     }
     this.quorum = quorum;
     if (!quorum) this.setFenced(false, 'quorum lost');
-    else if (!this.fenced && this.suspicionFence()) this.setFenced(true, 'a majority of the agreed members is suspect: handling nothing until a majority counts this node live again');
     const unconfirmed = [...this.agreed].some((id) => !this.live.has(id));
     if (this.rejoining || unconfirmed || this.fenced) this.startPolling();
     else this.stopPolling();
     this.o.changed();
   }
 
-  /** Quorum, but a majority of the agreed set is not live-and-unsuspected here. */
-  private suspicionFence(): boolean {
-    return !hasQuorum(this.agreed, new Set([...this.live].filter((id) => !this.suspects.has(id))));
-  }
-
   private setFenced(fenced: boolean, why: string): void {
     if (fenced === this.fenced) return;
     this.fenced = fenced;
-    this.o.logger.warn({ node: this.o.nodeId, fenced, suspects: [...this.suspects] }, why);
+    this.o.logger.warn({ node: this.o.nodeId, fenced }, why);
   }
 
   /**
-   * After a poll while fenced: lift the fence once the suspicion has cleared and a majority of the agreed set (this
-   * node included) answered that it counts this node live; a serving peer that does not has declared it dead.
+   * After a poll while fenced: lift the fence once the lease holds again and a majority of the agreed set (this node
+   * included) answered that it counts this node live; a serving peer that does not has declared it dead.
    */
   private reviewFence(): void {
     if (!this.fenced || !this.quorum) return;
@@ -217,7 +208,7 @@ export class MemberView {
     for (const [peer, v] of this.views) {
       if (v.serving && !v.live.includes(self)) return this.mustRejoin(`${peer} no longer counts this node live: it may have moved this node's actors; hosting nothing until rejoined`, { peer });
     }
-    if (this.suspicionFence() || this.leaseExpired(this.o.clock.now())) return;
+    if (this.leaseExpired(this.o.clock.now())) return;
     const vouched = new Set([self]);
     for (const [peer, v] of this.views) if (v.live.includes(self)) vouched.add(peer);
     if (hasQuorum(this.agreed, vouched)) {
@@ -263,8 +254,6 @@ export class MemberView {
   private onChange(c: MemberChange): void {
     // Our own leave: the router stopped serving before announcing it; the view stays as it was.
     if (c.id === this.o.nodeId) return;
-    if (c.state === 'suspect') this.suspects.add(c.id);
-    else this.suspects.delete(c.id);
     if (c.state === 'left') this.left.add(c.id);
     else if (c.state === 'alive') this.left.delete(c.id);
     this.update();
