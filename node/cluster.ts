@@ -98,7 +98,7 @@ export function createClusterNode({ config, logger, kinds, clock, tracer, linkTl
   const host = new ActorHost({ store, clock, logger, tracer, kinds, ...config.runtime, ttlSweepIntervalMs: config.store.ttlSweepIntervalMs });
   const linkOptions: GrpcTransportOptions = { nodeId: config.node.id, clusterKey: config.cluster.key, clock, logger, ...(linkTls ? { tls: linkTls } : {}) };
   const links = transport.links?.(linkOptions) ?? new GrpcTransport(linkOptions);
-  const members = new DeferredMembers();
+  const members = new DeferredMembers((id) => links.lastHeardMs(id));
   const router = new ClusterRouter({
     nodeId: config.node.id,
     host,
@@ -115,9 +115,10 @@ export function createClusterNode({ config, logger, kinds, clock, tracer, linkTl
     // A stall long enough for peers to have declared this node dead and moved its actors, with a margin: a node starved
     // of CPU for about the soonest death (a loaded machine) must not drop everything; a death declared sooner is heard.
     stallLimitMs: STALL_LIMIT_DEATHS * soonestDeathMs(presetConfig(config.cluster.membershipPreset)),
-    // Half the soonest a majority can declare this node dead: cut off from a majority that long, it stops handling
-    // before the majority can take its actors over (`MemberView.fenced`).
-    leaseMs: Math.floor(soonestDeathMs(presetConfig(config.cluster.membershipPreset)) / 2),
+    // Two thirds of the soonest a majority can declare this node dead (600 ms `local`): cut off from a majority that
+    // long, it stops handling before the majority can take its actors over (`MemberView.fenced`). Half fenced nodes
+    // starved of CPU in the overload phase of bench load.
+    leaseMs: Math.floor((soonestDeathMs(presetConfig(config.cluster.membershipPreset)) * 2) / 3),
     logger,
   });
   const entry = joiner({ joinTimeoutMs: config.cluster.joinTimeoutMs, logger, startRouting: () => router.start() });

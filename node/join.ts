@@ -70,6 +70,9 @@ export function joiner(o: { joinTimeoutMs: number; logger: Logger; startRouting(
 export class DeferredMembers implements MemberSource {
   membership: Membership | undefined;
 
+  /** `linkHeardMs(id)`: when bytes last came from `id` over the node links, which renew the lease as gossip does. */
+  constructor(private readonly linkHeardMs: (id: string) => number | undefined = () => undefined) {}
+
   liveMemberIds(): string[] {
     return this.membership?.liveMembers().map((m) => m.id) ?? [];
   }
@@ -84,7 +87,10 @@ export class DeferredMembers implements MemberSource {
     return this.membership.onDeclaredDead(listener);
   }
 
+  /** The later of the last gossip packet and the last link bytes from `id`: under load the links never go quiet. */
   lastHeardMs(id: string): number | undefined {
-    return this.membership?.lastHeardMs(id);
+    const gossip = this.membership?.lastHeardMs(id);
+    const link = this.linkHeardMs(id);
+    return gossip === undefined ? link : link === undefined ? gossip : Math.max(gossip, link);
   }
 }

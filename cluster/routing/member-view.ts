@@ -225,9 +225,14 @@ export class MemberView {
     if (gapMs > this.stallLimitMs) return this.mustRejoin('stalled: peers may have moved this node\'s actors; hosting nothing until rejoined', { gapMs, stallLimitMs: this.stallLimitMs });
     // After a late tick the packets that came meanwhile may still be unread: judge the lease at the next one.
     if (gapMs > 2 * STALL_CHECK_INTERVAL_MS || this.fenced || !this.quorum || !this.leaseExpired(now)) return;
-    this.setFenced(true, 'not heard from a majority of the agreed members within the lease: handling nothing until a majority counts this node live again');
-    this.startPolling();
-    this.o.changed();
+    // Judged again after the I/O already waiting is read (setImmediate runs after the poll phase): on a busy loop a
+    // timer can run before the packets that would renew the lease are read.
+    setImmediate(() => {
+      if (this.fenced || !this.quorum || this.watchdog === undefined || !this.leaseExpired(this.o.clock.now())) return;
+      this.setFenced(true, 'not heard from a majority of the agreed members within the lease: handling nothing until a majority counts this node live again');
+      this.startPolling();
+      this.o.changed();
+    });
   }
 
   /** True when fewer than a majority of the agreed set (this node included) were heard from within `leaseMs`. */

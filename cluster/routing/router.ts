@@ -110,7 +110,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
     return this.started && this.serving;
   }
 
-  /** Accepting and not fenced by suspicion (`MemberView.fenced`): messages are delivered or forwarded. */
+  /** Accepting and not fenced (`MemberView.fenced`: not heard from a majority within the lease): messages are delivered or forwarded. */
   get handling(): boolean {
     return this.accepting && !this.view.fenced;
   }
@@ -118,7 +118,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
   /** Why this node refuses to host actors, for UnavailableError. */
   get unavailableReason(): string {
     if (this.leaving) return 'leaving the cluster';
-    if (this.started && this.serving && this.view.fenced) return 'a majority of the agreed members is suspect here (this node may be cut off)';
+    if (this.started && this.serving && this.view.fenced) return 'not heard from a majority of the agreed members within the lease (this node may be cut off)';
     return this.started ? 'no quorum: fewer than half of the agreed members are live' : 'not joined to a cluster yet';
   }
 

@@ -16,6 +16,7 @@ import { LinkFaults } from './faults.js';
 import { acceptHeaders, dialHeaders, verifyAccept, verifyDial, type AuthContext } from './grpc-auth.js';
 import { sendHandoff, serveHandoff } from './grpc-handoff.js';
 import { PeerLink, type Carrier } from './link.js';
+import type { Peer, Stream } from './grpc-peer.js';
 import { probeRefused } from './port-probe.js';
 import * as o from './options.js';
 import { linkChannelCredentials, tlsChannelOptions, type LinkTlsOptions } from './tls.js';
@@ -40,24 +41,6 @@ export const RAW_CLUSTER_LINK_SERVICE = {
   handoff: ClusterLinkService.handoff,
 } as const;
 
-type Stream = grpc.ClientDuplexStream<Buffer, Buffer> | grpc.ServerDuplexStream<Buffer, Buffer>;
-
-interface Peer {
-  readonly id: string;
-  readonly link: PeerLink;
-  address: string | undefined;
-  client: grpc.Client | undefined;
-  /** Our dial whose acceptor has not yet proved the key. */
-  dialing: grpc.ClientDuplexStream<Buffer, Buffer> | undefined;
-  /** The stream the link is attached to, and whether we dialled it. */
-  current: Stream | undefined;
-  outbound: boolean;
-  attempt: number;
-  retryTimer: unknown;
-  waiters: Array<{ resolve(): void; reject(err: Error): void }>;
-  /** A TCP probe of the peer's port is in flight (see `probePort`). */
-  probing: boolean;
-}
 
 export class GrpcTransport implements Transport {
   readonly nodeId: string;
@@ -173,6 +156,11 @@ export class GrpcTransport implements Transport {
     return peer.link.ask(envelope, deadlineMs);
   }
 
+  /** When bytes last came from `nodeId` over its link (ms on this transport's clock), or undefined. */
+  lastHeardMs(nodeId: string): number | undefined {
+    return this.peers.get(nodeId)?.heardAtMs || undefined;
+  }
+
   onEnvelope(handler: EnvelopeHandler): void {
     this.handler = handler;
   }
@@ -242,7 +230,7 @@ export class GrpcTransport implements Transport {
           for (const l of this.stateListeners) l(id, state);
         },
       });
-      peer = { id, link, address: undefined, client: undefined, dialing: undefined, current: undefined, outbound: false, attempt: 0, retryTimer: undefined, waiters: [], probing: false };
+      peer = { id, link, address: undefined, client: undefined, dialing: undefined, current: undefined, outbound: false, attempt: 0, retryTimer: undefined, waiters: [], probing: false, heardAtMs: 0 };
       this.peers.set(id, peer);
     }
     return peer;
@@ -306,7 +294,9 @@ export class GrpcTransport implements Transport {
     peer.outbound = outbound;
     peer.attempt = 0;
     call.on('data', (bytes: Buffer) => {
-      if (peer.current === call && !this.faults.isBlackholed(peer.id)) peer.link.receive(bytes);
+      if (peer.current !== call || this.faults.isBlackholed(peer.id)) return;
+      peer.heardAtMs = this.clock.now();
+      peer.link.receive(bytes);
     });
     call.on('drain', () => {
       if (peer.current === call) peer.link.drained();
