@@ -64,7 +64,7 @@ export const SETTINGS = [
   setting('gateway.maxMessageBytes', z.number().int().min(256).max(16 * 1024 * 1024), 64 * 1024, 'Largest request a player may send, for gRPC and gRPC-web alike.'),
   setting('gateway.maxInFlightCalls', positiveInt, 256, 'Unary player calls one node handles at once; the next is refused at once with RESOURCE_EXHAUSTED (retry with backoff).'),
   setting('gateway.maxInFlightSubscribes', positiveInt, 256, 'Event streams one node sets up at once; the next Subscribe is refused at once with RESOURCE_EXHAUSTED.'),
-  setting('gateway.admissionTargetLagMs', positiveMs, 200, 'Event-loop delay (p99 per 100 ms) above which a node admits fewer calls and stream set-ups than the two caps above, so its refusals stay fast when it shares its cores.'),
+  setting('gateway.admissionTargetLagMs', positiveMs, 1000, 'Event-loop delay (p99 per 100 ms) above which a node admits fewer calls and stream set-ups than the two caps above, so its refusals stay fast when it shares its cores.'),
   setting('gateway.corsOrigins', z.array(z.string().url().or(z.literal('*'))), [] as string[], 'Browser origins allowed to call gRPC-web from another origin (same-origin always works).'),
   setting('gateway.tokenSecret', z.string().min(32, 'must be at least 32 characters'), 'quarry-dev-token-secret-0123456789abcdef', 'HS256 key that signs player tokens.', true),
   setting('gateway.tlsCertFile', pemFile, null as string | null, 'PEM certificate (chain) for the player ports: native gRPC and gRPC-web and the page over HTTPS (null: in clear). Needs cluster.tls*, since node links dial the same gRPC port; the CA file must hold its issuer.'),
