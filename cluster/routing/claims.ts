@@ -88,6 +88,7 @@ export class Claims {
 
   /** Ownership changed: claims and settled actors this node no longer owns are dropped (queued messages re-routed). */
   reconsider(owns: (kind: string, key: string) => boolean): void {
+    if (this.coverage.outdated) this.keepActive(owns);
     for (const id of this.settled) {
       const i = id.indexOf('/');
       if (!owns(id.slice(0, i), id.slice(i + 1))) this.settled.delete(id);
@@ -95,6 +96,20 @@ export class Claims {
     for (const claim of [...this.pending.values()]) if (!owns(claim.ref.kind, claim.ref.key)) this.abort(claim);
     this.coverage.reconsider();
     this.hints.ringMaybeChanged();
+  }
+
+  /**
+   * The ring changed after a coverage round had settled this node's share: the actors active here that the round
+   * settled and that stay ours stay settled, with no claim. Nobody else can have hosted them meanwhile (a peer's
+   * claim drains an actor here first, and is refused while we own it), so their activations hold the newest state:
+   * Orleans and Akka skip the hand-off of a shard whose owner did not change. Without this, every such actor's next
+   * message took a claim round to every peer after each ring change.
+   */
+  private keepActive(owns: (kind: string, key: string) => boolean): void {
+    for (const ref of this.router.host.activeActors()) {
+      const id = `${ref.kind}/${ref.key}`;
+      if (!this.pending.has(id) && owns(ref.kind, ref.key) && this.coverage.settledBefore(ref.kind, ref.key, id)) this.settled.add(id);
+    }
   }
 
   /** A `$claim` request from a peer: claim answers, a hint of actors this node now owns, or a leaving node's push. */
@@ -224,6 +239,10 @@ export class Claims {
       for (;;) {
         const peers = r.claimPeers();
         const answers = await Promise.allSettled(peers.map((p) => this.batcher.ask(p, kind, key, deadlineMs, claim.done !== undefined && claim.queue.length === 0)));
+        if (claim.aborted) return;
+        // An activation of the actor here (it stayed ours across a ring change) goes first: its state is the newest,
+        // and the term below starts the store a million seqs up, under which its later writes would never be read.
+        await r.host.deactivate(claim.ref);
         if (claim.aborted) return;
         const exports: ExportedActor[] = [exportActor(r.store.inner, def, key, r.clock.now())];
         let holder: string | undefined;

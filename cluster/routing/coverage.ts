@@ -1,4 +1,4 @@
-import { ownerOf } from '../placement/ring.js';
+import { ownerOf, type Ring } from '../placement/ring.js';
 import { encodeRequest } from './claim-batch.js';
 import { RemoteActorError } from './errors.js';
 import { systemEnvelope } from './replies.js';
@@ -42,6 +42,8 @@ export type CoverAnswer =
 /** The settled view of one completed round. */
 interface Covered {
   readonly epoch: number;
+  /** The ring of that epoch. */
+  readonly ring: Ring;
   /** Actors some peer listed: they still need a per-actor claim. Shrinks as those claims succeed. */
   readonly held: Set<string>;
 }
@@ -64,6 +66,20 @@ export class RingCoverage {
     return c !== undefined && c.epoch === this.router.epoch && !c.held.has(id) && this.router.serving && this.router.isOwner(kind, key);
   }
 
+  /**
+   * The completed round is of an earlier epoch than the router's (the ring just changed): `settledBefore` still
+   * answers for it until `reconsider` drops it.
+   */
+  get outdated(): boolean {
+    return this.covered !== undefined && this.covered.epoch !== this.router.epoch;
+  }
+
+  /** True when the completed round (of whatever epoch) settled `kind/key` (= `id`) here: ours by its ring, not held. */
+  settledBefore(kind: string, key: string, id: string): boolean {
+    const c = this.covered;
+    return c !== undefined && !c.held.has(id) && ownerOf(c.ring, kind, key) === this.router.nodeId;
+  }
+
   /** True when a round of the current epoch has completed. */
   get complete(): boolean {
     return this.covered !== undefined && this.covered.epoch === this.router.epoch;
@@ -84,7 +100,7 @@ export class RingCoverage {
     this.roundEpoch = r.epoch;
     this.roundPeers = peers;
     const generation = this.generation;
-    void this.run(r.epoch, r.ring.checksum, r.claimPeers(), generation).catch((err: unknown) => r.logger.warn({ err }, 'ring coverage abandoned'));
+    void this.run(r.epoch, r.ring, r.claimPeers(), generation).catch((err: unknown) => r.logger.warn({ err }, 'ring coverage abandoned'));
   }
 
   stop(): void {
@@ -94,8 +110,9 @@ export class RingCoverage {
     this.roundPeers = '';
   }
 
-  private async run(epoch: number, checksum: string, peers: readonly string[], generation: number): Promise<void> {
+  private async run(epoch: number, ring: Ring, peers: readonly string[], generation: number): Promise<void> {
     const r = this.router;
+    const checksum = ring.checksum;
     const held = new Set<string>();
     let waiting = [...peers];
     for (let round = 0; waiting.length > 0; round++) {
@@ -117,7 +134,8 @@ export class RingCoverage {
     }
     if (generation !== this.generation || r.epoch !== epoch) return;
     this.onCovered(held);
-    this.covered = { epoch, held };
+    this.covered = { epoch, ring, held };
+    r.logger.debug({ epoch, checksum, peers, held: held.size }, 'ring covered');
   }
 
   private async ask(peer: string, checksum: string): Promise<CoverAnswer> {
