@@ -10,7 +10,21 @@ export class UnavailableError extends Error {
   constructor(readonly nodeId: string, reason: string, options?: { cause?: unknown }) {
     super(`node ${nodeId} is unavailable: ${reason}`, options);
   }
+
+  /**
+   * The error as an asker rebuilds it from a reply. A refusal crosses the wire as its whole message, which already
+   * names the node that refused; that node may not be `peerId` (the peer forwarded the message on and relays its
+   * owner's reply), so the name is read back from the message rather than prefixed again. Other text under this code
+   * (a handler on the peer that died of one) is the peer's reason.
+   */
+  static fromReply(peerId: string, message: string): UnavailableError {
+    const refusal = REFUSAL.exec(message);
+    return refusal === null ? new UnavailableError(peerId, message) : new UnavailableError(refusal[1]!, message.slice(refusal[0].length));
+  }
 }
+
+/** The start of an UnavailableError's message, as composed by its constructor. */
+const REFUSAL = /^node (.+?) is unavailable: /;
 
 /** A message was forwarded `cluster.maxForwardHops` times without reaching its owner (rings disagree). Retriable. */
 export class ForwardLimitError extends Error {

@@ -22,7 +22,7 @@ export function errorToReply(err: unknown): Reply {
 export function errorFromReply(r: Reply, nodeId: string, actorId: string): Error {
   switch (r.errorCode) {
     case 'UNAVAILABLE':
-      return new UnavailableError(nodeId, r.errorMessage);
+      return UnavailableError.fromReply(nodeId, r.errorMessage);
     case 'FORWARD_LIMIT':
       return new ForwardLimitError(actorId, -1);
     case 'OWNER_UNREACHABLE':

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { HandlerError, MailboxFullError, PersistError } from '../../actors/runtime/errors.js';
 import { ReplicationUnavailableError } from '../../cluster/routing/replicating-store.js';
-import { HandoffPendingError, OwnerUnreachableError, RemoteActorError, errorCodeOf } from '../../cluster/routing/errors.js';
+import { HandoffPendingError, OwnerUnreachableError, RemoteActorError, UnavailableError, errorCodeOf } from '../../cluster/routing/errors.js';
 import { AskTimeoutError, LinkClosedError, LinkOverloadedError } from '../../cluster/transport/errors.js';
 import { errorFromReply, errorToReply } from '../../cluster/routing/replies.js';
 import { toGrpcError } from '../../gateway/errors.js';
@@ -42,5 +42,12 @@ describe('gateway/errors: a cluster failure under a handler is a retriable statu
     assert.equal(errorCodeOf(new HandlerError('player/p1', { cause: new TypeError('bug') })), 'HandlerError');
     assert.ok(viaWire(new HandlerError('player/p1', { cause: new OwnerUnreachableError('beacon/k1', 'n3') })) instanceof OwnerUnreachableError);
     assert.ok(viaWire(new LinkOverloadedError('n2', 1, 1, 'x')) instanceof RemoteActorError);
+  });
+
+  it('a refusal from another node reads once in the status details, alone or under a handler', () => {
+    const refusal = 'node n2 is unavailable: not heard from a majority of the agreed members within the lease';
+    const fromPeer = viaWire(new UnavailableError('n2', 'not heard from a majority of the agreed members within the lease'));
+    assert.equal(toGrpcError(fromPeer).details, `${refusal}; retry`);
+    assert.equal(toGrpcError(new HandlerError('player/p1', { cause: fromPeer })).details, `${refusal}; retry with backoff`);
   });
 });

@@ -6,6 +6,8 @@ import { decideRoute } from '../../../cluster/routing/route.js';
 import { resolveRoutingOptions } from '../../../cluster/routing/options.js';
 import { MSGPACK, decodeWith, encodeWith } from '../../../cluster/routing/wire-codec.js';
 import { startTerm, exportActor, TERM_SEQ_GAP } from '../../../cluster/routing/handoff.js';
+import { UnavailableError } from '../../../cluster/routing/errors.js';
+import { errorFromReply, errorToReply } from '../../../cluster/routing/replies.js';
 
 const set = (...ids: string[]) => new Set(ids);
 
@@ -117,6 +119,23 @@ describe('cluster/routing: pure parts', () => {
       assert.throws(() => resolveRoutingOptions({ maxForwardHops: 0 }), /cluster\.maxForwardHops: must be a positive integer, got 0/);
       assert.throws(() => resolveRoutingOptions({ durability: 'x' as 'local' }), /cluster\.durability: must be local or replicated/);
     });
+  });
+
+  describe('errorFromReply (a peer\'s refusal rebuilt by the asker)', () => {
+    const REASON = 'not heard from a majority of the agreed members within the lease (this node may be cut off)';
+    const table: Array<[string, Error, string, string]> = [
+      ['the peer asked refused', new UnavailableError('n2', REASON), 'n2', `node n2 is unavailable: ${REASON}`],
+      ['the node the peer forwarded to refused', new UnavailableError('n3', REASON), 'n3', `node n3 is unavailable: ${REASON}`],
+      ['a reason that itself mentions unavailability', new UnavailableError('n2', 'node n9 is unavailable: x'), 'n2', 'node n2 is unavailable: node n9 is unavailable: x'],
+    ];
+    for (const [what, refusal, nodeId, message] of table) {
+      it(`${what}: the message names ${nodeId} once`, () => {
+        const rebuilt = errorFromReply(errorToReply(refusal), 'n2', 'player/p1');
+        assert.ok(rebuilt instanceof UnavailableError, rebuilt.name);
+        assert.equal(rebuilt.nodeId, nodeId);
+        assert.equal(rebuilt.message, message);
+      });
+    }
   });
 
   describe('handoff terms', () => {
