@@ -11,19 +11,6 @@ import { runScenario, SCENARIOS, type ScenarioName, type ScenarioTiming } from '
 const BASE: Omit<ScenarioTiming, 'faultMs'> = { rampUpS: 2, faultAfterMs: 2_000, recoverS: 6, players: 60, fixIntervalMs: 500 };
 const FAULT_MS: Record<ScenarioName, number> = { partition2v1: 6_000, bridge: 6_000, oneWay: 6_000, loss30: 8_000, flap: 30_000, pause10s: 10_000 };
 
-/**
- * A bug these scenarios still find, not fixed yet: the test fails on any other violation and reports this one.
- *
- * Under `flap` (a 2|1 partition toggled every 2 s), acknowledged writes are sometimes lost without two activations
- * being seen (CI on Node 22 at 2830a98: 5 acked fixes and 1 acked treasure claim lost, 0 doubled keys; local runs
- * of the same build passed). The fixes of this session (quorum loss drops memory unhandled; a node not heard from a
- * majority within its lease is fenced; a member dropped and taken back is told to rejoin) removed the doubled keys
- * and most losses. The suspect left: two ownership terms of one key that overlap for less than the 1 s activation
- * poll, whose hand-off keeps the newest seq and drops the other term's acked writes.
- */
-const KNOWN_BUG_LOSES_WRITES: ReadonlySet<ScenarioName> = new Set(['flap']);
-const LOST_WRITES = /^\d+ acknowledged (fixes|treasure claims) lost$/;
-
 describe('nemesis: faults on a real network (a netns per node, nft, signals)', function () {
   this.timeout(120_000);
   let c: NetnsCluster | undefined;
@@ -43,15 +30,11 @@ describe('nemesis: faults on a real network (a netns per node, nft, signals)', f
   });
 
   for (const scenario of SCENARIOS) {
-    const title = KNOWN_BUG_LOSES_WRITES.has(scenario.name) ? 'no key with two activations, no claim over capacity, only retriable errors; acked writes lost are reported (KNOWN BUG), not failed' : 'no acked fix or claim lost, no key with two activations, no claim over capacity, only retriable errors';
-    it(`${scenario.name} (${scenario.description}): ${title}`, async () => {
+    it(`${scenario.name} (${scenario.description}): no acked fix or claim lost, no key with two activations, no claim over capacity, only retriable errors`, async () => {
       await c!.converged(`${scenario.name}: converged before the fault`);
       const r = await runScenario(c!, scenario, { ...BASE, faultMs: FAULT_MS[scenario.name] }, `${scenario.name}-`);
       assert.ok(r.report.fixesAcked > 0 && r.report.probeTicks > 0, `${scenario.name}: the workload ran (${JSON.stringify(r.report)})`);
-      const known = (v: string) => KNOWN_BUG_LOSES_WRITES.has(scenario.name) && LOST_WRITES.test(v);
-      assert.deepEqual(r.violations.filter((v) => !known(v)), [], `${scenario.name}: ${JSON.stringify(r.report)}`);
-      const shown = r.violations.filter(known);
-      if (shown.length > 0) console.warn(`      KNOWN BUG (${scenario.name}, see KNOWN_BUG_LOSES_WRITES): ${shown.join('; ')}`);
+      assert.deepEqual(r.violations, [], `${scenario.name}: ${JSON.stringify(r.report)}`);
     });
   }
 });
