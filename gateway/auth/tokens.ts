@@ -60,6 +60,8 @@ export const DEFAULT_VERIFIED_CACHE_ENTRIES = 100_000;
 export class TokenVerifier {
   /** token -> claims of tokens that verified; an entry is used only until the token's own expiry. */
   private readonly verified = new Map<string, PlayerClaims>();
+  /** token -> its signature check under way (bounded by the calls in flight). */
+  private readonly verifying = new Map<string, Promise<PlayerClaims>>();
   private readonly hs: Uint8Array | undefined;
   /**
    * The HS256 secret imported once as a WebCrypto key: given raw bytes, jose imports a key on every verification
@@ -89,11 +91,21 @@ export class TokenVerifier {
   async verify(token: string): Promise<PlayerClaims> {
     const cached = this.cached(token);
     if (cached !== undefined) return cached;
+    // A phone's stream and fix often arrive together (a failover moves both at once): one signature check for both.
+    const running = this.verifying.get(token);
+    if (running !== undefined) return running;
     this.verified.delete(token);
-    const claims = await this.verifySignature(token);
-    if (this.verified.size >= DEFAULT_VERIFIED_CACHE_ENTRIES) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, claims);
-    return claims;
+    const verifying = this.verifySignature(token).then((claims) => {
+      if (this.verified.size >= DEFAULT_VERIFIED_CACHE_ENTRIES) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, claims);
+      return claims;
+    });
+    this.verifying.set(token, verifying);
+    try {
+      return await verifying;
+    } finally {
+      this.verifying.delete(token);
+    }
   }
 
   private async verifySignature(token: string): Promise<PlayerClaims> {

@@ -69,7 +69,10 @@ export async function run(options: ChaosBenchOptions): Promise<BenchResult> {
         ...(i > 0 ? { 'node.seeds': `127.0.0.1:${settings[0]!['node.gossipPort']}` } : {}),
       });
     }
-    for (const s of settings) nodes.push(await spawnNode({ env, settings: s }));
+    // QUARRY_BENCH_CPU_PROFILE_DIR (as in bench load): every node, the first run of the victim included, is CPU-profiled.
+    const profileDir = process.env['QUARRY_BENCH_CPU_PROFILE_DIR'];
+    const nodeArgs = (i: number) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `chaos-${i + 1}`)}`] : []);
+    for (const [i, s] of settings.entries()) nodes.push(await spawnNode({ env, settings: s, nodeArgs: nodeArgs(i) }));
 
     // Not the seed: it is the one the others (and the restarted node) join through.
     const victim = nodeCount - 1;
@@ -79,6 +82,7 @@ export async function run(options: ChaosBenchOptions): Promise<BenchResult> {
       restart = (async () => {
         await sleep(windowAtMs + killAfterS * 1000 - Date.now());
         killAtMs = Date.now();
+        if (process.env['QUARRY_BENCH_CPU_PROFILE_DIR']) process.stderr.write(`bench chaos: kill at ${new Date(killAtMs).toISOString()}\n`);
         await nodes[victim]!.kill();
         await sleep(killAtMs + RESTART_AFTER_MS - Date.now());
         nodes[victim] = await spawnNode({ env, settings: settings[victim]! });

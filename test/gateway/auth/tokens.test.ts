@@ -61,6 +61,23 @@ describe('gateway/auth tokens and the per-call check', () => {
     });
   }
 
+  it('checks the signature once for calls that bring the same new token together, failures included', async () => {
+    const v = verifierAt(NOW_MS);
+    const checks: string[] = [];
+    const inner = (v as unknown as { verifySignature(t: string): Promise<unknown> }).verifySignature.bind(v);
+    (v as unknown as { verifySignature(t: string): Promise<unknown> }).verifySignature = (t) => (checks.push(t), inner(t));
+    const token = await issuePlayerToken(hs, { playerId: 'p-together', ttlMinutes: 5, nowMs: NOW_MS });
+    const claims = await Promise.all([v.verify(token), v.verify(token), v.verify(token)]);
+    assert.deepEqual(claims.map((c) => c.playerId), ['p-together', 'p-together', 'p-together']);
+    assert.equal(checks.length, 1);
+    const forged = `${token.slice(0, -4)}AAAA`;
+    const refused = await Promise.all([rejection(v.verify(forged)), rejection(v.verify(forged))]);
+    assert.ok(refused.every((e) => e instanceof UnauthenticatedError));
+    assert.equal(checks.length, 2, 'one check for the two calls with the forged token');
+    await rejection(v.verify(forged));
+    assert.equal(checks.length, 3, 'a refused token is checked again on its next call, not remembered');
+  });
+
   it('verifies EdDSA tokens by kid and refuses unknown kids', async () => {
     const { publicKey, privateKey } = await generateKeyPair('Ed25519');
     const verifier = new TokenVerifier({ eddsaPublicKeys: { k1: publicKey }, now: () => NOW_MS });
