@@ -56,5 +56,7 @@ export interface InboundContext extends RoutingContext {
   readonly accepting: boolean;
   readonly handling: boolean;
   readonly unavailableReason: string;
+  /** Holds a message that arrives while this node starts (`start-hold.ts`). */
+  readonly startHold: { hold(deadlineMs: number): Promise<boolean> | undefined };
   askSystem(peer: string, kind: string, payload: Uint8Array): Promise<Uint8Array>;
 }

@@ -33,8 +33,12 @@ export function handleEnvelope(r: InboundContext, env: Envelope, from: string): 
   const isAsk = env.correlationId !== 0;
   const id = `${target.kind}/${target.key}`;
   switch (d.t) {
-    case 'unavailable':
-      return Promise.resolve(errorToReply(new UnavailableError(r.nodeId, r.unavailableReason)));
+    case 'unavailable': {
+      // A node that is starting holds the message until it handles messages (or the deadline), then routes it again.
+      const held = r.startHold.hold(env.deadlineMs);
+      if (held === undefined) return Promise.resolve(errorToReply(new UnavailableError(r.nodeId, r.unavailableReason)));
+      return held.then((handling) => (handling ? handleEnvelope(r, env, from) : errorToReply(new UnavailableError(r.nodeId, r.unavailableReason))));
+    }
     case 'hopLimit':
       return Promise.resolve(errorToReply(new ForwardLimitError(id, d.hops)));
     case 'remote': {

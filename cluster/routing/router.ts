@@ -22,6 +22,7 @@ import { pushOnLeave } from './leave-push.js';
 import { decideRoute } from './route.js';
 import { BARRIER_KIND, REPLICATE_KIND, VIEW_KIND, encodeOps } from './system-messages.js';
 import { codecsOf, decodeWith, encodeWith, MSGPACK } from './wire-codec.js';
+import { START_HOLD_MS, StartHold } from './start-hold.js';
 import type { InboundContext, KindEntry, PendingAsk } from './context.js';
 export type { KindEntry, PendingAsk } from './context.js';
 
@@ -69,6 +70,8 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
   private readonly connected = new Set<string>();
   private leaving = false;
   private started = false;
+  /** Messages for actors that arrive while this node starts wait for it to handle them (`start-hold.ts`). */
+  readonly startHold: StartHold;
 
   constructor(o: ClusterRouterOptions) {
     this.options = resolveRoutingOptions(o);
@@ -80,6 +83,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
     this.vnodes = o.vnodesPerMember ?? DEFAULT_VNODES_PER_MEMBER;
     this.clock = o.clock ?? systemClock();
     this.logger = o.logger ?? silentLogger;
+    this.startHold = new StartHold(this.clock, this.clock.now() + START_HOLD_MS);
     for (const def of o.kinds) this.addKind(def);
     this.ring = buildRing([this.nodeId], this.vnodes);
     this.claims = new Claims(this);
@@ -164,6 +168,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
   /** Graceful leave, before membership announces it: stop serving, drain every actor (final snapshots replicated). */
   async leave(): Promise<void> {
     this.leaving = true;
+    this.startHold.stop();
     this.claims.abortAll();
     await this.releaser.releaseAll();
     const pushed = await pushOnLeave(this);
@@ -171,6 +176,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
   }
 
   async close(): Promise<void> {
+    this.startHold.stop();
     this.view.close();
     this.barriers.clear();
     this.claims.abortAll();
@@ -271,7 +277,18 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
     // The ring changed and the key's old owner has not confirmed that earlier messages passed it: wait for that.
     if (this.barriers.active && d.t !== 'unavailable' && this.barriers.hold(ref.kind, ref.key, context.bind(context.active(), () => this.routeHeld(ref, msg, reply)))) return;
     if (d.t === 'local') return this.claims.deliver(ref, msg, reply);
-    if (d.t !== 'remote') throw new UnavailableError(this.nodeId, this.unavailableReason);
+    if (d.t !== 'remote') {
+      const held = this.startHold.hold(reply?.deadlineMs ?? 0);
+      if (held === undefined) throw new UnavailableError(this.nodeId, this.unavailableReason);
+      const routeAgain = context.bind(context.active(), () => this.routeHeld(ref, msg, reply));
+      void held.then((handling) => {
+        if (handling) return routeAgain();
+        const err = new UnavailableError(this.nodeId, this.unavailableReason);
+        if (reply !== undefined) reply.reject(err);
+        else this.logger.warn({ actor: `${ref.kind}/${ref.key}`, err }, 'held tell dropped');
+      });
+      return;
+    }
     const entry = this.kinds.get(ref.kind);
     const codec = entry?.codecs.message ?? MSGPACK;
     const env: Envelope = { target: { kind: ref.kind, key: ref.key }, sender: this.nodeId, correlationId: 0, trace: {}, payload: encodeWith(codec, ref.kind, 'message', msg) as Buffer, hops: 0, deadlineMs: 0 };
@@ -373,6 +390,7 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
     const owns = (kind: string, key: string) => this.serving && ownerOf(this.ring, kind, key) === this.nodeId;
     this.claims.reconsider(owns);
     this.releaser.release(this.host.activeActors().filter((r) => !owns(r.kind, r.key)));
+    if (this.handling) this.startHold.handling();
   }
 
   private connectPeer(id: string): void {
