@@ -196,6 +196,13 @@ export function rawHuntLoad(address: string, route: Route, playerIds: readonly s
   };
 }
 
+/** gRPC status RESOURCE_EXHAUSTED: a node's admission gate refused the call. */
+const RESOURCE_EXHAUSTED = 8;
+/** Tries a player makes to open its stream while nodes refuse set-ups past their cap. */
+const STREAM_OPEN_ATTEMPTS = 50;
+/** Pause before a refused stream set-up is tried again, in ms (up to twice that, jittered). */
+const STREAM_RETRY_MS = 100;
+
 /**
  * Players 0..players-1 hold their event streams open; fixes go out on a LATENCY_TICK_MS tick at `ratePerSec`. A fix
  * whose ack carries an award is timed until the award event with that beacon arrives (it may arrive before the ack).
@@ -224,7 +231,16 @@ export async function fixToEvent(load: HuntLoad, route: Route, players: number, 
           hist.recordValue(Math.max(1, Math.round((at - sentAt) * 1000)));
         }
       };
-      streams.push(load.openStream(p, streamSeqs[p]!, onEvent, () => ++opened === players && resolve(), (err) => reject(new Error(`stream of player ${p}: ${err.message}`))));
+      // A node refuses set-ups past its admission cap (RESOURCE_EXHAUSTED): the player tries again after a pause, as a
+      // phone does; any other failure ends the phase.
+      const open = (attempt: number): void => {
+        const stream = load.openStream(p, streamSeqs[p]!, onEvent, () => ++opened === players && resolve(), (err) => {
+          if ((err as { code?: number }).code !== RESOURCE_EXHAUSTED || attempt >= STREAM_OPEN_ATTEMPTS) return reject(new Error(`stream of player ${p}: ${err.message}`));
+          setTimeout(() => open(attempt + 1), STREAM_RETRY_MS * (1 + Math.random()));
+        });
+        streams[p] = stream;
+      };
+      open(1);
     }
   });
   // A stream first replays the player's events after its cursor (all of them the first time, earlier phases had no

@@ -1,6 +1,6 @@
 // Step 6 of the `gateway` suite (gateway.ts): the node's memory per open Subscribe stream, 20k streams of fresh players
 // over 20 HTTP/2 connections, read before and after opening them (after a full GC in the node when its inspector opened).
-import type { ClientReadableStream } from '@grpc/grpc-js';
+import { status, type ClientReadableStream } from '@grpc/grpc-js';
 import type { ProcessMetrics } from '../../ops/process-metrics.js';
 import type { Event } from '../../proto/gen/hunt.js';
 import type { LocalNode } from '../sim/local-cluster.js';
@@ -10,7 +10,11 @@ import { collectGarbageIn } from './gateway-support.js';
 const OPEN_STREAMS = 20_000;
 const STREAMS_PER_CHANNEL = 1_000;
 /** Streams being opened at once while building up the 20k. */
-const OPENING_IN_FLIGHT = 500;
+const OPENING_IN_FLIGHT = 200;
+/** Tries to open one stream while the node refuses set-ups past its admission cap (256 by default). */
+const OPEN_ATTEMPTS = 50;
+/** Pause before a refused set-up is tried again, in ms (up to twice that, jittered). */
+const OPEN_RETRY_MS = 100;
 /** Idle time before memory readings (the node's background work settles). */
 const SETTLE_MS = 4_000;
 
@@ -49,13 +53,21 @@ async function streamMemory(address: string, metrics: () => Promise<ProcessMetri
     const opener = async () => {
       while (next < OPEN_STREAMS) {
         const i = next++;
-        await new Promise<void>((resolve, reject) => {
-          const s = clients[Math.floor(i / STREAMS_PER_CHANNEL)]!.subscribe({ playerId: ids[i]!, afterSeq: 0, cursors: [] }, md[i]!);
-          streams.push(s);
-          s.on('data', () => {});
-          s.once('metadata', () => resolve());
-          s.on('error', (err: Error & { code?: number }) => (err.code === 1 ? undefined : reject(new Error(`stream ${ids[i]}: ${err.message}`))));
-        });
+        // A set-up refused past the node's admission cap (RESOURCE_EXHAUSTED) is tried again after a pause, as a phone does.
+        for (let attempt = 1; ; attempt++) {
+          const opened = await new Promise<boolean>((resolve, reject) => {
+            const s = clients[Math.floor(i / STREAMS_PER_CHANNEL)]!.subscribe({ playerId: ids[i]!, afterSeq: 0, cursors: [] }, md[i]!);
+            s.on('data', () => {});
+            s.once('metadata', () => (streams.push(s), resolve(true)));
+            s.on('error', (err: Error & { code?: number }) => {
+              if (err.code === 1) return;
+              if (err.code === status.RESOURCE_EXHAUSTED && attempt < OPEN_ATTEMPTS) return resolve(false);
+              reject(new Error(`stream ${ids[i]}: ${err.message}`));
+            });
+          });
+          if (opened) break;
+          await new Promise((r) => setTimeout(r, OPEN_RETRY_MS * (1 + Math.random())));
+        }
       }
     };
     await Promise.all(Array.from({ length: OPENING_IN_FLIGHT }, opener));
