@@ -91,6 +91,12 @@ export class HandoffPendingError extends Error {
   constructor(readonly actorId: string, reason: string) {
     super(`actor ${actorId} is still being handed over: ${reason}`);
   }
+
+  /** The error as an asker rebuilds it from a peer's reply, whose message is already this error's whole message. */
+  static fromReply(actorId: string, message: string): HandoffPendingError {
+    const prefix = `actor ${actorId} is still being handed over: `;
+    return new HandoffPendingError(actorId, message.startsWith(prefix) ? message.slice(prefix.length) : message);
+  }
 }
 
 /** A graceful leave could not hand every stored actor to its next owner: those stay in this node's store only. */

@@ -28,7 +28,7 @@ export function errorFromReply(r: Reply, nodeId: string, actorId: string): Error
     case 'OWNER_UNREACHABLE':
       return new OwnerUnreachableError(actorId, nodeId, { cause: r.errorMessage });
     case 'HANDOFF_PENDING':
-      return new HandoffPendingError(actorId, r.errorMessage);
+      return HandoffPendingError.fromReply(actorId, r.errorMessage);
     default:
       return new RemoteActorError(r.errorCode, r.errorMessage, nodeId);
   }

@@ -6,7 +6,7 @@ import { decideRoute } from '../../../cluster/routing/route.js';
 import { resolveRoutingOptions } from '../../../cluster/routing/options.js';
 import { MSGPACK, decodeWith, encodeWith } from '../../../cluster/routing/wire-codec.js';
 import { startTerm, exportActor, TERM_SEQ_GAP } from '../../../cluster/routing/handoff.js';
-import { UnavailableError } from '../../../cluster/routing/errors.js';
+import { HandoffPendingError, UnavailableError } from '../../../cluster/routing/errors.js';
 import { errorFromReply, errorToReply } from '../../../cluster/routing/replies.js';
 
 const set = (...ids: string[]) => new Set(ids);
@@ -136,6 +136,12 @@ describe('cluster/routing: pure parts', () => {
         assert.equal(rebuilt.message, message);
       });
     }
+    it('a hand-off still pending on the peer: the message says so once', () => {
+      const pending = new HandoffPendingError('player/p1', 'n3 did not release it in time');
+      const rebuilt = errorFromReply(errorToReply(pending), 'n2', 'player/p1');
+      assert.ok(rebuilt instanceof HandoffPendingError, rebuilt.name);
+      assert.equal(rebuilt.message, 'actor player/p1 is still being handed over: n3 did not release it in time');
+    });
   });
 
   describe('handoff terms', () => {
