@@ -43,13 +43,17 @@ export function decodeValue(bytes: Uint8Array): unknown {
 }
 
 export function encodeSnapshot(record: SnapshotRecord): Buffer {
-  const payload = encodeValue(record.state);
+  return frameSnapshot(record, encodeValue(record.state));
+}
+
+/** The snapshot header (magic, schema version, seq, activation count, checksum) around an encoded state. */
+export function frameSnapshot(record: SnapshotRecord, payload: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(SNAPSHOT_HEADER_BYTES + payload.length);
   out.writeUInt32BE(MAGIC, 0);
   out.writeUInt32BE(record.schemaVersion, 4);
   out.writeDoubleBE(record.seq, 8);
   out.writeDoubleBE(record.activationCount, 16);
-  payload.copy(out, SNAPSHOT_HEADER_BYTES);
+  out.set(payload, SNAPSHOT_HEADER_BYTES);
   out.writeUInt32BE(snapshotChecksum(out), 24);
   return out;
 }

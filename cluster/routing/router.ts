@@ -1,15 +1,14 @@
 import { context } from '@opentelemetry/api';
 import { startHopSpan } from './trace.js';
 import { silentLogger, systemClock, type ActorRef, type ActorSystem, type AskOptions, type Clock, type KindDef, type Logger } from '../../actors/runtime/port.js';
-import { errorFromReply, systemEnvelope } from './replies.js';
+import { systemEnvelope } from './replies.js';
 import { buildRing, ownerOf, successors, DEFAULT_VNODES_PER_MEMBER, type Ring } from '../placement/ring.js';
-import { LinkClosedError } from '../transport/errors.js';
 import type { Envelope, Transport } from '../transport/transport.js';
 export { systemEnvelope } from './replies.js';
 import { Claims } from './claims.js';
 import { handleEnvelope } from './inbound.js';
 import type { ActorHost } from '../../actors/runtime/port.js';
-import { LeaveIncompleteError, OwnerUnreachableError, RemoteActorError, UnavailableError } from './errors.js';
+import { LeaveIncompleteError, RemoteActorError, UnavailableError } from './errors.js';
 import type { MemberSource } from './members.js';
 import { planMoves, type MovePlan, type StoredActor } from './ownership-diff.js';
 import { resolveRoutingOptions, type ResolvedRoutingOptions, type RoutingOptions } from './options.js';
@@ -23,6 +22,7 @@ import { decideRoute } from './route.js';
 import { BARRIER_KIND, REPLICATE_KIND, VIEW_KIND, encodeOps } from './system-messages.js';
 import { codecsOf, decodeWith, encodeWith, MSGPACK } from './wire-codec.js';
 import { START_HOLD_MS, StartHold } from './start-hold.js';
+import { sendRemote } from './send-remote.js';
 import type { InboundContext, KindEntry, PendingAsk } from './context.js';
 export type { KindEntry, PendingAsk } from './context.js';
 
@@ -293,14 +293,15 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
     const codec = entry?.codecs.message ?? MSGPACK;
     const env: Envelope = { target: { kind: ref.kind, key: ref.key }, sender: this.nodeId, correlationId: 0, trace: {}, payload: encodeWith(codec, ref.kind, 'message', msg) as Buffer, hops: 0, deadlineMs: 0 };
     const hop = startHopSpan(ref.kind, d.to, env.trace);
-    if (hop === undefined) return this.sendRemote(d.to, env, reply, (bytes) => decodeWith(entry?.codecs.reply ?? MSGPACK, ref.kind, 'reply', bytes));
+    const decode = (bytes: Uint8Array) => decodeWith(entry?.codecs.reply ?? MSGPACK, ref.kind, 'reply', bytes);
+    if (hop === undefined) return sendRemote(this.transport, d.to, env, reply, decode);
     const traced: PendingAsk | undefined = reply && {
       deadlineMs: reply.deadlineMs,
       resolve: (v) => (hop.end(), reply.resolve(v)),
       reject: (e) => (hop.end(), reply.reject(e)),
     };
     try {
-      this.sendRemote(d.to, env, traced, (bytes) => decodeWith(entry?.codecs.reply ?? MSGPACK, ref.kind, 'reply', bytes));
+      sendRemote(this.transport, d.to, env, traced, decode);
     } finally {
       if (reply === undefined) hop.end();
     }
@@ -314,31 +315,6 @@ export class ClusterRouter implements ActorSystem, ReplicaTargets, InboundContex
       if (reply !== undefined) reply.reject(err);
       else this.logger.warn({ actor: `${ref.kind}/${ref.key}`, err }, 'held tell dropped');
     }
-  }
-
-  /** Sends a routed message on; an ask settles from the reply (errors mapped back to their typed classes). */
-  sendRemote(to: string, env: Envelope, reply: PendingAsk | undefined, decode: (bytes: Uint8Array) => unknown): void {
-    const id = `${env.target!.kind}/${env.target!.key}`;
-    if (reply === undefined) {
-      try {
-        this.transport.send(to, env);
-      } catch (cause) {
-        throw new OwnerUnreachableError(id, to, { cause });
-      }
-      return;
-    }
-    this.transport.ask(to, env, reply.deadlineMs).then(
-      (r) => {
-        if (r.errorCode === '') {
-          try {
-            reply.resolve(decode(r.payload));
-          } catch (err) {
-            reply.reject(err);
-          }
-        } else reply.reject(errorFromReply(r, to, id));
-      },
-      (cause: unknown) => reply.reject(cause instanceof LinkClosedError ? new OwnerUnreachableError(id, to, { cause }) : cause),
-    );
   }
 
   // ---- membership ----

@@ -1,5 +1,5 @@
 // Load side of bench gateway: the players' fix streams, closed and open loops, and the fix-to-event phase.
-import { credentials, Metadata } from '@grpc/grpc-js';
+import { credentials, Metadata, status } from '@grpc/grpc-js';
 import { build } from 'hdr-histogram-js';
 import { Event, Fix, FixAck, HuntClient, HuntService, SubscribeRequest } from '../../proto/gen/hunt.js';
 import { RawGrpcClient } from './raw-grpc.js';
@@ -196,12 +196,10 @@ export function rawHuntLoad(address: string, route: Route, playerIds: readonly s
   };
 }
 
-/** gRPC status RESOURCE_EXHAUSTED: a node's admission gate refused the call. */
-const RESOURCE_EXHAUSTED = 8;
-/** Tries a player makes to open its stream while nodes refuse set-ups past their cap. */
-const STREAM_OPEN_ATTEMPTS = 50;
+/** Tries a player makes to open its stream while a node refuses set-ups past its admission cap (RESOURCE_EXHAUSTED). */
+export const STREAM_OPEN_ATTEMPTS = 50;
 /** Pause before a refused stream set-up is tried again, in ms (up to twice that, jittered). */
-const STREAM_RETRY_MS = 100;
+export const STREAM_RETRY_MS = 100;
 
 /**
  * Players 0..players-1 hold their event streams open; fixes go out on a LATENCY_TICK_MS tick at `ratePerSec`. A fix
@@ -235,7 +233,7 @@ export async function fixToEvent(load: HuntLoad, route: Route, players: number, 
       // phone does; any other failure ends the phase.
       const open = (attempt: number): void => {
         const stream = load.openStream(p, streamSeqs[p]!, onEvent, () => ++opened === players && resolve(), (err) => {
-          if ((err as { code?: number }).code !== RESOURCE_EXHAUSTED || attempt >= STREAM_OPEN_ATTEMPTS) return reject(new Error(`stream of player ${p}: ${err.message}`));
+          if ((err as { code?: number }).code !== status.RESOURCE_EXHAUSTED || attempt >= STREAM_OPEN_ATTEMPTS) return reject(new Error(`stream of player ${p}: ${err.message}`));
           setTimeout(() => open(attempt + 1), STREAM_RETRY_MS * (1 + Math.random()));
         });
         streams[p] = stream;

@@ -4,17 +4,13 @@ import { status, type ClientReadableStream } from '@grpc/grpc-js';
 import type { ProcessMetrics } from '../../ops/process-metrics.js';
 import type { Event } from '../../proto/gen/hunt.js';
 import type { LocalNode } from '../sim/local-cluster.js';
-import { bearer, grpcClients, sleep } from './gateway-load.js';
+import { bearer, grpcClients, sleep, STREAM_OPEN_ATTEMPTS, STREAM_RETRY_MS } from './gateway-load.js';
 import { collectGarbageIn } from './gateway-support.js';
 
 const OPEN_STREAMS = 20_000;
 const STREAMS_PER_CHANNEL = 1_000;
 /** Streams being opened at once while building up the 20k. */
 const OPENING_IN_FLIGHT = 200;
-/** Tries to open one stream while the node refuses set-ups past its admission cap (256 by default). */
-const OPEN_ATTEMPTS = 50;
-/** Pause before a refused set-up is tried again, in ms (up to twice that, jittered). */
-const OPEN_RETRY_MS = 100;
 /** Idle time before memory readings (the node's background work settles). */
 const SETTLE_MS = 4_000;
 
@@ -61,12 +57,12 @@ async function streamMemory(address: string, metrics: () => Promise<ProcessMetri
             s.once('metadata', () => (streams.push(s), resolve(true)));
             s.on('error', (err: Error & { code?: number }) => {
               if (err.code === 1) return;
-              if (err.code === status.RESOURCE_EXHAUSTED && attempt < OPEN_ATTEMPTS) return resolve(false);
+              if (err.code === status.RESOURCE_EXHAUSTED && attempt < STREAM_OPEN_ATTEMPTS) return resolve(false);
               reject(new Error(`stream ${ids[i]}: ${err.message}`));
             });
           });
           if (opened) break;
-          await new Promise((r) => setTimeout(r, OPEN_RETRY_MS * (1 + Math.random())));
+          await new Promise((r) => setTimeout(r, STREAM_RETRY_MS * (1 + Math.random())));
         }
       }
     };

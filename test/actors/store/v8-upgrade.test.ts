@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import { serialize } from 'node:v8';
 import { openLmdbStore } from '../../../actors/store/lmdb-store.js';
-import { decodeValue, encodeValue, snapshotChecksum, SNAPSHOT_HEADER_BYTES } from '../../../actors/store/snapshot-codec.js';
+import { decodeValue, encodeValue, frameSnapshot } from '../../../actors/store/snapshot-codec.js';
 import type { SnapshotRecord } from '../../../actors/store/snapshot-store.js';
 import { tempDir } from './support.js';
 
-/** A snapshot exactly as the store wrote it before msgpack: the same header, the state in V8's format. */
+/** A snapshot exactly as the store wrote it before msgpack: the same header (unchanged), the state in V8's format. */
 function v8Snapshot(record: SnapshotRecord): Buffer {
-  const payload = serialize(record.state);
-  const out = Buffer.alloc(SNAPSHOT_HEADER_BYTES + payload.length);
-  out.writeUInt32BE(0x51534e31, 0);
-  out.writeUInt32BE(record.schemaVersion, 4);
-  out.writeDoubleBE(record.seq, 8);
-  out.writeDoubleBE(record.activationCount, 16);
-  payload.copy(out, SNAPSHOT_HEADER_BYTES);
-  out.writeUInt32BE(snapshotChecksum(out), 24);
-  return out;
+  return frameSnapshot(record, serialize(record.state));
 }
 
 describe('a store written before msgpack', () => {
